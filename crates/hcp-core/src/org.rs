@@ -1,0 +1,123 @@
+//! The organisation tree: codes, kinds and the materialised path used to scope every query to a subtree.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Center,
+    StreetCenter,
+    CommunityStation,
+    OnlinePlatform,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 4] = [
+        OrgKind::Center,
+        OrgKind::StreetCenter,
+        OrgKind::CommunityStation,
+        OrgKind::OnlinePlatform,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgKind::Center => "center",
+            OrgKind::StreetCenter => "street_center",
+            OrgKind::CommunityStation => "community_station",
+            OrgKind::OnlinePlatform => "online_platform",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgKind::Center => "政务服务中心",
+            OrgKind::StreetCenter => "街道便民服务中心",
+            OrgKind::CommunityStation => "社区(村)便民服务站",
+            OrgKind::OnlinePlatform => "政务平台",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrgKind> {
+        OrgKind::ALL.into_iter().find(|kind| kind.code() == text)
+    }
+}
+
+/// A code such as a window code printed on a QR poster or an org unit code: short, ASCII, no spaces,
+/// so it survives URLs, spreadsheets and being read out on the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Code(String);
+
+impl Code {
+    pub fn parse(text: &str) -> Result<Code, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("编码不能为空".into());
+        }
+        if text.len() > 64 {
+            return Err("编码不能超过64个字符".into());
+        }
+        if !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+            return Err("编码只能包含字母、数字、“-”、“_”和“.”".into());
+        }
+        Ok(Code(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: trimmed, not empty, bounded.
+pub fn parse_name(text: &str, max_chars: usize) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("名称不能为空".into());
+    }
+    if text.chars().count() > max_chars {
+        return Err(format!("名称不能超过{max_chars}个字"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Materialised path of an org unit: "/1/", child "/1/7/". A subtree is every path with this prefix.
+pub fn child_path(parent_path: Option<&str>, id: i64) -> String {
+    match parent_path {
+        Some(parent) => format!("{parent}{id}/"),
+        None => format!("/{id}/"),
+    }
+}
+
+pub fn path_contains(ancestor: &str, descendant: &str) -> bool {
+    descendant.starts_with(ancestor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_short_ascii_tokens() {
+        assert_eq!(Code::parse(" JK-001 ").unwrap().as_str(), "JK-001");
+        assert!(Code::parse("").is_err());
+        assert!(Code::parse("窗口1").is_err());
+        assert!(Code::parse("a b").is_err());
+    }
+
+    #[test]
+    fn paths_nest() {
+        let root = child_path(None, 1);
+        let child = child_path(Some(&root), 7);
+        assert_eq!(child, "/1/7/");
+        assert!(path_contains(&root, &child));
+        assert!(!path_contains(&child, &root));
+        // "/1/" must not contain "/11/"
+        assert!(!path_contains("/1/", "/11/"));
+    }
+}

@@ -1,0 +1,131 @@
+//! Roles of DESIGN §7 and the part of the organisation tree each user may see.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    HotlineOperator,
+    Registrar,
+    Staff,
+    WindowHead,
+    DeptHead,
+    Supervisor,
+    Discipline,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::HotlineOperator,
+        Role::Registrar,
+        Role::Staff,
+        Role::WindowHead,
+        Role::DeptHead,
+        Role::Supervisor,
+        Role::Discipline,
+        Role::Admin,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::HotlineOperator => "hotline_operator",
+            Role::Registrar => "registrar",
+            Role::Staff => "staff",
+            Role::WindowHead => "window_head",
+            Role::DeptHead => "dept_head",
+            Role::Supervisor => "supervisor",
+            Role::Discipline => "discipline",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::HotlineOperator => "12345热线话务员",
+            Role::Registrar => "评价登记员",
+            Role::Staff => "窗口工作人员",
+            Role::WindowHead => "窗口负责人",
+            Role::DeptHead => "进驻部门负责人",
+            Role::Supervisor => "政务服务局督查人员",
+            Role::Discipline => "纪检监察人员",
+            Role::Admin => "系统管理员",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.code() == text)
+    }
+
+    /// Hotline calls, box records and paper forms are entered by these roles on a citizen's behalf.
+    pub fn may_register_offline(self) -> bool {
+        matches!(self, Role::HotlineOperator | Role::Registrar)
+    }
+
+    /// Roles that read evaluations and tickets within their scope. Admin configures but does not read
+    /// case contents (DESIGN §7).
+    pub fn may_read_evaluations(self) -> bool {
+        !matches!(self, Role::Admin)
+    }
+
+    /// The evaluated staff never learn who evaluated them; their window head and department head neither,
+    /// since they could pass it on. Others see masked values.
+    pub fn sees_masked_evaluator(self) -> bool {
+        matches!(
+            self,
+            Role::HotlineOperator | Role::Registrar | Role::Supervisor | Role::Discipline
+        )
+    }
+
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// What kind of scope the role is attached to.
+    pub fn scope_kind(self) -> ScopeKind {
+        match self {
+            Role::Staff => ScopeKind::Staff,
+            Role::WindowHead => ScopeKind::Window,
+            Role::DeptHead => ScopeKind::Department,
+            _ => ScopeKind::OrgUnit,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    OrgUnit,
+    Department,
+    Window,
+    Staff,
+}
+
+/// The resolved scope of a user; every query filters by it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    /// An org unit and everything below it (materialised path prefix).
+    OrgUnit { id: i64, code: String, name: String, path: String },
+    Department { id: i64, code: String, name: String },
+    Window { id: i64, code: String, name: String },
+    Staff { id: i64, staff_no: String, name: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_operators_and_registrars_register_offline_and_admin_reads_no_cases() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+            assert_eq!(
+                role.may_register_offline(),
+                matches!(role, Role::HotlineOperator | Role::Registrar)
+            );
+        }
+        assert!(!Role::Admin.may_read_evaluations());
+        assert!(!Role::Staff.sees_masked_evaluator());
+        assert_eq!(Role::WindowHead.scope_kind(), ScopeKind::Window);
+    }
+}

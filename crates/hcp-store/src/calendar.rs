@@ -1,0 +1,76 @@
+//! The working-day calendar as data: State Council years (holiday-cn files) and local days.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hcp_core::calendar::{HolidayFile, WorkCalendar, shipped_years};
+use sqlx::AnyConnection;
+
+use crate::{StoreError, audit, ms};
+
+pub async fn load(conn: &mut AnyConnection) -> crate::Result<WorkCalendar> {
+    let mut calendar = WorkCalendar::new();
+    let files: Vec<String> = sqlx::query_scalar("SELECT file FROM calendar_years ORDER BY year")
+        .fetch_all(&mut *conn)
+        .await?;
+    for text in files {
+        let file = HolidayFile::parse(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        calendar.set_year(&file);
+    }
+    let locals: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT date, is_off_day, name FROM calendar_local_days ORDER BY date")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (date, off, name) in locals {
+        let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        calendar.set_local_day(date, off != 0, &name);
+    }
+    Ok(calendar)
+}
+
+/// Adds or replaces one year. Returns whether a previous file for that year was replaced.
+pub async fn save_year(
+    conn: &mut AnyConnection,
+    file: &HolidayFile,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> crate::Result<bool> {
+    let replaced = sqlx::query("DELETE FROM calendar_years WHERE year = $1")
+        .bind(i64::from(file.year))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        > 0;
+    sqlx::query("INSERT INTO calendar_years (year, file, imported_at) VALUES ($1, $2, $3)")
+        .bind(i64::from(file.year))
+        .bind(file.to_json())
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+    let off = file.days.iter().filter(|d| d.is_off_day).count();
+    audit::append(
+        conn,
+        now,
+        actor,
+        if replaced { "calendar.replace_year" } else { "calendar.add_year" },
+        &format!("calendar:{}", file.year),
+        &serde_json::json!({"year": file.year, "days_off": off, "make_up_days": file.days.len() - off, "papers": file.papers}),
+    )
+    .await?;
+    Ok(replaced)
+}
+
+/// First start: the shipped 2023–2026 arrangements, for each year not yet in the database.
+pub async fn seed_shipped(conn: &mut AnyConnection, now: DateTime<Utc>) -> crate::Result<usize> {
+    let known: Vec<i64> = sqlx::query_scalar("SELECT year FROM calendar_years").fetch_all(&mut *conn).await?;
+    let mut added = 0;
+    for file in shipped_years() {
+        if !known.contains(&i64::from(file.year)) {
+            save_year(conn, &file, "system", now).await?;
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+pub async fn years(conn: &mut AnyConnection) -> crate::Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as("SELECT year, imported_at FROM calendar_years ORDER BY year").fetch_all(conn).await?)
+}

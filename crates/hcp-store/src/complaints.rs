@@ -1,0 +1,50 @@
+//! Complaints (投诉): free text about a service, the target possibly unknown.
+
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, Default)]
+pub struct InsertComplaint {
+    pub tracking_code: String,
+    pub query_secret: String,
+    pub channel: String,
+    pub org_unit_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub org_path: String,
+    pub content: String,
+    pub contact_name: Option<Vec<u8>>,
+    pub contact_phone: Option<Vec<u8>>,
+    pub key_id: Option<String>,
+    pub phone_index: Option<String>,
+    pub received_at: i64,
+    pub registered_by: Option<i64>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO complaints (tracking_code, query_secret, channel, org_unit_id, department_id, window_id, staff_id, \
+         org_path, content, contact_name, contact_phone, key_id, phone_index, received_at, registered_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(&c.tracking_code)
+    .bind(&c.query_secret)
+    .bind(&c.channel)
+    .bind(c.org_unit_id)
+    .bind(c.department_id)
+    .bind(c.window_id)
+    .bind(c.staff_id)
+    .bind(&c.org_path)
+    .bind(&c.content)
+    .bind(c.contact_name.as_deref())
+    .bind(c.contact_phone.as_deref())
+    .bind(c.key_id.as_deref())
+    .bind(c.phone_index.as_deref())
+    .bind(c.received_at)
+    .bind(c.registered_by)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| StoreError::unique_as(e, "投诉"))
+}

@@ -1,0 +1,115 @@
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库错误: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移 {version} 失败: {message}")]
+    Migration { version: i64, message: String },
+    #[error("{0}已存在")]
+    Conflict(String),
+    #[error("加密错误: {0}")]
+    Crypto(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("数据错误: {0}")]
+    Corrupt(String),
+}
+
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl StoreError {
+    /// Maps a unique-constraint failure to `Conflict(what)`, leaving other errors as they are.
+    pub fn unique_as(err: sqlx::Error, what: &str) -> StoreError {
+        if is_unique_violation(&err) { StoreError::Conflict(what.to_owned()) } else { StoreError::Database(err) }
+    }
+}
+
+/// Both pools point at one database. On SQLite the write pool holds a single connection: SQLite admits one
+/// writer, and funnelling writes through one connection avoids lock-upgrade failures under WAL.
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens `postgres://…` / `postgresql://…`, or a SQLite file for `sqlite://…`.
+    pub async fn open(url: &str) -> crate::Result<Store> {
+        install_default_drivers();
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Store { read: pool.clone(), write: pool, backend: Backend::Postgres }
+        } else {
+            let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+            let write = sqlite_pool(&url, 1).await?;
+            let read = sqlite_pool(&url, 4).await?;
+            Store { read, write, backend: Backend::Sqlite }
+        };
+        crate::migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// The SQLite file `hcp.db` inside `data_dir`, created if missing.
+    pub async fn open_sqlite_dir(data_dir: &Path) -> crate::Result<Store> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join("hcp.db");
+        Store::open(&format!("sqlite://{}", path.display())).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for reads.
+    pub async fn reader(&self) -> crate::Result<PoolConnection<Any>> {
+        Ok(self.read.acquire().await?)
+    }
+
+    /// A write transaction; commit it to make the change visible.
+    pub async fn begin(&self) -> crate::Result<Transaction<'static, Any>> {
+        Ok(self.write.begin().await?)
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+async fn sqlite_pool(url: &str, max: u32) -> crate::Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
+}

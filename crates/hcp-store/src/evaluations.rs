@@ -1,0 +1,221 @@
+//! Evaluations: immutable facts plus adoption status. Evaluator fields arrive here already encrypted.
+
+use hcp_core::role::Scope;
+use serde::Serialize;
+use sqlx::{AnyConnection, FromRow};
+
+use crate::sql::Sql;
+use crate::{StoreError, scope};
+
+#[derive(Debug, Clone, Default)]
+pub struct InsertEvaluation {
+    pub tracking_code: String,
+    pub query_secret: String,
+    pub channel: String,
+    pub case_id: Option<i64>,
+    pub item_id: Option<i64>,
+    pub window_id: i64,
+    pub staff_id: Option<i64>,
+    pub department_id: i64,
+    pub org_unit_id: i64,
+    pub org_path: String,
+    pub level: i64,
+    pub tags: String,
+    pub comment: String,
+    pub evaluator_kind: Option<String>,
+    pub evaluator_name: Option<Vec<u8>>,
+    pub evaluator_phone: Option<Vec<u8>>,
+    pub evaluator_id_no: Option<Vec<u8>>,
+    pub key_id: Option<String>,
+    pub phone_index: Option<String>,
+    pub client_index: Option<String>,
+    pub follow_up: bool,
+    pub first_evaluation_id: Option<i64>,
+    pub evaluated_at: i64,
+    pub received_at: i64,
+    pub registered_by: Option<i64>,
+    pub import_ref: Option<String>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, e: &InsertEvaluation) -> crate::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO evaluations (tracking_code, query_secret, channel, case_id, item_id, window_id, staff_id, \
+         department_id, org_unit_id, org_path, level, tags, comment, evaluator_kind, evaluator_name, evaluator_phone, \
+         evaluator_id_no, key_id, phone_index, client_index, follow_up, first_evaluation_id, evaluated_at, received_at, \
+         registered_by, import_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id",
+    )
+    .bind(&e.tracking_code)
+    .bind(&e.query_secret)
+    .bind(&e.channel)
+    .bind(e.case_id)
+    .bind(e.item_id)
+    .bind(e.window_id)
+    .bind(e.staff_id)
+    .bind(e.department_id)
+    .bind(e.org_unit_id)
+    .bind(&e.org_path)
+    .bind(e.level)
+    .bind(&e.tags)
+    .bind(&e.comment)
+    .bind(e.evaluator_kind.as_deref())
+    .bind(e.evaluator_name.as_deref())
+    .bind(e.evaluator_phone.as_deref())
+    .bind(e.evaluator_id_no.as_deref())
+    .bind(e.key_id.as_deref())
+    .bind(e.phone_index.as_deref())
+    .bind(e.client_index.as_deref())
+    .bind(i64::from(e.follow_up))
+    .bind(e.first_evaluation_id)
+    .bind(e.evaluated_at)
+    .bind(e.received_at)
+    .bind(e.registered_by)
+    .bind(e.import_ref.as_deref())
+    .fetch_one(conn)
+    .await
+    .map_err(|err| StoreError::unique_as(err, "评价"))
+}
+
+/// The first evaluation of a case and whether it already has its follow-up.
+pub async fn of_case(conn: &mut AnyConnection, case_id: i64) -> crate::Result<(Option<i64>, bool)> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT id, follow_up FROM evaluations WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_all(conn)
+        .await?;
+    let first = rows.iter().find(|(_, f)| *f == 0).map(|(id, _)| *id);
+    let has_follow_up = rows.iter().any(|(_, f)| *f == 1);
+    Ok((first, has_follow_up))
+}
+
+pub async fn import_ref_exists(conn: &mut AnyConnection, import_ref: &str) -> crate::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM evaluations WHERE import_ref = $1")
+        .bind(import_ref)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// An evaluation with the names it is attributed to, for display. Evaluator columns stay encrypted.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct EvaluationRow {
+    pub id: i64,
+    pub tracking_code: String,
+    pub channel: String,
+    pub case_no: Option<String>,
+    pub item_code: Option<String>,
+    pub item_name: Option<String>,
+    pub window_id: i64,
+    pub window_code: String,
+    pub window_name: String,
+    pub staff_id: Option<i64>,
+    pub staff_no: Option<String>,
+    pub staff_name: Option<String>,
+    pub department_id: i64,
+    pub department_name: String,
+    pub org_unit_id: i64,
+    pub org_unit_name: String,
+    pub org_path: String,
+    pub level: i64,
+    pub tags: String,
+    pub comment: String,
+    pub evaluator_kind: Option<String>,
+    #[serde(skip)]
+    pub evaluator_name: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub evaluator_phone: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub evaluator_id_no: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub key_id: Option<String>,
+    pub follow_up: i64,
+    pub first_evaluation_id: Option<i64>,
+    pub evaluated_at: i64,
+    pub received_at: i64,
+    pub adoption: String,
+    pub adoption_reason: Option<String>,
+    pub ticket_id: Option<i64>,
+}
+
+const SELECT: &str = "SELECT e.id, e.tracking_code, e.channel, c.case_no, i.code AS item_code, i.name AS item_name, \
+    e.window_id, w.code AS window_code, w.name AS window_name, e.staff_id, s.staff_no, s.name AS staff_name, \
+    e.department_id, d.name AS department_name, e.org_unit_id, o.name AS org_unit_name, e.org_path, e.level, e.tags, \
+    e.comment, e.evaluator_kind, e.evaluator_name, e.evaluator_phone, e.evaluator_id_no, e.key_id, e.follow_up, \
+    e.first_evaluation_id, e.evaluated_at, e.received_at, e.adoption, e.adoption_reason, t.id AS ticket_id \
+    FROM evaluations e \
+    JOIN windows w ON w.id = e.window_id \
+    JOIN departments d ON d.id = e.department_id \
+    JOIN org_units o ON o.id = e.org_unit_id \
+    LEFT JOIN staff s ON s.id = e.staff_id \
+    LEFT JOIN cases c ON c.id = e.case_id \
+    LEFT JOIN service_items i ON i.id = e.item_id \
+    LEFT JOIN tickets t ON t.evaluation_id = e.id \
+    WHERE 1 = 1";
+
+pub async fn get(conn: &mut AnyConnection, id: i64, scope: Option<&Scope>) -> crate::Result<Option<EvaluationRow>> {
+    let mut sql = Sql::new(SELECT);
+    sql.push(" AND e.id = ").bind(id);
+    if let Some(scope) = scope {
+        scope::restrict(&mut sql, "e", scope);
+    }
+    Ok(sql.query_as().fetch_optional(conn).await?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Org unit subtree (materialised path prefix).
+    pub org_path: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub level: Option<i64>,
+    pub channel: Option<String>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+}
+
+fn push_filter(sql: &mut Sql, filter: &Filter, scope: &Scope) {
+    scope::restrict(sql, "e", scope);
+    if let Some(path) = &filter.org_path {
+        sql.push(" AND e.org_path LIKE ").bind(crate::sql::like_prefix(path)).push(" ESCAPE '\\'");
+    }
+    if let Some(from) = filter.from_ms {
+        sql.push(" AND e.evaluated_at >= ").bind(from);
+    }
+    if let Some(to) = filter.to_ms {
+        sql.push(" AND e.evaluated_at < ").bind(to);
+    }
+    if let Some(level) = filter.level {
+        sql.push(" AND e.level = ").bind(level);
+    }
+    if let Some(channel) = &filter.channel {
+        sql.push(" AND e.channel = ").bind(channel.as_str());
+    }
+    if let Some(window_id) = filter.window_id {
+        sql.push(" AND e.window_id = ").bind(window_id);
+    }
+    if let Some(staff_id) = filter.staff_id {
+        sql.push(" AND e.staff_id = ").bind(staff_id);
+    }
+}
+
+/// A page of evaluations (newest first) and the total matching count.
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    scope: &Scope,
+    limit: i64,
+    offset: i64,
+) -> crate::Result<(Vec<EvaluationRow>, i64)> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM evaluations e WHERE 1 = 1");
+    push_filter(&mut count, filter, scope);
+    let total: i64 = count.query_scalar().fetch_one(&mut *conn).await?;
+
+    let mut sql = Sql::new(SELECT);
+    push_filter(&mut sql, filter, scope);
+    sql.push(" ORDER BY e.evaluated_at DESC, e.id DESC LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    let rows = sql.query_as().fetch_all(conn).await?;
+    Ok((rows, total))
+}
+
+pub async fn count_all(conn: &mut AnyConnection) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM evaluations").fetch_one(conn).await?)
+}

@@ -1,0 +1,37 @@
+//! Storage of hcp behind one interface for both backends: an embedded SQLite file (default, one district) and
+//! PostgreSQL (a province, several `hcp serve` processes). Queries are written once against sqlx's `Any` driver;
+//! instants are epoch milliseconds and flags 0/1 so both backends read alike (DESIGN §9).
+//!
+//! Functions take `&mut AnyConnection` so that callers compose them inside one transaction.
+
+pub mod audit;
+pub mod calendar;
+pub mod complaints;
+pub mod crypto;
+mod db;
+pub mod evaluations;
+pub mod idempotency;
+mod migrate;
+pub mod org;
+pub mod scope;
+pub mod sql;
+pub mod testing;
+pub mod tickets;
+pub mod users;
+
+pub use db::{Backend, Store, StoreError, is_unique_violation};
+pub use sqlx::AnyConnection;
+
+use chrono::{DateTime, Utc};
+
+/// Instant → stored epoch milliseconds.
+pub fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// Stored epoch milliseconds → instant (out-of-range values clamp to the epoch rather than panic).
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
