@@ -1,0 +1,325 @@
+//! One suite over the storage interface, run on SQLite always and on PostgreSQL when `HCP_TEST_POSTGRES_URL`
+//! names a server (each test in a database of its own).
+
+use chrono::{TimeZone, Utc};
+use hcp_core::audit::ChainBreak;
+use hcp_core::calendar::{HolidayDay, HolidayFile};
+use hcp_core::role::{Role, Scope};
+use hcp_core::ticket::TicketKind;
+use hcp_store::evaluations::{self, InsertEvaluation};
+use hcp_store::org::{self, NewCase};
+use hcp_store::{Store, StoreError, audit, calendar, idempotency, tickets, users};
+
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let (store, _dir) = hcp_store::testing::sqlite().await;
+                    super::$story(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    match hcp_store::testing::postgres().await {
+                        Some(store) => super::$story(store).await,
+                        None => eprintln!("HCP_TEST_POSTGRES_URL not set: PostgreSQL story skipped"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    migrations_are_idempotent_and_seed_the_calendar,
+    org_tree_nests_and_codes_are_unique,
+    one_first_evaluation_and_one_follow_up_per_case,
+    queries_are_scoped_to_the_subtree,
+    sessions_expire_and_tokens_resolve,
+    audit_chain_detects_changes_and_removals,
+    concurrent_audit_appends_keep_one_chain,
+    idempotency_keys_store_one_response,
+    calendar_years_are_replaced,
+);
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 12, 2, 0, 0).unwrap()
+}
+
+struct Fixture {
+    root: org::OrgUnit,
+    street: org::OrgUnit,
+    window_a: org::Window,
+    window_b: org::Window,
+    staff_a: org::Staff,
+    case: org::Case,
+}
+
+async fn fixture(store: &Store) -> Fixture {
+    let mut tx = store.begin().await.unwrap();
+    let root = org::create_org_unit(&mut tx, "JK", "吉林经开区政务服务中心", "center", None, now()).await.unwrap();
+    let street = org::create_org_unit(&mut tx, "JK-JZ", "九站街道便民服务中心", "street_center", Some(&root), now())
+        .await
+        .unwrap();
+    let dept_a = org::create_department(&mut tx, "SCJG", "市场监督管理局", root.id, now()).await.unwrap();
+    let dept_b = org::create_department(&mut tx, "JZ-SB", "社保服务", street.id, now()).await.unwrap();
+    let window_a = org::create_window(&mut tx, "W-A", "市场监管综合窗口", dept_a.id, now()).await.unwrap();
+    let window_b = org::create_window(&mut tx, "W-B", "社保窗口", dept_b.id, now()).await.unwrap();
+    let staff_a = org::create_staff(&mut tx, "S001", "王芳", Some(window_a.id), now()).await.unwrap();
+    org::set_window_head(&mut tx, window_a.id, Some(staff_a.id)).await.unwrap();
+    let item = org::create_service_item(&mut tx, "ITEM-1", "营业执照设立登记", Some(dept_a.id), now()).await.unwrap();
+    let case = org::create_case(
+        &mut tx,
+        &NewCase {
+            case_no: "C2026001",
+            item_id: item.id,
+            window_id: window_a.id,
+            staff_id: Some(staff_a.id),
+            accepted_at: now(),
+            finished_at: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Fixture { root, street, window_a, window_b, staff_a, case }
+}
+
+async fn evaluation(store: &Store, window: &org::Window, case_id: Option<i64>, follow_up: bool, code: &str, level: i64) -> Result<i64, StoreError> {
+    let mut conn = store.reader().await.unwrap();
+    let place = org::placement(&mut conn, window.id).await.unwrap().unwrap();
+    drop(conn);
+    let mut tx = store.begin().await.unwrap();
+    let result = evaluations::insert(
+        &mut tx,
+        &InsertEvaluation {
+            tracking_code: code.into(),
+            query_secret: "x".into(),
+            channel: "qrcode".into(),
+            case_id,
+            window_id: window.id,
+            department_id: place.department_id,
+            org_unit_id: place.org_unit_id,
+            org_path: place.org_path,
+            level,
+            follow_up,
+            evaluated_at: hcp_store::ms(now()),
+            received_at: hcp_store::ms(now()),
+            ..Default::default()
+        },
+    )
+    .await;
+    if result.is_ok() {
+        tx.commit().await.unwrap();
+    }
+    result
+}
+
+async fn migrations_are_idempotent_and_seed_the_calendar(store: Store) {
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(calendar::seed_shipped(&mut tx, now()).await.unwrap(), 4);
+    assert_eq!(calendar::seed_shipped(&mut tx, now()).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+    let mut conn = store.reader().await.unwrap();
+    let cal = calendar::load(&mut conn).await.unwrap();
+    assert_eq!(cal.known_years(), vec![2023, 2024, 2025, 2026]);
+    let deadline = cal.deadline(Utc.with_ymd_and_hms(2024, 9, 27, 7, 0, 0).unwrap(), 2);
+    assert_eq!(deadline.to_rfc3339(), "2024-09-30T23:59:59+08:00");
+}
+
+async fn org_tree_nests_and_codes_are_unique(store: Store) {
+    let f = fixture(&store).await;
+    assert_eq!(f.root.path, format!("/{}/", f.root.id));
+    assert_eq!(f.street.path, format!("/{}/{}/", f.root.id, f.street.id));
+    let mut conn = store.reader().await.unwrap();
+    let units = org::list_org_units(&mut conn).await.unwrap();
+    assert_eq!(units.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), vec!["JK", "JK-JZ"]);
+    let place = org::placement(&mut conn, f.window_b.id).await.unwrap().unwrap();
+    assert_eq!(place.org_path, f.street.path);
+    drop(conn);
+    let mut tx = store.begin().await.unwrap();
+    let dup = org::create_window(&mut tx, "W-A", "重复", 1, now()).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+}
+
+async fn one_first_evaluation_and_one_follow_up_per_case(store: Store) {
+    let f = fixture(&store).await;
+    evaluation(&store, &f.window_a, Some(f.case.id), false, "T1", 5).await.unwrap();
+    let second = evaluation(&store, &f.window_a, Some(f.case.id), false, "T2", 4).await;
+    assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
+    evaluation(&store, &f.window_a, Some(f.case.id), true, "T3", 2).await.unwrap();
+    let again = evaluation(&store, &f.window_a, Some(f.case.id), true, "T4", 2).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    // Evaluations of a window without a case are not limited.
+    evaluation(&store, &f.window_a, None, false, "T5", 5).await.unwrap();
+    evaluation(&store, &f.window_a, None, false, "T6", 5).await.unwrap();
+    let mut conn = store.reader().await.unwrap();
+    let (first, has_follow_up) = evaluations::of_case(&mut conn, f.case.id).await.unwrap();
+    assert!(first.is_some() && has_follow_up);
+    assert_eq!(evaluations::count_all(&mut conn).await.unwrap(), 4);
+}
+
+async fn queries_are_scoped_to_the_subtree(store: Store) {
+    let f = fixture(&store).await;
+    let a = evaluation(&store, &f.window_a, None, false, "A1", 1).await.unwrap();
+    let b = evaluation(&store, &f.window_b, None, false, "B1", 2).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    for (id, window) in [(a, &f.window_a), (b, &f.window_b)] {
+        let place = org::placement(&mut tx, window.id).await.unwrap().unwrap();
+        tickets::insert(
+            &mut tx,
+            TicketKind::BadReview,
+            Some(id),
+            None,
+            &tickets::Attribution {
+                org_unit_id: Some(place.org_unit_id),
+                department_id: Some(place.department_id),
+                window_id: Some(window.id),
+                staff_id: None,
+                org_path: place.org_path,
+            },
+            hcp_store::ms(now()),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let root = Scope::OrgUnit { id: f.root.id, code: f.root.code.clone(), name: f.root.name.clone(), path: f.root.path.clone() };
+    let street = Scope::OrgUnit { id: f.street.id, code: f.street.code.clone(), name: f.street.name.clone(), path: f.street.path.clone() };
+    let window_a = Scope::Window { id: f.window_a.id, code: "W-A".into(), name: String::new() };
+    let filter = evaluations::Filter::default();
+    let mut conn = store.reader().await.unwrap();
+    assert_eq!(evaluations::list(&mut conn, &filter, &root, 50, 0).await.unwrap().1, 2);
+    let (rows, total) = evaluations::list(&mut conn, &filter, &street, 50, 0).await.unwrap();
+    assert_eq!((total, rows[0].id), (1, b));
+    assert_eq!(evaluations::list(&mut conn, &filter, &window_a, 50, 0).await.unwrap().1, 1);
+    assert!(evaluations::get(&mut conn, a, Some(&street)).await.unwrap().is_none());
+    let row = evaluations::get(&mut conn, a, Some(&root)).await.unwrap().unwrap();
+    assert!(row.ticket_id.is_some());
+    assert_eq!(row.window_code, "W-A");
+    let level_filter = evaluations::Filter { level: Some(2), ..Default::default() };
+    assert_eq!(evaluations::list(&mut conn, &level_filter, &root, 50, 0).await.unwrap().1, 1);
+    let (ticket_rows, ticket_total) = tickets::list(&mut conn, &tickets::Filter::default(), &street, 50, 0).await.unwrap();
+    assert_eq!((ticket_total, ticket_rows[0].evaluation_id), (1, Some(b)));
+    assert_eq!(ticket_rows[0].state, "registered");
+}
+
+async fn sessions_expire_and_tokens_resolve(store: Store) {
+    let f = fixture(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    let id = users::create(
+        &mut tx,
+        &users::NewUser {
+            username: "head",
+            password_hash: "x",
+            role: Role::WindowHead,
+            display_name: "王芳",
+            org_unit_id: None,
+            department_id: None,
+            window_id: Some(f.window_a.id),
+            staff_id: Some(f.staff_a.id),
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    users::create_session(&mut tx, "h1", id, now(), now() + chrono::Duration::hours(8)).await.unwrap();
+    users::create_token(&mut tx, "t1", id, "integration", now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = store.reader().await.unwrap();
+    assert_eq!(users::session_user(&mut conn, "h1", now()).await.unwrap().unwrap().id, id);
+    assert!(users::session_user(&mut conn, "h1", now() + chrono::Duration::hours(9)).await.unwrap().is_none());
+    let user = users::token_user(&mut conn, "t1").await.unwrap().unwrap();
+    assert!(matches!(users::scope(&mut conn, &user).await.unwrap(), Some(Scope::Window { id, .. }) if id == f.window_a.id));
+    assert!(users::token_user(&mut conn, "nope").await.unwrap().is_none());
+}
+
+async fn audit_chain_detects_changes_and_removals(store: Store) {
+    let mut tx = store.begin().await.unwrap();
+    for i in 0..5 {
+        audit::append(&mut tx, now(), "admin", "test.write", &format!("thing:{i}"), &serde_json::json!({"i": i}))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&store).await.unwrap(), Ok(5));
+
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE audit_log SET details = '{\"i\":99}' WHERE seq = 3").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Altered { seq: 3 }));
+
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE audit_log SET details = '{\"i\":2}' WHERE seq = 3").execute(&mut *tx).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Broken { seq: 3 }));
+
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq >= 2").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Truncated { expected_last: 5, found_last: 1 }));
+}
+
+async fn concurrent_audit_appends_keep_one_chain(store: Store) {
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..10 {
+                let mut tx = store.begin().await.unwrap();
+                audit::append(&mut tx, now(), "w", "test.concurrent", &format!("w{worker}:{i}"), &serde_json::json!({}))
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(audit::verify(&store).await.unwrap(), Ok(80));
+}
+
+async fn idempotency_keys_store_one_response(store: Store) {
+    let stored = idempotency::Stored {
+        request_hash: "abc".into(),
+        status: 201,
+        response: vec![1, 2, 3],
+        key_id: "k".into(),
+    };
+    let mut tx = store.begin().await.unwrap();
+    idempotency::put(&mut tx, "key-1", &stored, now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(idempotency::put(&mut tx, "key-1", &stored, now()).await.is_err());
+    drop(tx);
+    let mut conn = store.reader().await.unwrap();
+    let found = idempotency::get(&mut conn, "key-1").await.unwrap().unwrap();
+    assert_eq!((found.status, found.response), (201, vec![1, 2, 3]));
+    assert!(idempotency::get(&mut conn, "key-2").await.unwrap().is_none());
+}
+
+async fn calendar_years_are_replaced(store: Store) {
+    let file = HolidayFile {
+        year: 2027,
+        papers: vec![],
+        days: vec![HolidayDay { name: "元旦".into(), date: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(), is_off_day: true }],
+    };
+    let mut tx = store.begin().await.unwrap();
+    assert!(!calendar::save_year(&mut tx, &file, "admin", now()).await.unwrap());
+    assert!(calendar::save_year(&mut tx, &file, "admin", now()).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut conn = store.reader().await.unwrap();
+    let cal = calendar::load(&mut conn).await.unwrap();
+    assert!(cal.is_known_year(2027));
+    assert!(!cal.is_workday(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
+    assert_eq!(audit::verify(&store).await.unwrap(), Ok(2));
+}
