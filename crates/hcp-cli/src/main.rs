@@ -1,1 +1,198 @@
-fn main() {}
+//! `hcp`: the one binary of the 好差评 system.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hcp", version, about = "政务服务“好差评”评价与投诉反馈系统")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; the same options for every command that touches the database.
+#[derive(Args, Clone, Debug)]
+pub struct DbArgs {
+    /// Data directory: SQLite file, data key, configuration (`hcp.toml`).
+    #[arg(long, env = "HCP_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…); default is the SQLite file in the data directory.
+    #[arg(long, env = "HCP_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Configuration file (default `<data-dir>/hcp.toml` if present).
+    #[arg(long, env = "HCP_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Fill an empty database with the demo jurisdiction and create one demo user per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill an empty database with demo data.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Roughly how many evaluations to generate.
+        #[arg(long, default_value_t = 30_000)]
+        evaluations: u64,
+        /// Also create the demo users (`<role>` / `<role>-demo`); refused without this flag.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// The working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        what: CalendarCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+    /// Users and API tokens.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Paper forms, box records and hotline logs from a CSV (UTF-8) or XLSX file.
+    Evaluations {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Add or replace a year from a holiday-cn JSON file.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Deadline N working days after an instant (RFC 3339).
+    Deadline {
+        from: String,
+        working_days: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits non-zero naming the first bad entry.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print a generated password.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// hotline_operator, registrar, staff, window_head, dept_head, supervisor, discipline, admin
+        #[arg(long)]
+        role: String,
+        /// Org unit code (scope of operators, registrars, supervisors, discipline, admins).
+        #[arg(long)]
+        org: Option<String>,
+        /// Department code (scope of a department head).
+        #[arg(long)]
+        department: Option<String>,
+        /// Window code (scope of a window head).
+        #[arg(long)]
+        window: Option<String>,
+        /// Staff number (staff; optional for a window head).
+        #[arg(long)]
+        staff_no: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create an API token for a user (for integrations) and print it.
+    Token {
+        #[arg(long)]
+        username: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_max_level(match std::env::var("HCP_LOG").as_deref() {
+            Ok("debug") => tracing::Level::DEBUG,
+            Ok("warn") => tracing::Level::WARN,
+            _ => tracing::Level::INFO,
+        })
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("无法启动运行时: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { db, listen, demo } => commands::serve(db, listen, demo).await,
+            Command::Migrate { db } => commands::migrate(db).await,
+            Command::Demo { db, evaluations, demo } => commands::demo(db, evaluations, demo).await,
+            Command::Import { what: ImportCommand::Evaluations { file, db } } => commands::import_evaluations(db, file).await,
+            Command::Calendar { what: CalendarCommand::Import { file, db } } => commands::calendar_import(db, file).await,
+            Command::Calendar { what: CalendarCommand::Deadline { from, working_days, db } } => {
+                commands::calendar_deadline(db, from, working_days).await
+            }
+            Command::Audit { what: AuditCommand::Verify { db } } => commands::audit_verify(db).await,
+            Command::User { what: UserCommand::Add { username, role, org, department, window, staff_no, name, db } } => {
+                commands::user_add(db, username, role, org, department, window, staff_no, name).await
+            }
+            Command::User { what: UserCommand::Token { username, name, db } } => commands::user_token(db, username, name).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("错误：{message}");
+            ExitCode::FAILURE
+        }
+    }
+}

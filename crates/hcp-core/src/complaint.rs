@@ -50,6 +50,7 @@ impl ComplaintChannel {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintInput {
     pub channel: Option<String>,
@@ -62,6 +63,7 @@ pub struct ComplaintInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub name: Option<String>,

@@ -19,6 +19,7 @@ const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// The evaluation as submitted: loose types so that every problem becomes a field error, not a parse failure.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationInput {
     pub channel: Option<String>,
@@ -38,6 +39,7 @@ pub struct EvaluationInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvaluatorInput {
     pub name: Option<String>,

@@ -1,1 +1,48 @@
+//! HTTP side of hcp: the JSON API under `/api/v1`, its OpenAPI description, the application services shared
+//! with the CLI (intake, import, demo data, users) and the state they run on.
 
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod ratelimit;
+pub mod routes;
+pub mod service;
+pub mod state;
+
+pub use config::Config;
+pub use state::AppState;
+
+use std::net::SocketAddr;
+
+/// Serves until the process is told to stop (Ctrl-C / SIGTERM), finishing requests in flight.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = routes::router(state.clone());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    state.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

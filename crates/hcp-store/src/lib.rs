@@ -20,6 +20,7 @@ pub mod tickets;
 pub mod users;
 
 pub use db::{Backend, Store, StoreError, is_unique_violation};
+pub use sqlx;
 pub use sqlx::AnyConnection;
 
 use chrono::{DateTime, Utc};

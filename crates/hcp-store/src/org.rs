@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, FromRow};
 use crate::{StoreError, ms};
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgUnit {
     pub id: i64,
     pub code: String,
@@ -17,6 +18,7 @@ pub struct OrgUnit {
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub id: i64,
     pub code: String,
@@ -25,6 +27,7 @@ pub struct Department {
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     pub id: i64,
     pub code: String,
@@ -34,6 +37,7 @@ pub struct Window {
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Staff {
     pub id: i64,
     pub staff_no: String,
@@ -42,6 +46,7 @@ pub struct Staff {
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceItem {
     pub id: i64,
     pub code: String,
@@ -50,6 +55,7 @@ pub struct ServiceItem {
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: i64,
     pub case_no: String,

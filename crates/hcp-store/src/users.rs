@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, FromRow};
 use crate::{StoreError, ms, org};
 
 #[derive(Debug, Clone, Serialize, FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub username: String,

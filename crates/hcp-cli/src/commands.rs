@@ -1,0 +1,238 @@
+//! The commands behind the CLI: thin wrappers over the storage and application services.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hcp_core::calendar::HolidayFile;
+use hcp_core::clock::{Clock, SystemClock};
+use hcp_server::config::Database;
+use hcp_server::service::accounts::{self, AccountError, NewAccount};
+use hcp_server::service::demo::{self, DemoOptions};
+use hcp_server::service::import::{self, ImportFailure};
+use hcp_server::service::import_file::FileFormat;
+use hcp_server::service::intake::Submitter;
+use hcp_server::{AppState, Config};
+use hcp_store::crypto::{DataKey, new_token};
+use hcp_store::{Store, audit, calendar, org, users};
+
+use crate::DbArgs;
+
+type CmdResult = Result<ExitCode, String>;
+
+fn config(db: &DbArgs) -> Result<Config, String> {
+    let mut config = Config::load(db.config.as_deref(), db.data_dir.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(url) = &db.database_url
+        && !url.trim().is_empty()
+    {
+        config.database_url = url.clone();
+    }
+    Ok(config)
+}
+
+async fn open(config: &Config) -> Result<(Store, DataKey), String> {
+    let store = match config.database() {
+        Database::SqliteDir(dir) => Store::open_sqlite_dir(&dir).await,
+        Database::Url(url) => Store::open(&url).await,
+    }
+    .map_err(|e| format!("无法打开数据库: {e}"))?;
+    let key = DataKey::load_or_create(&config.data_dir).map_err(|e| e.to_string())?;
+    Ok((store, key))
+}
+
+/// The audit actor for command-line work: the operating-system user.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool) -> CmdResult {
+    let mut config = config(&db)?;
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+    let (store, key) = open(&config).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if with_demo {
+        load_demo(&store, &key, clock.now(), 30_000, true).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let state = AppState::new(store, key, clock, config).await.map_err(|e| e.to_string())?;
+    println!("hcp 已启动：http://{address}  （接口文档 http://{address}/api/docs）");
+    hcp_server::serve(state, listener).await.map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn load_demo(store: &Store, key: &DataKey, now: DateTime<Utc>, evaluations: u64, users: bool) -> Result<(), String> {
+    let empty = org::list_org_units(&mut *store.reader().await.map_err(|e| e.to_string())?)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty();
+    if !empty {
+        println!("数据库中已有数据，跳过演示数据载入。");
+        return Ok(());
+    }
+    eprintln!("正在载入演示数据（约 {evaluations} 条评价）…");
+    let options = DemoOptions { now, evaluations, create_users: users };
+    let summary = demo::load(store, key, &options, |n| eprint!("\r已载入 {n} 条记录")).await.map_err(|e| e.to_string())?;
+    eprintln!();
+    println!(
+        "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉。",
+        summary.org_units, summary.windows, summary.staff, summary.cases, summary.evaluations, summary.bad_reviews, summary.complaints
+    );
+    if !summary.users.is_empty() {
+        println!("演示账号（仅供演示，请勿用于生产）：");
+        for (username, password, label) in &summary.users {
+            println!("  {label:<14} 用户名 {username:<18} 密码 {password}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn migrate(db: DbArgs) -> CmdResult {
+    let config = config(&db)?;
+    let (store, _) = open(&config).await?;
+    store.close().await;
+    println!("数据库已是最新结构。");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn demo(db: DbArgs, evaluations: u64, with_users: bool) -> CmdResult {
+    let config = config(&db)?;
+    let (store, key) = open(&config).await?;
+    if !with_users {
+        println!("提示：演示账号只在加 --demo 时创建（它们的密码是公开的）。");
+    }
+    load_demo(&store, &key, Utc::now(), evaluations, with_users).await?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn import_evaluations(db: DbArgs, file: PathBuf) -> CmdResult {
+    let config = config(&db)?;
+    let format = FileFormat::from_name(&file.to_string_lossy()).ok_or("仅支持 .csv 或 .xlsx 文件")?;
+    let bytes = std::fs::read(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
+    let (store, key) = open(&config).await?;
+    let submitter = Submitter { user_id: None, actor: cli_actor(), scope_path: None, client_index: None };
+    let report = match import::import(&store, &key, &submitter, &bytes, format, Utc::now()).await {
+        Ok(report) => report,
+        Err(ImportFailure::File(e)) => return Err(e.to_string()),
+        Err(ImportFailure::Store(e)) => return Err(e.to_string()),
+    };
+    store.close().await;
+    println!(
+        "共 {} 行：导入 {} 条（其中差评 {} 条已生成工单），已导入过 {} 条，有误 {} 处。",
+        report.rows,
+        report.imported,
+        report.tickets,
+        report.duplicates,
+        report.errors.len()
+    );
+    for error in &report.errors {
+        println!("  第 {} 行 {}：{}", error.row, error.field, error.message);
+    }
+    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
+    let config = config(&db)?;
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
+    let holidays = HolidayFile::parse(&text).map_err(|e| e.to_string())?;
+    let (store, _) = open(&config).await?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let replaced = calendar::save_year(&mut tx, &holidays, &cli_actor(), Utc::now()).await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!("{} {} 年节假日安排（{} 条）。", if replaced { "已替换" } else { "已添加" }, holidays.year, holidays.days.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn calendar_deadline(db: DbArgs, from: String, working_days: u32) -> CmdResult {
+    let config = config(&db)?;
+    let from = DateTime::parse_from_rfc3339(from.trim())
+        .map_err(|_| "时间应为 RFC 3339 格式，例如 2024-09-27T10:00:00+08:00".to_string())?
+        .with_timezone(&Utc);
+    let (store, _) = open(&config).await?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    calendar::seed_shipped(&mut tx, Utc::now()).await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    let cal = calendar::load(&mut *store.reader().await.map_err(|e| e.to_string())?).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    let deadline = cal.deadline(from, working_days);
+    println!("{}", deadline.to_rfc3339());
+    if deadline.provisional {
+        eprintln!("注意：期限涉及尚未公布节假日安排的年份，按周一至周五推算，为暂定期限。");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit_verify(db: DbArgs) -> CmdResult {
+    let config = config(&db)?;
+    let (store, _) = open(&config).await?;
+    let result = audit::verify(&store).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    match result {
+        Ok(count) => {
+            println!("审计日志完整：共 {count} 条记录，哈希链校验通过。");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            println!("审计日志校验失败：{broken}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn user_add(
+    db: DbArgs,
+    username: String,
+    role: String,
+    org: Option<String>,
+    department: Option<String>,
+    window: Option<String>,
+    staff_no: Option<String>,
+    name: Option<String>,
+) -> CmdResult {
+    let config = config(&db)?;
+    let (store, _) = open(&config).await?;
+    let account = NewAccount {
+        username,
+        role,
+        display_name: name,
+        org_code: org,
+        department_code: department,
+        window_code: window,
+        staff_no,
+        password: None,
+    };
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let (id, password) = accounts::create(&mut tx, &account, &cli_actor(), Utc::now()).await.map_err(|e| match e {
+        AccountError::Invalid(fields) => fields.summary(),
+        AccountError::Store(err) => err.to_string(),
+    })?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!("已创建用户 {}（#{id}），初始密码：{password}", account.username.trim());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn user_token(db: DbArgs, username: String, name: String) -> CmdResult {
+    let config = config(&db)?;
+    let (store, _) = open(&config).await?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let user = users::by_username(&mut tx, username.trim()).await.map_err(|e| e.to_string())?.ok_or("用户不存在")?;
+    let (token, hash) = new_token();
+    let now = Utc::now();
+    let id = users::create_token(&mut tx, &hash, user.id, name.trim(), now).await.map_err(|e| e.to_string())?;
+    audit::append(&mut tx, now, &cli_actor(), "token.create", &format!("user:{}", user.id), &serde_json::json!({"token": id, "name": name}))
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}

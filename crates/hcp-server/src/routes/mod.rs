@@ -1,0 +1,63 @@
+//! The HTTP API. Each resource module exposes `router()`; this module mounts them and the fallbacks that keep
+//! every answer in the API's error format.
+
+pub mod admin;
+pub mod calendar;
+pub mod complaints;
+pub mod evaluations;
+pub mod health;
+pub mod org;
+pub mod session;
+pub mod tickets;
+pub mod views;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest JSON body accepted (a 2000-character comment is ~6 KB in UTF-8).
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let import_limit = state.config().upload.max_import_bytes;
+    let api = Router::new()
+        .merge(calendar::router())
+        .merge(org::router())
+        .merge(evaluations::router())
+        .merge(complaints::router())
+        .merge(tickets::router())
+        .merge(session::router())
+        .merge(admin::router())
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+    Router::new()
+        .nest("/api/v1", api)
+        // The import upload carries a file, so it gets the configured (larger) limit.
+        .nest("/api/v1", evaluations::import_router().layer(DefaultBodyLimit::max(import_limit)))
+        .merge(health::router())
+        .merge(crate::openapi::router())
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "请求的地址不存在") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持此请求方法")
+        })
+        .with_state(state)
+}
+
+/// Pagination shared by the list endpoints.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+pub struct Page {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Items per page, at most 200 (default 50).
+    pub per_page: Option<i64>,
+}
+
+impl Page {
+    pub fn limit_offset(self) -> (i64, i64) {
+        let per_page = self.per_page.unwrap_or(50).clamp(1, 200);
+        let page = self.page.unwrap_or(1).max(1);
+        (per_page, (page - 1) * per_page)
+    }
+}

@@ -1,0 +1,160 @@
+//! Users and their scopes: created by `hcp user add`, the admin API and the demo; passwords argon2id.
+
+use chrono::{DateTime, Utc};
+use hcp_core::FieldErrors;
+use hcp_core::role::Role;
+use hcp_store::crypto::{generate_password, hash_password};
+use hcp_store::{AnyConnection, StoreError, audit, org, users};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A new account. The scope depends on the role: staff need a `staff_no`, window heads a `window_code`,
+/// department heads a `department_code`; the others an org unit (`org_code`, default the whole jurisdiction).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub username: String,
+    pub role: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub org_code: Option<String>,
+    #[serde(default)]
+    pub department_code: Option<String>,
+    #[serde(default)]
+    pub window_code: Option<String>,
+    #[serde(default)]
+    pub staff_no: Option<String>,
+    /// Leave empty to generate one (printed once).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum AccountError {
+    Invalid(FieldErrors),
+    Store(StoreError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(_) => AccountError::Invalid(FieldErrors::single("username", "用户名已存在")),
+            other => AccountError::Store(other),
+        }
+    }
+}
+
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Creates the account inside `conn`'s transaction; returns its id and the password to hand over.
+pub async fn create(
+    conn: &mut AnyConnection,
+    account: &NewAccount,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(i64, String), AccountError> {
+    let mut errors = FieldErrors::new();
+    let username = account.username.trim();
+    if !(3..=32).contains(&username.len())
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        errors.add("username", "用户名应为3至32位字母、数字或“_-.”");
+    }
+    let role = Role::parse(account.role.trim());
+    if role.is_none() {
+        errors.add("role", format!("未知角色“{}”", account.role));
+    }
+    let password = match blank(&account.password) {
+        Some(p) if p.chars().count() < 8 => {
+            errors.add("password", "密码至少8位");
+            String::new()
+        }
+        Some(p) => p.to_owned(),
+        None => generate_password(),
+    };
+
+    let (mut org_unit_id, mut department_id, mut window_id, mut staff_id) = (None, None, None, None);
+    let mut default_name = None;
+    if let Some(no) = blank(&account.staff_no) {
+        match org::staff_by_no(conn, no).await? {
+            Some(s) => {
+                staff_id = Some(s.id);
+                window_id = s.window_id;
+                default_name = Some(s.name);
+            }
+            None => errors.add("staff_no", format!("工号“{no}”不存在")),
+        }
+    }
+    if let Some(code) = blank(&account.window_code) {
+        match org::window_by_code(conn, code).await? {
+            Some(w) => window_id = Some(w.id),
+            None => errors.add("window_code", format!("窗口编号“{code}”不存在")),
+        }
+    }
+    if let Some(code) = blank(&account.department_code) {
+        match org::department_by_code(conn, code).await? {
+            Some(d) => department_id = Some(d.id),
+            None => errors.add("department_code", format!("部门编码“{code}”不存在")),
+        }
+    }
+    if let Some(code) = blank(&account.org_code) {
+        match org::org_unit_by_code(conn, code).await? {
+            Some(o) => org_unit_id = Some(o.id),
+            None => errors.add("org_code", format!("机构编码“{code}”不存在")),
+        }
+    }
+    match role {
+        Some(Role::Staff) if staff_id.is_none() => errors.add("staff_no", "窗口工作人员账号须填写工号"),
+        Some(Role::WindowHead) if window_id.is_none() => errors.add("window_code", "窗口负责人账号须填写窗口编号"),
+        Some(Role::DeptHead) if department_id.is_none() => {
+            errors.add("department_code", "部门负责人账号须填写部门编码")
+        }
+        _ => {}
+    }
+    // Keep only the columns that define this role's scope, so a stray field cannot widen or narrow it.
+    match role.map(Role::scope_kind) {
+        Some(hcp_core::role::ScopeKind::Staff) => (org_unit_id, department_id) = (None, None),
+        Some(hcp_core::role::ScopeKind::Window) => (org_unit_id, department_id) = (None, None),
+        Some(hcp_core::role::ScopeKind::Department) => (org_unit_id, window_id, staff_id) = (None, None, None),
+        Some(hcp_core::role::ScopeKind::OrgUnit) => (department_id, window_id, staff_id) = (None, None, None),
+        None => {}
+    }
+    let display_name = blank(&account.display_name)
+        .map(str::to_owned)
+        .or(default_name)
+        .or_else(|| role.map(|r| r.label().to_owned()))
+        .unwrap_or_default();
+    let (Some(role), true) = (role, errors.is_empty()) else {
+        return Err(AccountError::Invalid(errors));
+    };
+    let password_hash = hash_password(&password)?;
+    let id = users::create(
+        conn,
+        &users::NewUser {
+            username,
+            password_hash: &password_hash,
+            role,
+            display_name: &display_name,
+            org_unit_id,
+            department_id,
+            window_id,
+            staff_id,
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        conn,
+        now,
+        actor,
+        "user.create",
+        &format!("user:{id}"),
+        &serde_json::json!({"username": username, "role": role.code(), "org_unit": org_unit_id,
+            "department": department_id, "window": window_id, "staff": staff_id}),
+    )
+    .await?;
+    Ok((id, password))
+}

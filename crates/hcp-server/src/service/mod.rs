@@ -1,0 +1,9 @@
+//! Application services: the use cases that HTTP handlers and CLI commands share. They combine the pure domain
+//! with storage inside one transaction each.
+
+pub mod accounts;
+//TMP pub mod demo;
+//TMP pub mod demo_plan;
+pub mod import;
+pub mod import_file;
+pub mod intake;

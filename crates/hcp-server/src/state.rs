@@ -1,0 +1,142 @@
+//! What every request runs on: storage, the data key, the clock, the calendar, configuration, rate limits and
+//! the intake writer.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use hcp_core::calendar::WorkCalendar;
+use hcp_core::clock::Clock;
+use hcp_core::role::{Role, Scope};
+use hcp_store::crypto::{DataKey, token_hash};
+use hcp_store::{Store, org, users};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::extract::CurrentUser;
+use crate::ratelimit::RateLimiter;
+use crate::service::intake::IntakeWriter;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    key: DataKey,
+    clock: Arc<dyn Clock>,
+    calendar: RwLock<Arc<WorkCalendar>>,
+    config: Config,
+    limiter: RateLimiter,
+    intake: IntakeWriter,
+}
+
+impl AppState {
+    /// Seeds the shipped calendar years if missing, loads the calendar and starts the intake writer.
+    pub async fn new(store: Store, key: DataKey, clock: Arc<dyn Clock>, config: Config) -> hcp_store::Result<AppState> {
+        let mut tx = store.begin().await?;
+        hcp_store::calendar::seed_shipped(&mut tx, clock.now()).await?;
+        tx.commit().await?;
+        let calendar = hcp_store::calendar::load(&mut *store.reader().await?).await?;
+        let intake = IntakeWriter::start(store.clone(), key.clone(), clock.clone());
+        Ok(AppState(Arc::new(Inner {
+            limiter: RateLimiter::new(clock.clone()),
+            store,
+            key,
+            clock,
+            calendar: RwLock::new(Arc::new(calendar)),
+            config,
+            intake,
+        })))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn key(&self) -> &DataKey {
+        &self.0.key
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.0.clock.clone()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.0.limiter
+    }
+
+    pub fn intake(&self) -> &IntakeWriter {
+        &self.0.intake
+    }
+
+    pub fn calendar(&self) -> Arc<WorkCalendar> {
+        self.0.calendar.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Re-reads the calendar after an import or edit.
+    pub async fn reload_calendar(&self) -> hcp_store::Result<()> {
+        let calendar = hcp_store::calendar::load(&mut *self.store().reader().await?).await?;
+        *self.0.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendar);
+        Ok(())
+    }
+
+    pub async fn shutdown(&self) {
+        self.0.intake.stop().await;
+        self.0.store.close().await;
+    }
+
+    pub async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, ApiError> {
+        let mut conn = self.store().reader().await?;
+        match users::session_user(&mut conn, &token_hash(token), self.now()).await? {
+            Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn token_user(&self, token: &str) -> Result<Option<CurrentUser>, ApiError> {
+        let mut conn = self.store().reader().await?;
+        match users::token_user(&mut conn, &token_hash(token)).await? {
+            Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A user's role and scope. Roles attached to an org unit but not given one see the whole tree (the
+/// jurisdiction's root), which is what a district bureau's staff expect.
+pub async fn resolve(conn: &mut hcp_store::AnyConnection, user: users::User) -> Result<CurrentUser, ApiError> {
+    let role = user.role().ok_or_else(|| ApiError::internal(format!("unknown role {}", user.role)))?;
+    let mut scope = users::scope(conn, &user).await?;
+    if scope.is_none() && role.scope_kind() == hcp_core::role::ScopeKind::OrgUnit {
+        scope = root_scope(conn).await?;
+    }
+    Ok(CurrentUser { user, role, scope })
+}
+
+pub async fn root_scope(conn: &mut hcp_store::AnyConnection) -> hcp_store::Result<Option<Scope>> {
+    let units = org::list_org_units(conn).await?;
+    Ok(units.into_iter().find(|u| u.parent_id.is_none()).map(|u| Scope::OrgUnit {
+        id: u.id,
+        code: u.code,
+        name: u.name,
+        path: u.path,
+    }))
+}
+
+/// Roles that may see evaluations, tickets and their contents.
+pub const READERS: &[Role] = &[
+    Role::HotlineOperator,
+    Role::Registrar,
+    Role::Staff,
+    Role::WindowHead,
+    Role::DeptHead,
+    Role::Supervisor,
+    Role::Discipline,
+];
