@@ -54,11 +54,10 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool) -> CmdRe
     let (store, key) = open(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if with_demo {
-        load_demo(&store, &key, clock.now(), 30_000, true).await?;
+        load_demo(&store, &key, clock.now(), 20_000, true).await?;
     }
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let state = AppState::new(store, key, clock, config).await.map_err(|e| e.to_string())?;
     println!("hcp 已启动：http://{address}  （接口文档 http://{address}/api/docs）");
@@ -66,7 +65,13 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool) -> CmdRe
     Ok(ExitCode::SUCCESS)
 }
 
-async fn load_demo(store: &Store, key: &DataKey, now: DateTime<Utc>, evaluations: u64, users: bool) -> Result<(), String> {
+async fn load_demo(
+    store: &Store,
+    key: &DataKey,
+    now: DateTime<Utc>,
+    evaluations: u64,
+    users: bool,
+) -> Result<(), String> {
     let empty = org::list_org_units(&mut *store.reader().await.map_err(|e| e.to_string())?)
         .await
         .map_err(|e| e.to_string())?
@@ -77,11 +82,18 @@ async fn load_demo(store: &Store, key: &DataKey, now: DateTime<Utc>, evaluations
     }
     eprintln!("正在载入演示数据（约 {evaluations} 条评价）…");
     let options = DemoOptions { now, evaluations, create_users: users };
-    let summary = demo::load(store, key, &options, |n| eprint!("\r已载入 {n} 条记录")).await.map_err(|e| e.to_string())?;
+    let summary =
+        demo::load(store, key, &options, |n| eprint!("\r已载入 {n} 条记录")).await.map_err(|e| e.to_string())?;
     eprintln!();
     println!(
         "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉。",
-        summary.org_units, summary.windows, summary.staff, summary.cases, summary.evaluations, summary.bad_reviews, summary.complaints
+        summary.org_units,
+        summary.windows,
+        summary.staff,
+        summary.cases,
+        summary.evaluations,
+        summary.bad_reviews,
+        summary.complaints
     );
     if !summary.users.is_empty() {
         println!("演示账号（仅供演示，请勿用于生产）：");
@@ -143,10 +155,16 @@ pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
     let holidays = HolidayFile::parse(&text).map_err(|e| e.to_string())?;
     let (store, _) = open(&config).await?;
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
-    let replaced = calendar::save_year(&mut tx, &holidays, &cli_actor(), Utc::now()).await.map_err(|e| e.to_string())?;
+    let replaced =
+        calendar::save_year(&mut tx, &holidays, &cli_actor(), Utc::now()).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
-    println!("{} {} 年节假日安排（{} 条）。", if replaced { "已替换" } else { "已添加" }, holidays.year, holidays.days.len());
+    println!(
+        "{} {} 年节假日安排（{} 条）。",
+        if replaced { "已替换" } else { "已添加" },
+        holidays.year,
+        holidays.days.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -159,7 +177,8 @@ pub async fn calendar_deadline(db: DbArgs, from: String, working_days: u32) -> C
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     calendar::seed_shipped(&mut tx, Utc::now()).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    let cal = calendar::load(&mut *store.reader().await.map_err(|e| e.to_string())?).await.map_err(|e| e.to_string())?;
+    let cal =
+        calendar::load(&mut *store.reader().await.map_err(|e| e.to_string())?).await.map_err(|e| e.to_string())?;
     store.close().await;
     let deadline = cal.deadline(from, working_days);
     println!("{}", deadline.to_rfc3339());
@@ -228,9 +247,16 @@ pub async fn user_token(db: DbArgs, username: String, name: String) -> CmdResult
     let (token, hash) = new_token();
     let now = Utc::now();
     let id = users::create_token(&mut tx, &hash, user.id, name.trim(), now).await.map_err(|e| e.to_string())?;
-    audit::append(&mut tx, now, &cli_actor(), "token.create", &format!("user:{}", user.id), &serde_json::json!({"token": id, "name": name}))
-        .await
-        .map_err(|e| e.to_string())?;
+    audit::append(
+        &mut tx,
+        now,
+        &cli_actor(),
+        "token.create",
+        &format!("user:{}", user.id),
+        &serde_json::json!({"token": id, "name": name}),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!("{token}");

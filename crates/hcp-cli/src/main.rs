@@ -51,7 +51,7 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         /// Roughly how many evaluations to generate.
-        #[arg(long, default_value_t = 30_000)]
+        #[arg(long, default_value_t = 20_000)]
         evaluations: u64,
         /// Also create the demo users (`<role>` / `<role>-demo`); refused without this flag.
         #[arg(long)]
@@ -176,16 +176,22 @@ fn main() -> ExitCode {
             Command::Serve { db, listen, demo } => commands::serve(db, listen, demo).await,
             Command::Migrate { db } => commands::migrate(db).await,
             Command::Demo { db, evaluations, demo } => commands::demo(db, evaluations, demo).await,
-            Command::Import { what: ImportCommand::Evaluations { file, db } } => commands::import_evaluations(db, file).await,
-            Command::Calendar { what: CalendarCommand::Import { file, db } } => commands::calendar_import(db, file).await,
+            Command::Import { what: ImportCommand::Evaluations { file, db } } => {
+                commands::import_evaluations(db, file).await
+            }
+            Command::Calendar { what: CalendarCommand::Import { file, db } } => {
+                commands::calendar_import(db, file).await
+            }
             Command::Calendar { what: CalendarCommand::Deadline { from, working_days, db } } => {
                 commands::calendar_deadline(db, from, working_days).await
             }
             Command::Audit { what: AuditCommand::Verify { db } } => commands::audit_verify(db).await,
-            Command::User { what: UserCommand::Add { username, role, org, department, window, staff_no, name, db } } => {
-                commands::user_add(db, username, role, org, department, window, staff_no, name).await
+            Command::User {
+                what: UserCommand::Add { username, role, org, department, window, staff_no, name, db },
+            } => commands::user_add(db, username, role, org, department, window, staff_no, name).await,
+            Command::User { what: UserCommand::Token { username, name, db } } => {
+                commands::user_token(db, username, name).await
             }
-            Command::User { what: UserCommand::Token { username, name, db } } => commands::user_token(db, username, name).await,
         }
     });
     match result {

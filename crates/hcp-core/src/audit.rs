@@ -62,10 +62,9 @@ impl std::fmt::Display for ChainBreak {
         match self {
             ChainBreak::Altered { seq } => write!(f, "审计记录 #{seq} 的内容被篡改"),
             ChainBreak::Broken { seq } => write!(f, "审计记录 #{seq} 之前的记录被删除或插入"),
-            ChainBreak::Truncated { expected_last, found_last } => write!(
-                f,
-                "审计日志末尾被删除：应到 #{expected_last}，实际只到 #{found_last}"
-            ),
+            ChainBreak::Truncated { expected_last, found_last } => {
+                write!(f, "审计日志末尾被删除：应到 #{expected_last}，实际只到 #{found_last}")
+            }
         }
     }
 }
@@ -73,15 +72,8 @@ impl std::fmt::Display for ChainBreak {
 /// Checks entries in sequence order; `prev` is the last verified (seq, hash) carried between pages.
 pub fn verify_next(prev: (i64, &str), entry: &AuditEntry) -> Result<(), ChainBreak> {
     let (prev_seq, prev_hash) = prev;
-    let recomputed = entry_hash(
-        &entry.prev_hash,
-        entry.seq,
-        entry.at,
-        &entry.actor,
-        &entry.action,
-        &entry.target,
-        &entry.details,
-    );
+    let recomputed =
+        entry_hash(&entry.prev_hash, entry.seq, entry.at, &entry.actor, &entry.action, &entry.target, &entry.details);
     if recomputed != entry.hash {
         return Err(ChainBreak::Altered { seq: entry.seq });
     }
@@ -141,9 +133,6 @@ mod tests {
 
     #[test]
     fn fields_cannot_be_shifted_into_each_other() {
-        assert_ne!(
-            entry_hash("p", 1, 1, "ab", "c", "t", "d"),
-            entry_hash("p", 1, 1, "a", "bc", "t", "d")
-        );
+        assert_ne!(entry_hash("p", 1, 1, "ab", "c", "t", "d"), entry_hash("p", 1, 1, "a", "bc", "t", "d"));
     }
 }

@@ -60,8 +60,7 @@ pub enum CalendarError {
 impl HolidayFile {
     /// Parses and validates a holiday-cn JSON document.
     pub fn parse(json: &str) -> Result<Self, CalendarError> {
-        let file: HolidayFile =
-            serde_json::from_str(json).map_err(|e| CalendarError::InvalidJson(e.to_string()))?;
+        let file: HolidayFile = serde_json::from_str(json).map_err(|e| CalendarError::InvalidJson(e.to_string()))?;
         file.validate()?;
         Ok(file)
     }
@@ -79,10 +78,7 @@ impl HolidayFile {
                 || (d.year() == self.year - 1 && d.month() == 12)
                 || (d.year() == self.year + 1 && d.month() == 1);
             if !near {
-                return Err(CalendarError::DateOutsideYear {
-                    year: self.year,
-                    date: d,
-                });
+                return Err(CalendarError::DateOutsideYear { year: self.year, date: d });
             }
             if !seen.insert(d) {
                 return Err(CalendarError::DuplicateDate(d));
@@ -118,12 +114,9 @@ pub fn shipped_years() -> Vec<HolidayFile> {
     SHIPPED
         .iter()
         .map(|(year, json)| {
-            let file = HolidayFile::parse(json)
-                .unwrap_or_else(|e| panic!("shipped calendar {year}.json is invalid: {e}"));
-            assert_eq!(
-                file.year, *year,
-                "shipped calendar {year}.json has the wrong year"
-            );
+            let file =
+                HolidayFile::parse(json).unwrap_or_else(|e| panic!("shipped calendar {year}.json is invalid: {e}"));
+            assert_eq!(file.year, *year, "shipped calendar {year}.json has the wrong year");
             file
         })
         .collect()
@@ -238,11 +231,7 @@ impl WorkCalendar {
     pub fn local_days(&self) -> Vec<HolidayDay> {
         self.local
             .iter()
-            .map(|(date, l)| HolidayDay {
-                name: l.name.clone(),
-                date: *date,
-                is_off_day: l.is_off_day,
-            })
+            .map(|(date, l)| HolidayDay { name: l.name.clone(), date: *date, is_off_day: l.is_off_day })
             .collect()
     }
 
@@ -281,33 +270,18 @@ impl WorkCalendar {
     pub fn day(&self, date: NaiveDate) -> DayInfo {
         let provisional = !self.is_known_year(date.year());
         match self.overrides.get(&date) {
-            Some(o) => DayInfo {
-                date,
-                workday: o.workday,
-                name: Some(o.name.clone()),
-                provisional,
-            },
-            None => DayInfo {
-                date,
-                workday: is_weekday(date),
-                name: None,
-                provisional,
-            },
+            Some(o) => DayInfo { date, workday: o.workday, name: Some(o.name.clone()), provisional },
+            None => DayInfo { date, workday: is_weekday(date), name: None, provisional },
         }
     }
 
     pub fn is_workday(&self, date: NaiveDate) -> bool {
-        self.overrides
-            .get(&date)
-            .map_or_else(|| is_weekday(date), |o| o.workday)
+        self.overrides.get(&date).map_or_else(|| is_weekday(date), |o| o.workday)
     }
 
     /// Running deviation sum of listed dates on or before `date`.
     fn cum_upto(&self, date: NaiveDate) -> i64 {
-        self.overrides
-            .range(..=date)
-            .next_back()
-            .map_or(0, |(_, o)| o.cum)
+        self.overrides.range(..=date).next_back().map_or(0, |(_, o)| o.cum)
     }
 
     /// Working days on or before `date`, relative to an arbitrary fixed origin: differences are exact counts.
@@ -374,11 +348,7 @@ impl WorkCalendar {
     pub fn deadline(&self, received: DateTime<Utc>, n: u32) -> Deadline {
         let (date, provisional) = self.add_working_days(local_date(received), n);
         let end = date.and_hms_opt(23, 59, 59).expect("valid time");
-        let at = shanghai()
-            .from_local_datetime(&end)
-            .single()
-            .expect("fixed offset has no gaps")
-            .with_timezone(&Utc);
+        let at = shanghai().from_local_datetime(&end).single().expect("fixed offset has no gaps").with_timezone(&Utc);
         Deadline { at, provisional }
     }
 
@@ -403,10 +373,7 @@ fn day_number(date: NaiveDate) -> i64 {
 }
 
 fn date_of(num: i64) -> NaiveDate {
-    i32::try_from(num)
-        .ok()
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .expect("day number within NaiveDate range")
+    i32::try_from(num).ok().and_then(NaiveDate::from_num_days_from_ce_opt).expect("day number within NaiveDate range")
 }
 
 /// Monday–Friday days among day numbers 1..=x (extended to x <= 0 so that differences stay exact):

@@ -83,15 +83,12 @@ impl Channel {
 
     pub fn parse(text: &str) -> Option<Channel> {
         let text = text.trim();
-        Channel::ALL
-            .into_iter()
-            .find(|channel| channel.code() == text || channel.label() == text)
-            .or(match text {
-                "电话" | "12345" | "热线" => Some(Channel::Phone),
-                "举报箱" => Some(Channel::Box),
-                "评价表" => Some(Channel::Paper),
-                _ => None,
-            })
+        Channel::ALL.into_iter().find(|channel| channel.code() == text || channel.label() == text).or(match text {
+            "电话" | "12345" | "热线" => Some(Channel::Phone),
+            "举报箱" => Some(Channel::Box),
+            "评价表" => Some(Channel::Paper),
+            _ => None,
+        })
     }
 }
 

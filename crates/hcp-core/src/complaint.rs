@@ -118,11 +118,7 @@ impl NewComplaint {
 
         let contact = input.contact.as_ref().and_then(|c| {
             let name = c.name.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-            let phone = c
-                .phone
-                .as_deref()
-                .map(crate::privacy::normalize_phone)
-                .filter(|s| !s.is_empty());
+            let phone = c.phone.as_deref().map(crate::privacy::normalize_phone).filter(|s| !s.is_empty());
             if let Some(phone) = &phone
                 && !(7..=15).contains(&phone.len())
             {
@@ -135,15 +131,9 @@ impl NewComplaint {
         });
 
         match channel {
-            Some(channel) if errors.is_empty() => Ok(NewComplaint {
-                channel,
-                org_code,
-                department_code,
-                window_code,
-                staff_no,
-                content,
-                contact,
-            }),
+            Some(channel) if errors.is_empty() => {
+                Ok(NewComplaint { channel, org_code, department_code, window_code, staff_no, content, contact })
+            }
             _ => Err(errors),
         }
     }

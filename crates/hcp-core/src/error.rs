@@ -35,11 +35,7 @@ impl FieldErrors {
 
     /// One line for row reports: "level: 评价等级应为1至5; tags: …".
     pub fn summary(&self) -> String {
-        self.0
-            .iter()
-            .map(|(field, message)| format!("{field}: {message}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.0.iter().map(|(field, message)| format!("{field}: {message}")).collect::<Vec<_>>().join("; ")
     }
 }
 

@@ -378,18 +378,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors.0["tags"].contains("不属于"));
-        let errors = NewEvaluation::parse(
-            &input(serde_json::json!({"channel": "pc", "window_code": "W", "level": 1})),
-            now(),
-        )
-        .unwrap_err();
+        let errors =
+            NewEvaluation::parse(&input(serde_json::json!({"channel": "pc", "window_code": "W", "level": 1})), now())
+                .unwrap_err();
         assert!(errors.0.contains_key("comment"));
     }
 
     #[test]
     fn paper_forms_carry_a_past_date_but_online_channels_do_not() {
         let paper = NewEvaluation::parse(
-            &input(serde_json::json!({"channel": "paper", "window_code": "W", "level": 5, "evaluated_at": "2026-10-01"})),
+            &input(
+                serde_json::json!({"channel": "paper", "window_code": "W", "level": 5, "evaluated_at": "2026-10-01"}),
+            ),
             now(),
         )
         .unwrap();
@@ -401,13 +401,17 @@ mod tests {
         .unwrap();
         assert_eq!(today.evaluated_at, Some(now()));
         let future = NewEvaluation::parse(
-            &input(serde_json::json!({"channel": "paper", "window_code": "W", "level": 5, "evaluated_at": "2026-10-13"})),
+            &input(
+                serde_json::json!({"channel": "paper", "window_code": "W", "level": 5, "evaluated_at": "2026-10-13"}),
+            ),
             now(),
         )
         .unwrap_err();
         assert!(future.0.contains_key("evaluated_at"));
         let online = NewEvaluation::parse(
-            &input(serde_json::json!({"channel": "mobile", "window_code": "W", "level": 5, "evaluated_at": "2026-10-01"})),
+            &input(
+                serde_json::json!({"channel": "mobile", "window_code": "W", "level": 5, "evaluated_at": "2026-10-01"}),
+            ),
             now(),
         )
         .unwrap_err();

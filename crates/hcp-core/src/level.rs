@@ -13,13 +13,8 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [
-        Level::VerySatisfied,
-        Level::Satisfied,
-        Level::Basic,
-        Level::Dissatisfied,
-        Level::VeryDissatisfied,
-    ];
+    pub const ALL: [Level; 5] =
+        [Level::VerySatisfied, Level::Satisfied, Level::Basic, Level::Dissatisfied, Level::VeryDissatisfied];
 
     pub fn from_code(code: i64) -> Option<Level> {
         Some(match code {

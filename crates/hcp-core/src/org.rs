@@ -12,12 +12,8 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 4] = [
-        OrgKind::Center,
-        OrgKind::StreetCenter,
-        OrgKind::CommunityStation,
-        OrgKind::OnlinePlatform,
-    ];
+    pub const ALL: [OrgKind; 4] =
+        [OrgKind::Center, OrgKind::StreetCenter, OrgKind::CommunityStation, OrgKind::OnlinePlatform];
 
     pub fn code(self) -> &'static str {
         match self {

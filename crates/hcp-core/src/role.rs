@@ -71,10 +71,7 @@ impl Role {
     /// The evaluated staff never learn who evaluated them; their window head and department head neither,
     /// since they could pass it on. Others see masked values.
     pub fn sees_masked_evaluator(self) -> bool {
-        matches!(
-            self,
-            Role::HotlineOperator | Role::Registrar | Role::Supervisor | Role::Discipline
-        )
+        matches!(self, Role::HotlineOperator | Role::Registrar | Role::Supervisor | Role::Discipline)
     }
 
     pub fn is_admin(self) -> bool {
@@ -105,10 +102,27 @@ pub enum ScopeKind {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Scope {
     /// An org unit and everything below it (materialised path prefix).
-    OrgUnit { id: i64, code: String, name: String, path: String },
-    Department { id: i64, code: String, name: String },
-    Window { id: i64, code: String, name: String },
-    Staff { id: i64, staff_no: String, name: String },
+    OrgUnit {
+        id: i64,
+        code: String,
+        name: String,
+        path: String,
+    },
+    Department {
+        id: i64,
+        code: String,
+        name: String,
+    },
+    Window {
+        id: i64,
+        code: String,
+        name: String,
+    },
+    Staff {
+        id: i64,
+        staff_no: String,
+        name: String,
+    },
 }
 
 #[cfg(test)]
@@ -119,10 +133,7 @@ mod tests {
     fn only_operators_and_registrars_register_offline_and_admin_reads_no_cases() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.code()), Some(role));
-            assert_eq!(
-                role.may_register_offline(),
-                matches!(role, Role::HotlineOperator | Role::Registrar)
-            );
+            assert_eq!(role.may_register_offline(), matches!(role, Role::HotlineOperator | Role::Registrar));
         }
         assert!(!Role::Admin.may_read_evaluations());
         assert!(!Role::Staff.sees_masked_evaluator());

@@ -7,94 +7,39 @@ use proptest::prelude::*;
 
 /// (holiday name, first day off, last day off, make-up working days), from 国务院办公厅关于 2023/2024/2025/2026 年
 /// 部分节假日安排的通知.
-type Arrangement = (
-    &'static str,
-    (i32, u32, u32),
-    (i32, u32, u32),
-    &'static [(i32, u32, u32)],
-);
+type Arrangement = (&'static str, (i32, u32, u32), (i32, u32, u32), &'static [(i32, u32, u32)]);
 
 const NOTICES: &[Arrangement] = &[
     // 2023 (国办发明电〔2022〕16号)
     ("元旦", (2022, 12, 31), (2023, 1, 2), &[]),
-    (
-        "春节",
-        (2023, 1, 21),
-        (2023, 1, 27),
-        &[(2023, 1, 28), (2023, 1, 29)],
-    ),
+    ("春节", (2023, 1, 21), (2023, 1, 27), &[(2023, 1, 28), (2023, 1, 29)]),
     ("清明节", (2023, 4, 5), (2023, 4, 5), &[]),
-    (
-        "劳动节",
-        (2023, 4, 29),
-        (2023, 5, 3),
-        &[(2023, 4, 23), (2023, 5, 6)],
-    ),
+    ("劳动节", (2023, 4, 29), (2023, 5, 3), &[(2023, 4, 23), (2023, 5, 6)]),
     ("端午节", (2023, 6, 22), (2023, 6, 24), &[(2023, 6, 25)]),
-    (
-        "中秋节、国庆节",
-        (2023, 9, 29),
-        (2023, 10, 6),
-        &[(2023, 10, 7), (2023, 10, 8)],
-    ),
+    ("中秋节、国庆节", (2023, 9, 29), (2023, 10, 6), &[(2023, 10, 7), (2023, 10, 8)]),
     // 2024
     ("元旦", (2024, 1, 1), (2024, 1, 1), &[]),
-    (
-        "春节",
-        (2024, 2, 10),
-        (2024, 2, 17),
-        &[(2024, 2, 4), (2024, 2, 18)],
-    ),
+    ("春节", (2024, 2, 10), (2024, 2, 17), &[(2024, 2, 4), (2024, 2, 18)]),
     ("清明节", (2024, 4, 4), (2024, 4, 6), &[(2024, 4, 7)]),
-    (
-        "劳动节",
-        (2024, 5, 1),
-        (2024, 5, 5),
-        &[(2024, 4, 28), (2024, 5, 11)],
-    ),
+    ("劳动节", (2024, 5, 1), (2024, 5, 5), &[(2024, 4, 28), (2024, 5, 11)]),
     ("端午节", (2024, 6, 8), (2024, 6, 10), &[]),
     ("中秋节", (2024, 9, 15), (2024, 9, 17), &[(2024, 9, 14)]),
-    (
-        "国庆节",
-        (2024, 10, 1),
-        (2024, 10, 7),
-        &[(2024, 9, 29), (2024, 10, 12)],
-    ),
+    ("国庆节", (2024, 10, 1), (2024, 10, 7), &[(2024, 9, 29), (2024, 10, 12)]),
     // 2025
     ("元旦", (2025, 1, 1), (2025, 1, 1), &[]),
-    (
-        "春节",
-        (2025, 1, 28),
-        (2025, 2, 4),
-        &[(2025, 1, 26), (2025, 2, 8)],
-    ),
+    ("春节", (2025, 1, 28), (2025, 2, 4), &[(2025, 1, 26), (2025, 2, 8)]),
     ("清明节", (2025, 4, 4), (2025, 4, 6), &[]),
     ("劳动节", (2025, 5, 1), (2025, 5, 5), &[(2025, 4, 27)]),
     ("端午节", (2025, 5, 31), (2025, 6, 2), &[]),
-    (
-        "国庆节、中秋节",
-        (2025, 10, 1),
-        (2025, 10, 8),
-        &[(2025, 9, 28), (2025, 10, 11)],
-    ),
+    ("国庆节、中秋节", (2025, 10, 1), (2025, 10, 8), &[(2025, 9, 28), (2025, 10, 11)]),
     // 2026
     ("元旦", (2026, 1, 1), (2026, 1, 3), &[(2026, 1, 4)]),
-    (
-        "春节",
-        (2026, 2, 15),
-        (2026, 2, 23),
-        &[(2026, 2, 14), (2026, 2, 28)],
-    ),
+    ("春节", (2026, 2, 15), (2026, 2, 23), &[(2026, 2, 14), (2026, 2, 28)]),
     ("清明节", (2026, 4, 4), (2026, 4, 6), &[]),
     ("劳动节", (2026, 5, 1), (2026, 5, 5), &[(2026, 5, 9)]),
     ("端午节", (2026, 6, 19), (2026, 6, 21), &[]),
     ("中秋节", (2026, 9, 25), (2026, 9, 27), &[]),
-    (
-        "国庆节",
-        (2026, 10, 1),
-        (2026, 10, 7),
-        &[(2026, 9, 20), (2026, 10, 10)],
-    ),
+    ("国庆节", (2026, 10, 1), (2026, 10, 7), &[(2026, 9, 20), (2026, 10, 10)]),
 ];
 
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -106,9 +51,7 @@ fn t((y, m, d): (i32, u32, u32)) -> NaiveDate {
 }
 
 fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .expect("valid timestamp")
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339).expect("valid timestamp").with_timezone(&Utc)
 }
 
 /// Expected (workday, name) from the notices alone; outside 2023–2026 the plain Monday–Friday rule.
@@ -165,11 +108,7 @@ fn every_day_2023_to_2026_matches_the_notices() {
 fn working_days_per_year() {
     let cal = WorkCalendar::shipped();
     for (year, count) in [(2023, 249), (2024, 251), (2025, 248), (2026, 248)] {
-        assert_eq!(
-            cal.working_days_between(ymd(year - 1, 12, 31), ymd(year, 12, 31)),
-            count,
-            "{year}"
-        );
+        assert_eq!(cal.working_days_between(ymd(year - 1, 12, 31), ymd(year, 12, 31)), count, "{year}");
     }
     assert_eq!(cal.known_years(), vec![2023, 2024, 2025, 2026]);
 }
@@ -177,23 +116,10 @@ fn working_days_per_year() {
 #[test]
 fn shipped_files_are_valid_sorted_and_round_trip() {
     let files = shipped_years();
-    assert_eq!(
-        files.iter().map(|f| f.year).collect::<Vec<_>>(),
-        vec![2023, 2024, 2025, 2026]
-    );
+    assert_eq!(files.iter().map(|f| f.year).collect::<Vec<_>>(), vec![2023, 2024, 2025, 2026]);
     for file in files {
-        assert!(
-            file.papers
-                .iter()
-                .all(|p| p.starts_with("https://www.gov.cn/")),
-            "{}",
-            file.year
-        );
-        assert!(
-            file.days.windows(2).all(|w| w[0].date < w[1].date),
-            "{} not sorted",
-            file.year
-        );
+        assert!(file.papers.iter().all(|p| p.starts_with("https://www.gov.cn/")), "{}", file.year);
+        assert!(file.days.windows(2).all(|w| w[0].date < w[1].date), "{} not sorted", file.year);
         assert!(file.days.iter().all(|d| d.date.year() == file.year));
         assert_eq!(HolidayFile::parse(&file.to_json()).unwrap(), file);
     }
@@ -203,11 +129,7 @@ fn shipped_files_are_valid_sorted_and_round_trip() {
 fn design_example_appeal_deadline() {
     let cal = WorkCalendar::shipped();
     // Fri 2024-09-27 → Sun 09-29 (调休) → Mon 09-30, whatever the time of day in Beijing.
-    for received in [
-        "2024-09-27T15:00:00+08:00",
-        "2024-09-27T00:30:00+08:00",
-        "2024-09-26T16:30:00Z",
-    ] {
+    for received in ["2024-09-27T15:00:00+08:00", "2024-09-27T00:30:00+08:00", "2024-09-26T16:30:00Z"] {
         let d = cal.deadline(at(received), 2);
         assert_eq!(d.to_rfc3339(), "2024-09-30T23:59:59+08:00", "{received}");
         assert_eq!(d.at, at("2024-09-30T15:59:59Z"));
@@ -215,47 +137,22 @@ fn design_example_appeal_deadline() {
         assert!(!d.provisional);
     }
     // One second earlier in Beijing is still Thursday: the count starts a day earlier.
-    assert_eq!(
-        cal.deadline(at("2024-09-26T15:59:59Z"), 2).to_rfc3339(),
-        "2024-09-29T23:59:59+08:00"
-    );
+    assert_eq!(cal.deadline(at("2024-09-26T15:59:59Z"), 2).to_rfc3339(), "2024-09-29T23:59:59+08:00");
     // 09-29, 09-30, then 国庆 10-01..07 off, 10-08, 10-09, 10-10.
-    assert_eq!(
-        cal.deadline(at("2024-09-27T15:00:00+08:00"), 5)
-            .to_rfc3339(),
-        "2024-10-10T23:59:59+08:00"
-    );
-    assert_eq!(
-        cal.add_working_days(ymd(2024, 9, 27), 4),
-        (ymd(2024, 10, 9), false)
-    );
-    assert_eq!(
-        cal.add_working_days(ymd(2024, 9, 27), 0),
-        (ymd(2024, 9, 27), false)
-    );
+    assert_eq!(cal.deadline(at("2024-09-27T15:00:00+08:00"), 5).to_rfc3339(), "2024-10-10T23:59:59+08:00");
+    assert_eq!(cal.add_working_days(ymd(2024, 9, 27), 4), (ymd(2024, 10, 9), false));
+    assert_eq!(cal.add_working_days(ymd(2024, 9, 27), 0), (ymd(2024, 9, 27), false));
 }
 
 #[test]
 fn spring_festival_2026() {
     let cal = WorkCalendar::shipped();
     let received = at("2026-02-13T10:00:00+08:00");
-    assert_eq!(
-        cal.deadline(received, 1).to_rfc3339(),
-        "2026-02-14T23:59:59+08:00"
-    );
-    assert_eq!(
-        cal.deadline(received, 2).to_rfc3339(),
-        "2026-02-24T23:59:59+08:00"
-    );
-    assert_eq!(
-        cal.add_working_days(ymd(2026, 2, 13), 7),
-        (ymd(2026, 3, 2), false)
-    );
+    assert_eq!(cal.deadline(received, 1).to_rfc3339(), "2026-02-14T23:59:59+08:00");
+    assert_eq!(cal.deadline(received, 2).to_rfc3339(), "2026-02-24T23:59:59+08:00");
+    assert_eq!(cal.add_working_days(ymd(2026, 2, 13), 7), (ymd(2026, 3, 2), false));
     // Complex feedback, 7 working days, from the last day before 国庆 2026.
-    assert_eq!(
-        cal.add_working_days(ymd(2026, 9, 30), 7),
-        (ymd(2026, 10, 15), false)
-    );
+    assert_eq!(cal.add_working_days(ymd(2026, 9, 30), 7), (ymd(2026, 10, 15), false));
 }
 
 #[test]
@@ -274,10 +171,7 @@ fn unknown_years_are_provisional_monday_to_friday() {
     let (date, provisional) = cal.add_working_days(ymd(2026, 12, 30), 5);
     assert_eq!(date, ymd(2027, 1, 6));
     assert!(provisional);
-    assert_eq!(
-        cal.add_working_days(ymd(2026, 12, 30), 1),
-        (ymd(2026, 12, 31), false)
-    );
+    assert_eq!(cal.add_working_days(ymd(2026, 12, 30), 1), (ymd(2026, 12, 31), false));
     // Ending exactly on 12-31 of a known year from the day before is not provisional either.
     assert!(!cal.deadline(at("2026-12-30T12:00:00+08:00"), 1).provisional);
 
@@ -285,14 +179,8 @@ fn unknown_years_are_provisional_monday_to_friday() {
     assert!(empty.known_years().is_empty());
     assert!(empty.day(ymd(2024, 10, 1)).workday);
     assert!(empty.day(ymd(2024, 10, 1)).provisional);
-    assert_eq!(
-        empty.add_working_days(ymd(2024, 9, 27), 2),
-        (ymd(2024, 10, 1), true)
-    );
-    assert_eq!(
-        empty.working_days_between(ymd(2024, 1, 1), ymd(2024, 12, 31)),
-        261
-    );
+    assert_eq!(empty.add_working_days(ymd(2024, 9, 27), 2), (ymd(2024, 10, 1), true));
+    assert_eq!(empty.working_days_between(ymd(2024, 1, 1), ymd(2024, 12, 31)), 261);
 }
 
 #[test]
@@ -301,56 +189,27 @@ fn working_days_between_edges_and_days_left() {
     let d = ymd(2024, 9, 30);
     assert_eq!(cal.working_days_between(d, d), 0);
     assert_eq!(cal.working_days_between(d, ymd(2024, 9, 1)), 0);
-    assert_eq!(
-        cal.working_days_between(ymd(2024, 9, 28), ymd(2024, 9, 29)),
-        1
-    );
-    assert_eq!(
-        cal.working_days_between(ymd(2024, 9, 30), ymd(2024, 10, 8)),
-        1
-    );
+    assert_eq!(cal.working_days_between(ymd(2024, 9, 28), ymd(2024, 9, 29)), 1);
+    assert_eq!(cal.working_days_between(ymd(2024, 9, 30), ymd(2024, 10, 8)), 1);
 
     let deadline = cal.deadline(at("2026-02-13T10:00:00+08:00"), 7).at; // 2026-03-02
-    assert_eq!(
-        cal.working_days_left(at("2026-02-13T23:00:00+08:00"), deadline),
-        7
-    );
-    assert_eq!(
-        cal.working_days_left(at("2026-02-14T08:00:00+08:00"), deadline),
-        6
-    );
-    assert_eq!(
-        cal.working_days_left(at("2026-03-02T08:00:00+08:00"), deadline),
-        0
-    );
-    assert_eq!(
-        cal.working_days_left(at("2026-03-05T08:00:00+08:00"), deadline),
-        0
-    );
+    assert_eq!(cal.working_days_left(at("2026-02-13T23:00:00+08:00"), deadline), 7);
+    assert_eq!(cal.working_days_left(at("2026-02-14T08:00:00+08:00"), deadline), 6);
+    assert_eq!(cal.working_days_left(at("2026-03-02T08:00:00+08:00"), deadline), 0);
+    assert_eq!(cal.working_days_left(at("2026-03-05T08:00:00+08:00"), deadline), 0);
     // Resuming a paused clock with the days that were left reproduces the original deadline.
     let left = cal.working_days_left(at("2026-02-14T08:00:00+08:00"), deadline);
-    assert_eq!(
-        cal.deadline(at("2026-02-14T08:00:00+08:00"), left).at,
-        deadline
-    );
+    assert_eq!(cal.deadline(at("2026-02-14T08:00:00+08:00"), left).at, deadline);
 }
 
 #[test]
 fn parse_errors_are_reported_in_chinese() {
     let bad_json = HolidayFile::parse("{\"year\": 2026, \"days\": [").unwrap_err();
     assert!(matches!(bad_json, CalendarError::InvalidJson(_)));
-    assert!(
-        bad_json.to_string().starts_with("节假日文件格式错误"),
-        "{bad_json}"
-    );
+    assert!(bad_json.to_string().starts_with("节假日文件格式错误"), "{bad_json}");
+    assert!(matches!(HolidayFile::parse("<html>429</html>"), Err(CalendarError::InvalidJson(_))));
     assert!(matches!(
-        HolidayFile::parse("<html>429</html>"),
-        Err(CalendarError::InvalidJson(_))
-    ));
-    assert!(matches!(
-        HolidayFile::parse(
-            r#"{"year":2026,"days":[{"name":"x","date":"2026/10/01","isOffDay":true}]}"#
-        ),
+        HolidayFile::parse(r#"{"year":2026,"days":[{"name":"x","date":"2026/10/01","isOffDay":true}]}"#),
         Err(CalendarError::InvalidJson(_))
     ));
 
@@ -362,20 +221,10 @@ fn parse_errors_are_reported_in_chinese() {
 
     let far = r#"{"year":2026,"days":[{"name":"劳动节","date":"2024-05-01","isOffDay":true}]}"#;
     let err = HolidayFile::parse(far).unwrap_err();
-    assert!(matches!(
-        err,
-        CalendarError::DateOutsideYear { year: 2026, .. }
-    ));
+    assert!(matches!(err, CalendarError::DateOutsideYear { year: 2026, .. }));
     assert!(err.to_string().contains("不属于 2026 年"), "{err}");
-    for (date, ok) in [
-        ("2025-12-31", true),
-        ("2025-11-30", false),
-        ("2027-01-31", true),
-        ("2027-02-01", false),
-    ] {
-        let json = format!(
-            r#"{{"year":2026,"days":[{{"name":"元旦","date":"{date}","isOffDay":true}}]}}"#
-        );
+    for (date, ok) in [("2025-12-31", true), ("2025-11-30", false), ("2027-01-31", true), ("2027-02-01", false)] {
+        let json = format!(r#"{{"year":2026,"days":[{{"name":"元旦","date":"{date}","isOffDay":true}}]}}"#);
         assert_eq!(HolidayFile::parse(&json).is_ok(), ok, "{date}");
     }
 
@@ -386,10 +235,7 @@ fn parse_errors_are_reported_in_chinese() {
     assert!(HolidayFile::parse(r#"{"year":2100,"days":[]}"#).is_ok());
 
     let unnamed = r#"{"year":2026,"days":[{"name":" ","date":"2026-10-01","isOffDay":true}]}"#;
-    assert!(matches!(
-        HolidayFile::parse(unnamed),
-        Err(CalendarError::EmptyName(_))
-    ));
+    assert!(matches!(HolidayFile::parse(unnamed), Err(CalendarError::EmptyName(_))));
 }
 
 #[test]
@@ -412,10 +258,7 @@ fn holiday_cn_file_with_extra_fields_parses_and_round_trips() {
 fn set_year_replaces_and_local_days_survive() {
     let mut cal = WorkCalendar::shipped();
     let received = at("2026-02-13T10:00:00+08:00");
-    assert_eq!(
-        cal.deadline(received, 2).to_rfc3339(),
-        "2026-02-24T23:59:59+08:00"
-    );
+    assert_eq!(cal.deadline(received, 2).to_rfc3339(), "2026-02-24T23:59:59+08:00");
 
     // A local closure on Wed 2026-03-04 and a local working day on Sat 2026-03-07.
     cal.set_local_day(ymd(2026, 3, 4), true, "大厅停电");
@@ -430,10 +273,7 @@ fn set_year_replaces_and_local_days_survive() {
     assert_eq!(cal.day(ymd(2026, 10, 7)).name.as_deref(), Some("窗口值班"));
 
     // Replace 2026 with a file that gives one more day off (2026-02-24).
-    let mut modified = shipped_years()
-        .into_iter()
-        .find(|f| f.year == 2026)
-        .unwrap();
+    let mut modified = shipped_years().into_iter().find(|f| f.year == 2026).unwrap();
     let before = modified.days.len();
     modified.days.push(hcp_core::calendar::HolidayDay {
         name: "春节".into(),
@@ -442,27 +282,15 @@ fn set_year_replaces_and_local_days_survive() {
     });
     modified.days.sort_by_key(|d| d.date);
     cal.set_year(&modified);
-    assert_eq!(
-        cal.deadline(received, 2).to_rfc3339(),
-        "2026-02-25T23:59:59+08:00"
-    );
-    assert_eq!(
-        cal.working_days_between(ymd(2025, 12, 31), ymd(2026, 12, 31)),
-        248 - 1 - 1 + 1 + 1
-    );
+    assert_eq!(cal.deadline(received, 2).to_rfc3339(), "2026-02-25T23:59:59+08:00");
+    assert_eq!(cal.working_days_between(ymd(2025, 12, 31), ymd(2026, 12, 31)), 248 - 1 - 1 + 1 + 1);
 
     // Replacing again with fewer entries drops what the previous file said (no leftovers).
     modified.days.truncate(before - 10);
     cal.set_year(&modified);
     assert!(cal.is_workday(ymd(2026, 10, 1)));
-    assert!(
-        cal.day(ymd(2026, 10, 6)).name.is_none(),
-        "old 2026 entries must be gone"
-    );
-    assert!(
-        !cal.is_workday(ymd(2026, 3, 4)),
-        "local closure survives set_year"
-    );
+    assert!(cal.day(ymd(2026, 10, 6)).name.is_none(), "old 2026 entries must be gone");
+    assert!(!cal.is_workday(ymd(2026, 3, 4)), "local closure survives set_year");
     assert!(cal.is_workday(ymd(2026, 3, 7)));
     assert!(cal.is_workday(ymd(2026, 10, 7)));
 
@@ -471,10 +299,8 @@ fn set_year_replaces_and_local_days_survive() {
     assert_eq!(cal.local_days().len(), 2);
 
     // Importing 2027 makes its dates final.
-    let y2027 = HolidayFile::parse(
-        r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true}]}"#,
-    )
-    .unwrap();
+    let y2027 =
+        HolidayFile::parse(r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true}]}"#).unwrap();
     cal.set_year(&y2027);
     assert!(cal.is_known_year(2027));
     let (date, provisional) = cal.add_working_days(ymd(2026, 12, 30), 2);
@@ -490,10 +316,7 @@ fn big_spans_are_cheap() {
     assert!(provisional);
     assert!(cal.is_workday(date));
     assert_eq!(cal.working_days_between(from, date), 100_000);
-    assert_eq!(
-        cal.working_days_between(from, date.pred_opt().unwrap()),
-        99_999
-    );
+    assert_eq!(cal.working_days_between(from, date.pred_opt().unwrap()), 99_999);
     // About 383 years of five-day weeks after the shipped ones.
     assert!((2405..=2407).contains(&date.year()), "{date}");
 

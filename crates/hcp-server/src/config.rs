@@ -101,7 +101,8 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-                Config::parse(&text).map_err(|message| ConfigError::Parse { path: path.display().to_string(), message })?
+                Config::parse(&text)
+                    .map_err(|message| ConfigError::Parse { path: path.display().to_string(), message })?
             }
             None => Config::default(),
         };

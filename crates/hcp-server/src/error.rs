@@ -66,7 +66,8 @@ impl ApiError {
 
     /// 422 with per-field messages.
     pub fn invalid(fields: FieldErrors) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "提交的信息有误，请按提示修改").with_fields(fields)
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "提交的信息有误，请按提示修改")
+            .with_fields(fields)
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
@@ -111,9 +112,8 @@ impl From<hcp_store::sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail { code: self.code.to_owned(), message: self.message, fields: self.fields },
-        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, fields: self.fields } };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())

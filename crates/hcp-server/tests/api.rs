@@ -39,7 +39,9 @@ async fn health_docs_and_unknown_routes(backend: Backend) {
     let (status, doc) = app.get("/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/evaluations", "/api/v1/complaints", "/api/v1/calendar/deadline", "/api/v1/org", "/api/v1/session"] {
+    for path in
+        ["/api/v1/evaluations", "/api/v1/complaints", "/api/v1/calendar/deadline", "/api/v1/org", "/api/v1/session"]
+    {
         assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
@@ -53,7 +55,8 @@ async fn health_docs_and_unknown_routes(backend: Backend) {
 
 async fn calendar_answers_deadlines_and_workdays(backend: Backend) {
     let app = app(backend).await;
-    let (status, body) = app.get("/api/v1/calendar/deadline?from=2024-09-27T15:00:00%2B08:00&working_days=2", None).await;
+    let (status, body) =
+        app.get("/api/v1/calendar/deadline?from=2024-09-27T15:00:00%2B08:00&working_days=2", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"deadline": "2024-09-30T23:59:59+08:00", "provisional": false}));
     let (_, body) = app.get("/api/v1/calendar/deadline?from=2027-03-01T09:00:00Z&working_days=3", None).await;
@@ -74,11 +77,19 @@ async fn org_tree_is_public_and_admin_builds_it(backend: Backend) {
     let app = app(backend).await;
     let admin = app.login("admin").await;
     let (status, _) = app
-        .post("/api/v1/admin/org-units", Some(&admin), &json!({"code": "JK-SJ", "name": "双吉街道便民服务中心", "kind": "street_center", "parent_code": "JK"}))
+        .post(
+            "/api/v1/admin/org-units",
+            Some(&admin),
+            &json!({"code": "JK-SJ", "name": "双吉街道便民服务中心", "kind": "street_center", "parent_code": "JK"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, body) = app
-        .post("/api/v1/admin/org-units", Some(&admin), &json!({"code": "JK-SJ", "name": "重复", "kind": "street_center"}))
+        .post(
+            "/api/v1/admin/org-units",
+            Some(&admin),
+            &json!({"code": "JK-SJ", "name": "重复", "kind": "street_center"}),
+        )
         .await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "conflict"));
     let (status, body) = app
@@ -88,10 +99,46 @@ async fn org_tree_is_public_and_admin_builds_it(backend: Backend) {
     for field in ["code", "name", "kind"] {
         assert!(body["error"]["fields"][field].is_string(), "{field}");
     }
-    assert_eq!(app.post("/api/v1/admin/departments", Some(&admin), &json!({"code": "SJ-MZ", "name": "民政服务", "org_code": "JK-SJ"})).await.0, StatusCode::CREATED);
-    assert_eq!(app.post("/api/v1/admin/windows", Some(&admin), &json!({"code": "W-SJ-01", "name": "民政救助窗口", "department_code": "SJ-MZ"})).await.0, StatusCode::CREATED);
-    assert_eq!(app.post("/api/v1/admin/staff", Some(&admin), &json!({"staff_no": "S201", "name": "孙丽", "window_code": "W-SJ-01", "is_head": true})).await.0, StatusCode::CREATED);
-    assert_eq!(app.post("/api/v1/admin/service-items", Some(&admin), &json!({"code": "DB", "name": "最低生活保障申请", "department_code": "SJ-MZ"})).await.0, StatusCode::CREATED);
+    assert_eq!(
+        app.post(
+            "/api/v1/admin/departments",
+            Some(&admin),
+            &json!({"code": "SJ-MZ", "name": "民政服务", "org_code": "JK-SJ"})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/admin/windows",
+            Some(&admin),
+            &json!({"code": "W-SJ-01", "name": "民政救助窗口", "department_code": "SJ-MZ"})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/admin/staff",
+            Some(&admin),
+            &json!({"staff_no": "S201", "name": "孙丽", "window_code": "W-SJ-01", "is_head": true})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/admin/service-items",
+            Some(&admin),
+            &json!({"code": "DB", "name": "最低生活保障申请", "department_code": "SJ-MZ"})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
     let (status, case) = app
         .post("/api/v1/admin/cases", Some(&admin), &json!({"case_no": "C-SJ-1", "item_code": "DB", "window_code": "W-SJ-01", "staff_no": "S201", "accepted_at": "2026-10-10T09:00:00+08:00"}))
         .await;
@@ -105,7 +152,8 @@ async fn org_tree_is_public_and_admin_builds_it(backend: Backend) {
     let root = &tree["org_units"][0];
     assert_eq!(root["code"], json!("JK"));
     assert_eq!(root["kind_label"], json!("政务服务中心"));
-    let children: Vec<&str> = root["children"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    let children: Vec<&str> =
+        root["children"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert!(children.contains(&"JK-JZ") && children.contains(&"JK-SJ"), "{children:?}");
     let sj = root["children"].as_array().unwrap().iter().find(|c| c["code"] == json!("JK-SJ")).unwrap();
     assert_eq!(sj["departments"][0]["windows"][0]["staff"][0], json!({"staff_no": "S201", "name": "孙丽"}));
@@ -170,7 +218,8 @@ async fn one_evaluation_per_case_and_one_follow_up(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let (status, body) = app.evaluate(json!({"channel": "pc", "case_no": "C-001", "level": 1, "tags": [115]})).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "already_evaluated"));
-    let (status, body) = app.evaluate(json!({"channel": "mobile", "case_no": "C-002", "level": 3, "follow_up": true})).await;
+    let (status, body) =
+        app.evaluate(json!({"channel": "mobile", "case_no": "C-002", "level": 3, "follow_up": true})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["follow_up"].is_string());
     let (status, follow) = app
@@ -178,7 +227,8 @@ async fn one_evaluation_per_case_and_one_follow_up(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{follow}");
     assert!(follow["ticket_id"].is_i64());
-    let (status, body) = app.evaluate(json!({"channel": "mobile", "case_no": "C-001", "level": 5, "follow_up": true})).await;
+    let (status, body) =
+        app.evaluate(json!({"channel": "mobile", "case_no": "C-001", "level": 5, "follow_up": true})).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "follow_up_exists"));
     // The case brings window and staff with it.
     let supervisor = app.login("supervisor").await;
@@ -186,7 +236,8 @@ async fn one_evaluation_per_case_and_one_follow_up(backend: Backend) {
     assert_eq!(view["window"]["code"], json!("W-SC-01"));
     assert_eq!(view["staff"]["code"], json!("S002"));
     assert_eq!(view["service_item"]["name"], json!("企业设立登记"));
-    let (status, body) = app.evaluate(json!({"channel": "mobile", "case_no": "C-003", "staff_no": "S002", "level": 5})).await;
+    let (status, body) =
+        app.evaluate(json!({"channel": "mobile", "case_no": "C-003", "staff_no": "S002", "level": 5})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
 
@@ -228,9 +279,17 @@ async fn bad_input_gets_field_errors_and_nothing_is_written(backend: Backend) {
     let (status, body) = app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": "five"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["level"].is_string(), "{body}");
-    let (status, body) = app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5, "surprise": 1})).await;
+    let (status, body) =
+        app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5, "surprise": 1})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let response = app.client.post(app.url("/api/v1/evaluations")).header("content-type", "application/json").body("{\"channel\":").send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/evaluations"))
+        .header("content-type", "application/json")
+        .body("{\"channel\":")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(code(&response.json().await.unwrap()), "invalid_json");
     let response = app.client.post(app.url("/api/v1/evaluations")).body("level=5").send().await.unwrap();
@@ -242,11 +301,14 @@ async fn bad_input_gets_field_errors_and_nothing_is_written(backend: Backend) {
         .evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 4, "evaluator": {"phone": "12", "id_no": "123"}}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["error"]["fields"]["evaluator.phone"].is_string() && body["error"]["fields"]["evaluator.id_no"].is_string());
+    assert!(
+        body["error"]["fields"]["evaluator.phone"].is_string()
+            && body["error"]["fields"]["evaluator.id_no"].is_string()
+    );
     let supervisor = app.login("supervisor").await;
     let (_, list) = app.get("/api/v1/evaluations", Some(&supervisor)).await;
     assert_eq!(list["total"], json!(0), "no half-written record");
-    assert_eq!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok(), true);
+    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
 }
 
 async fn evaluator_identity_is_masked_or_hidden_by_role(backend: Backend) {
@@ -288,7 +350,9 @@ async fn evaluator_identity_is_masked_or_hidden_by_role(backend: Backend) {
 async fn lists_are_scoped_to_the_caller(backend: Backend) {
     let app = app(backend).await;
     for (window, staff) in [("W-SC-01", "S002"), ("W-SC-01", "S001"), ("W-JZ-01", "S101")] {
-        let (status, _) = app.evaluate(json!({"channel": "qrcode", "window_code": window, "staff_no": staff, "level": 1, "tags": [115]})).await;
+        let (status, _) = app
+            .evaluate(json!({"channel": "qrcode", "window_code": window, "staff_no": staff, "level": 1, "tags": [115]}))
+            .await;
         assert_eq!(status, StatusCode::CREATED);
     }
     let totals = [("supervisor", 3), ("dept_head", 2), ("window_head", 2), ("staff", 1), ("street_registrar", 1)];
@@ -326,9 +390,21 @@ async fn complaints_become_tickets_wherever_the_target_is_known(backend: Backend
     let (status, _) = app.post("/api/v1/complaints", None, &json!({"channel": "phone", "content": "电话投诉"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let operator = app.login("hotline_operator").await;
-    let (status, unknown) = app.post("/api/v1/complaints", Some(&operator), &json!({"channel": "phone", "content": "不记得是哪个窗口，态度很差"})).await;
+    let (status, unknown) = app
+        .post(
+            "/api/v1/complaints",
+            Some(&operator),
+            &json!({"channel": "phone", "content": "不记得是哪个窗口，态度很差"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = app.post("/api/v1/complaints", Some(&operator), &json!({"channel": "box", "staff_no": "S101", "window_code": "W-SC-01", "content": "x"})).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/complaints",
+            Some(&operator),
+            &json!({"channel": "box", "staff_no": "S101", "window_code": "W-SC-01", "content": "x"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let supervisor = app.login("supervisor").await;
     let (_, list) = app.get("/api/v1/tickets?kind=complaint", Some(&supervisor)).await;
@@ -344,11 +420,19 @@ async fn complaints_become_tickets_wherever_the_target_is_known(backend: Backend
 
 async fn sessions_tokens_and_logout(backend: Backend) {
     let app = app(backend).await;
-    let (status, body) = app.post("/api/v1/session", None, &json!({"username": "staff", "password": "wrong-password"})).await;
+    let (status, body) =
+        app.post("/api/v1/session", None, &json!({"username": "staff", "password": "wrong-password"})).await;
     assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
-    let (status, body) = app.post("/api/v1/session", None, &json!({"username": "nobody", "password": "wrong-password"})).await;
+    let (status, body) =
+        app.post("/api/v1/session", None, &json!({"username": "nobody", "password": "wrong-password"})).await;
     assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
-    let response = app.client.post(app.url("/api/v1/session")).json(&json!({"username": "window_head", "password": common::PASSWORD})).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "window_head", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap().to_owned();
@@ -452,8 +536,10 @@ async fn concurrent_submissions_all_land_in_one_chain(backend: Backend) {
 
 async fn everything_survives_a_restart(backend: Backend) {
     let app = app(backend).await;
-    let (_, receipt) = app.evaluate(json!({"channel": "pc", "case_no": "C-002", "level": 1, "tags": [110],
-        "evaluator": {"name": "周杰", "phone": "13600002222"}})).await;
+    let (_, receipt) = app
+        .evaluate(json!({"channel": "pc", "case_no": "C-002", "level": 1, "tags": [110],
+        "evaluator": {"name": "周杰", "phone": "13600002222"}}))
+        .await;
     let clock = app.clock.clone();
     let (dir, url) = app.stop().await;
     let app = common::start_on(dir, url, hcp_server::Config::default(), clock).await;

@@ -111,10 +111,8 @@ pub struct AuditRow {
 
 /// Entries about one target, oldest first (a ticket's or an evaluation's history).
 pub async fn for_target(conn: &mut AnyConnection, target: &str) -> crate::Result<Vec<AuditRow>> {
-    Ok(sqlx::query_as(
-        "SELECT seq, at, actor, action, target, details FROM audit_log WHERE target = $1 ORDER BY seq",
-    )
-    .bind(target)
-    .fetch_all(conn)
-    .await?)
+    Ok(sqlx::query_as("SELECT seq, at, actor, action, target, details FROM audit_log WHERE target = $1 ORDER BY seq")
+        .bind(target)
+        .fetch_all(conn)
+        .await?)
 }

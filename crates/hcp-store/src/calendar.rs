@@ -8,9 +8,8 @@ use crate::{StoreError, audit, ms};
 
 pub async fn load(conn: &mut AnyConnection) -> crate::Result<WorkCalendar> {
     let mut calendar = WorkCalendar::new();
-    let files: Vec<String> = sqlx::query_scalar("SELECT file FROM calendar_years ORDER BY year")
-        .fetch_all(&mut *conn)
-        .await?;
+    let files: Vec<String> =
+        sqlx::query_scalar("SELECT file FROM calendar_years ORDER BY year").fetch_all(&mut *conn).await?;
     for text in files {
         let file = HolidayFile::parse(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         calendar.set_year(&file);

@@ -52,9 +52,7 @@ impl DataKey {
             .ok()
             .or_else(|| BASE64.decode(text).ok())
             .ok_or_else(|| StoreError::Crypto("数据密钥应为32字节的base64或十六进制文本".into()))?;
-        let bytes: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| StoreError::Crypto("数据密钥长度应为32字节".into()))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| StoreError::Crypto("数据密钥长度应为32字节".into()))?;
         Ok(DataKey::from_bytes(&bytes))
     }
 

@@ -52,11 +52,8 @@ impl Store {
     pub async fn open(url: &str) -> crate::Result<Store> {
         install_default_drivers();
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
+            let pool =
+                AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Store { read: pool.clone(), write: pool, backend: Backend::Postgres }
         } else {
             let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };

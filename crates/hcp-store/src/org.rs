@@ -263,9 +263,7 @@ pub async fn staff_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Opt
 }
 
 pub async fn list_staff(conn: &mut AnyConnection) -> crate::Result<Vec<Staff>> {
-    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id FROM staff ORDER BY window_id, id")
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id FROM staff ORDER BY window_id, id").fetch_all(conn).await?)
 }
 
 pub async fn create_service_item(

@@ -78,9 +78,7 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Us
 }
 
 pub async fn list(conn: &mut AnyConnection) -> crate::Result<Vec<User>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users ORDER BY id")))
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users ORDER BY id"))).fetch_all(conn).await?)
 }
 
 pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
@@ -92,22 +90,29 @@ pub async fn scope(conn: &mut AnyConnection, user: &User) -> crate::Result<Optio
     if let Some(id) = user.staff_id
         && user.role() == Some(Role::Staff)
     {
-        return Ok(org::staff_by_id(conn, id)
-            .await?
-            .map(|s| Scope::Staff { id: s.id, staff_no: s.staff_no, name: s.name }));
+        return Ok(org::staff_by_id(conn, id).await?.map(|s| Scope::Staff {
+            id: s.id,
+            staff_no: s.staff_no,
+            name: s.name,
+        }));
     }
     if let Some(id) = user.window_id {
         return Ok(org::window_by_id(conn, id).await?.map(|w| Scope::Window { id: w.id, code: w.code, name: w.name }));
     }
     if let Some(id) = user.department_id {
-        return Ok(org::department_by_id(conn, id)
-            .await?
-            .map(|d| Scope::Department { id: d.id, code: d.code, name: d.name }));
+        return Ok(org::department_by_id(conn, id).await?.map(|d| Scope::Department {
+            id: d.id,
+            code: d.code,
+            name: d.name,
+        }));
     }
     if let Some(id) = user.org_unit_id {
-        return Ok(org::org_unit_by_id(conn, id)
-            .await?
-            .map(|o| Scope::OrgUnit { id: o.id, code: o.code, name: o.name, path: o.path }));
+        return Ok(org::org_unit_by_id(conn, id).await?.map(|o| Scope::OrgUnit {
+            id: o.id,
+            code: o.code,
+            name: o.name,
+            path: o.path,
+        }));
     }
     Ok(None)
 }
@@ -129,7 +134,11 @@ pub async fn create_session(
     Ok(())
 }
 
-pub async fn session_user(conn: &mut AnyConnection, token_hash: &str, now: DateTime<Utc>) -> crate::Result<Option<User>> {
+pub async fn session_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> crate::Result<Option<User>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
@@ -142,11 +151,7 @@ pub async fn session_user(conn: &mut AnyConnection, token_hash: &str, now: DateT
 }
 
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<bool> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(conn)
-        .await?
-        .rows_affected()
+    Ok(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?.rows_affected()
         > 0)
 }
 

@@ -91,7 +91,14 @@ async fn fixture(store: &Store) -> Fixture {
     Fixture { root, street, window_a, window_b, staff_a, case }
 }
 
-async fn evaluation(store: &Store, window: &org::Window, case_id: Option<i64>, follow_up: bool, code: &str, level: i64) -> Result<i64, StoreError> {
+async fn evaluation(
+    store: &Store,
+    window: &org::Window,
+    case_id: Option<i64>,
+    follow_up: bool,
+    code: &str,
+    level: i64,
+) -> Result<i64, StoreError> {
     let mut conn = store.reader().await.unwrap();
     let place = org::placement(&mut conn, window.id).await.unwrap().unwrap();
     drop(conn);
@@ -191,8 +198,18 @@ async fn queries_are_scoped_to_the_subtree(store: Store) {
     }
     tx.commit().await.unwrap();
 
-    let root = Scope::OrgUnit { id: f.root.id, code: f.root.code.clone(), name: f.root.name.clone(), path: f.root.path.clone() };
-    let street = Scope::OrgUnit { id: f.street.id, code: f.street.code.clone(), name: f.street.name.clone(), path: f.street.path.clone() };
+    let root = Scope::OrgUnit {
+        id: f.root.id,
+        code: f.root.code.clone(),
+        name: f.root.name.clone(),
+        path: f.root.path.clone(),
+    };
+    let street = Scope::OrgUnit {
+        id: f.street.id,
+        code: f.street.code.clone(),
+        name: f.street.name.clone(),
+        path: f.street.path.clone(),
+    };
     let window_a = Scope::Window { id: f.window_a.id, code: "W-A".into(), name: String::new() };
     let filter = evaluations::Filter::default();
     let mut conn = store.reader().await.unwrap();
@@ -206,7 +223,8 @@ async fn queries_are_scoped_to_the_subtree(store: Store) {
     assert_eq!(row.window_code, "W-A");
     let level_filter = evaluations::Filter { level: Some(2), ..Default::default() };
     assert_eq!(evaluations::list(&mut conn, &level_filter, &root, 50, 0).await.unwrap().1, 1);
-    let (ticket_rows, ticket_total) = tickets::list(&mut conn, &tickets::Filter::default(), &street, 50, 0).await.unwrap();
+    let (ticket_rows, ticket_total) =
+        tickets::list(&mut conn, &tickets::Filter::default(), &street, 50, 0).await.unwrap();
     assert_eq!((ticket_total, ticket_rows[0].evaluation_id), (1, Some(b)));
     assert_eq!(ticket_rows[0].state, "registered");
 }
@@ -237,7 +255,9 @@ async fn sessions_expire_and_tokens_resolve(store: Store) {
     assert_eq!(users::session_user(&mut conn, "h1", now()).await.unwrap().unwrap().id, id);
     assert!(users::session_user(&mut conn, "h1", now() + chrono::Duration::hours(9)).await.unwrap().is_none());
     let user = users::token_user(&mut conn, "t1").await.unwrap().unwrap();
-    assert!(matches!(users::scope(&mut conn, &user).await.unwrap(), Some(Scope::Window { id, .. }) if id == f.window_a.id));
+    assert!(
+        matches!(users::scope(&mut conn, &user).await.unwrap(), Some(Scope::Window { id, .. }) if id == f.window_a.id)
+    );
     assert!(users::token_user(&mut conn, "nope").await.unwrap().is_none());
 }
 
@@ -275,9 +295,16 @@ async fn concurrent_audit_appends_keep_one_chain(store: Store) {
         tasks.push(tokio::spawn(async move {
             for i in 0..10 {
                 let mut tx = store.begin().await.unwrap();
-                audit::append(&mut tx, now(), "w", "test.concurrent", &format!("w{worker}:{i}"), &serde_json::json!({}))
-                    .await
-                    .unwrap();
+                audit::append(
+                    &mut tx,
+                    now(),
+                    "w",
+                    "test.concurrent",
+                    &format!("w{worker}:{i}"),
+                    &serde_json::json!({}),
+                )
+                .await
+                .unwrap();
                 tx.commit().await.unwrap();
             }
         }));
@@ -289,12 +316,8 @@ async fn concurrent_audit_appends_keep_one_chain(store: Store) {
 }
 
 async fn idempotency_keys_store_one_response(store: Store) {
-    let stored = idempotency::Stored {
-        request_hash: "abc".into(),
-        status: 201,
-        response: vec![1, 2, 3],
-        key_id: "k".into(),
-    };
+    let stored =
+        idempotency::Stored { request_hash: "abc".into(), status: 201, response: vec![1, 2, 3], key_id: "k".into() };
     let mut tx = store.begin().await.unwrap();
     idempotency::put(&mut tx, "key-1", &stored, now()).await.unwrap();
     tx.commit().await.unwrap();
@@ -311,7 +334,11 @@ async fn calendar_years_are_replaced(store: Store) {
     let file = HolidayFile {
         year: 2027,
         papers: vec![],
-        days: vec![HolidayDay { name: "元旦".into(), date: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(), is_off_day: true }],
+        days: vec![HolidayDay {
+            name: "元旦".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            is_off_day: true,
+        }],
     };
     let mut tx = store.begin().await.unwrap();
     assert!(!calendar::save_year(&mut tx, &file, "admin", now()).await.unwrap());

@@ -53,7 +53,14 @@ fn name(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> String
     })
 }
 
-async fn audited(conn: &mut AnyConnection, user: &CurrentUser, now: DateTime<Utc>, action: &str, target: String, details: serde_json::Value) -> ApiResult<()> {
+async fn audited(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+    action: &str,
+    target: String,
+    details: serde_json::Value,
+) -> ApiResult<()> {
     audit::append(conn, now, &user.actor(), action, &target, &details).await?;
     Ok(())
 }
@@ -72,7 +79,11 @@ pub struct NewOrgUnit {
 /// Create an org unit.
 #[utoipa::path(post, path = "/api/v1/admin/org-units", tag = "admin", request_body = NewOrgUnit,
     responses((status = 201, body = OrgUnit), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_org_unit(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewOrgUnit>) -> ApiResult<(StatusCode, Json<OrgUnit>)> {
+pub async fn create_org_unit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewOrgUnit>,
+) -> ApiResult<(StatusCode, Json<OrgUnit>)> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -97,7 +108,15 @@ pub async fn create_org_unit(State(state): State<AppState>, user: CurrentUser, A
         return Err(ApiError::invalid(errors));
     };
     let unit = org::create_org_unit(&mut tx, &code, &name, kind.code(), parent.as_ref(), now).await?;
-    audited(&mut tx, &user, now, "org_unit.create", format!("org_unit:{}", unit.id), serde_json::json!({"code": code, "name": name, "kind": kind.code(), "parent": parent.map(|p| p.code)})).await?;
+    audited(
+        &mut tx,
+        &user,
+        now,
+        "org_unit.create",
+        format!("org_unit:{}", unit.id),
+        serde_json::json!({"code": code, "name": name, "kind": kind.code(), "parent": parent.map(|p| p.code)}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
@@ -121,7 +140,11 @@ pub struct NewDepartment {
 /// Create a stationed department.
 #[utoipa::path(post, path = "/api/v1/admin/departments", tag = "admin", request_body = NewDepartment,
     responses((status = 201, body = Department), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_department(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewDepartment>) -> ApiResult<(StatusCode, Json<Department>)> {
+pub async fn create_department(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewDepartment>,
+) -> ApiResult<(StatusCode, Json<Department>)> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -136,7 +159,15 @@ pub async fn create_department(State(state): State<AppState>, user: CurrentUser,
         return Err(ApiError::invalid(errors));
     };
     let department = org::create_department(&mut tx, &code, &name, unit.id, now).await?;
-    audited(&mut tx, &user, now, "department.create", format!("department:{}", department.id), serde_json::json!({"code": code, "name": name, "org_unit": unit.code})).await?;
+    audited(
+        &mut tx,
+        &user,
+        now,
+        "department.create",
+        format!("department:{}", department.id),
+        serde_json::json!({"code": code, "name": name, "org_unit": unit.code}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(department)))
 }
@@ -162,7 +193,11 @@ pub struct NewWindow {
 /// Create a window.
 #[utoipa::path(post, path = "/api/v1/admin/windows", tag = "admin", request_body = NewWindow,
     responses((status = 201, body = Window), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_window(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewWindow>) -> ApiResult<(StatusCode, Json<Window>)> {
+pub async fn create_window(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewWindow>,
+) -> ApiResult<(StatusCode, Json<Window>)> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -218,7 +253,11 @@ pub struct NewStaff {
 /// Register a staff member at a window.
 #[utoipa::path(post, path = "/api/v1/admin/staff", tag = "admin", request_body = NewStaff,
     responses((status = 201, body = Staff), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_staff(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewStaff>) -> ApiResult<(StatusCode, Json<Staff>)> {
+pub async fn create_staff(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewStaff>,
+) -> ApiResult<(StatusCode, Json<Staff>)> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let staff_no = code(&mut errors, "staff_no", &req.staff_no);
@@ -236,7 +275,15 @@ pub async fn create_staff(State(state): State<AppState>, user: CurrentUser, ApiJ
     if req.is_head {
         org::set_window_head(&mut tx, window.id, Some(staff.id)).await?;
     }
-    audited(&mut tx, &user, now, "staff.create", format!("staff:{}", staff.id), serde_json::json!({"staff_no": staff_no, "window": window.code, "head": req.is_head})).await?;
+    audited(
+        &mut tx,
+        &user,
+        now,
+        "staff.create",
+        format!("staff:{}", staff.id),
+        serde_json::json!({"staff_no": staff_no, "window": window.code, "head": req.is_head}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(staff)))
 }
@@ -260,7 +307,11 @@ pub struct NewServiceItem {
 /// Register a service item (政务服务事项).
 #[utoipa::path(post, path = "/api/v1/admin/service-items", tag = "admin", request_body = NewServiceItem,
     responses((status = 201, body = ServiceItem), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_item(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewServiceItem>) -> ApiResult<(StatusCode, Json<ServiceItem>)> {
+pub async fn create_item(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewServiceItem>,
+) -> ApiResult<(StatusCode, Json<ServiceItem>)> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -281,7 +332,15 @@ pub async fn create_item(State(state): State<AppState>, user: CurrentUser, ApiJs
         return Err(ApiError::invalid(errors));
     }
     let item = org::create_service_item(&mut tx, &code, &name, department.as_ref().map(|d| d.id), now).await?;
-    audited(&mut tx, &user, now, "service_item.create", format!("service_item:{}", item.id), serde_json::json!({"code": code, "name": name})).await?;
+    audited(
+        &mut tx,
+        &user,
+        now,
+        "service_item.create",
+        format!("service_item:{}", item.id),
+        serde_json::json!({"code": code, "name": name}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
@@ -308,23 +367,38 @@ pub struct NewCaseRequest {
 }
 
 fn instant(errors: &mut FieldErrors, field: &str, text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| errors.add(field, "时间应为 RFC 3339 格式，例如 2026-10-12T09:30:00+08:00")).ok()
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| errors.add(field, "时间应为 RFC 3339 格式，例如 2026-10-12T09:30:00+08:00"))
+        .ok()
 }
 
 /// Register a case (办件), as the case-handling system reports it. Admins and registrars.
 #[utoipa::path(post, path = "/api/v1/admin/cases", tag = "admin", request_body = NewCaseRequest,
     responses((status = 201, body = Case), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_case(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewCaseRequest>) -> ApiResult<(StatusCode, Json<Case>)> {
+pub async fn create_case(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewCaseRequest>,
+) -> ApiResult<(StatusCode, Json<Case>)> {
     user.require(&[Role::Admin, Role::Registrar])?;
     let mut errors = FieldErrors::new();
     let case_no = code(&mut errors, "case_no", &req.case_no);
     let accepted_at = instant(&mut errors, "accepted_at", &req.accepted_at);
-    let finished_at = req.finished_at.as_deref().filter(|t| !t.trim().is_empty()).and_then(|t| instant(&mut errors, "finished_at", t));
+    let finished_at = req
+        .finished_at
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .and_then(|t| instant(&mut errors, "finished_at", t));
     let now = state.now();
-    if let Some(at) = accepted_at && at > now + chrono::Duration::minutes(5) {
+    if let Some(at) = accepted_at
+        && at > now + chrono::Duration::minutes(5)
+    {
         errors.add("accepted_at", "受理时间不能晚于当前时间");
     }
-    if let (Some(a), Some(f)) = (accepted_at, finished_at) && f < a {
+    if let (Some(a), Some(f)) = (accepted_at, finished_at)
+        && f < a
+    {
         errors.add("finished_at", "办结时间不能早于受理时间");
     }
     let mut tx = state.store().begin().await?;
@@ -349,8 +423,28 @@ pub async fn create_case(State(state): State<AppState>, user: CurrentUser, ApiJs
     let (Some(item), Some(window), Some(accepted_at), true) = (item, window, accepted_at, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
     };
-    let case = org::create_case(&mut tx, &NewCase { case_no: &case_no, item_id: item.id, window_id: window.id, staff_id: staff.map(|s| s.id), accepted_at, finished_at }, now).await?;
-    audited(&mut tx, &user, now, "case.create", format!("case:{}", case.id), serde_json::json!({"case_no": case_no, "item": item.code, "window": window.code})).await?;
+    let case = org::create_case(
+        &mut tx,
+        &NewCase {
+            case_no: &case_no,
+            item_id: item.id,
+            window_id: window.id,
+            staff_id: staff.map(|s| s.id),
+            accepted_at,
+            finished_at,
+        },
+        now,
+    )
+    .await?;
+    audited(
+        &mut tx,
+        &user,
+        now,
+        "case.create",
+        format!("case:{}", case.id),
+        serde_json::json!({"case_no": case_no, "item": item.code, "window": window.code}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(case)))
 }
@@ -364,7 +458,11 @@ pub struct CaseQuery {
 
 /// Cases, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/cases", tag = "admin", params(CaseQuery), responses((status = 200, body = Vec<Case>)))]
-pub async fn list_cases(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<Vec<Case>>> {
+pub async fn list_cases(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> ApiResult<Json<Vec<Case>>> {
     user.require(&[Role::Admin, Role::Registrar])?;
     let mut conn = state.store().reader().await?;
     let window_id = match q.window.as_deref().filter(|w| !w.is_empty()) {
@@ -386,7 +484,11 @@ pub struct CreatedUser {
 /// Create a user with a role and scope; the password is generated unless given.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewAccount,
     responses((status = 201, body = CreatedUser), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn create_user(State(state): State<AppState>, user: CurrentUser, ApiJson(req): ApiJson<NewAccount>) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewAccount>,
+) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
     user.require(&[Role::Admin])?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
@@ -416,16 +518,24 @@ pub struct CalendarYear {
 pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<CalendarYear>>> {
     user.require(&[Role::Admin])?;
     let years = calendar::years(&mut *state.store().reader().await?).await?;
-    Ok(Json(years.into_iter().map(|(year, at)| CalendarYear { year, imported_at: super::views::local_time(at) }).collect()))
+    Ok(Json(
+        years.into_iter().map(|(year, at)| CalendarYear { year, imported_at: super::views::local_time(at) }).collect(),
+    ))
 }
 
 /// Add or replace a year's arrangement; the body is a holiday-cn JSON file.
 #[utoipa::path(put, path = "/api/v1/admin/calendar/{year}", tag = "admin", params(("year" = i32, Path)),
     request_body(content = Object, description = "holiday-cn 格式：{\"year\":2027,\"papers\":[],\"days\":[{\"name\":\"元旦\",\"date\":\"2027-01-01\",\"isOffDay\":true}]}"),
     responses((status = 200, body = CalendarYear), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn import_calendar(State(state): State<AppState>, user: CurrentUser, Path(year): Path<String>, body: Bytes) -> ApiResult<Json<CalendarYear>> {
+pub async fn import_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<CalendarYear>> {
     user.require(&[Role::Admin])?;
-    let file = HolidayFile::parse(&String::from_utf8_lossy(&body)).map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
+    let file = HolidayFile::parse(&String::from_utf8_lossy(&body))
+        .map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
     if year.parse::<i32>().ok() != Some(file.year) {
         return Err(ApiError::invalid_field("year", "地址中的年份与文件中的 year 不一致"));
     }

@@ -67,7 +67,10 @@ pub struct WorkdayResponse {
 /// Whether a date is a working day on the official calendar.
 #[utoipa::path(get, path = "/api/v1/calendar/workday", tag = "calendar", params(WorkdayQuery),
     responses((status = 200, body = WorkdayResponse), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn workday(State(state): State<AppState>, ApiQuery(q): ApiQuery<WorkdayQuery>) -> ApiResult<Json<WorkdayResponse>> {
+pub async fn workday(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<WorkdayQuery>,
+) -> ApiResult<Json<WorkdayResponse>> {
     let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
         .map_err(|_| ApiError::bad_request("invalid_query", "date 应为 YYYY-MM-DD 格式的日期"))?;
     let day = state.calendar().day(date);

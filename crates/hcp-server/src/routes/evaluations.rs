@@ -54,7 +54,8 @@ pub async fn create(
     let now = state.now();
     let evaluation = NewEvaluation::parse(&input, now).map_err(ApiError::invalid)?;
     let registered = evaluation.channel.is_registered();
-    let submitter = submitter_for(&state, user.as_ref(), ip, registered, state.config().rate_limit.evaluations_per_minute)?;
+    let submitter =
+        submitter_for(&state, user.as_ref(), ip, registered, state.config().rate_limit.evaluations_per_minute)?;
     let idempotency = idempotency_key(&headers, user.as_ref(), &input)?;
     let request = IntakeRequest {
         submission: Submission::Evaluation(evaluation),
@@ -105,9 +106,12 @@ pub fn idempotency_key<T: serde::Serialize>(
     let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
         return Ok(None);
     };
-    let key = value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
-        ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key 应为1至200个可见字符")
-    })?;
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .ok_or_else(|| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key 应为1至200个可见字符"))?;
     let owner = user.map_or_else(|| "anonymous".to_owned(), |u| format!("user:{}", u.user.id));
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(input).unwrap_or_default()));
     Ok(Some((format!("{owner}:{key}"), request_hash)))

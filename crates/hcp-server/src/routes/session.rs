@@ -68,7 +68,10 @@ pub async fn login(
     ClientAddr(ip): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    state.limiter().check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute).map_err(ApiError::too_many)?;
+    state
+        .limiter()
+        .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
+        .map_err(ApiError::too_many)?;
     let now = state.now();
     let mut conn = state.store().reader().await?;
     let user = users::by_username(&mut conn, req.username.trim()).await?;
@@ -86,14 +89,19 @@ pub async fn login(
     let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
     let mut tx = state.store().begin().await?;
     users::create_session(&mut tx, &hash, current.user.id, now, now + ttl).await?;
-    audit::append(&mut tx, now, &current.actor(), "session.create", &format!("user:{}", current.user.id), &serde_json::json!({}))
-        .await?;
+    audit::append(
+        &mut tx,
+        now,
+        &current.actor(),
+        "session.create",
+        &format!("user:{}", current.user.id),
+        &serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
     let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        ttl.num_seconds()
-    );
+    let cookie =
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ttl.num_seconds());
     let view = me_view(&state, &current).await?;
     let mut response = Json(view).into_response();
     response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
@@ -112,16 +120,22 @@ pub async fn logout(State(state): State<AppState>, parts: axum::http::request::P
         let mut tx = state.store().begin().await?;
         if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.now()).await? {
             users::delete_session(&mut tx, &token_hash(&token)).await?;
-            audit::append(&mut tx, state.now(), &user.username, "session.delete", &format!("user:{}", user.id), &serde_json::json!({}))
-                .await?;
+            audit::append(
+                &mut tx,
+                state.now(),
+                &user.username,
+                "session.delete",
+                &format!("user:{}", user.id),
+                &serde_json::json!({}),
+            )
+            .await?;
         }
         tx.commit().await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, HeaderValue::from_static("hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
     Ok(response)
 }
 
@@ -164,8 +178,15 @@ pub async fn create_token(
     let now = state.now();
     let mut tx = state.store().begin().await?;
     let id = users::create_token(&mut tx, &hash, user.user.id, name, now).await?;
-    audit::append(&mut tx, now, &user.actor(), "token.create", &format!("user:{}", user.user.id), &serde_json::json!({"token": id, "name": name}))
-        .await?;
+    audit::append(
+        &mut tx,
+        now,
+        &user.actor(),
+        "token.create",
+        &format!("user:{}", user.user.id),
+        &serde_json::json!({"token": id, "name": name}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { id, name: name.to_owned(), token })))
 }

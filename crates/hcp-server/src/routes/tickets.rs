@@ -62,13 +62,22 @@ pub async fn list(
     let (limit, offset) = Page { page: q.page, per_page: q.per_page }.limit_offset();
     let mut conn = state.store().reader().await?;
     let (rows, total) = tickets::list(&mut conn, &filter, scope, limit, offset).await?;
-    Ok(Json(Paged { items: rows.into_iter().map(TicketView::from).collect(), total, page: offset / limit + 1, per_page: limit }))
+    Ok(Json(Paged {
+        items: rows.into_iter().map(TicketView::from).collect(),
+        total,
+        page: offset / limit + 1,
+        per_page: limit,
+    }))
 }
 
 /// One ticket in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
     responses((status = 200, body = TicketView), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn detail(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> ApiResult<Json<TicketView>> {
+pub async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TicketView>> {
     user.require(READERS)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("工单"))?;
     let mut conn = state.store().reader().await?;

@@ -125,7 +125,8 @@ pub async fn load(
     for event in demo_plan::events(demo_plan::DEMO_SEED, start, end, options.evaluations) {
         match event {
             DemoEvent::Case(case) => {
-                let window = windows.get(&case.window_code).ok_or_else(|| DemoError::Invalid(case.window_code.clone()))?;
+                let window =
+                    windows.get(&case.window_code).ok_or_else(|| DemoError::Invalid(case.window_code.clone()))?;
                 let item = *items.get(&case.item_code).ok_or_else(|| DemoError::Invalid(case.item_code.clone()))?;
                 org::create_case(
                     &mut tx,
@@ -143,8 +144,8 @@ pub async fn load(
                 summary.cases += 1;
             }
             DemoEvent::Evaluation(e) => {
-                let parsed = NewEvaluation::parse(&e.input, e.received_at)
-                    .map_err(|f| DemoError::Invalid(f.summary()))?;
+                let parsed =
+                    NewEvaluation::parse(&e.input, e.received_at).map_err(|f| DemoError::Invalid(f.summary()))?;
                 let receipt = intake::record_evaluation(&mut tx, key, &parsed, &submitter, e.received_at, None)
                     .await
                     .map_err(|err| DemoError::Invalid(format!("{err:?}")))?;

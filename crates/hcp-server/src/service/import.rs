@@ -45,17 +45,16 @@ pub async fn import(
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportFailure> {
     let parsed = import_file::parse(bytes, format).map_err(ImportFailure::File)?;
-    let mut report = ImportReport {
-        rows: parsed.rows.len() + parsed.problems.len(),
-        ..Default::default()
-    };
+    let mut report = ImportReport { rows: parsed.rows.len() + parsed.problems.len(), ..Default::default() };
     for problem in parsed.problems {
         report.errors.push(RowError { row: problem.row_no, field: problem.field, message: problem.message });
     }
     let mut pending = Vec::new();
     for row in parsed.rows {
         match NewEvaluation::parse(&row.input, now) {
-            Ok(evaluation) if evaluation.channel.is_registered() => pending.push((row.row_no, row.fingerprint, evaluation)),
+            Ok(evaluation) if evaluation.channel.is_registered() => {
+                pending.push((row.row_no, row.fingerprint, evaluation))
+            }
             Ok(_) => report.errors.push(RowError {
                 row: row.row_no,
                 field: "channel".into(),

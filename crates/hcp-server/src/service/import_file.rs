@@ -62,19 +62,10 @@ impl FileFormat {
 
     /// From a Content-Type (parameters such as `; charset=utf-8` are ignored).
     pub fn from_content_type(ct: &str) -> Option<FileFormat> {
-        let essence = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         match essence.as_str() {
-            "text/csv" | "application/csv" | "text/x-csv" | "text/comma-separated-values" => {
-                Some(FileFormat::Csv)
-            }
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
-                Some(FileFormat::Xlsx)
-            }
+            "text/csv" | "application/csv" | "text/x-csv" | "text/comma-separated-values" => Some(FileFormat::Csv),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some(FileFormat::Xlsx),
             // application/vnd.ms-excel is sent for .csv and .xls alike by Windows browsers: decide by the name.
             _ => None,
         }
@@ -116,19 +107,14 @@ pub enum FileError {
     /// `detail` is the reader's own (English) message, for the log only.
     #[error("Excel文件无法读取，请确认上传的是未损坏、未加密的.xlsx文件")]
     Xlsx { detail: String },
-    #[error(
-        "不支持旧版Excel(.xls)文件或设置了密码的工作簿，请在Excel中另存为.xlsx格式（不设密码）后重新上传"
-    )]
+    #[error("不支持旧版Excel(.xls)文件或设置了密码的工作簿，请在Excel中另存为.xlsx格式（不设密码）后重新上传")]
     LegacyXls,
     #[error("{}", mismatch_message(*.declared))]
     FormatMismatch { declared: FileFormat },
     #[error("Excel文件中没有工作表")]
     NoWorksheet,
     #[error("{}", missing_message(.missing, .unknown))]
-    MissingColumns {
-        missing: Vec<String>,
-        unknown: Vec<String>,
-    },
+    MissingColumns { missing: Vec<String>, unknown: Vec<String> },
     #[error("无法识别的列：{}。可用的列名：{}", quoted(.0), TEMPLATE_HEADERS.join("、"))]
     UnknownColumns(Vec<String>),
     #[error("以下列出现了不止一次：{}", quoted(.0))]
@@ -140,9 +126,7 @@ pub enum FileError {
 fn mismatch_message(declared: FileFormat) -> &'static str {
     match declared {
         FileFormat::Csv => "文件内容是Excel工作簿而不是CSV，请把扩展名改为.xlsx后重新上传",
-        FileFormat::Xlsx => {
-            "文件内容不是Excel工作簿(.xlsx)；如果是CSV文件，请把扩展名改为.csv后重新上传"
-        }
+        FileFormat::Xlsx => "文件内容不是Excel工作簿(.xlsx)；如果是CSV文件，请把扩展名改为.csv后重新上传",
     }
 }
 
@@ -156,11 +140,7 @@ fn missing_message(missing: &[String], unknown: &[String]) -> String {
 }
 
 fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|name| format!("“{name}”"))
-        .collect::<Vec<_>>()
-        .join("、")
+    names.iter().map(|name| format!("“{name}”")).collect::<Vec<_>>().join("、")
 }
 
 #[derive(Debug, Clone, Default)]
@@ -283,10 +263,7 @@ impl Column {
         Column::ALL.into_iter().find(|column| {
             header_key(column.header()) == wanted
                 || header_key(column.key()) == wanted
-                || column
-                    .aliases()
-                    .iter()
-                    .any(|alias| header_key(alias) == wanted)
+                || column.aliases().iter().any(|alias| header_key(alias) == wanted)
         })
     }
 
@@ -339,9 +316,7 @@ struct SheetRow {
 }
 
 fn is_blank(cells: &[CellText]) -> bool {
-    cells
-        .iter()
-        .all(|cell| matches!(cell, Ok(text) if text.trim().is_empty()))
+    cells.iter().all(|cell| matches!(cell, Ok(text) if text.trim().is_empty()))
 }
 
 struct Layout {
@@ -356,12 +331,7 @@ impl Layout {
         let mut unknown = Vec::new();
         let mut duplicate = Vec::new();
         for cell in cells {
-            let text = cell
-                .as_deref()
-                .unwrap_or("")
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .trim();
+            let text = cell.as_deref().unwrap_or("").trim().trim_start_matches('\u{feff}').trim();
             if text.is_empty() {
                 columns.push(None);
                 continue;
@@ -385,11 +355,7 @@ impl Layout {
             .map(|column| column.header().to_owned())
             .collect();
         if !has(Column::CaseNo) && !has(Column::WindowCode) {
-            missing.push(format!(
-                "{}或{}",
-                Column::CaseNo.header(),
-                Column::WindowCode.header()
-            ));
+            missing.push(format!("{}或{}", Column::CaseNo.header(), Column::WindowCode.header()));
         }
         if !missing.is_empty() {
             return Err(FileError::MissingColumns { missing, unknown });
@@ -408,11 +374,7 @@ impl Layout {
         let row_no = row.row_no;
         let mut problems = Vec::new();
         let mut problem = |field: &str, message: String| {
-            problems.push(RowProblem {
-                row_no,
-                field: field.to_owned(),
-                message,
-            });
+            problems.push(RowProblem { row_no, field: field.to_owned(), message });
         };
         let mut values: [Option<String>; Column::ALL.len()] = Default::default();
         let mut stray_reported = false;
@@ -425,17 +387,10 @@ impl Layout {
                     if !stray_reported {
                         stray_reported = true;
                         let letter = column_letter(self.first_col + i);
-                        problem(
-                            "row",
-                            format!(
-                                "{letter}列没有列名，其中的内容无法导入；请删除该内容或补上列名"
-                            ),
-                        );
+                        problem("row", format!("{letter}列没有列名，其中的内容无法导入；请删除该内容或补上列名"));
                     }
                 }
-                (Some(column), Err(message)) => {
-                    problem(column.field(), format!("{}：{message}", column.header()))
-                }
+                (Some(column), Err(message)) => problem(column.field(), format!("{}：{message}", column.header())),
                 (Some(column), Ok(text)) => values[column.index()] = Some(text.trim().to_owned()),
             }
         }
@@ -455,11 +410,8 @@ impl Layout {
             }
         }
 
-        let channel = take(Column::Channel).map(|text| {
-            Channel::parse(&text)
-                .map(|channel| channel.code().to_owned())
-                .unwrap_or(text)
-        });
+        let channel = take(Column::Channel)
+            .map(|text| Channel::parse(&text).map(|channel| channel.code().to_owned()).unwrap_or(text));
 
         let level = match take(Column::Level) {
             None => None,
@@ -468,9 +420,7 @@ impl Layout {
                 None => {
                     problem(
                         Column::Level.field(),
-                        format!(
-                            "评价等级“{text}”无法识别，应填写1至5，或非常满意、满意、基本满意、不满意、非常不满意"
-                        ),
+                        format!("评价等级“{text}”无法识别，应填写1至5，或非常满意、满意、基本满意、不满意、非常不满意"),
                     );
                     None
                 }
@@ -479,12 +429,10 @@ impl Layout {
 
         let tags: Vec<serde_json::Value> = take(Column::Tags)
             .map(|text| {
-                text.split(|c: char| {
-                    matches!(c, ',' | '，' | ';' | '；' | '、') || c.is_whitespace()
-                })
-                .filter(|tag| !tag.is_empty())
-                .map(|tag| serde_json::Value::String(tag.to_owned()))
-                .collect()
+                text.split(|c: char| matches!(c, ',' | '，' | ';' | '；' | '、') || c.is_whitespace())
+                    .filter(|tag| !tag.is_empty())
+                    .map(|tag| serde_json::Value::String(tag.to_owned()))
+                    .collect()
             })
             .unwrap_or_default();
 
@@ -493,10 +441,7 @@ impl Layout {
             Some(text) => match parse_yes_no(&text) {
                 Some(value) => value,
                 None => {
-                    problem(
-                        Column::FollowUp.field(),
-                        format!("追评“{text}”无法识别，应填写“是”或“否”"),
-                    );
+                    problem(Column::FollowUp.field(), format!("追评“{text}”无法识别，应填写“是”或“否”"));
                     false
                 }
             },
@@ -506,11 +451,8 @@ impl Layout {
             name: take(Column::EvaluatorName),
             phone: take(Column::EvaluatorPhone),
             id_no: take(Column::EvaluatorIdNo),
-            kind: take(Column::EvaluatorKind).map(|text| {
-                EvaluatorKind::parse(&text)
-                    .map(|kind| kind.code().to_owned())
-                    .unwrap_or(text)
-            }),
+            kind: take(Column::EvaluatorKind)
+                .map(|text| EvaluatorKind::parse(&text).map(|kind| kind.code().to_owned()).unwrap_or(text)),
         };
         let has_evaluator = evaluator.name.is_some()
             || evaluator.phone.is_some()
@@ -602,16 +544,10 @@ where
         match layout.read_row(&row) {
             Ok((input, identity)) => {
                 // Keyed by digest: 50 000 long comments need not be held twice.
-                let occurrence = occurrences
-                    .entry(Sha256::digest(identity.as_bytes()).into())
-                    .or_insert(0);
+                let occurrence = occurrences.entry(Sha256::digest(identity.as_bytes()).into()).or_insert(0);
                 let fingerprint = fingerprint(&identity, *occurrence);
                 *occurrence += 1;
-                parsed.rows.push(ImportRow {
-                    row_no: row.row_no,
-                    input,
-                    fingerprint,
-                });
+                parsed.rows.push(ImportRow { row_no: row.row_no, input, fingerprint });
             }
             Err(problems) => parsed.problems.extend(problems),
         }
@@ -680,8 +616,7 @@ fn parse_date_part(text: &str) -> Option<(u32, u32, u32)> {
         return None;
     };
     let number = |s: &str, max_len: usize| -> Option<u32> {
-        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())?
+        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
     };
     let (year, month, day) = (number(year, 4)?, number(month, 2)?, number(day, 2)?);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -698,17 +633,12 @@ fn parse_date_part(text: &str) -> Option<(u32, u32, u32)> {
 fn parse_time_part(text: &str) -> Option<(u32, u32, u32)> {
     let parts: Vec<&str> = text.split(':').collect();
     let number = |s: &str| -> Option<u32> {
-        (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())?
+        (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
     };
     let (hour, minute, second) = match parts.as_slice() {
         [hour, minute] => (number(hour)?, number(minute)?, 0),
         // Fractions of a second are below what a paper form records.
-        [hour, minute, second] => (
-            number(hour)?,
-            number(minute)?,
-            number(second.split('.').next()?)?,
-        ),
+        [hour, minute, second] => (number(hour)?, number(minute)?, number(second.split('.').next()?)?),
         _ => return None,
     };
     (hour < 24 && minute < 60 && second < 60).then_some((hour, minute, second))
@@ -719,9 +649,7 @@ fn parse_time_part(text: &str) -> Option<(u32, u32, u32)> {
 
 fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
     if bytes.starts_with(ZIP_MAGIC) {
-        return Err(FileError::FormatMismatch {
-            declared: FileFormat::Csv,
-        });
+        return Err(FileError::FormatMismatch { declared: FileFormat::Csv });
     }
     if bytes.starts_with(CFB_MAGIC) {
         return Err(FileError::LegacyXls);
@@ -744,11 +672,8 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
         text.push('\n');
     }
     let delimiter = sniff_delimiter(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
 
     // The csv reader skips empty lines, Excel shows them as rows: count them back in so that row numbers match.
     let mut record = csv::StringRecord::new();
@@ -759,10 +684,7 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
         Err(_) => Some(Err(FileError::Csv { row: row_no + 1 })),
         Ok(true) => {
             let line_after = reader.position().line();
-            let own_lines = 1 + record
-                .iter()
-                .map(|field| field.matches('\n').count() as u64)
-                .sum::<u64>();
+            let own_lines = 1 + record.iter().map(|field| field.matches('\n').count() as u64).sum::<u64>();
             let skipped = (line_after - line_before).saturating_sub(own_lines);
             line_before = line_after;
             row_no += skipped as usize + 1;
@@ -775,10 +697,7 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
 
 /// Excel writes ";" or tab instead of "," in some locales and for "text" exports.
 fn sniff_delimiter(text: &str) -> u8 {
-    let first_line = text
-        .lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("");
+    let first_line = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
     let count = |c: char| first_line.matches(c).count();
     if count(',') > 0 {
         b','
@@ -803,23 +722,13 @@ fn parse_xlsx(bytes: &[u8]) -> Result<ParsedFile, FileError> {
     }
     if !bytes.starts_with(ZIP_MAGIC) {
         return Err(if std::str::from_utf8(bytes).is_ok() {
-            FileError::FormatMismatch {
-                declared: FileFormat::Xlsx,
-            }
+            FileError::FormatMismatch { declared: FileFormat::Xlsx }
         } else {
-            FileError::Xlsx {
-                detail: "not a zip container".to_owned(),
-            }
+            FileError::Xlsx { detail: "not a zip container".to_owned() }
         });
     }
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx {
-        detail: e.to_string(),
-    })?;
-    let sheets: Vec<_> = book
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .collect();
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx { detail: e.to_string() })?;
+    let sheets: Vec<_> = book.sheets_metadata().iter().filter(|s| s.typ == SheetType::WorkSheet).collect();
     // A template may keep its drop-down lists on a hidden first sheet: prefer what the user sees.
     let sheet = sheets
         .iter()
@@ -827,17 +736,12 @@ fn parse_xlsx(bytes: &[u8]) -> Result<ParsedFile, FileError> {
         .or(sheets.first())
         .map(|s| s.name.clone())
         .ok_or(FileError::NoWorksheet)?;
-    let range = book.worksheet_range(&sheet).map_err(|e| FileError::Xlsx {
-        detail: e.to_string(),
-    })?;
+    let range = book.worksheet_range(&sheet).map_err(|e| FileError::Xlsx { detail: e.to_string() })?;
     let Some((first_row, first_col)) = range.start() else {
         return Err(FileError::Empty);
     };
     let rows = range.rows().enumerate().map(|(i, cells)| {
-        Ok(SheetRow {
-            row_no: first_row as usize + i + 1,
-            cells: cells.iter().map(cell_text).collect(),
-        })
+        Ok(SheetRow { row_no: first_row as usize + i + 1, cells: cells.iter().map(cell_text).collect() })
     });
     parse_rows(rows, first_col as usize)
 }
@@ -866,21 +770,16 @@ fn number_text(f: f64) -> CellText {
     }
     if f.abs() >= 1e15 {
         // Excel keeps 15 significant digits: an 18-digit ID number typed as a number has lost its tail.
-        return Err("数字超过15位，Excel只保留了前15位，末尾的数字已丢失；请把该列设为文本格式，重新填写后再导入".to_owned());
+        return Err(
+            "数字超过15位，Excel只保留了前15位，末尾的数字已丢失；请把该列设为文本格式，重新填写后再导入".to_owned()
+        );
     }
     Ok(format!("{}", f as i64))
 }
 
 fn excel_when(dt: &ExcelDateTime) -> String {
     let (year, month, day, hour, minute, second, _milli) = dt.to_ymd_hms_milli();
-    format_when(
-        year.into(),
-        month.into(),
-        day.into(),
-        hour.into(),
-        minute.into(),
-        second.into(),
-    )
+    format_when(year.into(), month.into(), day.into(), hour.into(), minute.into(), second.into())
 }
 
 #[cfg(test)]
@@ -896,11 +795,7 @@ mod tests {
     }
 
     fn fingerprints(parsed: &ParsedFile) -> Vec<String> {
-        parsed
-            .rows
-            .iter()
-            .map(|row| row.fingerprint.clone())
-            .collect()
+        parsed.rows.iter().map(|row| row.fingerprint.clone()).collect()
     }
 
     #[test]
@@ -931,15 +826,9 @@ mod tests {
         assert_eq!(second.input.channel.as_deref(), Some("box"));
         assert_eq!(second.input.case_no, None);
         assert_eq!(second.input.level, Some(2));
-        assert_eq!(
-            second.input.tags,
-            vec![serde_json::json!("213"), serde_json::json!("214")]
-        );
+        assert_eq!(second.input.tags, vec![serde_json::json!("213"), serde_json::json!("214")]);
         assert!(second.input.evaluator.is_none());
-        assert_eq!(
-            second.input.evaluated_at.as_deref(),
-            Some("2026-03-06T09:30:00+08:00")
-        );
+        assert_eq!(second.input.evaluated_at.as_deref(), Some("2026-03-06T09:30:00+08:00"));
 
         assert_eq!(parsed.problems.len(), 1);
         let problem = &parsed.problems[0];
@@ -958,18 +847,9 @@ mod tests {
         // Unknown channels are left for validation to report.
         assert_eq!(first.channel.as_deref(), Some("fax"));
         assert_eq!(first.level, Some(5));
-        assert_eq!(
-            first.tags,
-            vec![
-                serde_json::json!("一窗受理一次办结"),
-                serde_json::json!("可以先受理后补材料")
-            ]
-        );
+        assert_eq!(first.tags, vec![serde_json::json!("一窗受理一次办结"), serde_json::json!("可以先受理后补材料")]);
         let evaluator = first.evaluator.as_ref().unwrap();
-        assert_eq!(
-            (evaluator.name.as_deref(), evaluator.kind.as_deref()),
-            (Some("某某公司"), Some("legal"))
-        );
+        assert_eq!((evaluator.name.as_deref(), evaluator.kind.as_deref()), (Some("某某公司"), Some("legal")));
         assert!(first.follow_up);
         let second = &parsed.rows[1].input;
         assert_eq!((second.level, second.follow_up), (Some(1), false));
@@ -980,33 +860,22 @@ mod tests {
         let text = "*渠道;窗口编号（必填）;评价等级(1-5);评价时间\npaper;W01;3;2026年3月5日\n";
         let parsed = csv(text).unwrap();
         assert_eq!(parsed.rows.len(), 1);
-        assert_eq!(
-            parsed.rows[0].input.evaluated_at.as_deref(),
-            Some("2026-03-05")
-        );
+        assert_eq!(parsed.rows[0].input.evaluated_at.as_deref(), Some("2026-03-05"));
         let tabbed = csv("渠道\t窗口编号\t评价等级\npaper\tW01\t3\n").unwrap();
         assert_eq!(tabbed.rows[0].input.window_code.as_deref(), Some("W01"));
     }
 
     #[test]
     fn reparsing_gives_identical_fingerprints_and_identical_rows_differ() {
-        let text =
-            "渠道,窗口编号,评价等级,评价内容\npaper,W01,5,好\npaper,W01,5,好\npaper,W01,4,好\n";
+        let text = "渠道,窗口编号,评价等级,评价内容\npaper,W01,5,好\npaper,W01,5,好\npaper,W01,4,好\n";
         let first = csv(text).unwrap();
         let again = csv(text).unwrap();
         assert_eq!(fingerprints(&first), fingerprints(&again));
         let prints = fingerprints(&first);
         assert_eq!(prints.len(), 3);
-        assert_ne!(
-            prints[0], prints[1],
-            "two identical paper forms must both land"
-        );
+        assert_ne!(prints[0], prints[1], "two identical paper forms must both land");
         assert_ne!(prints[0], prints[2]);
-        assert!(
-            prints
-                .iter()
-                .all(|p| p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-        );
+        assert!(prints.iter().all(|p| p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 
     #[test]
@@ -1020,8 +889,7 @@ mod tests {
     #[test]
     fn form_number_is_part_of_the_fingerprint() {
         let without = csv("渠道,窗口编号,评价等级\npaper,W01,5\n").unwrap();
-        let with =
-            csv("渠道,窗口编号,评价等级,表单编号\npaper,W01,5,F1\npaper,W01,5,F2\n").unwrap();
+        let with = csv("渠道,窗口编号,评价等级,表单编号\npaper,W01,5,F1\npaper,W01,5,F2\n").unwrap();
         let prints = fingerprints(&with);
         assert_ne!(prints[0], prints[1]);
         assert_ne!(fingerprints(&without)[0], prints[0]);
@@ -1034,15 +902,9 @@ mod tests {
         let err = csv("渠道,办件编号,评价登记\npaper,C1,5\n").unwrap_err();
         assert_eq!(
             err,
-            FileError::MissingColumns {
-                missing: vec!["评价等级".into()],
-                unknown: vec!["评价登记".into()]
-            }
+            FileError::MissingColumns { missing: vec!["评价等级".into()], unknown: vec!["评价登记".into()] }
         );
-        assert!(
-            err.to_string().contains("评价等级") && err.to_string().contains("评价登记"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("评价等级") && err.to_string().contains("评价登记"), "{err}");
 
         let err = csv("渠道,评价等级,工号\npaper,5,1001\n").unwrap_err();
         assert!(err.to_string().contains("办件编号或窗口编号"), "{err}");
@@ -1059,45 +921,28 @@ mod tests {
 
     #[test]
     fn cells_without_a_header_make_a_row_problem() {
-        let parsed =
-            csv("渠道,办件编号,评价等级,评价内容\npaper,C1,5,好,快\npaper,C2,5,好\n").unwrap();
+        let parsed = csv("渠道,办件编号,评价等级,评价内容\npaper,C1,5,好,快\npaper,C2,5,好\n").unwrap();
         assert_eq!(parsed.rows.len(), 1);
         assert_eq!(parsed.rows[0].row_no, 3);
         assert_eq!(parsed.problems.len(), 1);
-        assert_eq!(
-            (parsed.problems[0].row_no, parsed.problems[0].field.as_str()),
-            (2, "row")
-        );
-        assert!(
-            parsed.problems[0].message.starts_with("E列"),
-            "{}",
-            parsed.problems[0].message
-        );
+        assert_eq!((parsed.problems[0].row_no, parsed.problems[0].field.as_str()), (2, "row"));
+        assert!(parsed.problems[0].message.starts_with("E列"), "{}", parsed.problems[0].message);
     }
 
     #[test]
     fn multi_line_comments_keep_excel_row_numbers() {
-        let parsed = csv("渠道,办件编号,评价等级,评价内容\r\npaper,C1,2,\"第一行\r\n第二行\"\r\n\r\npaper,C2,5,好").unwrap();
+        let parsed =
+            csv("渠道,办件编号,评价等级,评价内容\r\npaper,C1,2,\"第一行\r\n第二行\"\r\n\r\npaper,C2,5,好").unwrap();
         let numbers: Vec<usize> = parsed.rows.iter().map(|r| r.row_no).collect();
         assert_eq!(numbers, vec![2, 4]);
-        assert_eq!(
-            parsed.rows[0].input.comment.as_deref(),
-            Some("第一行\n第二行")
-        );
+        assert_eq!(parsed.rows[0].input.comment.as_deref(), Some("第一行\n第二行"));
     }
 
     #[test]
     fn scientific_notation_and_bad_follow_up_are_reported() {
-        let parsed = csv(
-            "渠道,办件编号,评价等级,证件号码,追评\npaper,C1,5,1.10101E+17,\npaper,C1,5,,也许\n",
-        )
-        .unwrap();
+        let parsed = csv("渠道,办件编号,评价等级,证件号码,追评\npaper,C1,5,1.10101E+17,\npaper,C1,5,,也许\n").unwrap();
         assert!(parsed.rows.is_empty());
-        let fields: Vec<(usize, &str)> = parsed
-            .problems
-            .iter()
-            .map(|p| (p.row_no, p.field.as_str()))
-            .collect();
+        let fields: Vec<(usize, &str)> = parsed.problems.iter().map(|p| (p.row_no, p.field.as_str())).collect();
         assert_eq!(fields, vec![(2, "evaluator.id_no"), (3, "follow_up")]);
     }
 
@@ -1106,24 +951,15 @@ mod tests {
         assert_eq!(csv("").unwrap_err(), FileError::Empty);
         assert_eq!(csv("\u{feff}\n\n").unwrap_err(), FileError::Empty);
         // The template's own headers are all recognised.
-        assert_eq!(
-            csv(&TEMPLATE_HEADERS.join(",")).unwrap_err(),
-            FileError::NoRows
-        );
-        assert_eq!(
-            csv("渠道,办件编号,评价等级\n,,\n").unwrap_err(),
-            FileError::NoRows
-        );
+        assert_eq!(csv(&TEMPLATE_HEADERS.join(",")).unwrap_err(), FileError::NoRows);
+        assert_eq!(csv("渠道,办件编号,评价等级\n,,\n").unwrap_err(), FileError::NoRows);
     }
 
     #[test]
     fn template_headers_follow_the_columns() {
         for (column, header) in Column::ALL.into_iter().zip(TEMPLATE_HEADERS) {
             assert_eq!(Column::from_header(header), Some(column));
-            assert_eq!(
-                Column::from_header(&column.key().to_uppercase()),
-                Some(column)
-            );
+            assert_eq!(Column::from_header(&column.key().to_uppercase()), Some(column));
         }
         assert_eq!(TEMPLATE_HEADERS.len(), Column::ALL.len());
     }
@@ -1134,10 +970,7 @@ mod tests {
         for _ in 0..=MAX_ROWS {
             text.push_str("paper,W01,5\n");
         }
-        assert_eq!(
-            csv(&text).unwrap_err(),
-            FileError::TooManyRows { limit: MAX_ROWS }
-        );
+        assert_eq!(csv(&text).unwrap_err(), FileError::TooManyRows { limit: MAX_ROWS });
     }
 
     #[test]
@@ -1147,60 +980,36 @@ mod tests {
         let err = parse(gbk, FileFormat::Csv).unwrap_err();
         assert_eq!(err, FileError::NotUtf8);
         assert!(err.to_string().contains("CSV UTF-8"), "{err}");
-        assert_eq!(
-            parse(b"\xFF\xFEa\x00", FileFormat::Csv).unwrap_err(),
-            FileError::NotUtf8
-        );
+        assert_eq!(parse(b"\xFF\xFEa\x00", FileFormat::Csv).unwrap_err(), FileError::NotUtf8);
     }
 
     #[test]
     fn wrong_or_broken_containers_are_explained() {
         assert_eq!(
             parse(b"PK\x03\x04rest", FileFormat::Csv).unwrap_err(),
-            FileError::FormatMismatch {
-                declared: FileFormat::Csv
-            }
+            FileError::FormatMismatch { declared: FileFormat::Csv }
         );
         assert_eq!(
             parse("渠道,办件编号,评价等级\n".as_bytes(), FileFormat::Xlsx).unwrap_err(),
-            FileError::FormatMismatch {
-                declared: FileFormat::Xlsx
-            }
+            FileError::FormatMismatch { declared: FileFormat::Xlsx }
         );
-        assert!(matches!(
-            parse(b"PK\x03\x04broken", FileFormat::Xlsx),
-            Err(FileError::Xlsx { .. })
-        ));
-        assert_eq!(
-            parse(CFB_MAGIC, FileFormat::Xlsx).unwrap_err(),
-            FileError::LegacyXls
-        );
+        assert!(matches!(parse(b"PK\x03\x04broken", FileFormat::Xlsx), Err(FileError::Xlsx { .. })));
+        assert_eq!(parse(CFB_MAGIC, FileFormat::Xlsx).unwrap_err(), FileError::LegacyXls);
         assert_eq!(parse(b"", FileFormat::Xlsx).unwrap_err(), FileError::Empty);
     }
 
     #[test]
     fn format_from_name_and_content_type() {
         assert_eq!(FileFormat::from_name("评价表.CSV"), Some(FileFormat::Csv));
-        assert_eq!(
-            FileFormat::from_name("2026年3月.xlsx"),
-            Some(FileFormat::Xlsx)
-        );
+        assert_eq!(FileFormat::from_name("2026年3月.xlsx"), Some(FileFormat::Xlsx));
         assert_eq!(FileFormat::from_name("old.xls"), None);
         assert_eq!(FileFormat::from_name("csv"), None);
+        assert_eq!(FileFormat::from_content_type("text/csv; charset=utf-8"), Some(FileFormat::Csv));
         assert_eq!(
-            FileFormat::from_content_type("text/csv; charset=utf-8"),
-            Some(FileFormat::Csv)
-        );
-        assert_eq!(
-            FileFormat::from_content_type(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            ),
+            FileFormat::from_content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             Some(FileFormat::Xlsx)
         );
-        assert_eq!(
-            FileFormat::from_content_type("application/vnd.ms-excel"),
-            None
-        );
+        assert_eq!(FileFormat::from_content_type("application/vnd.ms-excel"), None);
     }
 
     #[test]
@@ -1212,15 +1021,9 @@ mod tests {
         assert!(number_text(110101199003077000.0).is_err());
         assert_eq!(normalize_when("2024/2/29"), "2024-02-29");
         assert_eq!(normalize_when("2026-03-05 00:00"), "2026-03-05");
-        assert_eq!(
-            normalize_when("2026-03-05T10:00:00"),
-            "2026-03-05T10:00:00+08:00"
-        );
+        assert_eq!(normalize_when("2026-03-05T10:00:00"), "2026-03-05T10:00:00+08:00");
         // Already an instant, or not a date: left for validation.
-        assert_eq!(
-            normalize_when("2026-03-05T10:00:00Z"),
-            "2026-03-05T10:00:00Z"
-        );
+        assert_eq!(normalize_when("2026-03-05T10:00:00Z"), "2026-03-05T10:00:00Z");
         assert_eq!(normalize_when("2025/2/29"), "2025/2/29");
         assert_eq!(normalize_when("上周三"), "上周三");
         assert!(looks_scientific("1.38123E+10") && looks_scientific("1E+17"));
@@ -1254,21 +1057,11 @@ mod tests {
                         Cell::Text(text) => sheet.write_string(r, c, text).map(|_| ()),
                         Cell::Number(n) => sheet.write_number(r, c, n).map(|_| ()),
                         Cell::Date(y, m, d) => sheet
-                            .write_datetime_with_format(
-                                r,
-                                c,
-                                ExcelDateTime::from_ymd(y, m, d).unwrap(),
-                                &date,
-                            )
+                            .write_datetime_with_format(r, c, ExcelDateTime::from_ymd(y, m, d).unwrap(), &date)
                             .map(|_| ()),
                         Cell::DateTime(y, m, d, h, mi) => {
-                            let at = ExcelDateTime::from_ymd(y, m, d)
-                                .unwrap()
-                                .and_hms(h, mi, 0)
-                                .unwrap();
-                            sheet
-                                .write_datetime_with_format(r, c, at, &date_time)
-                                .map(|_| ())
+                            let at = ExcelDateTime::from_ymd(y, m, d).unwrap().and_hms(h, mi, 0).unwrap();
+                            sheet.write_datetime_with_format(r, c, at, &date_time).map(|_| ())
                         }
                         Cell::Bool(b) => sheet.write_boolean(r, c, b).map(|_| ()),
                         Cell::Blank => Ok(()),
@@ -1317,9 +1110,7 @@ mod tests {
                         Date(2026, 3, 5),
                         Text("否"),
                     ],
-                    vec![
-                        Blank, Blank, Blank, Blank, Blank, Blank, Blank, Blank, Blank, Blank,
-                    ],
+                    vec![Blank, Blank, Blank, Blank, Blank, Blank, Blank, Blank, Blank, Blank],
                     vec![
                         Text("意见箱"),
                         Text("BJ2026002"),
@@ -1335,12 +1126,10 @@ mod tests {
                 ],
             );
             let from_xlsx = parse(&bytes, FileFormat::Xlsx).unwrap();
-            let from_csv = csv(
-                "渠道,办件编号,工号,评价等级,评价标签,评价内容,评价人姓名,联系电话,评价日期,追评\n\
+            let from_csv = csv("渠道,办件编号,工号,评价等级,评价标签,评价内容,评价人姓名,联系电话,评价日期,追评\n\
                  纸质评价表,BJ2026001,1001,4,410,办得快,张三,13812341234,2026/3/5,否\n\
                  \n\
-                 意见箱,BJ2026002,1002,不满意,213、214,态度生硬,,,2026/3/6 14:30,是\n",
-            )
+                 意见箱,BJ2026002,1002,不满意,213、214,态度生硬,,,2026/3/6 14:30,是\n")
             .unwrap();
             assert!(from_xlsx.problems.is_empty(), "{:?}", from_xlsx.problems);
             let inputs = |p: &ParsedFile| p.rows.iter().map(|r| json(&r.input)).collect::<Vec<_>>();
@@ -1350,15 +1139,9 @@ mod tests {
             assert_eq!(rows, vec![2, 4]);
             let first = &from_xlsx.rows[0].input;
             assert_eq!(first.staff_no.as_deref(), Some("1001"));
-            assert_eq!(
-                first.evaluator.as_ref().unwrap().phone.as_deref(),
-                Some("13812341234")
-            );
+            assert_eq!(first.evaluator.as_ref().unwrap().phone.as_deref(), Some("13812341234"));
             assert_eq!(first.evaluated_at.as_deref(), Some("2026-03-05"));
-            assert_eq!(
-                from_xlsx.rows[1].input.evaluated_at.as_deref(),
-                Some("2026-03-06T14:30:00+08:00")
-            );
+            assert_eq!(from_xlsx.rows[1].input.evaluated_at.as_deref(), Some("2026-03-06T14:30:00+08:00"));
             assert!(from_xlsx.rows[1].input.follow_up);
         }
 
@@ -1369,32 +1152,14 @@ mod tests {
                 2,
                 1,
                 &[
-                    vec![
-                        Text("channel"),
-                        Text("window_code"),
-                        Text("level"),
-                        Text("证件号码"),
-                    ],
-                    vec![
-                        Text("paper"),
-                        Text("W01"),
-                        Number(5.0),
-                        Number(110101199003077000.0),
-                    ],
-                    vec![
-                        Text("paper"),
-                        Text("W01"),
-                        Number(3.0),
-                        Text("110101199003077777"),
-                    ],
+                    vec![Text("channel"), Text("window_code"), Text("level"), Text("证件号码")],
+                    vec![Text("paper"), Text("W01"), Number(5.0), Number(110101199003077000.0)],
+                    vec![Text("paper"), Text("W01"), Number(3.0), Text("110101199003077777")],
                 ],
             );
             let parsed = parse(&bytes, FileFormat::Xlsx).unwrap();
             assert_eq!(parsed.problems.len(), 1);
-            assert_eq!(
-                (parsed.problems[0].row_no, parsed.problems[0].field.as_str()),
-                (4, "evaluator.id_no")
-            );
+            assert_eq!((parsed.problems[0].row_no, parsed.problems[0].field.as_str()), (4, "evaluator.id_no"));
             assert_eq!(parsed.rows.len(), 1);
             assert_eq!(parsed.rows[0].row_no, 5);
             let evaluator = parsed.rows[0].input.evaluator.as_ref().unwrap();
@@ -1404,26 +1169,13 @@ mod tests {
         #[test]
         fn xlsx_missing_column_and_empty_sheet() {
             use Cell::*;
-            let bytes = workbook(
-                0,
-                0,
-                &[
-                    vec![Text("渠道"), Text("窗口编号")],
-                    vec![Text("paper"), Text("W01")],
-                ],
-            );
+            let bytes = workbook(0, 0, &[vec![Text("渠道"), Text("窗口编号")], vec![Text("paper"), Text("W01")]]);
             assert_eq!(
                 parse(&bytes, FileFormat::Xlsx).unwrap_err(),
-                FileError::MissingColumns {
-                    missing: vec!["评价等级".into()],
-                    unknown: vec![]
-                }
+                FileError::MissingColumns { missing: vec!["评价等级".into()], unknown: vec![] }
             );
             let empty = workbook(0, 0, &[]);
-            assert_eq!(
-                parse(&empty, FileFormat::Xlsx).unwrap_err(),
-                FileError::Empty
-            );
+            assert_eq!(parse(&empty, FileFormat::Xlsx).unwrap_err(), FileError::Empty);
         }
     }
 }

@@ -8,12 +8,12 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use hcp_core::FieldErrors;
 use hcp_core::clock::{Clock, shanghai};
 use hcp_core::complaint::NewComplaint;
 use hcp_core::evaluation::{NewEvaluation, Target};
 use hcp_core::org::path_contains;
 use hcp_core::ticket::TicketKind;
-use hcp_core::FieldErrors;
 use hcp_store::crypto::{CODE_ALPHABET, DIGITS, DataKey, random_code};
 use hcp_store::evaluations::InsertEvaluation;
 use hcp_store::{AnyConnection, Store, StoreError, audit, complaints, evaluations, idempotency, ms, org, tickets};
@@ -78,7 +78,10 @@ pub enum IntakeError {
     /// 422: the submission names things that do not exist or do not fit together.
     Invalid(FieldErrors),
     /// 409 with a code.
-    Conflict { code: &'static str, message: String },
+    Conflict {
+        code: &'static str,
+        message: String,
+    },
     /// 422: the idempotency key was used for a different request.
     KeyReused,
     Store(StoreError),
@@ -266,11 +269,15 @@ pub async fn record_evaluation(
 }
 
 fn already_evaluated() -> IntakeError {
-    IntakeError::Conflict { code: "already_evaluated", message: "该办件已评价（一事一评），如需补充请使用追评".into() }
+    IntakeError::Conflict {
+        code: "already_evaluated", message: "该办件已评价（一事一评），如需补充请使用追评".into()
+    }
 }
 
 fn already_followed_up() -> IntakeError {
-    IntakeError::Conflict { code: "follow_up_exists", message: "该办件已追评过一次，不能再次追评".into() }
+    IntakeError::Conflict {
+        code: "follow_up_exists", message: "该办件已追评过一次，不能再次追评".into()
+    }
 }
 
 /// Records one complaint and its ticket. The target is resolved as far as it is known; the most specific part

@@ -2,8 +2,8 @@
 //! with storage inside one transaction each.
 
 pub mod accounts;
-//TMP pub mod demo;
-//TMP pub mod demo_plan;
+pub mod demo;
+pub mod demo_plan;
 pub mod import;
 pub mod import_file;
 pub mod intake;

@@ -10,10 +10,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use hcp_core::clock::ManualClock;
 use hcp_server::service::accounts::{self, NewAccount};
 use hcp_server::{AppState, Config};
+use hcp_store::Store;
 use hcp_store::crypto::DataKey;
 use hcp_store::org::{self, NewCase};
 use hcp_store::testing::tempfile_guard::TempDir;
-use hcp_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -73,7 +73,12 @@ pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
 }
 
 /// Starts a server over an existing data directory / database (used to test restarts).
-pub async fn start_on(dir: Arc<TempDir>, database_url: Option<String>, mut config: Config, clock: ManualClock) -> TestApp {
+pub async fn start_on(
+    dir: Arc<TempDir>,
+    database_url: Option<String>,
+    mut config: Config,
+    clock: ManualClock,
+) -> TestApp {
     config.data_dir = dir.path().to_path_buf();
     config.database_url = database_url.clone().unwrap_or_default();
     let store = match &database_url {

@@ -1,0 +1,135 @@
+//! The `hcp` binary as an operator runs it, on a real SQLite data directory.
+
+use std::process::{Command, Output};
+
+use hcp_store::testing::tempfile_guard::TempDir;
+
+fn hcp(dir: &TempDir, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hcp"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("HCP_DATABASE_URL")
+        .env_remove("HCP_DATA_KEY")
+        .output()
+        .expect("run hcp")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn calendar_deadline_follows_the_official_calendar() {
+    let dir = TempDir::new();
+    let out = hcp(&dir, &["calendar", "deadline", "2024-09-27T15:00:00+08:00", "2"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout(&out).trim(), "2024-09-30T23:59:59+08:00");
+    let out = hcp(&dir, &["calendar", "deadline", "2026-02-13T09:00:00+08:00", "2"]);
+    assert_eq!(stdout(&out).trim(), "2026-02-24T23:59:59+08:00");
+    let out = hcp(&dir, &["calendar", "deadline", "yesterday", "2"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+}
+
+#[test]
+fn calendar_import_adds_a_year_and_is_audited() {
+    let dir = TempDir::new();
+    let file = dir.path().join("2027.json");
+    std::fs::write(
+        &file,
+        r#"{"year":2027,"papers":[],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#,
+    )
+    .unwrap();
+    let before = hcp(&dir, &["calendar", "deadline", "2026-12-31T10:00:00+08:00", "2"]);
+    assert_eq!(stdout(&before).trim(), "2027-01-04T23:59:59+08:00");
+    let out = hcp(&dir, &["calendar", "import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("2027"));
+    let after = hcp(&dir, &["calendar", "deadline", "2026-12-31T10:00:00+08:00", "2"]);
+    assert_eq!(stdout(&after).trim(), "2027-01-06T23:59:59+08:00");
+    let verify = hcp(&dir, &["audit", "verify"]);
+    assert!(verify.status.success(), "{verify:?}");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"year\": 2027").unwrap();
+    assert!(!hcp(&dir, &["calendar", "import", bad.to_str().unwrap()]).status.success());
+}
+
+#[test]
+fn audit_verify_names_the_first_tampered_entry() {
+    let dir = TempDir::new();
+    // Calendar seeding writes four audited entries.
+    assert!(hcp(&dir, &["calendar", "deadline", "2024-09-27T15:00:00+08:00", "1"]).status.success());
+    let ok = hcp(&dir, &["audit", "verify"]);
+    assert!(ok.status.success());
+    assert!(stdout(&ok).contains("4"), "{}", stdout(&ok));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = hcp_store::Store::open_sqlite_dir(dir.path()).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        hcp_store::sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+    let broken = hcp(&dir, &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(stdout(&broken).contains("#2"), "{}", stdout(&broken));
+
+    runtime.block_on(async {
+        let store = hcp_store::Store::open_sqlite_dir(dir.path()).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        hcp_store::sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+    let removed = hcp(&dir, &["audit", "verify"]);
+    assert_eq!(removed.status.code(), Some(1));
+    assert!(stdout(&removed).contains("#3"), "{}", stdout(&removed));
+}
+
+#[test]
+fn demo_users_need_the_demo_flag_and_user_add_prints_a_password() {
+    let dir = TempDir::new();
+    let out = hcp(&dir, &["demo", "--evaluations", "300"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!stdout(&out).contains("supervisor-demo"), "no well-known passwords without --demo");
+    let again = hcp(&dir, &["demo", "--evaluations", "300", "--demo"]);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("已有数据"), "demo data only goes into an empty database");
+
+    let out = hcp(&dir, &["user", "add", "--username", "zhang.wei", "--role", "supervisor"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let password = text.rsplit('：').next().unwrap().trim();
+    assert_eq!(password.len(), 16, "{text}");
+    let out = hcp(&dir, &["user", "add", "--username", "zhang.wei", "--role", "supervisor"]);
+    assert!(!out.status.success());
+    let out = hcp(&dir, &["user", "add", "--username", "x1", "--role", "staff"]);
+    assert!(!out.status.success(), "staff need a staff number and usernames need three characters");
+    let out = hcp(&dir, &["user", "token", "--username", "zhang.wei", "--name", "热线对接"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim().len(), 64);
+    assert!(hcp(&dir, &["audit", "verify"]).status.success());
+}
+
+#[test]
+fn import_evaluations_reports_rows_and_adds_nothing_the_second_time() {
+    let dir = TempDir::new();
+    assert!(hcp(&dir, &["demo", "--evaluations", "200"]).status.success());
+    let file = dir.path().join("forms.csv");
+    std::fs::write(
+        &file,
+        "channel,window_code,level,tags,comment,evaluated_at\n\
+         paper,JK-SCJG-01,5,517,,2026-01-05\n\
+         box,JK-SCJG-01,1,115,排队两小时,2026-01-05\n\
+         paper,NO-SUCH-WINDOW,5,,,2026-01-05\n",
+    )
+    .unwrap();
+    let first = hcp(&dir, &["import", "evaluations", file.to_str().unwrap()]);
+    assert_eq!(first.status.code(), Some(2), "rows with errors make a non-zero exit: {first:?}");
+    let text = stdout(&first);
+    assert!(text.contains("导入 2 条") && text.contains("第 4 行"), "{text}");
+    let second = hcp(&dir, &["import", "evaluations", file.to_str().unwrap()]);
+    assert!(stdout(&second).contains("导入 0 条") && stdout(&second).contains("已导入过 2 条"), "{}", stdout(&second));
+}
