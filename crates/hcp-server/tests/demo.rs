@@ -1,0 +1,70 @@
+//! The demo jurisdiction loads through the real intake on both backends, and one window can be followed through
+//! every role.
+
+mod common;
+
+use common::{Backend, Options, spawn_with};
+use hcp_server::service::demo::{self, DemoError, DemoOptions};
+use hcp_server::service::demo_plan;
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_backends!(demo_fills_an_empty_database_with_a_believable_mix);
+
+async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
+    let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
+    let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true };
+    let summary = demo::load(app.state.store(), app.state.key(), &options, |_| {}).await.unwrap();
+    assert!(summary.org_units >= 10 && summary.windows >= 30 && summary.staff >= 60, "{summary:?}");
+    assert!(summary.evaluations > 2000, "{summary:?}");
+    assert!(summary.complaints > 0);
+    assert!((summary.bad_reviews as f64) < summary.evaluations as f64 * 0.01, "well under 1 % bad: {summary:?}");
+    assert_eq!(summary.users.len(), 8);
+    assert!(summary.users.iter().all(|(name, password, _)| *password == format!("{name}-demo")));
+
+    // A second load is refused: demo data only goes into an empty database.
+    let again = demo::load(app.state.store(), app.state.key(), &options, |_| {}).await;
+    assert!(matches!(again, Err(DemoError::NotEmpty)));
+
+    let login = |username: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/api/v1/session"))
+                .json(&json!({"username": username, "password": format!("{username}-demo")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{username}");
+            let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+            let me: serde_json::Value = response.json().await.unwrap();
+            (cookie, me)
+        }
+    };
+    let focus = demo_plan::focus();
+    let (_, head) = login("window_head").await;
+    assert_eq!(head["scope"]["code"], json!(focus.window_code));
+    assert_eq!(head["staff_no"], json!(focus.head_staff_no));
+    let (staff_cookie, staff) = login("staff").await;
+    assert_eq!(staff["staff_no"], json!(focus.staff_no));
+    let (_, dept) = login("dept_head").await;
+    assert_eq!(dept["scope"]["code"], json!(focus.department_code));
+
+    // Every channel is present, and the staff member sees only their own evaluations, without evaluators.
+    let (supervisor_cookie, _) = login("supervisor").await;
+    for channel in ["pc", "mobile", "qrcode", "hall_tablet", "hall_terminal", "phone", "sms", "box", "paper"] {
+        let (_, page) =
+            app.get(&format!("/api/v1/evaluations?channel={channel}&per_page=1"), Some(&supervisor_cookie)).await;
+        assert!(page["total"].as_i64().unwrap() > 0, "{channel}");
+    }
+    let (_, own) = app.get("/api/v1/evaluations?per_page=200", Some(&staff_cookie)).await;
+    assert!(own["total"].as_i64().unwrap() > 0);
+    for item in own["items"].as_array().unwrap() {
+        assert_eq!(item["staff"]["code"], json!(focus.staff_no));
+        assert!(item.get("evaluator").is_none());
+    }
+    let (_, tickets) = app.get("/api/v1/tickets?kind=complaint", Some(&supervisor_cookie)).await;
+    assert!(tickets["total"].as_i64().unwrap() > 0);
+    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+}
