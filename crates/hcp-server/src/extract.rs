@@ -96,6 +96,11 @@ impl CurrentUser {
         if allowed.contains(&self.role) { Ok(()) } else { Err(ApiError::forbidden()) }
     }
 
+    /// Evaluations, tickets and their contents: every role but admin (DESIGN §7).
+    pub fn require_reader(&self) -> Result<(), ApiError> {
+        if self.role.may_read_evaluations() { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
     pub fn scope(&self) -> Result<&Scope, ApiError> {
         self.scope.as_ref().ok_or_else(|| {
             ApiError::new(axum::http::StatusCode::FORBIDDEN, "no_scope", "您的账号尚未设置管辖范围，请联系管理员")

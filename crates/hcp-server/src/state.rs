@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::WorkCalendar;
 use hcp_core::clock::Clock;
-use hcp_core::role::{Role, Scope};
+use hcp_core::role::Scope;
 use hcp_store::crypto::{DataKey, token_hash};
 use hcp_store::{Store, org, users};
 
@@ -129,14 +129,3 @@ pub async fn root_scope(conn: &mut hcp_store::AnyConnection) -> hcp_store::Resul
         path: u.path,
     }))
 }
-
-/// Roles that may see evaluations, tickets and their contents.
-pub const READERS: &[Role] = &[
-    Role::HotlineOperator,
-    Role::Registrar,
-    Role::Staff,
-    Role::WindowHead,
-    Role::DeptHead,
-    Role::Supervisor,
-    Role::Discipline,
-];

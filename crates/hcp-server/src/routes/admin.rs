@@ -53,6 +53,18 @@ fn name(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> String
     })
 }
 
+/// Records a field error when a looked-up row is missing, and passes the lookup through.
+fn required<T>(errors: &mut FieldErrors, field: &str, message: impl Into<String>, found: Option<T>) -> Option<T> {
+    if found.is_none() {
+        errors.add(field, message);
+    }
+    found
+}
+
+fn optional_text(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 async fn audited(
     conn: &mut AnyConnection,
     user: &CurrentUser,
@@ -94,14 +106,13 @@ pub async fn create_org_unit(
     }
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let parent = match req.parent_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(parent) => {
-            let found = org::org_unit_by_code(&mut tx, parent).await?;
-            if found.is_none() {
-                errors.add("parent_code", format!("上级机构“{parent}”不存在"));
-            }
-            found
-        }
+    let parent = match optional_text(&req.parent_code) {
+        Some(parent) => required(
+            &mut errors,
+            "parent_code",
+            format!("上级机构“{parent}”不存在"),
+            org::org_unit_by_code(&mut tx, parent).await?,
+        ),
         None => None,
     };
     let (Some(kind), true) = (kind, errors.is_empty()) else {
@@ -151,10 +162,8 @@ pub async fn create_department(
     let name = name(&mut errors, "name", &req.name, 100);
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let unit = org::org_unit_by_code(&mut tx, req.org_code.trim()).await?;
-    if unit.is_none() {
-        errors.add("org_code", "机构不存在");
-    }
+    let unit =
+        required(&mut errors, "org_code", "机构不存在", org::org_unit_by_code(&mut tx, req.org_code.trim()).await?);
     let (Some(unit), true) = (unit, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
     };
@@ -204,17 +213,15 @@ pub async fn create_window(
     let name = name(&mut errors, "name", &req.name, 100);
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let department = org::department_by_code(&mut tx, req.department_code.trim()).await?;
-    if department.is_none() {
-        errors.add("department_code", "部门不存在");
-    }
-    let head = match req.head_staff_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let department = required(
+        &mut errors,
+        "department_code",
+        "部门不存在",
+        org::department_by_code(&mut tx, req.department_code.trim()).await?,
+    );
+    let head = match optional_text(&req.head_staff_no) {
         Some(no) => {
-            let head = org::staff_by_no(&mut tx, no).await?;
-            if head.is_none() {
-                errors.add("head_staff_no", format!("工号“{no}”不存在"));
-            }
-            head
+            required(&mut errors, "head_staff_no", format!("工号“{no}”不存在"), org::staff_by_no(&mut tx, no).await?)
         }
         None => None,
     };
@@ -264,10 +271,8 @@ pub async fn create_staff(
     let name = name(&mut errors, "name", &req.name, 50);
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let window = org::window_by_code(&mut tx, req.window_code.trim()).await?;
-    if window.is_none() {
-        errors.add("window_code", "窗口不存在");
-    }
+    let window =
+        required(&mut errors, "window_code", "窗口不存在", org::window_by_code(&mut tx, req.window_code.trim()).await?);
     let (Some(window), true) = (window, errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
     };
@@ -318,14 +323,8 @@ pub async fn create_item(
     let name = name(&mut errors, "name", &req.name, 200);
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let department = match req.department_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(dc) => {
-            let found = org::department_by_code(&mut tx, dc).await?;
-            if found.is_none() {
-                errors.add("department_code", "部门不存在");
-            }
-            found
-        }
+    let department = match optional_text(&req.department_code) {
+        Some(dc) => required(&mut errors, "department_code", "部门不存在", org::department_by_code(&mut tx, dc).await?),
         None => None,
     };
     if !errors.is_empty() {
@@ -402,21 +401,17 @@ pub async fn create_case(
         errors.add("finished_at", "办结时间不能早于受理时间");
     }
     let mut tx = state.store().begin().await?;
-    let item = org::service_item_by_code(&mut tx, req.item_code.trim()).await?;
-    if item.is_none() {
-        errors.add("item_code", "事项不存在");
-    }
-    let window = org::window_by_code(&mut tx, req.window_code.trim()).await?;
-    if window.is_none() {
-        errors.add("window_code", "窗口不存在");
-    }
-    let staff = match req.staff_no.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let item = required(
+        &mut errors,
+        "item_code",
+        "事项不存在",
+        org::service_item_by_code(&mut tx, req.item_code.trim()).await?,
+    );
+    let window =
+        required(&mut errors, "window_code", "窗口不存在", org::window_by_code(&mut tx, req.window_code.trim()).await?);
+    let staff = match optional_text(&req.staff_no) {
         Some(no) => {
-            let staff = org::staff_by_no(&mut tx, no).await?;
-            if staff.is_none() {
-                errors.add("staff_no", format!("工号“{no}”不存在"));
-            }
-            staff
+            required(&mut errors, "staff_no", format!("工号“{no}”不存在"), org::staff_by_no(&mut tx, no).await?)
         }
         None => None,
     };

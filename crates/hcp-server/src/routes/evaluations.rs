@@ -22,7 +22,7 @@ use crate::extract::{ApiJson, ApiQuery, ClientAddr, CurrentUser, MaybeUser};
 use crate::service::import::{self, ImportFailure, ImportReport};
 use crate::service::import_file::FileFormat;
 use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission, Submitter};
-use crate::state::{AppState, READERS};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/evaluations", post(create).get(list)).route("/evaluations/{id}", get(detail))
@@ -197,7 +197,7 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paged<EvaluationView>>> {
-    user.require(READERS)?;
+    user.require_reader()?;
     let scope = user.scope()?;
     let mut conn = state.store().reader().await?;
     let window_id = match q.window.as_deref().filter(|w| !w.is_empty()) {
@@ -233,7 +233,7 @@ pub async fn detail(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EvaluationView>> {
-    user.require(READERS)?;
+    user.require_reader()?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("评价"))?;
     let mut conn = state.store().reader().await?;
     let row = evaluations::get(&mut conn, id, Some(user.scope()?)).await?.ok_or_else(|| ApiError::not_found("评价"))?;

@@ -13,7 +13,7 @@ use super::evaluations::{org_filter, period_bound};
 use super::views::{Paged, TicketView};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiQuery, CurrentUser};
-use crate::state::{AppState, READERS};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/tickets", get(list)).route("/tickets/{id}", get(detail))
@@ -40,7 +40,7 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> ApiResult<Json<Paged<TicketView>>> {
-    user.require(READERS)?;
+    user.require_reader()?;
     let scope = user.scope()?;
     if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty())
         && TicketState::parse(s).is_none()
@@ -78,7 +78,7 @@ pub async fn detail(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TicketView>> {
-    user.require(READERS)?;
+    user.require_reader()?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("工单"))?;
     let mut conn = state.store().reader().await?;
     let row = tickets::get(&mut conn, id, user.scope()?).await?.ok_or_else(|| ApiError::not_found("工单"))?;
