@@ -12,6 +12,7 @@ pub mod complaint;
 pub mod error;
 pub mod evaluation;
 pub mod level;
+pub mod lifecycle;
 pub mod org;
 pub mod privacy;
 pub mod role;
