@@ -36,7 +36,7 @@ impl AppState {
         hcp_store::calendar::seed_shipped(&mut tx, clock.now()).await?;
         tx.commit().await?;
         let calendar = hcp_store::calendar::load(&mut *store.reader().await?).await?;
-        let intake = IntakeWriter::start(store.clone(), key.clone(), clock.clone());
+        let intake = IntakeWriter::start(store.clone(), key.clone());
         Ok(AppState(Arc::new(Inner {
             limiter: RateLimiter::new(clock.clone()),
             store,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
-use hcp_core::clock::{Clock, shanghai};
+use hcp_core::clock::shanghai;
 use hcp_core::complaint::NewComplaint;
 use hcp_core::evaluation::{NewEvaluation, Target};
 use hcp_core::org::path_contains;
@@ -469,9 +469,9 @@ pub struct IntakeWriter {
 }
 
 impl IntakeWriter {
-    pub fn start(store: Store, key: DataKey, clock: Arc<dyn Clock>) -> IntakeWriter {
+    pub fn start(store: Store, key: DataKey) -> IntakeWriter {
         let (sender, receiver) = mpsc::channel(BATCH * 16);
-        let handle = tokio::spawn(run_writer(store, key, clock, receiver));
+        let handle = tokio::spawn(run_writer(store, key, receiver));
         IntakeWriter {
             sender: Arc::new(tokio::sync::Mutex::new(Some(sender))),
             done: Arc::new(tokio::sync::Mutex::new(Some(handle))),
@@ -495,7 +495,7 @@ impl IntakeWriter {
     }
 }
 
-async fn run_writer(store: Store, key: DataKey, _clock: Arc<dyn Clock>, mut receiver: mpsc::Receiver<Job>) {
+async fn run_writer(store: Store, key: DataKey, mut receiver: mpsc::Receiver<Job>) {
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
         while batch.len() < BATCH {
