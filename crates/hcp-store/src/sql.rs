@@ -36,6 +36,20 @@ impl<T: Into<Param>> From<Option<T>> for Param {
     }
 }
 
+/// The three sqlx query types share `bind` but no trait for it; one macro binds the parameters to each.
+macro_rules! bind_all {
+    ($query:ident, $params:expr) => {{
+        for param in &$params {
+            $query = match param {
+                Param::Int(v) => $query.bind(*v),
+                Param::Text(v) => $query.bind(v.clone()),
+                Param::Null => $query.bind(None::<i64>),
+            };
+        }
+        $query
+    }};
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
     text: String,
@@ -66,14 +80,7 @@ impl Sql {
 
     pub fn query(&self) -> Query<'_, Any, AnyArguments> {
         let mut query = sqlx::query(AssertSqlSafe(self.text.clone()));
-        for param in &self.params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.clone()),
-                Param::Null => query.bind(None::<i64>),
-            };
-        }
-        query
+        bind_all!(query, self.params)
     }
 
     pub fn query_as<T>(&self) -> QueryAs<'_, Any, T, AnyArguments>
@@ -81,14 +88,7 @@ impl Sql {
         T: for<'r> FromRow<'r, sqlx::any::AnyRow>,
     {
         let mut query = sqlx::query_as(AssertSqlSafe(self.text.clone()));
-        for param in &self.params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.clone()),
-                Param::Null => query.bind(None::<i64>),
-            };
-        }
-        query
+        bind_all!(query, self.params)
     }
 
     pub fn query_scalar<T>(&self) -> QueryScalar<'_, Any, T, AnyArguments>
@@ -96,14 +96,7 @@ impl Sql {
         (T,): for<'r> FromRow<'r, sqlx::any::AnyRow>,
     {
         let mut query = sqlx::query_scalar(AssertSqlSafe(self.text.clone()));
-        for param in &self.params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.clone()),
-                Param::Null => query.bind(None::<i64>),
-            };
-        }
-        query
+        bind_all!(query, self.params)
     }
 }
 

@@ -33,6 +33,11 @@ impl User {
 const COLUMNS: &str =
     "id, username, password_hash, role, display_name, org_unit_id, department_id, window_id, staff_id, disabled";
 
+/// The user columns qualified with `u.`, for joins.
+fn user_columns() -> String {
+    COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,
@@ -142,7 +147,7 @@ pub async fn session_user(
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
-        COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        user_columns()
     )))
     .bind(token_hash)
     .bind(ms(now))
@@ -181,7 +186,7 @@ pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Re
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
-        COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        user_columns()
     )))
     .bind(token_hash)
     .fetch_optional(conn)
