@@ -134,7 +134,7 @@ pub struct DayInfo {
 }
 
 /// The end of a time limit, and whether it rests on an assumed (unpublished) year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadline {
     pub at: DateTime<Utc>,
     pub provisional: bool,

@@ -9,12 +9,14 @@
 //! rectifying | reopened ─rectify→ (measures recorded) ─feedback→ feedback_given
 //! explaining ─feedback→ feedback_given
 //! feedback_given ─revisit→ closed | reopened (unsatisfied, once) | escalated (unsatisfied again)
+//! dispatched ─conclude→ closed (misconduct reports: the bureau's finding)
 //! ```
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Deadline, WorkCalendar};
+use crate::role::Role;
 use crate::ticket::TicketState;
 
 /// Deadlines in working days, configurable per jurisdiction (DESIGN §3 defaults).
@@ -80,6 +82,8 @@ pub enum Action {
     Feedback,
     Revisit(Satisfaction),
     Close,
+    /// The bureau's finding on a misconduct report (R4).
+    Conclude,
 }
 
 impl Action {
@@ -93,6 +97,7 @@ impl Action {
             Action::Feedback => "feedback",
             Action::Revisit(_) => "revisit",
             Action::Close => "close",
+            Action::Conclude => "conclude",
         }
     }
 }
@@ -143,12 +148,14 @@ fn action_label(code: &str) -> &'static str {
         "rectify" => "整改",
         "feedback" => "反馈",
         "revisit" => "回访",
+        "conclude" => "作出查处结论",
         _ => "办结",
     }
 }
 
-/// What the lifecycle needs to know of a ticket. Stored with it; instants in UTC.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What the lifecycle needs to know of a ticket. Stored with it (as JSON); instants in UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TicketFacts {
     pub state: Option<TicketState>,
     /// When the responsible staff received the ticket (dispatch); the clocks start here.
@@ -206,7 +213,7 @@ impl TicketFacts {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockStart {
     pub from: DateTime<Utc>,
     pub working_days: u32,
@@ -224,6 +231,30 @@ pub enum DeadlineKind {
     Appeal,
     Review,
     Feedback,
+}
+
+impl DeadlineKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeadlineKind::Appeal => "appeal",
+            DeadlineKind::Review => "review",
+            DeadlineKind::Feedback => "feedback",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DeadlineKind::Appeal => "申请复核期限",
+            DeadlineKind::Review => "复核决定期限",
+            DeadlineKind::Feedback => "整改反馈期限",
+        }
+    }
+}
+
+/// A reminder is due from the start of the last working day before a deadline's day: at most one working day
+/// is left, and the deadline has not yet passed.
+pub fn reminder_due(deadline: &Deadline, now: DateTime<Utc>, calendar: &WorkCalendar) -> bool {
+    now <= deadline.at && calendar.working_days_left(now, deadline.at) <= 1
 }
 
 fn refuse(from: TicketState, action: Action) -> Refusal {
@@ -338,6 +369,10 @@ pub fn apply(
         (FeedbackGiven | Overturned, Action::Close) => {
             next.state = Some(Closed);
         }
+        (Dispatched, Action::Conclude) => {
+            next.state = Some(Closed);
+            stop_feedback(&mut next);
+        }
         (from, action) => return Err(refuse(from, action)),
     }
     Ok(next)
@@ -353,4 +388,18 @@ pub fn recompute(ticket: &TicketFacts, calendar: &WorkCalendar, policy: &Policy)
     next.feedback_by = ticket.feedback_clock.map(|c| c.deadline(calendar));
     next.review_by = ticket.review_clock.map(|c| c.deadline(calendar));
     next
+}
+
+/// Who may take each action (DESIGN §7), before the scope check: the responsible window handles its tickets,
+/// staff may appeal their own, the bureau decides, dispatches, revisits and closes, the hotline dispatches and
+/// revisits on the bureau's behalf.
+pub fn permitted(role: Role, action: Action) -> bool {
+    use Role::*;
+    match action {
+        Action::Dispatch => matches!(role, Supervisor | HotlineOperator),
+        Action::Verify(_) | Action::Rectify | Action::Feedback => matches!(role, Staff | WindowHead | DeptHead),
+        Action::Appeal => matches!(role, Staff | WindowHead),
+        Action::Decide(_) | Action::Close | Action::Conclude => role == Supervisor,
+        Action::Revisit(_) => matches!(role, Supervisor | HotlineOperator),
+    }
 }

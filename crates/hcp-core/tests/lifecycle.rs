@@ -6,6 +6,7 @@ use hcp_core::calendar::{HolidayDay, HolidayFile, WorkCalendar};
 use hcp_core::clock::shanghai;
 use hcp_core::lifecycle::{
     Action, Classification, DeadlineKind, Outcome, Policy, Refusal, Satisfaction, TicketFacts, apply, recompute,
+    reminder_due,
 };
 use hcp_core::ticket::TicketState;
 
@@ -30,7 +31,7 @@ fn deadline(ticket: &TicketFacts, kind: DeadlineKind) -> String {
     d.map(|d| d.to_rfc3339()).unwrap_or_default()
 }
 
-const ALL_ACTIONS: [Action; 11] = [
+const ALL_ACTIONS: [Action; 12] = [
     Action::Dispatch,
     Action::Verify(Classification::Immediate),
     Action::Verify(Classification::Complex),
@@ -42,6 +43,7 @@ const ALL_ACTIONS: [Action; 11] = [
     Action::Feedback,
     Action::Revisit(Satisfaction::Unsatisfied),
     Action::Close,
+    Action::Conclude,
 ];
 
 /// A ticket in each state, reached by real transitions (2024-10-14 is an ordinary Monday).
@@ -86,6 +88,7 @@ fn expected(state: TicketState, action: Action) -> Result<TicketState, &'static 
         (Explaining, Action::Feedback) => Ok(FeedbackGiven),
         (FeedbackGiven, Action::Revisit(_)) => Ok(Reopened),
         (FeedbackGiven | Overturned, Action::Close) => Ok(Closed),
+        (Dispatched, Action::Conclude) => Ok(Closed),
         _ => Err("invalid_transition"),
     }
 }
@@ -219,4 +222,56 @@ fn policy_lengths_are_configurable() {
     let ticket =
         apply(&TicketFacts::registered(), Action::Dispatch, local(2024, 10, 14, 10, 0), &cal(), &policy).unwrap();
     assert_eq!(deadline(&ticket, DeadlineKind::Appeal), "2024-10-17T23:59:59+08:00");
+}
+
+#[test]
+fn reminders_fall_due_on_the_last_working_day_before_the_deadline() {
+    // Complex ticket received Fri 2024-09-27: feedback by 2024-10-12 (the make-up Saturday after National Day).
+    let dispatched = step(&TicketFacts::registered(), Action::Dispatch, local(2024, 9, 27, 10, 0));
+    let complex = step(&dispatched, Action::Verify(Classification::Complex), local(2024, 9, 27, 11, 0));
+    let due = complex.feedback_by.unwrap();
+    assert_eq!(due.to_rfc3339(), "2024-10-12T23:59:59+08:00");
+    // Thu 10-10 leaves two working days (Fri, Sat): no reminder yet; Fri 10-11 leaves one: remind.
+    assert!(!reminder_due(&due, local(2024, 10, 10, 23, 0), &cal()));
+    assert!(reminder_due(&due, local(2024, 10, 11, 0, 0), &cal()));
+    assert!(reminder_due(&due, local(2024, 10, 12, 20, 0), &cal()));
+    assert!(!reminder_due(&due, local(2024, 10, 13, 0, 0), &cal()), "past the deadline it is overdue instead");
+}
+
+#[test]
+fn facts_survive_storage_as_json() {
+    let dispatched = step(&TicketFacts::registered(), Action::Dispatch, local(2024, 9, 27, 16, 30));
+    let appealed = step(&dispatched, Action::Appeal, local(2024, 9, 29, 9, 0));
+    let json = serde_json::to_string(&appealed).unwrap();
+    let back: TicketFacts = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, appealed);
+    assert_eq!(serde_json::from_str::<TicketFacts>("{}").unwrap().state(), TicketState::Registered);
+}
+
+#[test]
+fn only_a_dispatched_report_can_be_concluded() {
+    let dispatched = step(&TicketFacts::registered(), Action::Dispatch, local(2024, 10, 14, 10, 0));
+    let closed = step(&dispatched, Action::Conclude, local(2024, 10, 15, 10, 0));
+    assert_eq!(closed.state(), TicketState::Closed);
+    assert!(closed.pending_deadlines().is_empty());
+    let again = apply(&closed, Action::Conclude, local(2024, 10, 15, 11, 0), &cal(), &Policy::default());
+    assert_eq!(again.unwrap_err().code(), "invalid_transition");
+}
+
+#[test]
+fn each_role_takes_only_its_own_actions() {
+    use hcp_core::lifecycle::permitted;
+    use hcp_core::role::Role;
+    assert!(permitted(Role::Staff, Action::Appeal));
+    assert!(!permitted(Role::DeptHead, Action::Appeal), "the department head does not appeal for the staff");
+    assert!(permitted(Role::WindowHead, Action::Verify(Classification::Complex)));
+    assert!(!permitted(Role::Supervisor, Action::Rectify), "the bureau supervises, the window rectifies");
+    assert!(permitted(Role::Supervisor, Action::Decide(Outcome::Overturned)));
+    assert!(!permitted(Role::Staff, Action::Decide(Outcome::Overturned)), "nobody judges their own appeal");
+    assert!(permitted(Role::HotlineOperator, Action::Dispatch));
+    assert!(permitted(Role::HotlineOperator, Action::Revisit(Satisfaction::Satisfied)));
+    for action in ALL_ACTIONS {
+        assert!(!permitted(Role::Admin, action), "admin configures but does not handle cases");
+        assert!(!permitted(Role::Discipline, action));
+    }
 }

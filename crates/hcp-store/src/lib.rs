@@ -13,6 +13,7 @@ pub mod evaluations;
 pub mod idempotency;
 mod migrate;
 pub mod org;
+pub mod outbox;
 pub mod scope;
 pub mod sql;
 pub mod testing;

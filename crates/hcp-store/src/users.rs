@@ -192,3 +192,62 @@ pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Re
     .fetch_optional(conn)
     .await?)
 }
+
+/// A user to notify, with the e-mail address if they gave one.
+#[derive(Debug, Clone, FromRow)]
+pub struct Recipient {
+    pub id: i64,
+    pub email: Option<String>,
+}
+
+/// The people a ticket's work falls to: the staff member it names and the head of its window; when it names
+/// no window, the heads of its department.
+pub async fn responsible(
+    conn: &mut AnyConnection,
+    department_id: Option<i64>,
+    window_id: Option<i64>,
+    staff_id: Option<i64>,
+) -> crate::Result<Vec<Recipient>> {
+    Ok(sqlx::query_as(
+        "SELECT id, email FROM users WHERE disabled = 0 AND ( \
+           (role = 'staff' AND staff_id = $1) OR (role = 'window_head' AND window_id = $2) \
+           OR (role = 'dept_head' AND $2 IS NULL AND department_id = $3)) ORDER BY id",
+    )
+    .bind(staff_id)
+    .bind(window_id)
+    .bind(department_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Users of `role` whose org-unit scope contains `org_path` (those without an org unit see the whole tree).
+pub async fn over_path(conn: &mut AnyConnection, role: Role, org_path: &str) -> crate::Result<Vec<Recipient>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.email FROM users u LEFT JOIN org_units o ON o.id = u.org_unit_id \
+         WHERE u.disabled = 0 AND u.role = $1 AND (o.path IS NULL OR substr($2, 1, length(o.path)) = o.path) \
+         ORDER BY u.id",
+    )
+    .bind(role.code())
+    .bind(org_path)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Heads of a department (told when a review of theirs is overturned).
+pub async fn dept_heads(conn: &mut AnyConnection, department_id: i64) -> crate::Result<Vec<Recipient>> {
+    Ok(sqlx::query_as(
+        "SELECT id, email FROM users WHERE disabled = 0 AND role = 'dept_head' AND department_id = $1 ORDER BY id",
+    )
+    .bind(department_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn recipient(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Recipient>> {
+    Ok(sqlx::query_as("SELECT id, email FROM users WHERE id = $1 AND disabled = 0").bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn set_email(conn: &mut AnyConnection, id: i64, email: Option<&str>) -> crate::Result<()> {
+    sqlx::query("UPDATE users SET email = $1 WHERE id = $2").bind(email).bind(id).execute(conn).await?;
+    Ok(())
+}
