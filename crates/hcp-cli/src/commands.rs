@@ -13,6 +13,7 @@ use hcp_server::service::demo::{self, DemoOptions};
 use hcp_server::service::import::{self, ImportFailure};
 use hcp_server::service::import_file::FileFormat;
 use hcp_server::service::intake::Submitter;
+use hcp_server::service::lifecycle::{self, Rules};
 use hcp_server::{AppState, Config};
 use hcp_store::crypto::{DataKey, new_token};
 use hcp_store::{Store, audit, calendar, org, users};
@@ -54,7 +55,7 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool) -> CmdRe
     let (store, key) = open(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if with_demo {
-        load_demo(&store, &key, clock.now(), 20_000, true).await?;
+        load_demo(&store, &key, &config, clock.now(), 20_000, true).await?;
     }
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
@@ -68,6 +69,7 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool) -> CmdRe
 async fn load_demo(
     store: &Store,
     key: &DataKey,
+    config: &Config,
     now: DateTime<Utc>,
     evaluations: u64,
     users: bool,
@@ -82,8 +84,9 @@ async fn load_demo(
     }
     eprintln!("正在载入演示数据（约 {evaluations} 条评价）…");
     let options = DemoOptions { now, evaluations, create_users: users };
+    let rules = Rules::load(store, config, now).await.map_err(|e| e.to_string())?;
     let summary =
-        demo::load(store, key, &options, |n| eprint!("\r已载入 {n} 条记录")).await.map_err(|e| e.to_string())?;
+        demo::load(store, key, &rules, &options, |n| eprint!("\r已载入 {n} 条记录")).await.map_err(|e| e.to_string())?;
     eprintln!();
     println!(
         "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉。",
@@ -118,7 +121,7 @@ pub async fn demo(db: DbArgs, evaluations: u64, with_users: bool) -> CmdResult {
     if !with_users {
         println!("提示：演示账号只在加 --demo 时创建（它们的密码是公开的）。");
     }
-    load_demo(&store, &key, Utc::now(), evaluations, with_users).await?;
+    load_demo(&store, &key, &config, Utc::now(), evaluations, with_users).await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -129,7 +132,8 @@ pub async fn import_evaluations(db: DbArgs, file: PathBuf) -> CmdResult {
     let bytes = std::fs::read(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
     let (store, key) = open(&config).await?;
     let submitter = Submitter { user_id: None, actor: cli_actor(), scope_path: None, client_index: None };
-    let report = match import::import(&store, &key, &submitter, &bytes, format, Utc::now()).await {
+    let rules = Rules::load(&store, &config, Utc::now()).await.map_err(|e| e.to_string())?;
+    let report = match import::import(&store, &key, &rules, &submitter, &bytes, format, Utc::now()).await {
         Ok(report) => report,
         Err(ImportFailure::File(e)) => return Err(e.to_string()),
         Err(ImportFailure::Store(e)) => return Err(e.to_string()),
@@ -155,15 +159,20 @@ pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
     let holidays = HolidayFile::parse(&text).map_err(|e| e.to_string())?;
     let (store, _) = open(&config).await?;
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
-    let replaced =
-        calendar::save_year(&mut tx, &holidays, &cli_actor(), Utc::now()).await.map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let replaced = calendar::save_year(&mut tx, &holidays, &cli_actor(), now).await.map_err(|e| e.to_string())?;
+    // Open tickets' deadlines follow the new calendar in the same transaction (running servers reload it).
+    let cal = calendar::load(&mut tx).await.map_err(|e| e.to_string())?;
+    let recomputed =
+        lifecycle::recompute_open(&mut tx, &cal, &config.policy, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!(
-        "{} {} 年节假日安排（{} 条）。",
+        "{} {} 年节假日安排（{} 条），{} 件在办工单的期限已重新计算。",
         if replaced { "已替换" } else { "已添加" },
         holidays.year,
-        holidays.days.len()
+        holidays.days.len(),
+        recomputed
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -46,3 +46,55 @@ impl Clock for ManualClock {
         *self.0.read().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The training clock (`hcp serve --demo --demo-clock`): runs on from a chosen instant at the pace of `base`,
+/// and can be moved forward (never back, so deadlines and the audit log stay in order).
+#[derive(Clone)]
+pub struct TrainingClock {
+    base: Arc<dyn Clock>,
+    offset: Arc<RwLock<chrono::Duration>>,
+}
+
+impl TrainingClock {
+    pub fn starting_at(base: Arc<dyn Clock>, start: DateTime<Utc>) -> Self {
+        let offset = start - base.now();
+        TrainingClock { base, offset: Arc::new(RwLock::new(offset)) }
+    }
+
+    /// Moves the clock to `to`; refuses (returning the current instant) if that is in its past.
+    pub fn move_to(&self, to: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        let mut offset = self.offset.write().unwrap_or_else(|e| e.into_inner());
+        let now = self.base.now() + *offset;
+        if to < now {
+            return Err(now);
+        }
+        *offset += to - now;
+        Ok(())
+    }
+}
+
+impl Clock for TrainingClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.base.now() + *self.offset.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_training_clock_runs_on_from_its_start_and_only_moves_forward() {
+        let base = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap());
+        let start = Utc.with_ymd_and_hms(2024, 9, 27, 2, 0, 0).unwrap();
+        let clock = TrainingClock::starting_at(Arc::new(base.clone()), start);
+        assert_eq!(clock.now(), start);
+        base.advance(chrono::Duration::minutes(5));
+        assert_eq!(clock.now(), start + chrono::Duration::minutes(5));
+        let later = Utc.with_ymd_and_hms(2024, 10, 9, 2, 0, 0).unwrap();
+        clock.move_to(later).unwrap();
+        assert_eq!(clock.now(), later);
+        assert_eq!(clock.move_to(start), Err(later));
+    }
+}

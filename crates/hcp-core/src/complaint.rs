@@ -163,3 +163,45 @@ mod tests {
         }
     }
 }
+
+/// Kinds of misconduct a citizen may report (R4): the bureau handles these as tickets of their own kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// 强迫、诱导评价 (pressing citizens for praise).
+    Coercion,
+    /// 弄虚作假 (fabricated evaluations).
+    Falsification,
+    /// 泄露评价人信息.
+    Leaking,
+    /// 差评不整改.
+    NotRectifying,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 4] =
+        [ReportKind::Coercion, ReportKind::Falsification, ReportKind::Leaking, ReportKind::NotRectifying];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportKind::Coercion => "coercion",
+            ReportKind::Falsification => "falsification",
+            ReportKind::Leaking => "leaking",
+            ReportKind::NotRectifying => "not_rectifying",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportKind::Coercion => "强迫或诱导评价",
+            ReportKind::Falsification => "弄虚作假",
+            ReportKind::Leaking => "泄露评价人信息",
+            ReportKind::NotRectifying => "差评不整改",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReportKind> {
+        ReportKind::ALL.into_iter().find(|k| k.code() == text.trim())
+    }
+}

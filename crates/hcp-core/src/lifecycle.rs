@@ -45,6 +45,7 @@ impl Default for Policy {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
     /// 情况清楚、诉求合理：立行立改.
@@ -56,6 +57,7 @@ pub enum Classification {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The bad review stands; the ticket returns to where it was.
@@ -65,6 +67,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     Satisfied,
@@ -401,5 +404,25 @@ pub fn permitted(role: Role, action: Action) -> bool {
         Action::Appeal => matches!(role, Staff | WindowHead),
         Action::Decide(_) | Action::Close | Action::Conclude => role == Supervisor,
         Action::Revisit(_) => matches!(role, Supervisor | HotlineOperator),
+    }
+}
+
+impl Classification {
+    pub fn label(self) -> &'static str {
+        match self {
+            Classification::Immediate => "情况清楚、诉求合理，立行立改",
+            Classification::Complex => "情况复杂，限期整改",
+            Classification::NoLegalBasis => "缺乏法定依据，解释说明",
+        }
+    }
+}
+
+impl Satisfaction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::BasicallySatisfied => "基本满意",
+            Satisfaction::Unsatisfied => "不满意",
+        }
     }
 }

@@ -18,6 +18,86 @@ pub struct Config {
     pub rate_limit: RateLimits,
     pub session: SessionConfig,
     pub upload: UploadConfig,
+    /// Deadlines in working days (DESIGN §3); this deployment's jurisdiction.
+    pub policy: hcp_core::lifecycle::Policy,
+    pub scheduler: SchedulerConfig,
+    pub notify: NotifyConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Seconds between runs of the deadline scheduler (overdue marks, escalations, reminders). 0 turns it off.
+    pub interval_seconds: u64,
+    /// Seconds between delivery rounds of the notification outbox.
+    pub delivery_seconds: u64,
+}
+
+/// Where notifications go besides the in-app inbox, which always receives them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Extra senders for staff notifications: any of `file`, `smtp`, `webhook`.
+    pub senders: Vec<String>,
+    /// The sender that reaches citizens (their feedback and revisit requests): `file` (the SMS gateway's drop
+    /// file), `webhook`, or `none`.
+    pub citizen_sender: String,
+    /// JSON-lines file, relative to the data directory unless absolute.
+    pub file: PathBuf,
+    pub smtp: Option<SmtpConfig>,
+    pub webhook: Option<WebhookConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// `host:port` of the intranet mail relay (plain SMTP, no authentication).
+    pub server: String,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Each notification is POSTed here as JSON.
+    pub url: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig { interval_seconds: 60, delivery_seconds: 5 }
+    }
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            senders: vec!["file".into()],
+            citizen_sender: "file".into(),
+            file: PathBuf::from("notifications.jsonl"),
+            smtp: None,
+            webhook: None,
+        }
+    }
+}
+
+impl NotifyConfig {
+    /// Configuration mistakes found at start rather than at the first delivery.
+    pub fn check(&self) -> Result<(), String> {
+        for sender in self.senders.iter().chain(std::iter::once(&self.citizen_sender)) {
+            match sender.as_str() {
+                "file" | "none" => {}
+                "smtp" if self.smtp.is_some() => {}
+                "webhook" if self.webhook.is_some() => {}
+                "smtp" | "webhook" => return Err(format!("通知方式“{sender}”缺少 [notify.{sender}] 配置")),
+                other => return Err(format!("未知的通知方式“{other}”（可选 file、smtp、webhook）")),
+            }
+        }
+        if self.citizen_sender == "smtp" {
+            return Err("群众通知不能使用 smtp（群众没有登记邮箱），请用 file 或 webhook".into());
+        }
+        Ok(())
+    }
 }
 
 /// Per client address, per minute.
@@ -30,6 +110,8 @@ pub struct RateLimits {
     pub complaints_per_minute: u32,
     /// Login attempts.
     pub logins_per_minute: u32,
+    /// Wrong query passwords on the citizen's tracking page, per address and per tracking code.
+    pub tracking_failures_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -45,6 +127,8 @@ pub struct SessionConfig {
 pub struct UploadConfig {
     /// Largest accepted import file, in bytes.
     pub max_import_bytes: usize,
+    /// Largest attachment (photo, scanned statement), in bytes.
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for Config {
@@ -57,13 +141,21 @@ impl Default for Config {
             rate_limit: RateLimits::default(),
             session: SessionConfig::default(),
             upload: UploadConfig::default(),
+            policy: hcp_core::lifecycle::Policy::default(),
+            scheduler: SchedulerConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        RateLimits { evaluations_per_minute: 20, complaints_per_minute: 5, logins_per_minute: 10 }
+        RateLimits {
+            evaluations_per_minute: 20,
+            complaints_per_minute: 5,
+            logins_per_minute: 10,
+            tracking_failures_per_minute: 5,
+        }
     }
 }
 
@@ -75,7 +167,7 @@ impl Default for SessionConfig {
 
 impl Default for UploadConfig {
     fn default() -> Self {
-        UploadConfig { max_import_bytes: 10 * 1024 * 1024 }
+        UploadConfig { max_import_bytes: 10 * 1024 * 1024, max_attachment_bytes: 5 * 1024 * 1024 }
     }
 }
 
@@ -113,7 +205,14 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.notify.check()?;
+        Ok(config)
+    }
+
+    /// The notification file's path.
+    pub fn notify_file(&self) -> PathBuf {
+        if self.notify.file.is_absolute() { self.notify.file.clone() } else { self.data_dir.join(&self.notify.file) }
     }
 
     /// The database to open: the configured URL, or the SQLite file in the data directory.
@@ -142,5 +241,16 @@ mod tests {
         assert_eq!(config.rate_limit.evaluations_per_minute, 3);
         assert_eq!(config.rate_limit.logins_per_minute, 10);
         assert!(Config::parse("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn policy_and_senders_are_configurable_and_checked() {
+        let config = Config::parse("[policy]\ncomplex_feedback_working_days = 10\n").unwrap();
+        assert_eq!(config.policy.complex_feedback_working_days, 10);
+        assert_eq!(config.policy.appeal_working_days, 2);
+        assert!(Config::parse("[notify]\nsenders = [\"smtp\"]\n").unwrap_err().contains("smtp"));
+        assert!(Config::parse("[notify]\nsenders = [\"fax\"]\n").is_err());
+        let ok = Config::parse("[notify]\nsenders = [\"webhook\"]\n[notify.webhook]\nurl = \"http://10.0.0.1/hook\"\n");
+        assert!(ok.is_ok());
     }
 }

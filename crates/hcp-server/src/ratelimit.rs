@@ -17,6 +17,19 @@ impl RateLimiter {
         RateLimiter { clock, windows: Arc::default() }
     }
 
+    /// Whether `key` has used up its events this minute, without counting one (failures are counted only when
+    /// they happen, so a right password is never refused for someone else's wrong ones within the limit).
+    pub fn exhausted(&self, key: &str, per_minute: u32) -> Result<(), u64> {
+        let now = self.clock.now().timestamp();
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        match windows.get(key) {
+            Some((minute, count)) if *minute == now.div_euclid(60) && *count >= per_minute => {
+                Err((60 - now.rem_euclid(60)) as u64)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Counts one event for `key`; `Err(seconds until the window resets)` once `per_minute` is exceeded.
     pub fn check(&self, key: &str, per_minute: u32) -> Result<(), u64> {
         let now = self.clock.now().timestamp();

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::WorkCalendar;
-use hcp_core::clock::Clock;
+use hcp_core::clock::{Clock, TrainingClock};
 use hcp_core::role::Scope;
 use hcp_store::crypto::{DataKey, token_hash};
 use hcp_store::{Store, org, users};
@@ -14,7 +14,9 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::extract::CurrentUser;
 use crate::ratelimit::RateLimiter;
+use crate::config::NotifyConfig;
 use crate::service::intake::IntakeWriter;
+use crate::service::lifecycle::Rules;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -27,25 +29,78 @@ struct Inner {
     config: Config,
     limiter: RateLimiter,
     intake: IntakeWriter,
+    notify: Arc<NotifyConfig>,
+    /// Wakes the outbox delivery task after a commit that wrote notifications.
+    delivery: tokio::sync::Notify,
+    /// Set in demo mode with `--demo-clock`: the clock `POST /api/v1/demo/clock` moves.
+    training: Option<TrainingClock>,
+    /// Calendar rows' fingerprint when last loaded: another process's edit shows as a change.
+    calendar_version: RwLock<String>,
+}
+
+/// How the server runs: normally, or as the demo (with an optional training clock).
+#[derive(Clone, Default)]
+pub struct Mode {
+    pub demo: bool,
+    pub training: Option<TrainingClock>,
 }
 
 impl AppState {
     /// Seeds the shipped calendar years if missing, loads the calendar and starts the intake writer.
     pub async fn new(store: Store, key: DataKey, clock: Arc<dyn Clock>, config: Config) -> hcp_store::Result<AppState> {
+        AppState::with_mode(store, key, clock, config, Mode::default()).await
+    }
+
+    /// With a training clock the state runs on it (`clock` is then only its pace).
+    pub async fn with_mode(
+        store: Store,
+        key: DataKey,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        mode: Mode,
+    ) -> hcp_store::Result<AppState> {
+        let clock: Arc<dyn Clock> = match &mode.training {
+            Some(training) => Arc::new(training.clone()),
+            None => clock,
+        };
         let mut tx = store.begin().await?;
         hcp_store::calendar::seed_shipped(&mut tx, clock.now()).await?;
         tx.commit().await?;
-        let calendar = hcp_store::calendar::load(&mut *store.reader().await?).await?;
+        let mut conn = store.reader().await?;
+        let calendar = hcp_store::calendar::load(&mut conn).await?;
+        let calendar_version = hcp_store::calendar::version(&mut conn).await?;
+        drop(conn);
         let intake = IntakeWriter::start(store.clone(), key.clone());
         Ok(AppState(Arc::new(Inner {
             limiter: RateLimiter::new(clock.clone()),
+            notify: Arc::new(config.notify.clone()),
             store,
             key,
             clock,
             calendar: RwLock::new(Arc::new(calendar)),
             config,
             intake,
+            delivery: tokio::sync::Notify::new(),
+            training: if mode.demo { mode.training } else { None },
+            calendar_version: RwLock::new(calendar_version),
         })))
+    }
+
+    /// The calendar, policy and notification settings a transition runs with.
+    pub fn rules(&self) -> Rules {
+        Rules { calendar: self.calendar(), policy: self.0.config.policy, notify: self.0.notify.clone() }
+    }
+
+    pub fn training_clock(&self) -> Option<&TrainingClock> {
+        self.0.training.as_ref()
+    }
+
+    pub fn wake_delivery(&self) {
+        self.0.delivery.notify_one();
+    }
+
+    pub async fn delivery_woken(&self) {
+        self.0.delivery.notified().await;
     }
 
     pub fn store(&self) -> &Store {
@@ -82,9 +137,22 @@ impl AppState {
 
     /// Re-reads the calendar after an import or edit.
     pub async fn reload_calendar(&self) -> hcp_store::Result<()> {
-        let calendar = hcp_store::calendar::load(&mut *self.store().reader().await?).await?;
+        let mut conn = self.store().reader().await?;
+        let calendar = hcp_store::calendar::load(&mut conn).await?;
+        let version = hcp_store::calendar::version(&mut conn).await?;
         *self.0.calendar.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(calendar);
+        *self.0.calendar_version.write().unwrap_or_else(|e| e.into_inner()) = version;
         Ok(())
+    }
+
+    /// Reloads the calendar if another process (or the CLI) changed it; true when it did.
+    pub async fn refresh_calendar(&self) -> hcp_store::Result<bool> {
+        let version = hcp_store::calendar::version(&mut *self.store().reader().await?).await?;
+        if *self.0.calendar_version.read().unwrap_or_else(|e| e.into_inner()) == version {
+            return Ok(false);
+        }
+        self.reload_calendar().await?;
+        Ok(true)
     }
 
     pub async fn shutdown(&self) {

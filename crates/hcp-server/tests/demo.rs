@@ -14,7 +14,7 @@ on_both_backends!(demo_fills_an_empty_database_with_a_believable_mix);
 async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
     let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true };
-    let summary = demo::load(app.state.store(), app.state.key(), &options, |_| {}).await.unwrap();
+    let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await.unwrap();
     assert!(summary.org_units >= 10 && summary.windows >= 30 && summary.staff >= 60, "{summary:?}");
     assert!(summary.evaluations > 2000, "{summary:?}");
     assert!(summary.complaints > 0);
@@ -23,7 +23,7 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert!(summary.users.iter().all(|(name, password, _)| *password == format!("{name}-demo")));
 
     // A second load is refused: demo data only goes into an empty database.
-    let again = demo::load(app.state.store(), app.state.key(), &options, |_| {}).await;
+    let again = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await;
     assert!(matches!(again, Err(DemoError::NotEmpty)));
 
     let login = |username: &'static str| {

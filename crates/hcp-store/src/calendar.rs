@@ -73,3 +73,16 @@ pub async fn seed_shipped(conn: &mut AnyConnection, now: DateTime<Utc>) -> crate
 pub async fn years(conn: &mut AnyConnection) -> crate::Result<Vec<(i64, i64)>> {
     Ok(sqlx::query_as("SELECT year, imported_at FROM calendar_years ORDER BY year").fetch_all(conn).await?)
 }
+
+/// A fingerprint of the calendar rows: when it differs from the one a process loaded, someone changed the
+/// calendar (another server process or the CLI) and the process reloads it.
+pub async fn version(conn: &mut AnyConnection) -> crate::Result<String> {
+    let (years, imported, size): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(MAX(imported_at), 0), COALESCE(SUM(LENGTH(file)), 0) FROM calendar_years",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (days, created): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(created_at), 0) FROM calendar_local_days").fetch_one(conn).await?;
+    Ok(format!("{years}:{imported}:{size}:{days}:{created}"))
+}

@@ -21,13 +21,14 @@ pub struct InsertComplaint {
     pub phone_index: Option<String>,
     pub received_at: i64,
     pub registered_by: Option<i64>,
+    pub report_kind: Option<String>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO complaints (tracking_code, query_secret, channel, org_unit_id, department_id, window_id, staff_id, \
-         org_path, content, contact_name, contact_phone, key_id, phone_index, received_at, registered_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+         org_path, content, contact_name, contact_phone, key_id, phone_index, received_at, registered_by, report_kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
     )
     .bind(&c.tracking_code)
     .bind(&c.query_secret)
@@ -44,7 +45,27 @@ pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Res
     .bind(c.phone_index.as_deref())
     .bind(c.received_at)
     .bind(c.registered_by)
+    .bind(c.report_kind.as_deref())
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "投诉"))
+}
+
+/// What the citizen's tracking code finds.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Tracked {
+    pub id: i64,
+    pub query_secret: String,
+    pub channel: String,
+    pub report_kind: Option<String>,
+    pub received_at: i64,
+}
+
+pub async fn by_tracking_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<Tracked>> {
+    Ok(sqlx::query_as(
+        "SELECT id, query_secret, channel, report_kind, received_at FROM complaints WHERE tracking_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(conn)
+    .await?)
 }

@@ -219,3 +219,53 @@ pub async fn list(
 pub async fn count_all(conn: &mut AnyConnection) -> crate::Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM evaluations").fetch_one(conn).await?)
 }
+
+/// Changes whether an evaluation counts (DESIGN §5): nothing is deleted, the judgment is recorded.
+pub async fn set_adoption(
+    conn: &mut AnyConnection,
+    id: i64,
+    adoption: &str,
+    reason: Option<&str>,
+) -> crate::Result<()> {
+    sqlx::query("UPDATE evaluations SET adoption = $1, adoption_reason = $2 WHERE id = $3")
+        .bind(adoption)
+        .bind(reason)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// What the citizen's tracking code finds.
+#[derive(Debug, Clone, FromRow)]
+pub struct Tracked {
+    pub id: i64,
+    pub query_secret: String,
+    pub case_id: Option<i64>,
+    pub window_id: i64,
+    pub staff_id: Option<i64>,
+    pub level: i64,
+    pub channel: String,
+    pub follow_up: i64,
+    pub first_evaluation_id: Option<i64>,
+    pub received_at: i64,
+    pub adoption: String,
+}
+
+pub async fn by_tracking_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<Tracked>> {
+    Ok(sqlx::query_as(
+        "SELECT id, query_secret, case_id, window_id, staff_id, level, channel, follow_up, first_evaluation_id, \
+         received_at, adoption FROM evaluations WHERE tracking_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The follow-up of an evaluation, if one was given.
+pub async fn follow_up_of(conn: &mut AnyConnection, first_id: i64) -> crate::Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM evaluations WHERE first_evaluation_id = $1 AND follow_up = 1")
+        .bind(first_id)
+        .fetch_optional(conn)
+        .await?)
+}

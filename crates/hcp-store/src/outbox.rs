@@ -44,23 +44,29 @@ pub struct Message {
     pub attempts: i64,
 }
 
-/// Messages due for delivery. On PostgreSQL the rows stay locked until the caller's transaction ends and other
-/// processes skip them, so two servers never deliver the same message at once.
+/// Leases up to `limit` due messages until `lease_until_ms`: other processes skip them meanwhile, and a
+/// process that dies mid-delivery leaves them to be retried when the lease ends.
 pub async fn claim_due(
     conn: &mut AnyConnection,
     backend: Backend,
     now_ms: i64,
+    lease_until_ms: i64,
     limit: i64,
 ) -> crate::Result<Vec<Message>> {
-    let mut sql = Sql::new(
-        "SELECT id, sender, recipient, subject, body, ticket_id, created_at, attempts FROM outbox \
-         WHERE delivered_at IS NULL AND next_attempt_at <= ",
-    );
-    sql.bind(now_ms).push(" ORDER BY id LIMIT ").bind(limit);
-    if backend == Backend::Postgres {
-        sql.push(" FOR UPDATE SKIP LOCKED");
-    }
-    Ok(sql.query_as().fetch_all(conn).await?)
+    let lock = if backend == Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let mut sql = Sql::new("UPDATE outbox SET next_attempt_at = ");
+    sql.bind(lease_until_ms)
+        .push(" WHERE delivered_at IS NULL AND next_attempt_at <= ")
+        .bind(now_ms)
+        .push(" AND id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ")
+        .bind(now_ms)
+        .push(" ORDER BY id LIMIT ")
+        .bind(limit)
+        .push(lock)
+        .push(") RETURNING id, sender, recipient, subject, body, ticket_id, created_at, attempts");
+    let mut messages: Vec<Message> = sql.query_as().fetch_all(conn).await?;
+    messages.sort_by_key(|m| m.id);
+    Ok(messages)
 }
 
 pub async fn mark_delivered(conn: &mut AnyConnection, id: i64, now_ms: i64) -> crate::Result<()> {

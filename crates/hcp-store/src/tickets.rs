@@ -500,3 +500,20 @@ pub async fn get(
     }
     Ok(sql.query_as().fetch_optional(conn).await?)
 }
+
+/// The citizen's phone for a ticket, still sealed: (key id, ciphertext, encryption context).
+pub async fn citizen_phone(conn: &mut AnyConnection, ticket_id: i64) -> crate::Result<Option<(String, Vec<u8>, &'static str)>> {
+    let row: Option<(Option<String>, Option<Vec<u8>>, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT e.key_id, e.evaluator_phone, c.key_id, c.contact_phone FROM tickets t \
+         LEFT JOIN evaluations e ON e.id = t.evaluation_id LEFT JOIN complaints c ON c.id = t.complaint_id \
+         WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some((Some(key), Some(phone), _, _)) => Some((key, phone, "evaluator.phone")),
+        Some((_, _, Some(key), Some(phone))) => Some((key, phone, "contact.phone")),
+        _ => None,
+    })
+}

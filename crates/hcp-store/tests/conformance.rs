@@ -5,10 +5,11 @@ use chrono::{TimeZone, Utc};
 use hcp_core::audit::ChainBreak;
 use hcp_core::calendar::{HolidayDay, HolidayFile};
 use hcp_core::role::{Role, Scope};
+use hcp_core::lifecycle::{Action, DeadlineKind, Policy, TicketFacts, apply};
 use hcp_core::ticket::TicketKind;
 use hcp_store::evaluations::{self, InsertEvaluation};
 use hcp_store::org::{self, NewCase};
-use hcp_store::{Store, StoreError, audit, calendar, idempotency, tickets, users};
+use hcp_store::{Store, StoreError, audit, calendar, idempotency, outbox, tickets, users};
 
 macro_rules! on_both_backends {
     ($($story:ident),* $(,)?) => {
@@ -45,6 +46,9 @@ on_both_backends!(
     concurrent_audit_appends_keep_one_chain,
     idempotency_keys_store_one_response,
     calendar_years_are_replaced,
+    ticket_facts_are_saved_once_per_version,
+    each_alert_is_claimed_once,
+    outbox_leases_and_inbox_deliveries_happen_once,
 );
 
 fn now() -> chrono::DateTime<Utc> {
@@ -191,6 +195,7 @@ async fn queries_are_scoped_to_the_subtree(store: Store) {
                 staff_id: None,
                 org_path: place.org_path,
             },
+            &TicketFacts::registered(),
             hcp_store::ms(now()),
         )
         .await
@@ -349,4 +354,111 @@ async fn calendar_years_are_replaced(store: Store) {
     assert!(cal.is_known_year(2027));
     assert!(!cal.is_workday(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
     assert_eq!(audit::verify(&store).await.unwrap(), Ok(2));
+}
+
+async fn ticket_with_facts(store: &Store) -> (i64, TicketFacts) {
+    let f = fixture(store).await;
+    let e = evaluation(store, &f.window_a, None, false, "T1", 1).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let place = org::placement(&mut tx, f.window_a.id).await.unwrap().unwrap();
+    let attribution = tickets::Attribution {
+        org_unit_id: Some(place.org_unit_id),
+        department_id: Some(place.department_id),
+        window_id: Some(f.window_a.id),
+        staff_id: None,
+        org_path: place.org_path,
+    };
+    let facts = TicketFacts::registered();
+    let id = tickets::insert(&mut tx, TicketKind::BadReview, Some(e), None, &attribution, &facts, 0).await.unwrap();
+    tx.commit().await.unwrap();
+    (id, facts)
+}
+
+async fn ticket_facts_are_saved_once_per_version(store: Store) {
+    let (id, _) = ticket_with_facts(&store).await;
+    let cal = hcp_core::calendar::WorkCalendar::shipped();
+    let mut tx = store.begin().await.unwrap();
+    let loaded = tickets::load(&mut tx, id, None).await.unwrap().unwrap();
+    let dispatched = apply(&loaded.facts, Action::Dispatch, now(), &cal, &Policy::default()).unwrap();
+    tickets::save(&mut tx, &loaded, &dispatched, 1).await.unwrap();
+    // A second writer holding the old version loses.
+    let stale = tickets::save(&mut tx, &loaded, &dispatched, 2).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    tx.commit().await.unwrap();
+    let mut conn = store.reader().await.unwrap();
+    let again = tickets::load(&mut conn, id, None).await.unwrap().unwrap();
+    assert_eq!(again.facts, dispatched);
+    assert_eq!(again.version, loaded.version + 1);
+    let root = Scope::OrgUnit { id: 0, code: String::new(), name: String::new(), path: "/".into() };
+    let row = tickets::get(&mut conn, id, &root, false).await.unwrap().unwrap();
+    assert_eq!(row.state, "dispatched");
+    assert_eq!(row.feedback_by, dispatched.feedback_by.map(|d| d.at.timestamp_millis()));
+    assert_eq!(row.next_deadline, row.feedback_by);
+    // The scheduler finds it once its deadline is near.
+    let due = tickets::with_deadline_before(&mut conn, row.feedback_by.unwrap() + 1).await.unwrap();
+    assert_eq!(due.iter().map(|t| t.id).collect::<Vec<_>>(), vec![id]);
+    assert!(tickets::with_deadline_before(&mut conn, row.feedback_by.unwrap()).await.unwrap().is_empty());
+}
+
+async fn each_alert_is_claimed_once(store: Store) {
+    let (id, _) = ticket_with_facts(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    assert!(tickets::claim_alert(&mut tx, id, "overdue", DeadlineKind::Feedback, 1000, 5).await.unwrap());
+    assert!(!tickets::claim_alert(&mut tx, id, "overdue", DeadlineKind::Feedback, 1000, 6).await.unwrap());
+    // A recomputed deadline is a new deadline: it may be missed (and escalated) again.
+    assert!(tickets::claim_alert(&mut tx, id, "overdue", DeadlineKind::Feedback, 2000, 7).await.unwrap());
+    assert!(tickets::claim_alert(&mut tx, id, "reminder", DeadlineKind::Feedback, 1000, 8).await.unwrap());
+    tx.commit().await.unwrap();
+}
+
+async fn outbox_leases_and_inbox_deliveries_happen_once(store: Store) {
+    let mut tx = store.begin().await.unwrap();
+    let user = users::create(
+        &mut tx,
+        &users::NewUser {
+            username: "inbox-user",
+            password_hash: "x",
+            role: Role::Staff,
+            display_name: "收件人",
+            org_unit_id: None,
+            department_id: None,
+            window_id: None,
+            staff_id: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let message = outbox::NewMessage {
+        sender: "inbox",
+        recipient: &format!("user:{user}"),
+        subject: "新工单",
+        body: "请处理",
+        ticket_id: None,
+    };
+    let id = outbox::enqueue(&mut tx, &message, 100).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let backend = store.backend();
+    let mut tx = store.begin().await.unwrap();
+    assert!(outbox::claim_due(&mut tx, backend, 99, 1000, 10).await.unwrap().is_empty(), "not yet due");
+    let claimed = outbox::claim_due(&mut tx, backend, 100, 1000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+    // Leased: nobody else takes it until the lease ends.
+    assert!(outbox::claim_due(&mut tx, backend, 500, 1500, 10).await.unwrap().is_empty());
+    outbox::deliver_to_inbox(&mut tx, &claimed[0], user).await.unwrap();
+    outbox::deliver_to_inbox(&mut tx, &claimed[0], user).await.unwrap();
+    outbox::mark_delivered(&mut tx, id, 200).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut conn = store.reader().await.unwrap();
+    let (messages, total) = outbox::inbox(&mut conn, user, false, 50, 0).await.unwrap();
+    assert_eq!((total, messages[0].subject.as_str()), (1, "新工单"));
+    assert_eq!(outbox::pending(&mut conn).await.unwrap(), 0);
+    drop(conn);
+    let mut tx = store.begin().await.unwrap();
+    assert!(outbox::claim_due(&mut tx, backend, 5000, 6000, 10).await.unwrap().is_empty(), "delivered stays");
+    assert!(outbox::mark_read(&mut tx, user, messages[0].id, 300).await.unwrap());
+    assert!(!outbox::mark_read(&mut tx, user + 1, messages[0].id, 300).await.unwrap(), "not theirs");
+    tx.commit().await.unwrap();
 }

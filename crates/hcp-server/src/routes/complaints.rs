@@ -45,6 +45,7 @@ pub async fn create(
         received_at: state.now(),
         idempotency,
         import_ref: None,
+        rules: state.rules(),
     };
     submit(&state, request).await
 }

@@ -63,6 +63,7 @@ pub async fn create(
         received_at: now,
         idempotency,
         import_ref: None,
+        rules: state.rules(),
     };
     submit(&state, request).await
 }
@@ -280,7 +281,7 @@ pub async fn import_upload(
             )
         })?;
     let submitter = submitter_for(&state, Some(&user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    match import::import(state.store(), state.key(), &submitter, &body, format, state.now()).await {
+    match import::import(state.store(), state.key(), &state.rules(), &submitter, &body, format, state.now()).await {
         Ok(report) => Ok(Json(report)),
         Err(ImportFailure::File(err)) => Err(ApiError::bad_request("invalid_file", err.to_string())),
         Err(ImportFailure::Store(err)) => Err(err.into()),

@@ -23,6 +23,7 @@ pub const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let import_limit = state.config().upload.max_import_bytes;
+    let attachment_limit = state.config().upload.max_attachment_bytes;
     let api = Router::new()
         .merge(calendar::router())
         .merge(org::router())
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         // The import upload carries a file, so it gets the configured (larger) limit.
         .nest("/api/v1", evaluations::import_router().layer(DefaultBodyLimit::max(import_limit)))
+        .nest("/api/v1", tickets::upload_router().layer(DefaultBodyLimit::max(attachment_limit)))
         .merge(health::router())
         .merge(crate::openapi::router())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "请求的地址不存在") })

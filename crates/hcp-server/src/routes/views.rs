@@ -11,7 +11,9 @@ use hcp_core::tags;
 use hcp_store::crypto::DataKey;
 use hcp_store::evaluations::EvaluationRow;
 use hcp_store::from_ms;
-use hcp_store::tickets::TicketRow;
+use hcp_core::calendar::WorkCalendar;
+use hcp_core::lifecycle::TicketFacts;
+use hcp_store::tickets::{AttachmentMeta, TicketRow};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -144,12 +146,67 @@ pub struct TicketView {
     pub staff: Option<Named>,
     pub created_at: String,
     pub updated_at: String,
+    /// When the responsible staff received it (dispatch); the clocks count from here.
+    pub received_at: Option<String>,
+    /// `immediate`, `complex` or `no_legal_basis` once verified.
+    pub classification: Option<String>,
+    pub classification_label: Option<String>,
+    pub deadlines: DeadlinesView,
+    /// The deadline the ticket is waiting on now, if any.
+    pub next_deadline: Option<String>,
+    /// Working days left until `next_deadline` (0 = due today); negative never: see `overdue`.
+    pub working_days_left: Option<u32>,
+    /// A deadline was missed (stays set; the ticket keeps its state).
+    pub overdue: bool,
+    /// Handed to the bureau (missed deadline or unsatisfied after reopening).
+    pub escalated: bool,
+    /// Misconduct reports: `substantiated` or `unsubstantiated`.
+    pub outcome: Option<String>,
+    /// Whether the evaluated staff may still apply for review.
+    pub appeal_open: bool,
 }
 
-impl From<TicketRow> for TicketView {
-    fn from(row: TicketRow) -> Self {
+/// Deadlines in China Standard Time; `provisional` when a year without a published holiday arrangement was
+/// assumed to follow the Monday–Friday rule.
+#[derive(Serialize, ToSchema, Default)]
+pub struct DeadlinesView {
+    pub appeal_by: Option<DeadlineView>,
+    pub review_by: Option<DeadlineView>,
+    pub feedback_by: Option<DeadlineView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineView {
+    pub at: String,
+    pub provisional: bool,
+    pub passed: bool,
+}
+
+impl DeadlineView {
+    fn new(d: &hcp_core::calendar::Deadline, now: DateTime<Utc>) -> Self {
+        DeadlineView { at: d.to_rfc3339(), provisional: d.provisional, passed: d.at < now }
+    }
+}
+
+impl TicketView {
+    pub fn new(row: TicketRow, now: DateTime<Utc>) -> Self {
+        Self::with_calendar(row, now, None)
+    }
+
+    pub fn with_calendar(row: TicketRow, now: DateTime<Utc>, calendar: Option<&WorkCalendar>) -> Self {
         let kind = hcp_core::ticket::TicketKind::parse(&row.kind);
         let state = hcp_core::ticket::TicketState::parse(&row.state);
+        let facts: TicketFacts = serde_json::from_str(&row.facts).unwrap_or_default();
+        let classification = facts.classification;
+        let deadline = |d: &Option<hcp_core::calendar::Deadline>| d.as_ref().map(|d| DeadlineView::new(d, now));
+        let next = facts.pending_deadlines().into_iter().map(|(_, d)| d).min_by_key(|d| d.at);
+        let appeal_open = row.kind == "bad_review"
+            && !facts.appealed
+            && matches!(
+                state,
+                Some(hcp_core::ticket::TicketState::Dispatched | hcp_core::ticket::TicketState::Rectifying)
+            )
+            && facts.appeal_by.is_some_and(|d| now <= d.at);
         TicketView {
             id: row.id,
             kind_label: kind.map(|k| k.label().to_owned()).unwrap_or_default(),
@@ -165,6 +222,81 @@ impl From<TicketRow> for TicketView {
             staff: row.staff_no.zip(row.staff_name).map(|(code, name)| Named { code, name }),
             created_at: local_time(row.created_at),
             updated_at: local_time(row.updated_at),
+            received_at: row.received_at.map(local_time),
+            classification: row.classification,
+            classification_label: classification.map(|c| c.label().to_owned()),
+            deadlines: DeadlinesView {
+                appeal_by: deadline(&facts.appeal_by),
+                review_by: deadline(&facts.review_by),
+                feedback_by: deadline(&facts.feedback_by),
+            },
+            next_deadline: next.map(|d| d.to_rfc3339()),
+            working_days_left: next
+                .filter(|d| d.at >= now)
+                .and_then(|d| calendar.map(|c| c.working_days_left(now, d.at))),
+            overdue: row.overdue != 0,
+            escalated: row.escalated != 0,
+            outcome: row.outcome,
+            appeal_open,
+        }
+    }
+}
+
+/// A ticket with its timeline and evidence.
+#[derive(Serialize, ToSchema)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: TicketView,
+    pub timeline: Vec<EventView>,
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// One step of the timeline: who, when, what, why, with which evidence.
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    /// The action's fields (finding, measures, text, reason, statement, explanation, note …) and the
+    /// deadlines after it.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// Shown to the citizen on the tracking page.
+    pub public: bool,
+}
+
+impl EventView {
+    pub fn new(e: hcp_store::tickets::Event) -> Self {
+        EventView {
+            id: e.id,
+            at: local_time(e.at),
+            actor: e.actor,
+            action_label: crate::service::lifecycle::action_label(&e.action).to_owned(),
+            action: e.action,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            details: serde_json::from_str(&e.details).unwrap_or_default(),
+            public: e.public != 0,
+        }
+    }
+}
+
+impl TicketDetail {
+    pub fn new(
+        row: TicketRow,
+        events: Vec<hcp_store::tickets::Event>,
+        attachments: Vec<AttachmentMeta>,
+        now: DateTime<Utc>,
+        calendar: &WorkCalendar,
+    ) -> Self {
+        TicketDetail {
+            ticket: TicketView::with_calendar(row, now, Some(calendar)),
+            timeline: events.into_iter().map(EventView::new).collect(),
+            attachments,
         }
     }
 }

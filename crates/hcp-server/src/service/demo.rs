@@ -57,6 +57,7 @@ pub struct DemoOptions {
 pub async fn load(
     store: &Store,
     key: &DataKey,
+    rules: &crate::service::lifecycle::Rules,
     options: &DemoOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<DemoSummary, DemoError> {
@@ -146,7 +147,7 @@ pub async fn load(
             DemoEvent::Evaluation(e) => {
                 let parsed =
                     NewEvaluation::parse(&e.input, e.received_at).map_err(|f| DemoError::Invalid(f.summary()))?;
-                let receipt = intake::record_evaluation(&mut tx, key, &parsed, &submitter, e.received_at, None)
+                let receipt = intake::record_evaluation(&mut tx, key, rules, &parsed, &submitter, e.received_at, None)
                     .await
                     .map_err(|err| DemoError::Invalid(format!("{err:?}")))?;
                 summary.evaluations += 1;
@@ -154,7 +155,7 @@ pub async fn load(
             }
             DemoEvent::Complaint(c) => {
                 let parsed = NewComplaint::parse(&c.input).map_err(|f| DemoError::Invalid(f.summary()))?;
-                intake::record_complaint(&mut tx, key, &parsed, &submitter, c.received_at)
+                intake::record_complaint(&mut tx, key, rules, &parsed, None, &submitter, c.received_at)
                     .await
                     .map_err(|err| DemoError::Invalid(format!("{err:?}")))?;
                 summary.complaints += 1;

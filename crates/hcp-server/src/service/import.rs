@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::import_file::{self, FileError, FileFormat};
 use super::intake::{self, IntakeError, IntakeRequest, Outcome, Submission, Submitter};
+use super::lifecycle::Rules;
 
 /// Rows committed per transaction: large files do not hold the single SQLite writer for long, and a failure
 /// half-way is harmless because fingerprints make a re-run idempotent.
@@ -39,6 +40,7 @@ pub struct RowError {
 pub async fn import(
     store: &Store,
     key: &DataKey,
+    rules: &Rules,
     submitter: &Submitter,
     bytes: &[u8],
     format: FileFormat,
@@ -78,6 +80,7 @@ pub async fn import(
                 received_at: now,
                 idempotency: None,
                 import_ref: Some(fingerprint.clone()),
+                rules: rules.clone(),
             };
             let mut savepoint = tx.begin().await.map_err(|e| ImportFailure::Store(e.into()))?;
             let result = intake::process(&mut savepoint, key, &request).await;

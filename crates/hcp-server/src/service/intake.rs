@@ -10,7 +10,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
 use hcp_core::clock::shanghai;
-use hcp_core::complaint::NewComplaint;
+use hcp_core::complaint::{NewComplaint, ReportKind};
+use hcp_core::lifecycle::TicketFacts;
 use hcp_core::evaluation::{NewEvaluation, Target};
 use hcp_core::org::path_contains;
 use hcp_core::ticket::TicketKind;
@@ -20,6 +21,8 @@ use hcp_store::{AnyConnection, Store, StoreError, audit, complaints, evaluations
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
+
+use crate::service::lifecycle::{Rules, dispatch_at_intake};
 
 /// Most submissions one transaction carries.
 pub const BATCH: usize = 64;
@@ -51,6 +54,8 @@ pub struct Submitter {
 pub enum Submission {
     Evaluation(NewEvaluation),
     Complaint(NewComplaint),
+    /// A misconduct report (R4): stored like a complaint, handled by the bureau.
+    Misconduct(ReportKind, NewComplaint),
 }
 
 #[derive(Debug)]
@@ -62,6 +67,8 @@ pub struct IntakeRequest {
     pub idempotency: Option<(String, String)>,
     /// Row fingerprint of an imported file: the same row imported twice lands once.
     pub import_ref: Option<String>,
+    /// Calendar and policy for dispatching the ticket at once.
+    pub rules: Rules,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +102,13 @@ impl From<StoreError> for IntakeError {
     }
 }
 
+impl From<crate::error::ApiError> for IntakeError {
+    fn from(err: crate::error::ApiError) -> Self {
+        // Dispatch at intake fails only on storage faults; keep the message for the log.
+        IntakeError::Store(StoreError::Corrupt(format!("dispatch at intake: {}", err.message)))
+    }
+}
+
 impl From<hcp_store::sqlx::Error> for IntakeError {
     fn from(err: hcp_store::sqlx::Error) -> Self {
         IntakeError::Store(StoreError::Database(err))
@@ -120,6 +134,7 @@ pub fn query_secret(key: &DataKey, tracking_code: &str, password: &str) -> Strin
 pub async fn record_evaluation(
     conn: &mut AnyConnection,
     key: &DataKey,
+    rules: &Rules,
     e: &NewEvaluation,
     submitter: &Submitter,
     received_at: DateTime<Utc>,
@@ -251,7 +266,9 @@ pub async fn record_evaluation(
             staff_id,
             org_path: place.org_path,
         };
-        let ticket = tickets::insert(conn, TicketKind::BadReview, Some(id), None, &attribution, ms(now)).await?;
+        let registered = TicketFacts::registered();
+        let ticket =
+            tickets::insert(conn, TicketKind::BadReview, Some(id), None, &attribution, &registered, ms(now)).await?;
         audit::append(
             conn,
             now,
@@ -261,6 +278,8 @@ pub async fn record_evaluation(
             &serde_json::json!({"kind": "bad_review", "evaluation": id, "state": "registered"}),
         )
         .await?;
+        // The evaluated window is known: the ticket reaches it at once (R3: 差评必须第一时间转交).
+        dispatch_at_intake(conn, rules, &submitter.actor, ticket, now).await?;
         Some(ticket)
     } else {
         None
@@ -285,7 +304,9 @@ fn already_followed_up() -> IntakeError {
 pub async fn record_complaint(
     conn: &mut AnyConnection,
     key: &DataKey,
+    rules: &Rules,
     c: &NewComplaint,
+    report: Option<ReportKind>,
     submitter: &Submitter,
     received_at: DateTime<Utc>,
 ) -> Result<Receipt, IntakeError> {
@@ -363,7 +384,7 @@ pub async fn record_complaint(
         return Err(invalid("org_code", "投诉对象不在您的受理范围内"));
     }
 
-    let (tracking_code, query_password) = new_tracking('C');
+    let (tracking_code, query_password) = new_tracking(if report.is_some() { 'M' } else { 'C' });
     let contact = c.contact.as_ref();
     let record = complaints::InsertComplaint {
         query_secret: query_secret(key, &tracking_code, &query_password),
@@ -381,15 +402,17 @@ pub async fn record_complaint(
         phone_index: contact.and_then(|v| v.phone.as_deref()).map(|p| key.blind_index(p)),
         received_at: ms(received_at),
         registered_by: submitter.user_id,
+        report_kind: report.map(|k| k.code().to_owned()),
     };
     let id = complaints::insert(conn, &record).await?;
     audit::append(
         conn,
         received_at,
         &submitter.actor,
-        "complaint.create",
+        if report.is_some() { "misconduct_report.create" } else { "complaint.create" },
         &format!("complaint:{id}"),
-        &serde_json::json!({"channel": c.channel.code(), "window": window.as_ref().map(|w| w.code.clone())}),
+        &serde_json::json!({"channel": c.channel.code(), "window": window.as_ref().map(|w| w.code.clone()),
+            "report_kind": report.map(|k| k.code())}),
     )
     .await?;
     let attribution = tickets::Attribution {
@@ -399,16 +422,24 @@ pub async fn record_complaint(
         staff_id: staff.as_ref().map(|s| s.id),
         org_path,
     };
-    let ticket = tickets::insert(conn, TicketKind::Complaint, None, Some(id), &attribution, ms(received_at)).await?;
+    let kind = if report.is_some() { TicketKind::Misconduct } else { TicketKind::Complaint };
+    let registered = TicketFacts::registered();
+    let ticket =
+        tickets::insert(conn, kind, None, Some(id), &attribution, &registered, ms(received_at)).await?;
     audit::append(
         conn,
         received_at,
         &submitter.actor,
         "ticket.create",
         &format!("ticket:{ticket}"),
-        &serde_json::json!({"kind": "complaint", "complaint": id, "state": "registered"}),
+        &serde_json::json!({"kind": kind.code(), "complaint": id, "state": "registered"}),
     )
     .await?;
+    // A known window gets the complaint at once; reports go straight to the bureau. The rest wait for a
+    // supervisor or hotline operator to dispatch them.
+    if report.is_some() || attribution.window_id.is_some() {
+        dispatch_at_intake(conn, rules, &submitter.actor, ticket, received_at).await?;
+    }
     Ok(Receipt { id, tracking_code, query_password, ticket_id: Some(ticket) })
 }
 
@@ -432,9 +463,15 @@ pub async fn process(conn: &mut AnyConnection, key: &DataKey, req: &IntakeReques
     }
     let receipt = match &req.submission {
         Submission::Evaluation(e) => {
-            record_evaluation(conn, key, e, &req.submitter, req.received_at, req.import_ref.as_deref()).await?
+            record_evaluation(conn, key, &req.rules, e, &req.submitter, req.received_at, req.import_ref.as_deref())
+                .await?
         }
-        Submission::Complaint(c) => record_complaint(conn, key, c, &req.submitter, req.received_at).await?,
+        Submission::Complaint(c) => {
+            record_complaint(conn, key, &req.rules, c, None, &req.submitter, req.received_at).await?
+        }
+        Submission::Misconduct(kind, c) => {
+            record_complaint(conn, key, &req.rules, c, Some(*kind), &req.submitter, req.received_at).await?
+        }
     };
     if let Some((idem_key, request_hash)) = &req.idempotency {
         let body = serde_json::to_string(&receipt).expect("receipt serialises");

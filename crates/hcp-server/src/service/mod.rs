@@ -7,3 +7,5 @@ pub mod demo_plan;
 pub mod import;
 pub mod import_file;
 pub mod intake;
+pub mod lifecycle;
+pub mod notify;
