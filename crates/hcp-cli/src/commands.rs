@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::HolidayFile;
-use hcp_core::clock::{Clock, SystemClock};
+use hcp_core::clock::{Clock, SystemClock, TrainingClock, shanghai};
 use hcp_server::config::Database;
 use hcp_server::service::accounts::{self, AccountError, NewAccount};
 use hcp_server::service::demo::{self, DemoOptions};
@@ -14,6 +14,7 @@ use hcp_server::service::import::{self, ImportFailure};
 use hcp_server::service::import_file::FileFormat;
 use hcp_server::service::intake::Submitter;
 use hcp_server::service::lifecycle::{self, Rules};
+use hcp_server::state::Mode;
 use hcp_server::{AppState, Config};
 use hcp_store::crypto::{DataKey, new_token};
 use hcp_store::{Store, audit, calendar, org, users};
@@ -47,20 +48,36 @@ fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
 
-pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool) -> CmdResult {
+pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool, demo_clock: Option<String>) -> CmdResult {
     let mut config = config(&db)?;
     if let Some(listen) = listen {
         config.listen = listen;
     }
+    let training = match demo_clock {
+        None => None,
+        Some(_) if !with_demo => return Err("--demo-clock 仅能与 --demo 一起使用（训练时钟只用于演示和培训）".into()),
+        Some(text) => {
+            let start = DateTime::parse_from_rfc3339(text.trim())
+                .map_err(|_| "--demo-clock 应为 RFC 3339 时间，例如 2024-09-27T09:00:00+08:00".to_string())?;
+            Some(TrainingClock::starting_at(Arc::new(SystemClock), start.with_timezone(&Utc)))
+        }
+    };
     let (store, key) = open(&config).await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = match &training {
+        Some(training) => Arc::new(training.clone()),
+        None => Arc::new(SystemClock),
+    };
     if with_demo {
         load_demo(&store, &key, &config, clock.now(), 20_000, true).await?;
     }
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let state = AppState::new(store, key, clock, config).await.map_err(|e| e.to_string())?;
+    let mode = Mode { demo: with_demo, training };
+    let state = AppState::with_mode(store, key, clock, config, mode).await.map_err(|e| e.to_string())?;
+    if state.training_clock().is_some() {
+        println!("训练时钟：当前 {}（管理员可 POST /api/v1/demo/clock 向前调整）", state.now().with_timezone(&shanghai()));
+    }
     println!("hcp 已启动：http://{address}  （接口文档 http://{address}/api/docs）");
     hcp_server::serve(state, listener).await.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)

@@ -40,6 +40,10 @@ enum Command {
         /// Fill an empty database with the demo jurisdiction and create one demo user per role.
         #[arg(long)]
         demo: bool,
+        /// Demo only: run on a training clock starting at this instant (RFC 3339), which
+        /// `POST /api/v1/demo/clock` moves forward.
+        #[arg(long, value_name = "RFC3339")]
+        demo_clock: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -173,7 +177,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve { db, listen, demo } => commands::serve(db, listen, demo).await,
+            Command::Serve { db, listen, demo, demo_clock } => commands::serve(db, listen, demo, demo_clock).await,
             Command::Migrate { db } => commands::migrate(db).await,
             Command::Demo { db, evaluations, demo } => commands::demo(db, evaluations, demo).await,
             Command::Import { what: ImportCommand::Evaluations { file, db } } => {

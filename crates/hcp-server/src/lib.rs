@@ -15,14 +15,27 @@ pub use state::AppState;
 
 use std::net::SocketAddr;
 
-/// Serves until the process is told to stop (Ctrl-C / SIGTERM), finishing requests in flight.
+/// Serves until the process is told to stop (Ctrl-C / SIGTERM), finishing requests in flight. The deadline
+/// scheduler and the notification delivery run beside it.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let app = routes::router(state.clone());
+    let background = start_background(&state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    for task in background {
+        task.abort();
+    }
     state.shutdown().await;
     Ok(())
+}
+
+/// The scheduler and the outbox delivery as background tasks.
+pub fn start_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(service::scheduler::run(state.clone())),
+        tokio::spawn(service::delivery::run(state.clone())),
+    ]
 }
 
 async fn shutdown_signal() {

@@ -59,7 +59,9 @@ impl AppState {
         config: Config,
         mode: Mode,
     ) -> hcp_store::Result<AppState> {
-        let clock: Arc<dyn Clock> = match &mode.training {
+        // The training clock exists only in demo mode.
+        let training = if mode.demo { mode.training } else { None };
+        let clock: Arc<dyn Clock> = match &training {
             Some(training) => Arc::new(training.clone()),
             None => clock,
         };
@@ -81,7 +83,7 @@ impl AppState {
             config,
             intake,
             delivery: tokio::sync::Notify::new(),
-            training: if mode.demo { mode.training } else { None },
+            training,
             calendar_version: RwLock::new(calendar_version),
         })))
     }

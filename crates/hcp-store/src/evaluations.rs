@@ -250,12 +250,14 @@ pub struct Tracked {
     pub first_evaluation_id: Option<i64>,
     pub received_at: i64,
     pub adoption: String,
+    pub case_no: Option<String>,
 }
 
 pub async fn by_tracking_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<Tracked>> {
     Ok(sqlx::query_as(
-        "SELECT id, query_secret, case_id, window_id, staff_id, level, channel, follow_up, first_evaluation_id, \
-         received_at, adoption FROM evaluations WHERE tracking_code = $1",
+        "SELECT e.id, e.query_secret, e.case_id, e.window_id, e.staff_id, e.level, e.channel, e.follow_up, \
+         e.first_evaluation_id, e.received_at, e.adoption, c.case_no FROM evaluations e \
+         LEFT JOIN cases c ON c.id = e.case_id WHERE e.tracking_code = $1",
     )
     .bind(code)
     .fetch_optional(conn)

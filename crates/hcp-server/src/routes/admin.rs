@@ -506,6 +506,9 @@ pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> Api
 pub struct CalendarYear {
     pub year: i64,
     pub imported_at: String,
+    /// After an import: how many open tickets had their deadlines recomputed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recomputed: Option<usize>,
 }
 
 /// Years whose State Council arrangement is loaded.
@@ -514,7 +517,7 @@ pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) ->
     user.require(&[Role::Admin])?;
     let years = calendar::years(&mut *state.store().reader().await?).await?;
     Ok(Json(
-        years.into_iter().map(|(year, at)| CalendarYear { year, imported_at: super::views::local_time(at) }).collect(),
+        years.into_iter().map(|(year, at)| CalendarYear { year, imported_at: super::views::local_time(at), recomputed: None }).collect(),
     ))
 }
 
@@ -537,7 +540,12 @@ pub async fn import_calendar(
     let now = state.now();
     let mut tx = state.store().begin().await?;
     calendar::save_year(&mut tx, &file, &user.actor(), now).await?;
+    // Open tickets' deadlines follow the new calendar in the same transaction, each change audited.
+    let updated = calendar::load(&mut tx).await?;
+    let recomputed =
+        crate::service::lifecycle::recompute_open(&mut tx, &updated, &state.config().policy, &user.actor(), now)
+            .await?;
     tx.commit().await?;
     state.reload_calendar().await?;
-    Ok(Json(CalendarYear { year: i64::from(file.year), imported_at: super::views::local(now) }))
+    Ok(Json(CalendarYear { year: i64::from(file.year), imported_at: super::views::local(now), recomputed: Some(recomputed) }))
 }

@@ -4,11 +4,15 @@
 pub mod admin;
 pub mod calendar;
 pub mod complaints;
+pub mod demo;
 pub mod evaluations;
 pub mod health;
+pub mod inbox;
 pub mod org;
+pub mod reports;
 pub mod session;
 pub mod tickets;
+pub mod track;
 pub mod views;
 
 use axum::Router;
@@ -30,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .merge(evaluations::router())
         .merge(complaints::router())
         .merge(tickets::router())
+        .merge(track::router())
+        .merge(reports::router())
+        .merge(inbox::router())
+        .merge(demo::router())
         .merge(session::router())
         .merge(admin::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));

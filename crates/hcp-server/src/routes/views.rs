@@ -183,7 +183,7 @@ pub struct DeadlineView {
 }
 
 impl DeadlineView {
-    fn new(d: &hcp_core::calendar::Deadline, now: DateTime<Utc>) -> Self {
+    pub fn new(d: &hcp_core::calendar::Deadline, now: DateTime<Utc>) -> Self {
         DeadlineView { at: d.to_rfc3339(), provisional: d.provisional, passed: d.at < now }
     }
 }

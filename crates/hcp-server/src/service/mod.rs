@@ -2,6 +2,7 @@
 //! with storage inside one transaction each.
 
 pub mod accounts;
+pub mod delivery;
 pub mod demo;
 pub mod demo_plan;
 pub mod import;
@@ -9,3 +10,5 @@ pub mod import_file;
 pub mod intake;
 pub mod lifecycle;
 pub mod notify;
+pub mod scheduler;
+pub mod smtp;
