@@ -76,7 +76,10 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool, demo_clo
     let mode = Mode { demo: with_demo, training };
     let state = AppState::with_mode(store, key, clock, config, mode).await.map_err(|e| e.to_string())?;
     if state.training_clock().is_some() {
-        println!("训练时钟：当前 {}（管理员可 POST /api/v1/demo/clock 向前调整）", state.now().with_timezone(&shanghai()));
+        println!(
+            "训练时钟：当前 {}（管理员可 POST /api/v1/demo/clock 向前调整）",
+            state.now().with_timezone(&shanghai())
+        );
     }
     println!("hcp 已启动：http://{address}  （接口文档 http://{address}/api/docs）");
     hcp_server::serve(state, listener).await.map_err(|e| e.to_string())?;
@@ -102,8 +105,9 @@ async fn load_demo(
     eprintln!("正在载入演示数据（约 {evaluations} 条评价）…");
     let options = DemoOptions { now, evaluations, create_users: users };
     let rules = Rules::load(store, config, now).await.map_err(|e| e.to_string())?;
-    let summary =
-        demo::load(store, key, &rules, &options, |n| eprint!("\r已载入 {n} 条记录")).await.map_err(|e| e.to_string())?;
+    let summary = demo::load(store, key, &rules, &options, |n| eprint!("\r已载入 {n} 条记录"))
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!();
     println!(
         "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉。",

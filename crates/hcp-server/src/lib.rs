@@ -32,10 +32,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
 
 /// The scheduler and the outbox delivery as background tasks.
 pub fn start_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![
-        tokio::spawn(service::scheduler::run(state.clone())),
-        tokio::spawn(service::delivery::run(state.clone())),
-    ]
+    vec![tokio::spawn(service::scheduler::run(state.clone())), tokio::spawn(service::delivery::run(state.clone()))]
 }
 
 async fn shutdown_signal() {

@@ -11,10 +11,10 @@ use hcp_store::crypto::{DataKey, token_hash};
 use hcp_store::{Store, org, users};
 
 use crate::config::Config;
+use crate::config::NotifyConfig;
 use crate::error::ApiError;
 use crate::extract::CurrentUser;
 use crate::ratelimit::RateLimiter;
-use crate::config::NotifyConfig;
 use crate::service::intake::IntakeWriter;
 use crate::service::lifecycle::Rules;
 

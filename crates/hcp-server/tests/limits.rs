@@ -12,7 +12,7 @@ async fn online_submissions_and_logins_are_rate_limited_per_client() {
     let mut config = Config::default();
     config.rate_limit.evaluations_per_minute = 3;
     config.rate_limit.logins_per_minute = 2;
-    let app = spawn_with(Backend::Sqlite, Options { config, seed: true }).await.unwrap();
+    let app = spawn_with(Backend::Sqlite, Options { config, seed: true, demo_clock: false }).await.unwrap();
     let body = json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5});
     for _ in 0..3 {
         assert_eq!(app.evaluate(body.clone()).await.0, StatusCode::CREATED);

@@ -83,6 +83,8 @@ pub async fn version(conn: &mut AnyConnection) -> crate::Result<String> {
     .fetch_one(&mut *conn)
     .await?;
     let (days, created): (i64, i64) =
-        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(created_at), 0) FROM calendar_local_days").fetch_one(conn).await?;
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(created_at), 0) FROM calendar_local_days")
+            .fetch_one(conn)
+            .await?;
     Ok(format!("{years}:{imported}:{size}:{days}:{created}"))
 }

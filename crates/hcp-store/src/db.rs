@@ -82,8 +82,14 @@ impl Store {
     }
 
     /// A write transaction; commit it to make the change visible.
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that
+    /// read first and upgraded later could fail with "database is locked" when another process (the CLI, a
+    /// second server) wrote in between, without waiting for the busy timeout.
     pub async fn begin(&self) -> crate::Result<Transaction<'static, Any>> {
-        Ok(self.write.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        })
     }
 
     pub async fn close(&self) {

@@ -140,13 +140,11 @@ pub async fn inbox(
 
 /// Marks one of the user's messages read; false when it is not theirs.
 pub async fn mark_read(conn: &mut AnyConnection, user_id: i64, id: i64, now_ms: i64) -> crate::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE inbox_messages SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3",
-    )
-    .bind(now_ms)
-    .bind(id)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
+    let done = sqlx::query("UPDATE inbox_messages SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3")
+        .bind(now_ms)
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -213,13 +213,16 @@ pub async fn mark_overdue(conn: &mut AnyConnection, id: i64) -> crate::Result<()
 /// Open tickets with a deadline before `until_ms`: candidates for reminders and overdue escalation.
 pub async fn with_deadline_before(conn: &mut AnyConnection, until_ms: i64) -> crate::Result<Vec<Stored>> {
     let mut sql = Sql::new(STORED);
-    sql.push(" AND t.next_deadline IS NOT NULL AND t.next_deadline < ").bind(until_ms).push(" ORDER BY t.next_deadline");
+    sql.push(" AND t.next_deadline IS NOT NULL AND t.next_deadline < ")
+        .bind(until_ms)
+        .push(" ORDER BY t.next_deadline");
     sql.query_as::<StoredRow>().fetch_all(conn).await?.into_iter().map(stored).collect()
 }
 
 /// Every ticket with a running clock, for recomputing deadlines on a changed calendar.
 pub async fn open_with_clocks(conn: &mut AnyConnection) -> crate::Result<Vec<Stored>> {
-    let sql = Sql::new(&format!("{STORED} AND (t.received_at IS NOT NULL) AND t.state NOT IN ('closed', 'overturned')"));
+    let sql =
+        Sql::new(&format!("{STORED} AND (t.received_at IS NOT NULL) AND t.state NOT IN ('closed', 'overturned')"));
     sql.query_as::<StoredRow>().fetch_all(conn).await?.into_iter().map(stored).collect()
 }
 
@@ -375,15 +378,14 @@ pub async fn bind_attachments(
 ) -> crate::Result<u64> {
     let mut bound = 0;
     for id in ids {
-        bound += sqlx::query(
-            "UPDATE attachments SET event_id = $1 WHERE id = $2 AND ticket_id = $3 AND event_id IS NULL",
-        )
-        .bind(event_id)
-        .bind(id)
-        .bind(ticket_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        bound +=
+            sqlx::query("UPDATE attachments SET event_id = $1 WHERE id = $2 AND ticket_id = $3 AND event_id IS NULL")
+                .bind(event_id)
+                .bind(id)
+                .bind(ticket_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
     }
     Ok(bound)
 }
@@ -501,19 +503,33 @@ pub async fn get(
     Ok(sql.query_as().fetch_optional(conn).await?)
 }
 
-/// The citizen's phone for a ticket, still sealed: (key id, ciphertext, encryption context).
-pub async fn citizen_phone(conn: &mut AnyConnection, ticket_id: i64) -> crate::Result<Option<(String, Vec<u8>, &'static str)>> {
-    let row: Option<(Option<String>, Option<Vec<u8>>, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT e.key_id, e.evaluator_phone, c.key_id, c.contact_phone FROM tickets t \
+/// A sealed value: key id, ciphertext and the encryption context it was sealed under.
+pub type Sealed = (String, Vec<u8>, &'static str);
+
+#[derive(FromRow)]
+struct Contacts {
+    evaluation_key: Option<String>,
+    evaluation_phone: Option<Vec<u8>>,
+    complaint_key: Option<String>,
+    complaint_phone: Option<Vec<u8>>,
+}
+
+/// The citizen's phone for a ticket, still sealed.
+pub async fn citizen_phone(conn: &mut AnyConnection, ticket_id: i64) -> crate::Result<Option<Sealed>> {
+    let row: Option<Contacts> = sqlx::query_as(
+        "SELECT e.key_id AS evaluation_key, e.evaluator_phone AS evaluation_phone, c.key_id AS complaint_key, \
+         c.contact_phone AS complaint_phone FROM tickets t \
          LEFT JOIN evaluations e ON e.id = t.evaluation_id LEFT JOIN complaints c ON c.id = t.complaint_id \
          WHERE t.id = $1",
     )
     .bind(ticket_id)
     .fetch_optional(conn)
     .await?;
-    Ok(match row {
-        Some((Some(key), Some(phone), _, _)) => Some((key, phone, "evaluator.phone")),
-        Some((_, _, Some(key), Some(phone))) => Some((key, phone, "contact.phone")),
+    Ok(row.and_then(|c| match c {
+        Contacts { evaluation_key: Some(key), evaluation_phone: Some(phone), .. } => {
+            Some((key, phone, "evaluator.phone"))
+        }
+        Contacts { complaint_key: Some(key), complaint_phone: Some(phone), .. } => Some((key, phone, "contact.phone")),
         _ => None,
-    })
+    }))
 }

@@ -244,7 +244,10 @@ pub async fn dept_heads(conn: &mut AnyConnection, department_id: i64) -> crate::
 }
 
 pub async fn recipient(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Recipient>> {
-    Ok(sqlx::query_as("SELECT id, email FROM users WHERE id = $1 AND disabled = 0").bind(id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as("SELECT id, email FROM users WHERE id = $1 AND disabled = 0")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn set_email(conn: &mut AnyConnection, id: i64, email: Option<&str>) -> crate::Result<()> {

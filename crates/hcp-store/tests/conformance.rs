@@ -4,8 +4,8 @@
 use chrono::{TimeZone, Utc};
 use hcp_core::audit::ChainBreak;
 use hcp_core::calendar::{HolidayDay, HolidayFile};
-use hcp_core::role::{Role, Scope};
 use hcp_core::lifecycle::{Action, DeadlineKind, Policy, TicketFacts, apply};
+use hcp_core::role::{Role, Scope};
 use hcp_core::ticket::TicketKind;
 use hcp_store::evaluations::{self, InsertEvaluation};
 use hcp_store::org::{self, NewCase};

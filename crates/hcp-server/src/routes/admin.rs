@@ -517,7 +517,10 @@ pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) ->
     user.require(&[Role::Admin])?;
     let years = calendar::years(&mut *state.store().reader().await?).await?;
     Ok(Json(
-        years.into_iter().map(|(year, at)| CalendarYear { year, imported_at: super::views::local_time(at), recomputed: None }).collect(),
+        years
+            .into_iter()
+            .map(|(year, at)| CalendarYear { year, imported_at: super::views::local_time(at), recomputed: None })
+            .collect(),
     ))
 }
 
@@ -547,5 +550,9 @@ pub async fn import_calendar(
             .await?;
     tx.commit().await?;
     state.reload_calendar().await?;
-    Ok(Json(CalendarYear { year: i64::from(file.year), imported_at: super::views::local(now), recomputed: Some(recomputed) }))
+    Ok(Json(CalendarYear {
+        year: i64::from(file.year),
+        imported_at: super::views::local(now),
+        recomputed: Some(recomputed),
+    }))
 }

@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, CurrentUser};
-use crate::service::scheduler::{self, TickReport};
 use crate::service::delivery;
+use crate::service::scheduler::{self, TickReport};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

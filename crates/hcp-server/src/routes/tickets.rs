@@ -395,8 +395,13 @@ pub async fn upload(
     if body.len() > limit {
         return Err(ApiError::payload_too_large(limit));
     }
-    let unsupported =
-        || ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_file_type", "附件仅支持 JPEG、PNG 图片或 PDF 文件");
+    let unsupported = || {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "附件仅支持 JPEG、PNG 图片或 PDF 文件",
+        )
+    };
     let content_type = sniff(&body).ok_or_else(unsupported)?;
     if let Some(declared) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
         && declared.split(';').next().map(str::trim) != Some(content_type)

@@ -89,7 +89,12 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 
 /// Finds the submission behind a code if the password fits; each failure counts against the caller's address
 /// and the code, and the same answer is given whether the code or the password was wrong.
-async fn open(state: &AppState, ip: std::net::IpAddr, code: &str, password: Option<String>) -> ApiResult<(String, Found)> {
+async fn open(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    code: &str,
+    password: Option<String>,
+) -> ApiResult<(String, Found)> {
     let limit = state.config().rate_limit.tracking_failures_per_minute;
     let code = code.trim().to_uppercase();
     let (by_ip, by_code) = (format!("track:{ip}"), format!("track-code:{code}"));

@@ -2,17 +2,17 @@
 //! identity at the view layer: the evaluated side sees none, others a masked value.
 
 use chrono::{DateTime, Utc};
+use hcp_core::calendar::WorkCalendar;
 use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
 use hcp_core::level::Level;
+use hcp_core::lifecycle::TicketFacts;
 use hcp_core::privacy::{mask_id_no, mask_name, mask_phone};
 use hcp_core::role::Role;
 use hcp_core::tags;
 use hcp_store::crypto::DataKey;
 use hcp_store::evaluations::EvaluationRow;
 use hcp_store::from_ms;
-use hcp_core::calendar::WorkCalendar;
-use hcp_core::lifecycle::TicketFacts;
 use hcp_store::tickets::{AttachmentMeta, TicketRow};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -105,11 +105,7 @@ async fn send_external(state: &AppState, sender: &str, message: &Message) -> Res
                 .map_err(|e| e.to_string())?;
             let response =
                 client.post(url).json(&payload(state, message).await?).send().await.map_err(|e| e.to_string())?;
-            if response.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("webhook 返回 {}", response.status()))
-            }
+            if response.status().is_success() { Ok(()) } else { Err(format!("webhook 返回 {}", response.status())) }
         }
         "smtp" => {
             let smtp_config = notify.smtp.as_ref().ok_or("未配置 [notify.smtp]")?;

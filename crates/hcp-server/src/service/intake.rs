@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
 use hcp_core::clock::shanghai;
 use hcp_core::complaint::{NewComplaint, ReportKind};
-use hcp_core::lifecycle::TicketFacts;
 use hcp_core::evaluation::{NewEvaluation, Target};
+use hcp_core::lifecycle::TicketFacts;
 use hcp_core::org::path_contains;
 use hcp_core::ticket::TicketKind;
 use hcp_store::crypto::{CODE_ALPHABET, DIGITS, DataKey, random_code};
@@ -424,8 +424,7 @@ pub async fn record_complaint(
     };
     let kind = if report.is_some() { TicketKind::Misconduct } else { TicketKind::Complaint };
     let registered = TicketFacts::registered();
-    let ticket =
-        tickets::insert(conn, kind, None, Some(id), &attribution, &registered, ms(received_at)).await?;
+    let ticket = tickets::insert(conn, kind, None, Some(id), &attribution, &registered, ms(received_at)).await?;
     audit::append(
         conn,
         received_at,

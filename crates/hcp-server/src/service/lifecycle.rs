@@ -32,7 +32,11 @@ pub struct Rules {
 
 impl Rules {
     /// For work outside a running server (CLI, demo loader): the calendar as stored, seeded if empty.
-    pub async fn load(store: &hcp_store::Store, config: &crate::Config, now: DateTime<Utc>) -> hcp_store::Result<Rules> {
+    pub async fn load(
+        store: &hcp_store::Store,
+        config: &crate::Config,
+        now: DateTime<Utc>,
+    ) -> hcp_store::Result<Rules> {
         let mut tx = store.begin().await?;
         hcp_store::calendar::seed_shipped(&mut tx, now).await?;
         tx.commit().await?;
@@ -166,7 +170,9 @@ impl Command {
             Command::Dispatch { window_code, staff_no, note } => {
                 json!({"window": window_code, "staff": staff_no, "note": note})
             }
-            Command::Verify { classification, finding } => json!({"classification": classification, "finding": finding}),
+            Command::Verify { classification, finding } => {
+                json!({"classification": classification, "finding": finding})
+            }
             Command::Rectify { measures, attachments } => json!({"measures": measures, "attachments": attachments}),
             Command::Feedback { text } => json!({"text": text}),
             Command::Appeal { reason, statement, attachments } => {
@@ -282,8 +288,15 @@ pub async fn perform_in(
     }
     details["from"] = json!(from.code());
     details["to"] = json!(next.state().code());
-    audit::append(conn, now, &actor.name, &format!("ticket.{}", action.code()), &format!("ticket:{ticket_id}"), &details)
-        .await?;
+    audit::append(
+        conn,
+        now,
+        &actor.name,
+        &format!("ticket.{}", action.code()),
+        &format!("ticket:{ticket_id}"),
+        &details,
+    )
+    .await?;
     consequences(conn, rules, &ticket, &next, command, now).await?;
     Ok(event)
 }
@@ -354,8 +367,7 @@ async fn consequences(
         Command::Dispatch { .. } if ticket.kind == TicketKind::Misconduct => {
             // Never the reported people: the bureau's supervisors over the place named.
             let to = users::over_path(conn, Role::Supervisor, &a.org_path).await?;
-            let body =
-                format!("收到群众举报（工单{id}），请于{}前查处并作出结论。", deadline_text(&next.feedback_by));
+            let body = format!("收到群众举报（工单{id}），请于{}前查处并作出结论。", deadline_text(&next.feedback_by));
             notify::users(conn, config, &to, &notice(format!("新的举报待查处（{id}）"), body), at).await?;
         }
         Command::Dispatch { .. } => {
@@ -411,10 +423,8 @@ async fn consequences(
                 notify::users(conn, config, &to, &notice(format!("工单上报督办（{id}）"), body), at).await?;
             } else {
                 let to = users::responsible(conn, a.department_id, a.window_id, a.staff_id).await?;
-                let body = format!(
-                    "工单{id}回访群众不满意，请重新整改，反馈截止：{}。",
-                    deadline_text(&next.feedback_by)
-                );
+                let body =
+                    format!("工单{id}回访群众不满意，请重新整改，反馈截止：{}。", deadline_text(&next.feedback_by));
                 notify::users(conn, config, &to, &notice(format!("群众不满意，重新整改（{id}）"), body), at).await?;
             }
         }
@@ -457,7 +467,8 @@ pub async fn dispatch_at_intake(
     ticket_id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let command = Command::Dispatch { window_code: None, staff_no: None, note: Some("目标明确，登记即分派".into()) };
+    let command =
+        Command::Dispatch { window_code: None, staff_no: None, note: Some("目标明确，登记即分派".into()) };
     perform_in(conn, rules, &Actor::system(actor), None, ticket_id, &command, now).await.map(|_| ())
 }
 

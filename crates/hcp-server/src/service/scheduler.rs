@@ -118,10 +118,9 @@ async fn raise(
                 format!("工单{ticket_id}的{}（{when}）已过，已标记逾期并上报政务服务局督办。", kind.label()),
             )
         }
-        Alert::Reminder => (
-            format!("工单即将到期（{ticket_id}）"),
-            format!("工单{ticket_id}的{}为{when}，请抓紧办理。", kind.label()),
-        ),
+        Alert::Reminder => {
+            (format!("工单即将到期（{ticket_id}）"), format!("工单{ticket_id}的{}为{when}，请抓紧办理。", kind.label()))
+        }
     };
     tickets::add_event(
         &mut tx,

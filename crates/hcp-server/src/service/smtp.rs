@@ -74,7 +74,8 @@ async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, code: u16)
         if read.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
             return Err("SMTP 服务器关闭了连接".into());
         }
-        let got: u16 = line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("SMTP 应答无法识别：{line}"))?;
+        let got: u16 =
+            line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("SMTP 应答无法识别：{line}"))?;
         if got != code {
             return Err(format!("SMTP 服务器拒绝（期望 {code}）：{}", line.trim_end()));
         }
@@ -90,7 +91,8 @@ mod tests {
 
     #[test]
     fn headers_are_encoded_and_addresses_checked() {
-        let mail = Mail { from: "hcp@gov.local", to: "a@gov.local", subject: "新工单", body: "请处理", message_id: "1" };
+        let mail =
+            Mail { from: "hcp@gov.local", to: "a@gov.local", subject: "新工单", body: "请处理", message_id: "1" };
         let text = message(&mail);
         assert!(text.contains(&format!("Subject: =?UTF-8?B?{}?=", STANDARD.encode("新工单"))));
         assert!(text.ends_with("\r\n.\r\n"));

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hcp_core::clock::ManualClock;
+use hcp_core::clock::{Clock, ManualClock, TrainingClock};
 use hcp_server::service::accounts::{self, NewAccount};
+use hcp_server::state::Mode;
 use hcp_server::{AppState, Config};
 use hcp_store::Store;
 use hcp_store::crypto::DataKey;
@@ -43,11 +44,13 @@ pub enum Backend {
 pub struct Options {
     pub config: Config,
     pub seed: bool,
+    /// Run as `serve --demo --demo-clock <start()>`: a training clock paced by the (still) manual clock.
+    pub demo_clock: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { config: Config::default(), seed: true }
+        Options { config: Config::default(), seed: true, demo_clock: false }
     }
 }
 
@@ -65,7 +68,7 @@ pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
             Some(hcp_store::testing::fresh_postgres_database(&url).await)
         }
     };
-    let app = start_on(dir, database_url, options.config, ManualClock::new(start())).await;
+    let app = start_with_mode(dir, database_url, options.config, ManualClock::new(start()), options.demo_clock).await;
     if options.seed {
         seed(&app.state).await;
     }
@@ -73,11 +76,16 @@ pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
 }
 
 /// Starts a server over an existing data directory / database (used to test restarts).
-pub async fn start_on(
+pub async fn start_on(dir: Arc<TempDir>, database_url: Option<String>, config: Config, clock: ManualClock) -> TestApp {
+    start_with_mode(dir, database_url, config, clock, false).await
+}
+
+pub async fn start_with_mode(
     dir: Arc<TempDir>,
     database_url: Option<String>,
     mut config: Config,
     clock: ManualClock,
+    demo_clock: bool,
 ) -> TestApp {
     config.data_dir = dir.path().to_path_buf();
     config.database_url = database_url.clone().unwrap_or_default();
@@ -86,7 +94,11 @@ pub async fn start_on(
         None => Store::open_sqlite_dir(dir.path()).await.unwrap(),
     };
     let key = DataKey::load_or_create(dir.path()).unwrap();
-    let state = AppState::new(store, key, Arc::new(clock.clone()), config).await.unwrap();
+    let mode = Mode {
+        demo: demo_clock,
+        training: demo_clock.then(|| TrainingClock::starting_at(Arc::new(clock.clone()), clock.now())),
+    };
+    let state = AppState::with_mode(store, key, Arc::new(clock.clone()), config, mode).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server_state = state.clone();
@@ -141,6 +153,37 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK, "login {username}");
         let cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
         cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// A request with extra headers (e.g. the citizen's `X-Query-Password`).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(cookie) = auth {
+            request = request.header("cookie", cookie);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Runs the scheduler and delivers the outbox, as the background tasks would.
+    pub async fn run_jobs(&self) -> hcp_server::service::scheduler::TickReport {
+        let report = hcp_server::service::scheduler::tick(&self.state).await.unwrap();
+        hcp_server::service::delivery::deliver_due(&self.state).await.unwrap();
+        report
     }
 
     pub async fn evaluate(&self, body: Value) -> (StatusCode, Value) {
