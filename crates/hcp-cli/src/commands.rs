@@ -245,6 +245,7 @@ pub async fn user_add(
     window: Option<String>,
     staff_no: Option<String>,
     name: Option<String>,
+    email: Option<String>,
 ) -> CmdResult {
     let config = config(&db)?;
     let (store, _) = open(&config).await?;
@@ -257,6 +258,7 @@ pub async fn user_add(
         window_code: window,
         staff_no,
         password: None,
+        email,
     };
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     let (id, password) = accounts::create(&mut tx, &account, &cli_actor(), Utc::now()).await.map_err(|e| match e {

@@ -143,6 +143,9 @@ enum UserCommand {
         /// Display name.
         #[arg(long)]
         name: Option<String>,
+        /// E-mail address for notifications through the intranet mail relay.
+        #[arg(long)]
+        email: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -191,8 +194,8 @@ fn main() -> ExitCode {
             }
             Command::Audit { what: AuditCommand::Verify { db } } => commands::audit_verify(db).await,
             Command::User {
-                what: UserCommand::Add { username, role, org, department, window, staff_no, name, db },
-            } => commands::user_add(db, username, role, org, department, window, staff_no, name).await,
+                what: UserCommand::Add { username, role, org, department, window, staff_no, name, email, db },
+            } => commands::user_add(db, username, role, org, department, window, staff_no, name, email).await,
             Command::User { what: UserCommand::Token { username, name, db } } => {
                 commands::user_token(db, username, name).await
             }

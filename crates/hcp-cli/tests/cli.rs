@@ -133,3 +133,14 @@ fn import_evaluations_reports_rows_and_adds_nothing_the_second_time() {
     let second = hcp(&dir, &["import", "evaluations", file.to_str().unwrap()]);
     assert!(stdout(&second).contains("导入 0 条") && stdout(&second).contains("已导入过 2 条"), "{}", stdout(&second));
 }
+
+#[test]
+fn the_training_clock_is_refused_outside_the_demo() {
+    let dir = TempDir::new();
+    let out = hcp(&dir, &["serve", "--listen", "127.0.0.1:0", "--demo-clock", "2024-09-27T09:00:00+08:00"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--demo"), "{out:?}");
+    let out = hcp(&dir, &["serve", "--listen", "127.0.0.1:0", "--demo", "--demo-clock", "next friday"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"), "{out:?}");
+}

@@ -46,6 +46,9 @@ pub struct NotifyConfig {
     pub file: PathBuf,
     pub smtp: Option<SmtpConfig>,
     pub webhook: Option<WebhookConfig>,
+    /// Set while loading demo history: months of past notices would only flood the inboxes.
+    #[serde(skip)]
+    pub muted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,6 +80,7 @@ impl Default for NotifyConfig {
             file: PathBuf::from("notifications.jsonl"),
             smtp: None,
             webhook: None,
+            muted: false,
         }
     }
 }

@@ -66,5 +66,18 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     }
     let (_, tickets) = app.get("/api/v1/tickets?kind=complaint", Some(&supervisor_cookie)).await;
     assert!(tickets["total"].as_i64().unwrap() > 0);
+
+    // Older tickets have run their course through the real lifecycle; loading left no notices behind.
+    assert!(summary.histories > 0, "{summary:?}");
+    let (_, closed) = app.get("/api/v1/tickets?state=closed&per_page=1", Some(&supervisor_cookie)).await;
+    assert!(closed["total"].as_i64().unwrap() > 0, "{closed}");
+    let id = closed["items"][0]["id"].as_i64().unwrap();
+    let (_, ticket) = app.get(&format!("/api/v1/tickets/{id}"), Some(&supervisor_cookie)).await;
+    let actions: Vec<&str> =
+        ticket["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.starts_with(&["dispatch"]) && actions.ends_with(&["revisit"]), "{actions:?}");
+    let mut conn = app.state.store().reader().await.unwrap();
+    assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
+    drop(conn);
     assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
 }

@@ -28,6 +28,9 @@ pub struct NewAccount {
     /// Leave empty to generate one (printed once).
     #[serde(default)]
     pub password: Option<String>,
+    /// For e-mail notifications through the intranet relay (`[notify] senders = ["smtp"]`).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug)]
@@ -127,6 +130,12 @@ pub async fn create(
         .or(default_name)
         .or_else(|| role.map(|r| r.label().to_owned()))
         .unwrap_or_default();
+    let email = blank(&account.email);
+    if let Some(email) = email
+        && (email.len() > 200 || !email.contains('@') || email.chars().any(|c| c.is_whitespace() || "<>\"".contains(c)))
+    {
+        errors.add("email", "邮箱地址格式不正确");
+    }
     let (Some(role), true) = (role, errors.is_empty()) else {
         return Err(AccountError::Invalid(errors));
     };
@@ -146,6 +155,9 @@ pub async fn create(
         now,
     )
     .await?;
+    if email.is_some() {
+        users::set_email(conn, id, email).await?;
+    }
     audit::append(
         conn,
         now,

@@ -25,6 +25,8 @@ pub struct DemoSummary {
     pub evaluations: u64,
     pub bad_reviews: u64,
     pub complaints: u64,
+    /// Tickets given a past course (verified, rectified, answered, revisited …).
+    pub histories: usize,
     /// (username, password, role label) of the demo users, when created.
     pub users: Vec<(String, String, String)>,
 }
@@ -63,6 +65,10 @@ pub async fn load(
 ) -> Result<DemoSummary, DemoError> {
     let now = options.now;
     let mut summary = DemoSummary::default();
+    // Months of past notices would only flood the inboxes: the demo's history is loaded without them.
+    let notify = crate::config::NotifyConfig { muted: true, ..(*rules.notify).clone() };
+    let quiet = super::lifecycle::Rules { notify: std::sync::Arc::new(notify), ..rules.clone() };
+    let rules = &quiet;
     let mut tx = store.begin().await?;
     if !org::list_org_units(&mut tx).await?.is_empty() {
         return Err(DemoError::NotEmpty);
@@ -172,6 +178,9 @@ pub async fn load(
     }
     tx.commit().await?;
     progress(stored);
+    summary.histories = super::demo_history::replay(store, &quiet, now)
+        .await
+        .map_err(|e| DemoError::Invalid(format!("工单处理记录：{}", e.message)))?;
     Ok(summary)
 }
 

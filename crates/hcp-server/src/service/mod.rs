@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod delivery;
 pub mod demo;
+pub mod demo_history;
 pub mod demo_plan;
 pub mod import;
 pub mod import_file;

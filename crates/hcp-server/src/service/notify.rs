@@ -22,6 +22,9 @@ pub async fn users(
     notice: &Notice,
     now_ms: i64,
 ) -> hcp_store::Result<usize> {
+    if config.muted {
+        return Ok(0);
+    }
     let mut seen = BTreeSet::new();
     let mut written = 0;
     for r in recipients.iter().filter(|r| seen.insert(r.id)) {
@@ -58,7 +61,7 @@ pub async fn citizen(
     notice: &Notice,
     now_ms: i64,
 ) -> hcp_store::Result<bool> {
-    if config.citizen_sender == "none" || tickets::citizen_phone(conn, ticket_id).await?.is_none() {
+    if config.muted || config.citizen_sender == "none" || tickets::citizen_phone(conn, ticket_id).await?.is_none() {
         return Ok(false);
     }
     let message = outbox::NewMessage {
