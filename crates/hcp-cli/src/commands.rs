@@ -76,10 +76,8 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool, demo_clo
     let mode = Mode { demo: with_demo, training };
     let state = AppState::with_mode(store, key, clock, config, mode).await.map_err(|e| e.to_string())?;
     if state.training_clock().is_some() {
-        println!(
-            "训练时钟：当前 {}（管理员可 POST /api/v1/demo/clock 向前调整）",
-            state.now().with_timezone(&shanghai())
-        );
+        let now = state.now().with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S");
+        println!("训练时钟：当前 {now}（管理员可 POST /api/v1/demo/clock 向前调整）");
     }
     println!("hcp 已启动：http://{address}  （接口文档 http://{address}/api/docs）");
     hcp_server::serve(state, listener).await.map_err(|e| e.to_string())?;

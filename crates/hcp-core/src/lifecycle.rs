@@ -385,7 +385,7 @@ pub fn apply(
 /// lengths their clocks started with.
 pub fn recompute(ticket: &TicketFacts, calendar: &WorkCalendar, policy: &Policy) -> TicketFacts {
     let mut next = ticket.clone();
-    if let Some(received) = ticket.received_at {
+    if let (Some(received), Some(_)) = (ticket.received_at, ticket.appeal_by) {
         next.appeal_by = Some(calendar.deadline(received, policy.appeal_working_days));
     }
     next.feedback_by = ticket.feedback_clock.map(|c| c.deadline(calendar));

@@ -327,6 +327,8 @@ async fn complaints_without_a_window_wait_for_dispatch(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{t}");
     assert_eq!((t["state"].as_str(), t["window"]["code"].as_str()), (Some("dispatched"), Some("W-SC-01")));
     assert_eq!(t["received_at"], json!("2026-10-12T12:00:00+08:00"), "dispatch records when the staff received it");
+    assert!(t["deadlines"]["appeal_by"].is_null(), "complaints are not appealed: {t}");
+    assert_eq!(t["deadlines"]["feedback_by"]["at"], json!("2026-10-21T23:59:59+08:00"));
     let (status, body) = app.post(&format!("{path}/dispatch"), Some(&operator), &json!({})).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "invalid_transition"));
 

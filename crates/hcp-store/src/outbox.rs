@@ -111,7 +111,6 @@ pub async fn deliver_to_inbox(conn: &mut AnyConnection, m: &Message, user_id: i6
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxMessage {
     pub id: i64,
     pub subject: String,

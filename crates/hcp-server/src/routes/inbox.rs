@@ -3,9 +3,9 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hcp_store::outbox::{self, InboxMessage};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use hcp_store::outbox;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use super::views::Paged;
@@ -25,6 +25,17 @@ pub struct InboxQuery {
     pub per_page: Option<i64>,
 }
 
+/// One notification as the user reads it.
+#[derive(Serialize, ToSchema)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub subject: String,
+    pub body: String,
+    pub ticket_id: Option<i64>,
+    pub created_at: String,
+    pub read: bool,
+}
+
 /// The caller's notifications, newest first: new tickets, reminders, overdue escalations, review decisions.
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "inbox", params(InboxQuery),
     responses((status = 200, body = Paged<InboxMessage>), (status = 401, body = crate::error::ErrorBody)))]
@@ -36,6 +47,17 @@ pub async fn list(
     let (limit, offset) = Page { page: q.page, per_page: q.per_page }.limit_offset();
     let mut conn = state.store().reader().await?;
     let (items, total) = outbox::inbox(&mut conn, user.user.id, q.unread.unwrap_or(false), limit, offset).await?;
+    let items = items
+        .into_iter()
+        .map(|m| InboxMessage {
+            id: m.id,
+            subject: m.subject,
+            body: m.body,
+            ticket_id: m.ticket_id,
+            created_at: super::views::local_time(m.created_at),
+            read: m.read_at.is_some(),
+        })
+        .collect();
     Ok(Json(Paged { items, total, page: offset / limit + 1, per_page: limit }))
 }
 

@@ -260,7 +260,11 @@ pub async fn perform_in(
         assign(conn, &mut ticket.attribution, window_code.as_deref(), staff_no.as_deref()).await?;
     }
 
-    let next = apply(&ticket.facts, action, now, &rules.calendar, &rules.policy).map_err(refused)?;
+    let mut next = apply(&ticket.facts, action, now, &rules.calendar, &rules.policy).map_err(refused)?;
+    if ticket.kind != TicketKind::BadReview {
+        // Only a bad review can be appealed: complaints and reports carry no appeal deadline.
+        next.appeal_by = None;
+    }
     tickets::save(conn, &ticket, &next, ms(now)).await.map_err(|e| match e {
         hcp_store::StoreError::Conflict(message) => ApiError::conflict("concurrent_update", message),
         other => other.into(),
@@ -372,9 +376,12 @@ async fn consequences(
         }
         Command::Dispatch { .. } => {
             let to = users::responsible(conn, a.department_id, a.window_id, a.staff_id).await?;
+            let appeal = match &next.appeal_by {
+                Some(_) => format!("申请复核截止：{}；", deadline_text(&next.appeal_by)),
+                None => String::new(),
+            };
             let body = format!(
-                "工单{id}已分派给您所在窗口，请核实处理。申请复核截止：{}；整改反馈截止：{}。",
-                deadline_text(&next.appeal_by),
+                "工单{id}已分派给您所在窗口，请核实处理。{appeal}整改反馈截止：{}。",
                 deadline_text(&next.feedback_by)
             );
             notify::users(conn, config, &to, &notice(format!("新工单待处理（{id}）"), body), at).await?;
