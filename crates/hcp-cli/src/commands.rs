@@ -181,9 +181,8 @@ pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
     let now = Utc::now();
     let replaced = calendar::save_year(&mut tx, &holidays, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     // Open tickets' deadlines follow the new calendar in the same transaction (running servers reload it).
-    let cal = calendar::load(&mut tx).await.map_err(|e| e.to_string())?;
     let recomputed =
-        lifecycle::recompute_open(&mut tx, &cal, &config.policy, &cli_actor(), now).await.map_err(|e| e.to_string())?;
+        lifecycle::calendar_changed(&mut tx, &config.policy, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!(

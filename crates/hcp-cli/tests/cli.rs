@@ -46,6 +46,7 @@ fn calendar_import_adds_a_year_and_is_audited() {
     let out = hcp(&dir, &["calendar", "import", file.to_str().unwrap()]);
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).contains("2027"));
+    assert!(stdout(&out).contains("0 件在办工单的期限已重新计算"), "{}", stdout(&out));
     let after = hcp(&dir, &["calendar", "deadline", "2026-12-31T10:00:00+08:00", "2"]);
     assert_eq!(stdout(&after).trim(), "2027-01-06T23:59:59+08:00");
     let verify = hcp(&dir, &["audit", "verify"]);

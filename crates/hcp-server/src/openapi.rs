@@ -68,6 +68,9 @@ use crate::state::AppState;
         routes::admin::list_users,
         routes::admin::calendar_years,
         routes::admin::import_calendar,
+        routes::local_days::list,
+        routes::local_days::set,
+        routes::local_days::remove,
     ),
     modifiers(&Security),
     tags(

@@ -19,6 +19,7 @@ on_both_backends!(
     wrong_query_passwords_are_rate_limited,
     the_training_clock_moves_forward_and_runs_the_scheduler,
     an_imported_calendar_recomputes_open_deadlines,
+    a_local_closure_moves_deadlines_and_back,
     two_schedulers_escalate_each_ticket_once,
 );
 
@@ -531,4 +532,47 @@ async fn two_schedulers_escalate_each_ticket_once(backend: Backend) {
     let subjects = inbox_subjects(&first, &supervisor).await;
     assert_eq!(subjects.iter().filter(|s| s.starts_with("工单逾期督办")).count(), tickets.len(), "{subjects:?}");
     second.stop().await;
+}
+
+async fn a_local_closure_moves_deadlines_and_back(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    let (ticket, ..) = bad_review(&app, json!({})).await;
+    let admin = app.login("admin").await;
+    let supervisor = app.login("supervisor").await;
+    let path = format!("/api/v1/tickets/{ticket}");
+    let feedback_by = |t: &Value| t["deadlines"]["feedback_by"]["at"].as_str().unwrap_or_default().to_owned();
+    let (_, t) = app.get(&path, Some(&supervisor)).await;
+    assert_eq!(feedback_by(&t), "2026-10-21T23:59:59+08:00");
+
+    // The hall closes on Thursday for a snowstorm: one working day fewer before the deadline.
+    let closure = json!({"is_off_day": true, "name": "暴雪停止对外办公"});
+    let (status, change) =
+        app.send(Method::PUT, "/api/v1/admin/calendar/local-days/2026-10-15", Some(&admin), &[], Some(&closure)).await;
+    assert_eq!((status, change["recomputed"].as_i64()), (StatusCode::OK, Some(1)), "{change}");
+    let (_, t) = app.get(&path, Some(&supervisor)).await;
+    assert_eq!(feedback_by(&t), "2026-10-22T23:59:59+08:00");
+    let (_, days) = app.get("/api/v1/admin/calendar/local-days", Some(&admin)).await;
+    assert_eq!(days[0]["name"], json!("暴雪停止对外办公"));
+    let (_, workday) = app.get("/api/v1/calendar/workday?date=2026-10-15", None).await;
+    assert_eq!(workday["workday"], json!(false), "{workday}");
+
+    // Reopened: the deadline returns; a bad date or an unknown day is refused.
+    let (status, _) =
+        app.send(Method::DELETE, "/api/v1/admin/calendar/local-days/2026-10-15", Some(&admin), &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, t) = app.get(&path, Some(&supervisor)).await;
+    assert_eq!(feedback_by(&t), "2026-10-21T23:59:59+08:00");
+    let (status, _) =
+        app.send(Method::DELETE, "/api/v1/admin/calendar/local-days/2026-10-15", Some(&admin), &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) =
+        app.send(Method::PUT, "/api/v1/admin/calendar/local-days/15.10.2026", Some(&admin), &[], Some(&closure)).await;
+    assert_eq!((status, body["error"]["fields"]["date"].is_string()), (StatusCode::UNPROCESSABLE_ENTITY, true));
+    let (status, _) = app
+        .send(Method::PUT, "/api/v1/admin/calendar/local-days/2026-10-15", Some(&supervisor), &[], Some(&closure))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, t) = app.get(&path, Some(&supervisor)).await;
+    let recomputes = t["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == json!("recompute")).count();
+    assert_eq!(recomputes, 2);
 }

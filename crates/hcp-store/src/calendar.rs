@@ -88,3 +88,75 @@ pub async fn version(conn: &mut AnyConnection) -> crate::Result<String> {
             .await?;
     Ok(format!("{years}:{imported}:{size}:{days}:{created}"))
 }
+
+/// A local day: a hall closed by the district (off) or an extra working day, beside the State Council years.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LocalDay {
+    /// YYYY-MM-DD.
+    pub date: String,
+    pub is_off_day: i64,
+    pub name: String,
+}
+
+pub async fn local_days(conn: &mut AnyConnection) -> crate::Result<Vec<LocalDay>> {
+    Ok(sqlx::query_as("SELECT date, is_off_day, name FROM calendar_local_days ORDER BY date").fetch_all(conn).await?)
+}
+
+/// Sets (adds or replaces) a local day, audited.
+pub async fn save_local_day(
+    conn: &mut AnyConnection,
+    date: NaiveDate,
+    is_off_day: bool,
+    name: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> crate::Result<()> {
+    let key = date.format("%Y-%m-%d").to_string();
+    sqlx::query("DELETE FROM calendar_local_days WHERE date = $1").bind(&key).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO calendar_local_days (date, is_off_day, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&key)
+        .bind(i64::from(is_off_day))
+        .bind(name)
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+    audit::append(
+        conn,
+        now,
+        actor,
+        "calendar.set_local_day",
+        &format!("calendar:{key}"),
+        &serde_json::json!({"date": key, "is_off_day": is_off_day, "name": name}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes a local day, audited; false when there was none.
+pub async fn delete_local_day(
+    conn: &mut AnyConnection,
+    date: NaiveDate,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> crate::Result<bool> {
+    let key = date.format("%Y-%m-%d").to_string();
+    let removed = sqlx::query("DELETE FROM calendar_local_days WHERE date = $1")
+        .bind(&key)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Ok(false);
+    }
+    audit::append(
+        conn,
+        now,
+        actor,
+        "calendar.remove_local_day",
+        &format!("calendar:{key}"),
+        &serde_json::json!({"date": key}),
+    )
+    .await?;
+    Ok(true)
+}

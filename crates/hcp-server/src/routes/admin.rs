@@ -544,10 +544,8 @@ pub async fn import_calendar(
     let mut tx = state.store().begin().await?;
     calendar::save_year(&mut tx, &file, &user.actor(), now).await?;
     // Open tickets' deadlines follow the new calendar in the same transaction, each change audited.
-    let updated = calendar::load(&mut tx).await?;
     let recomputed =
-        crate::service::lifecycle::recompute_open(&mut tx, &updated, &state.config().policy, &user.actor(), now)
-            .await?;
+        crate::service::lifecycle::calendar_changed(&mut tx, &state.config().policy, &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
     Ok(Json(CalendarYear {

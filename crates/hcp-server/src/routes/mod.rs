@@ -8,6 +8,7 @@ pub mod demo;
 pub mod evaluations;
 pub mod health;
 pub mod inbox;
+pub mod local_days;
 pub mod org;
 pub mod reports;
 pub mod session;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(demo::router())
         .merge(session::router())
         .merge(admin::router())
+        .merge(local_days::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

@@ -517,6 +517,18 @@ pub async fn recompute_open(
     Ok(changed)
 }
 
+/// After the calendar was changed inside `conn`'s transaction: the open tickets follow it, in the same
+/// transaction. Returns how many changed.
+pub async fn calendar_changed(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> hcp_store::Result<usize> {
+    let calendar = hcp_store::calendar::load(conn).await?;
+    recompute_open(conn, &calendar, policy, actor, now).await
+}
+
 /// Labels for the timeline.
 pub fn action_label(action: &str) -> &'static str {
     match action {
