@@ -73,6 +73,7 @@ async fn bad_review_is_appealed_and_overturned(backend: Backend) {
     assert_eq!(t["deadlines"]["feedback_by"]["at"], json!("2026-10-21T23:59:59+08:00"));
     assert_eq!(t["appeal_open"], json!(true));
     assert_eq!(t["timeline"][0]["action"], json!("dispatch"));
+    assert_eq!(t["timeline"][0]["actor"], json!("系统"));
     app.run_jobs().await;
     assert!(inbox_subjects(&app, &staff).await.iter().any(|s| s.starts_with("新工单待处理")));
 
@@ -379,6 +380,10 @@ async fn misconduct_reports_reach_only_the_bureau(backend: Backend) {
     let discipline = app.login("discipline").await;
     let (status, _) = app.get(&path, Some(&discipline)).await;
     assert_eq!(status, StatusCode::OK);
+    // The reporter left a phone number: the finding reaches them.
+    app.run_jobs().await;
+    let lines = std::fs::read_to_string(app.dir.path().join("notifications.jsonl")).unwrap();
+    assert!(lines.lines().any(|l| l.contains("13800001111") && l.contains("举报的情况属实")), "{lines}");
 
     let (status, view) = app
         .send(

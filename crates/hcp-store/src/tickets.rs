@@ -226,6 +226,26 @@ pub async fn open_with_clocks(conn: &mut AnyConnection) -> crate::Result<Vec<Sto
     sql.query_as::<StoredRow>().fetch_all(conn).await?.into_iter().map(stored).collect()
 }
 
+/// Whether an alert for one deadline was already raised (a cheap read before trying to claim it).
+pub async fn alert_raised(
+    conn: &mut AnyConnection,
+    ticket_id: i64,
+    alert: &str,
+    kind: DeadlineKind,
+    deadline_ms: i64,
+) -> crate::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM ticket_alerts WHERE ticket_id = $1 AND alert = $2 AND deadline_kind = $3 AND deadline_at = $4",
+    )
+    .bind(ticket_id)
+    .bind(alert)
+    .bind(kind.code())
+    .bind(deadline_ms)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Records that an alert for one deadline was raised; false when some process already raised it.
 pub async fn claim_alert(
     conn: &mut AnyConnection,

@@ -158,7 +158,7 @@ pub struct TicketView {
     pub working_days_left: Option<u32>,
     /// A deadline was missed (stays set; the ticket keeps its state).
     pub overdue: bool,
-    /// Handed to the bureau (missed deadline or unsatisfied after reopening).
+    /// The citizen was unsatisfied again after the reopened rectification: handed to the bureau.
     pub escalated: bool,
     /// Misconduct reports: `substantiated` or `unsubstantiated`.
     pub outcome: Option<String>,

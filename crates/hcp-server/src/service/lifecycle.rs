@@ -436,11 +436,12 @@ async fn consequences(
             }
         }
         Command::Conclude { finding, .. } => {
-            let code = match finding {
-                ReportFinding::Substantiated => "substantiated",
-                ReportFinding::Unsubstantiated => "unsubstantiated",
+            let (code, text) = match finding {
+                ReportFinding::Substantiated => ("substantiated", "经查，您举报的情况属实，已依规处理。感谢您的监督。"),
+                ReportFinding::Unsubstantiated => ("unsubstantiated", "经查，您举报的情况不属实。感谢您的监督。"),
             };
             tickets::set_outcome(conn, id, code).await?;
+            notify::citizen(conn, config, id, &notice("举报查处结果".into(), text.into()), at).await?;
         }
         _ => {}
     }
@@ -474,9 +475,9 @@ pub async fn dispatch_at_intake(
     ticket_id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let command =
-        Command::Dispatch { window_code: None, staff_no: None, note: Some("目标明确，登记即分派".into()) };
-    perform_in(conn, rules, &Actor::system(actor), None, ticket_id, &command, now).await.map(|_| ())
+    let note = format!("目标明确，登记即分派（登记：{actor}）");
+    let command = Command::Dispatch { window_code: None, staff_no: None, note: Some(note) };
+    perform_in(conn, rules, &Actor::system("系统"), None, ticket_id, &command, now).await.map(|_| ())
 }
 
 /// Recomputes the deadlines of every open ticket on a changed calendar, each change audited. Returns how many

@@ -51,9 +51,8 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
     let mut report = TickReport { calendar_reloaded: state.refresh_calendar().await?, ..Default::default() };
     let rules = state.rules();
     let now = state.now();
-    let candidates =
-        tickets::with_deadline_before(&mut *state.store().reader().await?, ms(now + Duration::days(HORIZON_DAYS)))
-            .await?;
+    let mut reader = state.store().reader().await?;
+    let candidates = tickets::with_deadline_before(&mut reader, ms(now + Duration::days(HORIZON_DAYS))).await?;
     for ticket in candidates {
         for (kind, deadline) in ticket.facts.pending_deadlines() {
             let alert = if deadline.at < now {
@@ -63,6 +62,10 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
             } else {
                 continue;
             };
+            // Most candidates were alerted by an earlier run: a read settles it without taking the write lock.
+            if tickets::alert_raised(&mut reader, ticket.id, alert.code(), kind, ms(deadline.at)).await? {
+                continue;
+            }
             if raise(state, &rules, ticket.id, kind, deadline, alert, now).await? {
                 match alert {
                     Alert::Overdue => report.overdue += 1,
