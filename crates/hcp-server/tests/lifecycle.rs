@@ -290,6 +290,12 @@ async fn missed_deadlines_are_escalated_once_and_reminders_sent(backend: Backend
     assert_eq!(subjects.iter().filter(|s| s.starts_with("工单逾期督办")).count(), 1, "{subjects:?}");
     let (_, overdue) = app.get("/api/v1/tickets?overdue=true", Some(&supervisor)).await;
     assert_eq!(overdue["total"], json!(1));
+    let (_, october) = app.get("/api/v1/tickets?period=2026-10&overdue=true", Some(&supervisor)).await;
+    assert_eq!(october["total"], json!(1));
+    let (_, september) = app.get("/api/v1/tickets?period=2026-09", Some(&supervisor)).await;
+    assert_eq!(september["total"], json!(0));
+    let (status, _) = app.get("/api/v1/tickets?period=2026-13", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Late work is still accepted, and the flag stays for the statistics.
     app.post(&format!("{path}/rectify"), Some(&head), &json!({"measures": "谈话提醒"})).await;
@@ -451,8 +457,13 @@ async fn the_training_clock_moves_forward_and_runs_the_scheduler(backend: Backen
     assert_eq!(clock["scheduler"]["overdue"], json!(1));
     let supervisor = app.login("supervisor").await;
     let (_, t) = app.get(&format!("/api/v1/tickets/{ticket}"), Some(&supervisor)).await;
-    assert_eq!(t["overdue"], json!(true));
+    assert_eq!((t["overdue"].as_bool(), t["appeal_open"].as_bool()), (Some(true), Some(false)));
     assert!(inbox_subjects(&app, &supervisor).await.iter().any(|s| s.starts_with("工单逾期督办")));
+    // Ten days on, the two working days for an appeal are long gone.
+    let staff = app.login("staff").await;
+    let appeal = json!({"reason": "malicious", "statement": "该群众多次无理取闹"});
+    let (status, body) = app.post(&format!("/api/v1/tickets/{ticket}/appeal"), Some(&staff), &appeal).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "appeal_window_closed"));
     // New work is stamped with the training clock.
     let (_, receipt) = app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5})).await;
     let (_, e) = app.get(&format!("/api/v1/evaluations/{}", receipt["id"]), Some(&supervisor)).await;

@@ -58,6 +58,8 @@ pub struct TicketQuery {
     pub from: Option<String>,
     /// Created on or before this date (YYYY-MM-DD).
     pub to: Option<String>,
+    /// A natural month (YYYY-MM), instead of `from`/`to`.
+    pub period: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -86,12 +88,16 @@ pub async fn list(
     {
         return Err(ApiError::bad_request("invalid_query", format!("未知的工单类型“{k}”")));
     }
+    let (from_ms, to_ms) = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(month) => month_bounds(month)?,
+        None => (period_bound(q.from.as_deref(), "from", false)?, period_bound(q.to.as_deref(), "to", true)?),
+    };
     let filter = tickets::Filter {
         state: q.state.clone().filter(|s| !s.is_empty()),
         kind: q.kind.clone().filter(|k| !k.is_empty()),
         org_path: org_filter(&state, q.org.as_deref(), scope).await?,
-        from_ms: period_bound(q.from.as_deref(), "from", false)?,
-        to_ms: period_bound(q.to.as_deref(), "to", true)?,
+        from_ms,
+        to_ms,
         overdue: q.overdue,
         include_misconduct: sees_misconduct(user.role),
     };
@@ -106,6 +112,20 @@ pub async fn list(
         page: offset / limit + 1,
         per_page: limit,
     }))
+}
+
+/// `YYYY-MM` → the month's bounds in China Standard Time, as epoch milliseconds.
+fn month_bounds(month: &str) -> ApiResult<(Option<i64>, Option<i64>)> {
+    let bad = || ApiError::bad_request("invalid_query", "period 应为 YYYY-MM 格式的月份");
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+    let next = first.checked_add_months(chrono::Months::new(1)).ok_or_else(bad)?;
+    let at = |d: chrono::NaiveDate| {
+        d.and_time(chrono::NaiveTime::MIN)
+            .and_local_timezone(hcp_core::clock::shanghai())
+            .single()
+            .map(|t| t.timestamp_millis())
+    };
+    Ok((at(first), at(next)))
 }
 
 fn ticket_id(id: &str) -> ApiResult<i64> {
