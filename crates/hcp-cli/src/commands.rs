@@ -108,14 +108,15 @@ async fn load_demo(
         .map_err(|e| e.to_string())?;
     eprintln!();
     println!(
-        "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉。",
+        "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉，{} 件工单已有办理记录。",
         summary.org_units,
         summary.windows,
         summary.staff,
         summary.cases,
         summary.evaluations,
         summary.bad_reviews,
-        summary.complaints
+        summary.complaints,
+        summary.histories
     );
     if !summary.users.is_empty() {
         println!("演示账号（仅供演示，请勿用于生产）：");
