@@ -151,7 +151,8 @@ pub async fn import_evaluations(db: DbArgs, file: PathBuf) -> CmdResult {
     let format = FileFormat::from_name(&file.to_string_lossy()).ok_or("仅支持 .csv 或 .xlsx 文件")?;
     let bytes = std::fs::read(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
     let (store, key) = open(&config).await?;
-    let submitter = Submitter { user_id: None, actor: cli_actor(), scope_path: None, client_index: None };
+    let submitter =
+        Submitter { user_id: None, actor: cli_actor(), scope_path: None, client_index: None, client_ip: None };
     let rules = Rules::load(&store, &config, Utc::now()).await.map_err(|e| e.to_string())?;
     let report = match import::import(&store, &key, &rules, &submitter, &bytes, format, Utc::now()).await {
         Ok(report) => report,

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod complaint;
 pub mod error;
 pub mod evaluation;
+pub mod integrity;
 pub mod level;
 pub mod lifecycle;
 pub mod org;

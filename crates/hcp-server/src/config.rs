@@ -22,6 +22,8 @@ pub struct Config {
     pub policy: hcp_core::lifecycle::Policy,
     pub scheduler: SchedulerConfig,
     pub notify: NotifyConfig,
+    /// Thresholds of the integrity rules checked at intake (DESIGN §5).
+    pub integrity: hcp_core::integrity::IntegrityConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -148,6 +150,7 @@ impl Default for Config {
             policy: hcp_core::lifecycle::Policy::default(),
             scheduler: SchedulerConfig::default(),
             notify: NotifyConfig::default(),
+            integrity: hcp_core::integrity::IntegrityConfig::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ struct Inner {
     limiter: RateLimiter,
     intake: IntakeWriter,
     notify: Arc<NotifyConfig>,
+    integrity: Arc<hcp_core::integrity::IntegrityConfig>,
     /// Wakes the outbox delivery task after a commit that wrote notifications.
     delivery: tokio::sync::Notify,
     /// Set in demo mode with `--demo-clock`: the clock `POST /api/v1/demo/clock` moves.
@@ -76,6 +77,7 @@ impl AppState {
         Ok(AppState(Arc::new(Inner {
             limiter: RateLimiter::new(clock.clone()),
             notify: Arc::new(config.notify.clone()),
+            integrity: Arc::new(config.integrity.clone()),
             store,
             key,
             clock,
@@ -90,7 +92,12 @@ impl AppState {
 
     /// The calendar, policy and notification settings a transition runs with.
     pub fn rules(&self) -> Rules {
-        Rules { calendar: self.calendar(), policy: self.0.config.policy, notify: self.0.notify.clone() }
+        Rules {
+            calendar: self.calendar(),
+            policy: self.0.config.policy,
+            notify: self.0.notify.clone(),
+            integrity: self.0.integrity.clone(),
+        }
     }
 
     pub fn training_clock(&self) -> Option<&TrainingClock> {

@@ -78,6 +78,11 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert!(actions.starts_with(&["dispatch"]) && actions.ends_with(&["revisit"]), "{actions:?}");
     let mut conn = app.state.store().reader().await.unwrap();
     assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
+    // Ordinary traffic raises (almost) no integrity flags.
+    let flagged: i64 =
+        hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM fraud_flags").fetch_one(&mut *conn).await.unwrap();
+    eprintln!("integrity flags on demo traffic: {flagged} of {} evaluations", summary.evaluations);
+    assert!((flagged as f64) <= summary.evaluations as f64 * 0.002, "{flagged} flags");
     drop(conn);
     assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
 }

@@ -11,6 +11,7 @@ pub mod crypto;
 mod db;
 pub mod evaluations;
 pub mod idempotency;
+pub mod integrity;
 mod migrate;
 pub mod org;
 pub mod outbox;

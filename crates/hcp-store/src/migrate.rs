@@ -5,8 +5,11 @@ use sqlx::{AssertSqlSafe, Executor};
 
 use crate::db::{Backend, Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_foundation.sql")), (2, include_str!("../migrations/0002_lifecycle.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_foundation.sql")),
+    (2, include_str!("../migrations/0002_lifecycle.sql")),
+    (3, include_str!("../migrations/0003_integrity.sql")),
+];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {
     let (id, blob) = match backend {

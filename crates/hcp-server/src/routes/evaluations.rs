@@ -87,12 +87,19 @@ pub fn submitter_for(
                 _ => None,
             },
             client_index,
+            client_ip: None,
         }),
         Some(_) if registered => Err(ApiError::forbidden()),
         None if registered => Err(ApiError::unauthorized()),
         _ => {
             state.limiter().check(&format!("submit:{ip}"), per_minute).map_err(ApiError::too_many)?;
-            Ok(Submitter { user_id: None, actor: "citizen".into(), scope_path: None, client_index })
+            Ok(Submitter {
+                user_id: None,
+                actor: "citizen".into(),
+                scope_path: None,
+                client_index,
+                client_ip: Some(ip),
+            })
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod evaluations;
 pub mod health;
 pub mod inbox;
+pub mod integrity;
 pub mod local_days;
 pub mod org;
 pub mod reports;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(admin::router())
         .merge(local_days::router())
+        .merge(integrity::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

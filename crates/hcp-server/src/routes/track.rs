@@ -320,7 +320,13 @@ pub async fn follow_up(
     let client_index = Some(state.key().blind_index(&format!("ip:{ip}")));
     let request = IntakeRequest {
         submission: Submission::Evaluation(evaluation),
-        submitter: Submitter { user_id: None, actor: "citizen".into(), scope_path: None, client_index },
+        submitter: Submitter {
+            user_id: None,
+            actor: "citizen".into(),
+            scope_path: None,
+            client_index,
+            client_ip: Some(ip),
+        },
         received_at: now,
         idempotency: None,
         import_ref: None,

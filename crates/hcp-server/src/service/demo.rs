@@ -125,7 +125,8 @@ pub async fn load(
     tx.commit().await?;
 
     let (start, end) = demo_plan::default_period(now);
-    let submitter = Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None };
+    let submitter =
+        Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None, client_ip: None };
     let mut tx = store.begin().await?;
     let mut in_tx = 0;
     let mut stored = 0u64;

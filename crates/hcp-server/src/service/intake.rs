@@ -46,8 +46,10 @@ pub struct Submitter {
     pub actor: String,
     /// An operator's org path: complaints with an unknown target land there.
     pub scope_path: Option<String>,
-    /// Keyed hash of the client address (fraud signals later), never the address itself.
+    /// Keyed hash of the client address (fraud signals), never the address itself.
     pub client_index: Option<String>,
+    /// The address itself, kept only in memory: an online submission from a window's own network is flagged.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +259,7 @@ pub async fn record_evaluation(
         }),
     )
     .await?;
+    check_integrity(conn, rules, id, &record, &e.comment, submitter, received_at).await?;
 
     let ticket_id = if e.level.is_bad() {
         let attribution = tickets::Attribution {
@@ -285,6 +288,73 @@ pub async fn record_evaluation(
         None
     };
     Ok(Receipt { id, tracking_code, query_password, ticket_id })
+}
+
+/// The cheap integrity rules (DESIGN §5) on a new evaluation, in its transaction: a few indexed look-ups, and a
+/// flag for a supervisor when a rule fires. The evaluation itself is taken either way.
+async fn check_integrity(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    id: i64,
+    record: &InsertEvaluation,
+    comment: &str,
+    submitter: &Submitter,
+    received_at: DateTime<Utc>,
+) -> Result<(), IntakeError> {
+    let config = &rules.integrity;
+    if !config.enabled {
+        return Ok(());
+    }
+    let since = ms(received_at - chrono::Duration::minutes(i64::from(config.burst_minutes)));
+    let same_contact = match &record.phone_index {
+        Some(phone) => hcp_store::integrity::recent_same_contact(conn, phone, since, id).await?,
+        None => Vec::new(),
+    };
+    // An operator's address is the hall's, not the citizen's, and the hall's evaluation pads and terminals serve
+    // everyone: only citizens' own devices count.
+    let shared_device = matches!(record.channel.as_str(), "hall_tablet" | "hall_terminal");
+    let same_client = match (&submitter.user_id, &record.client_index) {
+        (None, Some(client)) if !shared_device => {
+            hcp_store::integrity::recent_same_client(conn, client, since, id).await?
+        }
+        _ => Vec::new(),
+    };
+    let online_ip = submitter.client_ip.filter(|_| submitter.user_id.is_none());
+    let networks = match online_ip {
+        Some(_) => hcp_store::integrity::window_networks(conn, record.window_id).await?,
+        None => Vec::new(),
+    };
+    let facts = hcp_core::integrity::IntakeFacts {
+        same_contact: &same_contact,
+        same_client: &same_client,
+        client_ip: online_ip,
+        window_networks: &networks,
+        comment,
+    };
+    for signal in hcp_core::integrity::intake_signals(config, &facts) {
+        let flag = hcp_store::integrity::NewFlag {
+            evaluation_id: id,
+            rule: signal.rule.code(),
+            evidence: &signal.evidence,
+            org_path: &record.org_path,
+            department_id: Some(record.department_id),
+            window_id: Some(record.window_id),
+            staff_id: record.staff_id,
+            created_at_ms: ms(received_at),
+        };
+        if let Some(flag_id) = hcp_store::integrity::raise(conn, &flag).await? {
+            audit::append(
+                conn,
+                received_at,
+                "系统",
+                "fraud_flag.raise",
+                &format!("evaluation:{id}"),
+                &serde_json::json!({"flag": flag_id, "rule": signal.rule.code(), "evidence": signal.evidence}),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 fn already_evaluated() -> IntakeError {

@@ -28,6 +28,7 @@ pub struct Rules {
     pub calendar: Arc<WorkCalendar>,
     pub policy: Policy,
     pub notify: Arc<NotifyConfig>,
+    pub integrity: Arc<hcp_core::integrity::IntegrityConfig>,
 }
 
 impl Rules {
@@ -41,7 +42,12 @@ impl Rules {
         hcp_store::calendar::seed_shipped(&mut tx, now).await?;
         tx.commit().await?;
         let calendar = hcp_store::calendar::load(&mut *store.reader().await?).await?;
-        Ok(Rules { calendar: Arc::new(calendar), policy: config.policy, notify: Arc::new(config.notify.clone()) })
+        Ok(Rules {
+            calendar: Arc::new(calendar),
+            policy: config.policy,
+            notify: Arc::new(config.notify.clone()),
+            integrity: Arc::new(config.integrity.clone()),
+        })
     }
 }
 

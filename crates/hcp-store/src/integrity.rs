@@ -1,0 +1,223 @@
+//! Integrity flags (DESIGN §5) and the networks registered to windows. Flags are raised in the transaction of
+//! the evaluation they concern; judging one changes the evaluation's adoption, never deletes it.
+
+use hcp_core::role::Scope;
+use serde::Serialize;
+use sqlx::{AnyConnection, FromRow};
+
+use crate::scope;
+use crate::sql::Sql;
+
+/// Earlier evaluations with this contact hash received since `since_ms` (at most 50).
+pub async fn recent_same_contact(
+    conn: &mut AnyConnection,
+    phone_index: &str,
+    since_ms: i64,
+    exclude: i64,
+) -> crate::Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM evaluations WHERE phone_index = $1 AND received_at >= $2 AND id <> $3 ORDER BY id LIMIT 50",
+    )
+    .bind(phone_index)
+    .bind(since_ms)
+    .bind(exclude)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Earlier online evaluations from this client address since `since_ms`: not entered by an operator, and not
+/// from the hall's shared evaluation pads and terminals.
+pub async fn recent_same_client(
+    conn: &mut AnyConnection,
+    client_index: &str,
+    since_ms: i64,
+    exclude: i64,
+) -> crate::Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM evaluations WHERE client_index = $1 AND received_at >= $2 AND id <> $3 \
+         AND registered_by IS NULL AND channel NOT IN ('hall_tablet', 'hall_terminal') ORDER BY id LIMIT 50",
+    )
+    .bind(client_index)
+    .bind(since_ms)
+    .bind(exclude)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub struct NewFlag<'a> {
+    pub evaluation_id: i64,
+    pub rule: &'a str,
+    pub evidence: &'a serde_json::Value,
+    pub org_path: &'a str,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+/// Raises a flag; a rule flags an evaluation once. Returns the new id, or None if it was already flagged.
+pub async fn raise(conn: &mut AnyConnection, f: &NewFlag<'_>) -> crate::Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO fraud_flags (evaluation_id, rule, evidence, org_path, department_id, window_id, staff_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(f.evaluation_id)
+    .bind(f.rule)
+    .bind(f.evidence.to_string())
+    .bind(f.org_path)
+    .bind(f.department_id)
+    .bind(f.window_id)
+    .bind(f.staff_id)
+    .bind(f.created_at_ms)
+    .fetch_optional(conn)
+    .await?)
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct FlagRow {
+    pub id: i64,
+    pub evaluation_id: i64,
+    pub rule: String,
+    pub evidence: String,
+    pub status: String,
+    pub created_at: i64,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub level: i64,
+    pub channel: String,
+    pub adoption: String,
+    pub window_code: Option<String>,
+    pub window_name: Option<String>,
+    pub staff_no: Option<String>,
+    pub staff_name: Option<String>,
+}
+
+const SELECT: &str = "SELECT f.id, f.evaluation_id, f.rule, f.evidence, f.status, f.created_at, f.decided_by, \
+    f.decided_at, f.reason, f.note, e.level, e.channel, e.adoption, w.code AS window_code, w.name AS window_name, \
+    s.staff_no, s.name AS staff_name \
+    FROM fraud_flags f JOIN evaluations e ON e.id = f.evaluation_id \
+    LEFT JOIN windows w ON w.id = f.window_id LEFT JOIN staff s ON s.id = f.staff_id WHERE 1 = 1";
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub rule: Option<String>,
+}
+
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &Filter,
+    scope: &Scope,
+    limit: i64,
+    offset: i64,
+) -> crate::Result<(Vec<FlagRow>, i64)> {
+    let push = |sql: &mut Sql| {
+        scope::restrict(sql, "f", scope);
+        if let Some(status) = &filter.status {
+            sql.push(" AND f.status = ").bind(status.as_str());
+        }
+        if let Some(rule) = &filter.rule {
+            sql.push(" AND f.rule = ").bind(rule.as_str());
+        }
+    };
+    let mut count = Sql::new("SELECT COUNT(*) FROM fraud_flags f WHERE 1 = 1");
+    push(&mut count);
+    let total: i64 = count.query_scalar().fetch_one(&mut *conn).await?;
+    let mut sql = Sql::new(SELECT);
+    push(&mut sql);
+    sql.push(" ORDER BY f.created_at DESC, f.id DESC LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    Ok((sql.query_as().fetch_all(conn).await?, total))
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64, scope: &Scope) -> crate::Result<Option<FlagRow>> {
+    let mut sql = Sql::new(SELECT);
+    sql.push(" AND f.id = ").bind(id);
+    scope::restrict(&mut sql, "f", scope);
+    Ok(sql.query_as().fetch_optional(conn).await?)
+}
+
+pub struct Decision<'a> {
+    pub status: &'a str,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub by: i64,
+    pub at_ms: i64,
+}
+
+/// Decides an open flag; false when it was already decided.
+pub async fn decide(conn: &mut AnyConnection, id: i64, d: &Decision<'_>) -> crate::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE fraud_flags SET status = $1, reason = $2, note = $3, decided_by = $4, decided_at = $5 \
+         WHERE id = $6 AND status = 'open'",
+    )
+    .bind(d.status)
+    .bind(d.reason)
+    .bind(d.note)
+    .bind(d.by)
+    .bind(d.at_ms)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Once an evaluation is judged not adopted, its other open flags are settled with it.
+pub async fn settle_others(conn: &mut AnyConnection, evaluation_id: i64, d: &Decision<'_>) -> crate::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE fraud_flags SET status = $1, reason = $2, note = $3, decided_by = $4, decided_at = $5 \
+         WHERE evaluation_id = $6 AND status = 'open'",
+    )
+    .bind(d.status)
+    .bind(d.reason)
+    .bind(d.note)
+    .bind(d.by)
+    .bind(d.at_ms)
+    .bind(evaluation_id)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+pub async fn window_networks(conn: &mut AnyConnection, window_id: i64) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT cidr FROM window_networks WHERE window_id = $1 ORDER BY id")
+        .bind(window_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowNetwork {
+    pub id: i64,
+    pub cidr: String,
+    pub note: String,
+    pub created_at: i64,
+}
+
+pub async fn list_networks(conn: &mut AnyConnection, window_id: i64) -> crate::Result<Vec<WindowNetwork>> {
+    Ok(sqlx::query_as("SELECT id, cidr, note, created_at FROM window_networks WHERE window_id = $1 ORDER BY id")
+        .bind(window_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn add_network(
+    conn: &mut AnyConnection,
+    window_id: i64,
+    cidr: &str,
+    note: &str,
+    now_ms: i64,
+) -> crate::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO window_networks (window_id, cidr, note, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(window_id)
+    .bind(cidr)
+    .bind(note)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| crate::StoreError::unique_as(e, "该网络"))
+}
