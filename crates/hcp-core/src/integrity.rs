@@ -24,6 +24,14 @@ pub struct IntegrityConfig {
     pub client_burst: u32,
     /// Words that mark a comment as abusive (辱骂); matched as substrings after removing spaces.
     pub abusive_words: Vec<String>,
+    /// Periodic sweep: how many days back it looks.
+    pub sweep_days: u32,
+    /// Evaluations of one window with the same comment (after normalising) that raise a flag on each.
+    pub identical_comments: u32,
+    /// Comments shorter than this (after normalising) are too common to compare ("很好", "满意").
+    pub identical_min_chars: u32,
+    /// Distinct windows one contact gave bad reviews to within the sweep period that raise a flag.
+    pub serial_bad_windows: u32,
 }
 
 impl Default for IntegrityConfig {
@@ -36,6 +44,10 @@ impl Default for IntegrityConfig {
             abusive_words: ["傻逼", "混蛋", "王八蛋", "去死", "滚蛋", "废物", "垃圾人", "狗东西", "他妈的", "贱人"]
                 .map(String::from)
                 .to_vec(),
+            sweep_days: 30,
+            identical_comments: 5,
+            identical_min_chars: 8,
+            serial_bad_windows: 3,
         }
     }
 }
@@ -52,10 +64,21 @@ pub enum Rule {
     OwnTerminal,
     /// Insulting language in the comment.
     AbusiveText,
+    /// Many evaluations of one window with the same wording (templated praise or complaints).
+    IdenticalComments,
+    /// One contact giving bad reviews to many windows.
+    SerialBadReviewer,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 4] = [Rule::ContactBurst, Rule::ClientBurst, Rule::OwnTerminal, Rule::AbusiveText];
+    pub const ALL: [Rule; 6] = [
+        Rule::ContactBurst,
+        Rule::ClientBurst,
+        Rule::OwnTerminal,
+        Rule::AbusiveText,
+        Rule::IdenticalComments,
+        Rule::SerialBadReviewer,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -63,6 +86,8 @@ impl Rule {
             Rule::ClientBurst => "client_burst",
             Rule::OwnTerminal => "own_terminal",
             Rule::AbusiveText => "abusive_text",
+            Rule::IdenticalComments => "identical_comments",
+            Rule::SerialBadReviewer => "serial_bad_reviewer",
         }
     }
 
@@ -72,6 +97,8 @@ impl Rule {
             Rule::ClientBurst => "同一网络地址短时间内大量评价",
             Rule::OwnTerminal => "来自被评价窗口自身的设备或网络",
             Rule::AbusiveText => "评价内容含辱骂等不文明用语",
+            Rule::IdenticalComments => "同一窗口多条评价内容雷同",
+            Rule::SerialBadReviewer => "同一联系电话对多个窗口给出差评",
         }
     }
 
@@ -172,6 +199,65 @@ pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
     }
 }
 
+/// A comment reduced to what matters for comparing wording: letters and digits only, lower-case.
+pub fn normalize_comment(comment: &str) -> String {
+    comment.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// One evaluation as the sweep sees it.
+#[derive(Debug, Clone)]
+pub struct SweepItem {
+    pub id: i64,
+    pub window_id: i64,
+    pub level: i64,
+    pub comment: String,
+    /// Blind index of the evaluator's phone, if given.
+    pub contact: Option<String>,
+}
+
+/// The window-based rules over the evaluations of the sweep period: every evaluation in a group that crosses a
+/// threshold gets a signal naming the whole group.
+pub fn sweep_signals(config: &IntegrityConfig, items: &[SweepItem]) -> Vec<(i64, Signal)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    if !config.enabled {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut by_wording: BTreeMap<(i64, String), Vec<i64>> = BTreeMap::new();
+    for item in items {
+        let text = normalize_comment(&item.comment);
+        if text.chars().count() >= config.identical_min_chars as usize {
+            by_wording.entry((item.window_id, text)).or_default().push(item.id);
+        }
+    }
+    for ((window_id, text), ids) in by_wording {
+        if ids.len() as u32 >= config.identical_comments.max(2) {
+            let evidence =
+                json!({"window_id": window_id, "wording": text, "evaluations": ids, "days": config.sweep_days});
+            out.extend(
+                ids.iter().map(|id| (*id, Signal { rule: Rule::IdenticalComments, evidence: evidence.clone() })),
+            );
+        }
+    }
+    let mut bad_by_contact: BTreeMap<&str, (BTreeSet<i64>, Vec<i64>)> = BTreeMap::new();
+    for item in items.iter().filter(|i| i.level <= 2) {
+        if let Some(contact) = item.contact.as_deref() {
+            let entry = bad_by_contact.entry(contact).or_default();
+            entry.0.insert(item.window_id);
+            entry.1.push(item.id);
+        }
+    }
+    for (windows, ids) in bad_by_contact.into_values() {
+        if windows.len() as u32 >= config.serial_bad_windows.max(2) {
+            let evidence = json!({"windows": windows, "evaluations": ids, "days": config.sweep_days});
+            out.extend(
+                ids.iter().map(|id| (*id, Signal { rule: Rule::SerialBadReviewer, evidence: evidence.clone() })),
+            );
+        }
+    }
+    out
+}
+
 /// A supervisor's judgment of a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -201,6 +287,36 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_sweep_finds_templated_wording_and_serial_bad_reviewers_only() {
+        let config = IntegrityConfig::default();
+        let item = |id: i64, window_id: i64, level: i64, comment: &str, contact: Option<&str>| SweepItem {
+            id,
+            window_id,
+            level,
+            comment: comment.into(),
+            contact: contact.map(String::from),
+        };
+        let mut items: Vec<SweepItem> = (1..=5).map(|id| item(id, 7, 5, "服务热情周到，办事效率高！", None)).collect();
+        // Same words at another window, short common praise, and ordinary bad reviews are not flagged.
+        items.push(item(6, 8, 5, "服务热情周到，办事效率高", None));
+        items.extend((10..20).map(|id| item(id, 7, 5, "很好", None)));
+        items.push(item(30, 7, 2, "等了很久", Some("h1")));
+        items.push(item(31, 8, 1, "材料退回三次", Some("h1")));
+        let signals = sweep_signals(&config, &items);
+        assert!(signals.iter().all(|(_, s)| s.rule == Rule::IdenticalComments));
+        assert_eq!(signals.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        assert_eq!(signals[0].1.evidence["evaluations"], json!([1, 2, 3, 4, 5]));
+
+        items.push(item(32, 9, 2, "态度差", Some("h1")));
+        let serial: Vec<i64> = sweep_signals(&config, &items)
+            .into_iter()
+            .filter(|(_, s)| s.rule == Rule::SerialBadReviewer)
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(serial, [30, 31, 32]);
     }
 
     #[test]

@@ -37,6 +37,8 @@ struct Inner {
     training: Option<TrainingClock>,
     /// Calendar rows' fingerprint when last loaded: another process's edit shows as a change.
     calendar_version: RwLock<String>,
+    /// When the integrity sweep last ran in this process.
+    last_sweep: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 /// How the server runs: normally, or as the demo (with an optional training clock).
@@ -87,6 +89,7 @@ impl AppState {
             delivery: tokio::sync::Notify::new(),
             training,
             calendar_version: RwLock::new(calendar_version),
+            last_sweep: std::sync::Mutex::new(None),
         })))
     }
 
@@ -98,6 +101,16 @@ impl AppState {
             notify: self.0.notify.clone(),
             integrity: self.0.integrity.clone(),
         }
+    }
+
+    /// The integrity sweep runs at most hourly per process (and at the first scheduler run); claims the slot.
+    pub fn sweep_due(&self, now: DateTime<Utc>) -> bool {
+        let mut last = self.0.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|at| now >= at && now - at < chrono::Duration::hours(1)) {
+            return false;
+        }
+        *last = Some(now);
+        true
     }
 
     pub fn training_clock(&self) -> Option<&TrainingClock> {

@@ -78,7 +78,8 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert!(actions.starts_with(&["dispatch"]) && actions.ends_with(&["revisit"]), "{actions:?}");
     let mut conn = app.state.store().reader().await.unwrap();
     assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
-    // Ordinary traffic raises (almost) no integrity flags.
+    // Ordinary traffic raises (almost) no integrity flags, at intake or in the sweep.
+    hcp_server::service::integrity_sweep::run(&app.state, common::start()).await.unwrap();
     let flagged: i64 =
         hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM fraud_flags").fetch_one(&mut *conn).await.unwrap();
     eprintln!("integrity flags on demo traffic: {flagged} of {} evaluations", summary.evaluations);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::{Backend, Options, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,6 +12,7 @@ on_both_backends!(
     evaluations_from_the_windows_own_network_are_flagged_at_once,
     one_address_flooding_is_flagged_but_hall_pads_are_not,
     abusive_comments_are_flagged_and_can_be_dismissed,
+    the_sweep_catches_templated_praise_and_a_serial_bad_reviewer,
 );
 
 fn code(body: &Value) -> &str {
@@ -150,4 +151,52 @@ async fn abusive_comments_are_flagged_and_can_be_dismissed(backend: Backend) {
         json!(1),
         "discipline inspectors read the queue"
     );
+}
+
+async fn the_sweep_catches_templated_praise_and_a_serial_bad_reviewer(backend: Backend) {
+    let mut config = hcp_server::Config::default();
+    config.integrity.serial_bad_windows = 2;
+    let Some(app) = common::spawn_with(backend, Options { config, ..Options::default() }).await else { return };
+    // A brushing campaign: five "different" citizens praise W-SC-01 in the same words over an afternoon.
+    let mut campaign = Vec::new();
+    for i in 0..5 {
+        app.clock.advance(chrono::Duration::minutes(40));
+        let (_, receipt) = app
+            .evaluate(json!({"channel": "mobile", "window_code": "W-SC-01", "level": 5, "comment": "窗口服务热情周到，办事效率非常高！",
+                "evaluator": {"phone": format!("1380000{i:04}")}}))
+            .await;
+        campaign.push(receipt["id"].as_i64().unwrap());
+    }
+    // Ordinary short praise repeats without meaning anything.
+    for _ in 0..5 {
+        app.clock.advance(chrono::Duration::minutes(15));
+        app.evaluate(json!({"channel": "hall_tablet", "window_code": "W-SC-01", "level": 5, "comment": "很满意"}))
+            .await;
+    }
+    // One phone gives bad reviews to both windows, a day apart.
+    let mut serial = Vec::new();
+    for window in ["W-SC-01", "W-JZ-01"] {
+        app.clock.advance(chrono::Duration::days(1));
+        let (_, receipt) = app
+            .evaluate(json!({"channel": "pc", "window_code": window, "level": 1, "tags": [113],
+                "evaluator": {"phone": "13911112222"}}))
+            .await;
+        serial.push(receipt["id"].as_i64().unwrap());
+    }
+    let report = app.run_jobs().await;
+    assert_eq!(report.flags, 7, "{report:?}");
+    assert_eq!(app.run_jobs().await.flags, 0, "the sweep runs hourly");
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(app.run_jobs().await.flags, 0, "and raises nothing twice");
+
+    let supervisor = app.login("supervisor").await;
+    let templated = flags(&app, &supervisor, "?rule=identical_comments").await;
+    let mut ids: Vec<i64> =
+        templated["items"].as_array().unwrap().iter().map(|f| f["evaluation_id"].as_i64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, campaign);
+    assert_eq!(templated["items"][0]["evidence"]["evaluations"], json!(campaign));
+    let serial_flags = flags(&app, &supervisor, "?rule=serial_bad_reviewer").await;
+    assert_eq!(serial_flags["total"], json!(2));
+    assert_eq!(serial_flags["items"][0]["evidence"]["evaluations"], json!(serial));
 }

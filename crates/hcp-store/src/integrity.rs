@@ -221,3 +221,28 @@ pub async fn add_network(
     .await
     .map_err(|e| crate::StoreError::unique_as(e, "该网络"))
 }
+
+/// An evaluation as the periodic sweep reads it, with its attribution for the flag.
+#[derive(Debug, Clone, FromRow)]
+pub struct SweepRow {
+    pub id: i64,
+    pub window_id: i64,
+    pub department_id: i64,
+    pub staff_id: Option<i64>,
+    pub org_path: String,
+    pub level: i64,
+    pub comment: String,
+    pub phone_index: Option<String>,
+}
+
+/// Adopted evaluations received since `since_ms` that the sweep rules can say something about: with a comment
+/// or with a contact.
+pub async fn sweep_rows(conn: &mut AnyConnection, since_ms: i64) -> crate::Result<Vec<SweepRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, window_id, department_id, staff_id, org_path, level, comment, phone_index FROM evaluations \
+         WHERE received_at >= $1 AND adoption = 'adopted' AND (comment <> '' OR phone_index IS NOT NULL) ORDER BY id",
+    )
+    .bind(since_ms)
+    .fetch_all(conn)
+    .await?)
+}

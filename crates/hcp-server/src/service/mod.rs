@@ -9,6 +9,7 @@ pub mod demo_plan;
 pub mod import;
 pub mod import_file;
 pub mod intake;
+pub mod integrity_sweep;
 pub mod lifecycle;
 pub mod notify;
 pub mod scheduler;

@@ -24,6 +24,8 @@ pub struct TickReport {
     pub reminders: usize,
     /// The calendar had been changed elsewhere and was reloaded.
     pub calendar_reloaded: bool,
+    /// New integrity flags from the hourly sweep (when it ran in this run).
+    pub flags: usize,
 }
 
 /// The longest run of days off in the official calendar is 9 (Spring Festival with weekends); a deadline
@@ -73,6 +75,9 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
                 }
             }
         }
+    }
+    if state.sweep_due(now) {
+        report.flags = crate::service::integrity_sweep::run(state, now).await?;
     }
     purge(state, now).await?;
     if report.overdue + report.reminders > 0 {
