@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod org;
 pub mod privacy;
 pub mod role;
+pub mod stats;
 pub mod tags;
 pub mod ticket;
 

@@ -181,6 +181,14 @@ pub struct TicketFacts {
     pub reopened: u32,
     /// Unsatisfied again after reopening: handed to the bureau.
     pub escalated: bool,
+    /// Times feedback was given (the statistics count answered tickets).
+    pub feedback_count: u32,
+    /// The latest revisit's result.
+    pub last_revisit: Option<Satisfaction>,
+    /// The review decision, once made.
+    pub decided: Option<Outcome>,
+    /// A deadline was missed (set by the scheduler; stays set).
+    pub overdue: bool,
 }
 
 impl TicketFacts {
@@ -331,6 +339,7 @@ pub fn apply(
             stop_feedback(&mut next);
         }
         (UnderReview, Action::Decide(outcome)) => {
+            next.decided = Some(outcome);
             next.review_by = None;
             next.review_clock = None;
             match outcome {
@@ -355,20 +364,26 @@ pub fn apply(
         }
         (Rectifying | Reopened, Action::Feedback) if !ticket.rectified => return Err(Refusal::NotRectified),
         (Rectifying | Reopened | Explaining, Action::Feedback) => {
+            next.feedback_count += 1;
             next.state = Some(FeedbackGiven);
             stop_feedback(&mut next);
         }
-        (FeedbackGiven, Action::Revisit(satisfaction)) => match satisfaction {
-            Satisfaction::Satisfied | Satisfaction::BasicallySatisfied => next.state = Some(Closed),
-            Satisfaction::Unsatisfied if ticket.reopened == 0 => {
-                next.state = Some(Reopened);
-                next.reopened += 1;
-                next.rectified = false;
-                start_feedback(&mut next, at, policy.complex_feedback_working_days, calendar);
+        (FeedbackGiven, Action::Revisit(satisfaction)) => {
+            if satisfaction == Satisfaction::Unsatisfied && ticket.escalated {
+                return Err(Refusal::AlreadyEscalated);
             }
-            Satisfaction::Unsatisfied if ticket.escalated => return Err(Refusal::AlreadyEscalated),
-            Satisfaction::Unsatisfied => next.escalated = true,
-        },
+            next.last_revisit = Some(satisfaction);
+            match satisfaction {
+                Satisfaction::Satisfied | Satisfaction::BasicallySatisfied => next.state = Some(Closed),
+                Satisfaction::Unsatisfied if ticket.reopened == 0 => {
+                    next.state = Some(Reopened);
+                    next.reopened += 1;
+                    next.rectified = false;
+                    start_feedback(&mut next, at, policy.complex_feedback_working_days, calendar);
+                }
+                Satisfaction::Unsatisfied => next.escalated = true,
+            }
+        }
         (FeedbackGiven | Overturned, Action::Close) => {
             next.state = Some(Closed);
         }

@@ -84,6 +84,11 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
         hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM fraud_flags").fetch_one(&mut *conn).await.unwrap();
     eprintln!("integrity flags on demo traffic: {flagged} of {} evaluations", summary.evaluations);
     assert!((flagged as f64) <= summary.evaluations as f64 * 0.002, "{flagged} flags");
+    // The statistics aggregate built while loading (intake, histories, late answers) equals a recount.
+    let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
+    let stored: std::collections::BTreeMap<_, _> =
+        hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
+    assert!(stored == expected, "aggregate differs from a recount");
     drop(conn);
     assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
 }

@@ -17,6 +17,7 @@ pub mod org;
 pub mod outbox;
 pub mod scope;
 pub mod sql;
+pub mod stats;
 pub mod testing;
 pub mod tickets;
 pub mod users;

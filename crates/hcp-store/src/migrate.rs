@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_lifecycle.sql")),
     (3, include_str!("../migrations/0003_integrity.sql")),
+    (4, include_str!("../migrations/0004_stats.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

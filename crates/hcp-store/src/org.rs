@@ -318,9 +318,12 @@ pub async fn create_case(conn: &mut AnyConnection, case: &NewCase<'_>, now: Date
     .bind(ms(case.accepted_at))
     .bind(case.finished_at.map(ms))
     .bind(ms(now))
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "办件编号"))?;
+    if let Some(finished) = case.finished_at {
+        crate::stats::count_case(conn, case.window_id, case.staff_id, case.item_id, ms(finished)).await?;
+    }
     Ok(Case {
         id,
         case_no: case.case_no.to_owned(),

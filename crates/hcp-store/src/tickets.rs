@@ -31,6 +31,7 @@ struct Derived {
     feedback_by: Option<i64>,
     next_deadline: Option<i64>,
     escalated: i64,
+    overdue: i64,
 }
 
 fn derive(facts: &TicketFacts) -> Derived {
@@ -46,6 +47,7 @@ fn derive(facts: &TicketFacts) -> Derived {
         feedback_by: facts.feedback_by.map(|d| ms(d.at)),
         next_deadline: facts.pending_deadlines().iter().map(|(_, d)| ms(d.at)).min(),
         escalated: i64::from(facts.escalated),
+        overdue: i64::from(facts.overdue),
     }
 }
 
@@ -172,7 +174,7 @@ pub async fn save(conn: &mut AnyConnection, ticket: &Stored, facts: &TicketFacts
     let done = sqlx::query(
         "UPDATE tickets SET state = $1, facts = $2, received_at = $3, classification = $4, appeal_by = $5, \
          review_by = $6, feedback_by = $7, next_deadline = $8, escalated = $9, org_unit_id = $10, department_id = $11, \
-         window_id = $12, staff_id = $13, org_path = $14, updated_at = $15, version = version + 1 \
+         window_id = $12, staff_id = $13, org_path = $14, updated_at = $15, overdue = $18, version = version + 1 \
          WHERE id = $16 AND version = $17",
     )
     .bind(d.state)
@@ -192,6 +194,7 @@ pub async fn save(conn: &mut AnyConnection, ticket: &Stored, facts: &TicketFacts
     .bind(now_ms)
     .bind(ticket.id)
     .bind(ticket.version)
+    .bind(d.overdue)
     .execute(conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -202,11 +205,6 @@ pub async fn save(conn: &mut AnyConnection, ticket: &Stored, facts: &TicketFacts
 
 pub async fn set_outcome(conn: &mut AnyConnection, id: i64, outcome: &str) -> crate::Result<()> {
     sqlx::query("UPDATE tickets SET outcome = $1 WHERE id = $2").bind(outcome).bind(id).execute(conn).await?;
-    Ok(())
-}
-
-pub async fn mark_overdue(conn: &mut AnyConnection, id: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE tickets SET overdue = 1 WHERE id = $1").bind(id).execute(conn).await?;
     Ok(())
 }
 

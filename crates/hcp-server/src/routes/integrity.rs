@@ -163,7 +163,9 @@ pub async fn decide(
         return Err(ApiError::conflict("already_decided", "该疑似异常评价已作出认定"));
     }
     if body.decision == Judgment::Confirm {
+        let before = crate::service::stats::of_evaluation(&mut tx, flag.evaluation_id).await?;
         evaluations::set_adoption(&mut tx, flag.evaluation_id, "not_adopted", reason).await?;
+        crate::service::stats::settle(&mut tx, flag.evaluation_id, before).await?;
         integrity::settle_others(&mut tx, flag.evaluation_id, &Decision { note: Some("同一评价已认定"), ..decision })
             .await?;
     }

@@ -13,6 +13,7 @@ pub mod local_days;
 pub mod org;
 pub mod reports;
 pub mod session;
+pub mod stats;
 pub mod tickets;
 pub mod track;
 pub mod views;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(local_days::router())
         .merge(integrity::router())
+        .merge(stats::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hcp_core::lifecycle::{Classification, Outcome, Satisfaction};
-use hcp_store::{AnyConnection, Store, from_ms, tickets};
+use hcp_store::{AnyConnection, Store, from_ms};
 
 use super::lifecycle::{Actor, Command, ReviewReason, Rules, perform_in};
 use crate::error::ApiError;
@@ -128,7 +128,7 @@ async fn history(
         return Ok(true);
     }
     if late {
-        tickets::mark_overdue(conn, id).await?;
+        super::lifecycle::mark_overdue(conn, id, feedback_at).await?;
     }
     let text = match classification {
         Classification::NoLegalBasis => "您反映的事项不符合法定办理条件，已向您说明政策依据，感谢理解",

@@ -260,6 +260,8 @@ pub async fn record_evaluation(
     )
     .await?;
     check_integrity(conn, rules, id, &record, &e.comment, submitter, received_at).await?;
+    // Counted at once; every later change to it or its ticket applies its difference.
+    crate::service::stats::settle(conn, id, None).await?;
 
     let ticket_id = if e.level.is_bad() {
         let attribution = tickets::Attribution {
@@ -270,8 +272,10 @@ pub async fn record_evaluation(
             org_path: place.org_path,
         };
         let registered = TicketFacts::registered();
+        let counted = crate::service::stats::of_evaluation(conn, id).await?;
         let ticket =
             tickets::insert(conn, TicketKind::BadReview, Some(id), None, &attribution, &registered, ms(now)).await?;
+        crate::service::stats::settle(conn, id, counted).await?;
         audit::append(
             conn,
             now,
@@ -287,6 +291,7 @@ pub async fn record_evaluation(
     } else {
         None
     };
+
     Ok(Receipt { id, tracking_code, query_password, ticket_id })
 }
 

@@ -247,6 +247,10 @@ pub async fn perform_in(
         return Err(ApiError::forbidden());
     }
     let from = ticket.facts.state();
+    let stats_before = match ticket.evaluation_id {
+        Some(e) => crate::service::stats::of_evaluation(conn, e).await?,
+        None => None,
+    };
     match (ticket.kind, action) {
         (TicketKind::Misconduct, Action::Conclude | Action::Dispatch) => {}
         (TicketKind::Misconduct, _) | (_, Action::Conclude) => {
@@ -308,6 +312,9 @@ pub async fn perform_in(
     )
     .await?;
     consequences(conn, rules, &ticket, &next, command, now).await?;
+    if let Some(e) = ticket.evaluation_id {
+        crate::service::stats::settle(conn, e, stats_before).await?;
+    }
     Ok(event)
 }
 
@@ -471,6 +478,25 @@ async fn registrar_of(conn: &mut AnyConnection, evaluation: Option<i64>) -> ApiR
         Some(user) => Ok(users::recipient(conn, user).await?),
         None => Ok(None),
     }
+}
+
+/// Flags a ticket overdue (the scheduler, or the demo's history), keeping the statistics in step. Returns false
+/// when it already was.
+pub async fn mark_overdue(conn: &mut AnyConnection, ticket_id: i64, now: DateTime<Utc>) -> hcp_store::Result<bool> {
+    let Some(ticket) = tickets::load(conn, ticket_id, None).await? else { return Ok(false) };
+    if ticket.facts.overdue {
+        return Ok(false);
+    }
+    let before = match ticket.evaluation_id {
+        Some(e) => crate::service::stats::of_evaluation(conn, e).await?,
+        None => None,
+    };
+    let facts = TicketFacts { overdue: true, ..ticket.facts.clone() };
+    tickets::save(conn, &ticket, &facts, ms(now)).await?;
+    if let Some(e) = ticket.evaluation_id {
+        crate::service::stats::settle(conn, e, before).await?;
+    }
+    Ok(true)
 }
 
 /// Dispatches a new ticket at intake when its target is known, inside the intake transaction.

@@ -14,3 +14,4 @@ pub mod lifecycle;
 pub mod notify;
 pub mod scheduler;
 pub mod smtp;
+pub mod stats;

@@ -117,7 +117,7 @@ async fn raise(
     let details = json!({"deadline_kind": kind.code(), "deadline": deadline.to_rfc3339()});
     let (subject, body) = match alert {
         Alert::Overdue => {
-            tickets::mark_overdue(&mut tx, ticket_id).await?;
+            crate::service::lifecycle::mark_overdue(&mut tx, ticket_id, now).await?;
             if !bureau_owned {
                 to.extend(users::over_path(&mut tx, Role::Supervisor, &a.org_path).await?);
             }

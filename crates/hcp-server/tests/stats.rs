@@ -1,0 +1,161 @@
+//! The statistics aggregate equals a full recount from the raw records after a random mix of operations, on
+//! both backends; the stats API and the public disclosure read it.
+
+mod common;
+
+use chrono::Duration;
+use common::{Backend, TestApp};
+use hcp_core::stats::Counters;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_backends!(aggregates_equal_a_full_recount_after_random_operations, stats_group_and_rank_and_disclose);
+
+/// A small deterministic generator (no dependency needed for a test's dice).
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+async fn assert_aggregate_matches(app: &TestApp) {
+    let mut conn = app.state.store().reader().await.unwrap();
+    let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
+    let mut stored: std::collections::BTreeMap<_, Counters> = std::collections::BTreeMap::new();
+    for (key, counters) in hcp_store::stats::all_rows(&mut conn).await.unwrap() {
+        if !counters.is_zero() {
+            stored.insert(key, counters);
+        }
+    }
+    assert_eq!(stored.len(), expected.len(), "rows differ");
+    for (key, counters) in &expected {
+        assert_eq!(stored.get(key), Some(counters), "{key:?}");
+    }
+}
+
+async fn aggregates_equal_a_full_recount_after_random_operations(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    let mut dice = Dice(20261126);
+    let mut moved = 0;
+    let windows = [("W-SC-01", Some("S002")), ("W-SC-01", None), ("W-JZ-01", Some("S101"))];
+    let channels = ["pc", "mobile", "qrcode", "hall_tablet", "sms"];
+    let mut tickets = Vec::new();
+    for round in 0..60 {
+        app.clock.advance(Duration::minutes(37));
+        let (window, staff) = windows[dice.roll(3) as usize];
+        let level = 1 + dice.roll(5) as i64;
+        let mut body = json!({"channel": channels[dice.roll(5) as usize], "window_code": window, "staff_no": staff,
+            "level": level, "comment": format!("第{round}条")});
+        if level <= 2 {
+            body["tags"] = if level == 1 { json!([113]) } else { json!([214]) };
+        }
+        if dice.roll(3) == 0 {
+            body["evaluator"] = json!({"phone": format!("1390000{:04}", dice.roll(7))});
+        }
+        let (status, receipt) = app.evaluate(body).await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        if let Some(ticket) = receipt["ticket_id"].as_i64() {
+            tickets.push(ticket);
+        }
+        // Move a random ticket along a random step; refusals are fine, they change nothing.
+        if let Some(&ticket) = tickets.get(dice.roll(tickets.len().max(1) as u64) as usize) {
+            let path = format!("/api/v1/tickets/{ticket}");
+            // Sessions last 12 hours of the (moving) test clock.
+            let (head, supervisor) = (app.login("window_head").await, app.login("supervisor").await);
+            let (operator, staff_user) = (app.login("hotline_operator").await, app.login("staff").await);
+            let classification = ["immediate", "complex", "no_legal_basis"][dice.roll(3) as usize];
+            let outcome = ["upheld", "overturned"][dice.roll(2) as usize];
+            let satisfaction = ["satisfied", "basically_satisfied", "unsatisfied"][dice.roll(3) as usize];
+            let (who, step, body) = match dice.roll(8) {
+                0 => (&head, "verify", json!({"classification": classification, "finding": "核实"})),
+                1 => (&head, "rectify", json!({"measures": "整改"})),
+                2 => (&head, "feedback", json!({"text": "已处理"})),
+                3 => (&staff_user, "appeal", json!({"reason": "mis_evaluation", "statement": "说明"})),
+                4 => (
+                    &supervisor,
+                    "appeal/decision",
+                    json!({"outcome": outcome, "reason": "malicious", "explanation": "复核"}),
+                ),
+                5 => (&operator, "revisit", json!({"satisfaction": satisfaction})),
+                6 => (&supervisor, "close", json!({})),
+                _ => (&head, "verify", json!({"classification": "complex", "finding": "核实"})),
+            };
+            let (status, answer) = app.post(&format!("{path}/{step}"), Some(who), &body).await;
+            assert!(matches!(status.as_u16(), 200 | 403 | 404 | 409), "{step}: {status} {answer}");
+            moved += usize::from(status == StatusCode::OK);
+        }
+        if round % 15 == 14 {
+            // Days pass: the scheduler marks missed deadlines; the integrity sweep and a supervisor's judgment
+            // change adoption.
+            app.clock.advance(Duration::days(3));
+            app.run_jobs().await;
+            let (_, queue) = app.get("/api/v1/fraud-flags", Some(&app.login("supervisor").await)).await;
+            if let Some(flag) = queue["items"].as_array().and_then(|items| items.first()) {
+                let path = format!("/api/v1/fraud-flags/{}/decision", flag["id"]);
+                app.post(
+                    &path,
+                    Some(&app.login("supervisor").await),
+                    &json!({"decision": "confirm", "reason": "duplicate"}),
+                )
+                .await;
+            }
+            assert_aggregate_matches(&app).await;
+        }
+    }
+    assert_aggregate_matches(&app).await;
+    assert!(
+        moved >= 5 && tickets.len() >= 5,
+        "the mix exercised the lifecycle: {moved} steps, {} tickets",
+        tickets.len()
+    );
+}
+
+async fn stats_group_and_rank_and_disclose(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    for (window, level) in [("W-SC-01", 5), ("W-SC-01", 4), ("W-SC-01", 2), ("W-JZ-01", 5), ("W-JZ-01", 5)] {
+        let mut body = json!({"channel": "pc", "window_code": window, "level": level});
+        if level <= 2 {
+            body["tags"] = json!([214]);
+        }
+        app.evaluate(body).await;
+    }
+    let supervisor = app.login("supervisor").await;
+    let (status, all) = app.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let total = &all["groups"][0];
+    // The seed's three cases were finished on 10-11; their evaluations are not among these five.
+    assert_eq!((total["adopted"].as_i64(), total["finished_cases"].as_i64()), (Some(5), Some(3)));
+    assert_eq!(total["rates"]["active_rate"], json!(166.7));
+    assert_eq!(total["rates"]["good_rate"], json!(80.0));
+    assert_eq!(total["rates"]["score"], json!(8.2));
+    assert_eq!(total["level_counts"], json!([0, 1, 0, 1, 3]));
+
+    let (_, by_department) =
+        app.get("/api/v1/stats?from=2026-10-01&to=2026-10-31&group_by=department", Some(&supervisor)).await;
+    let names: Vec<&str> =
+        by_department["groups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["九站街道社保所", "市场监督管理局"], "ranked by score: {by_department}");
+    assert_eq!(by_department["groups"][0]["rank"], json!(1));
+
+    // The department head sees only their own department; the street org filter narrows the supervisor's view.
+    let dept_head = app.login("dept_head").await;
+    let (_, own) = app.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", Some(&dept_head)).await;
+    assert_eq!(own["groups"][0]["adopted"], json!(3));
+    let (_, street) = app.get("/api/v1/stats?org=JK-JZ&from=2026-10-01&to=2026-10-31", Some(&supervisor)).await;
+    assert_eq!(street["groups"][0]["adopted"], json!(2));
+    let (status, _) = app.get("/api/v1/stats?group_by=planet", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The public monthly disclosure needs no account and names no person.
+    let (status, public) = app.get("/api/v1/public/monthly?month=2026-10", None).await;
+    assert_eq!(status, StatusCode::OK, "{public}");
+    let scjg =
+        public["departments"].as_array().unwrap().iter().find(|d| d["department"] == json!("市场监督管理局")).unwrap();
+    assert_eq!((scjg["evaluations"].as_i64(), scjg["bad_reviews"].as_i64()), (Some(3), Some(1)));
+    assert_eq!(scjg["good_rate"], json!(66.7));
+    assert!(!public.to_string().contains("S002") && !public.to_string().contains("李强"));
+    let _: Value = public;
+}
