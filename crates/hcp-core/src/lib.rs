@@ -18,6 +18,7 @@ pub mod org;
 pub mod privacy;
 pub mod role;
 pub mod stats;
+pub mod supervision;
 pub mod tags;
 pub mod ticket;
 

@@ -24,6 +24,8 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// Thresholds of the integrity rules checked at intake (DESIGN §5).
     pub integrity: hcp_core::integrity::IntegrityConfig,
+    /// When bad reviews count as concentrated (DESIGN §6).
+    pub supervision: hcp_core::supervision::Thresholds,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -151,6 +153,7 @@ impl Default for Config {
             scheduler: SchedulerConfig::default(),
             notify: NotifyConfig::default(),
             integrity: hcp_core::integrity::IntegrityConfig::default(),
+            supervision: hcp_core::supervision::Thresholds::default(),
         }
     }
 }

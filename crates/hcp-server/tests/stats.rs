@@ -9,7 +9,11 @@ use hcp_core::stats::Counters;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(aggregates_equal_a_full_recount_after_random_operations, stats_group_and_rank_and_disclose);
+on_both_backends!(
+    aggregates_equal_a_full_recount_after_random_operations,
+    stats_group_and_rank_and_disclose,
+    concentrations_name_who_crossed_the_line_last_month,
+);
 
 /// A small deterministic generator (no dependency needed for a test's dice).
 struct Dice(u64);
@@ -158,4 +162,47 @@ async fn stats_group_and_rank_and_disclose(backend: Backend) {
     assert_eq!(scjg["good_rate"], json!(66.7));
     assert!(!public.to_string().contains("S002") && !public.to_string().contains("李强"));
     let _: Value = public;
+}
+
+async fn concentrations_name_who_crossed_the_line_last_month(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    // In October staff S002 collects three bad reviews; S101 one.
+    for (window, staff, level) in [
+        ("W-SC-01", "S002", 1),
+        ("W-SC-01", "S002", 2),
+        ("W-SC-01", "S002", 2),
+        ("W-JZ-01", "S101", 1),
+        ("W-JZ-01", "S101", 5),
+    ] {
+        let tags = if level == 1 {
+            json!([113])
+        } else if level == 2 {
+            json!([214])
+        } else {
+            json!([])
+        };
+        let (status, body) = app
+            .evaluate(json!({"channel": "pc", "window_code": window, "staff_no": staff, "level": level, "tags": tags}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    app.clock.advance(Duration::days(25));
+    let supervisor = app.login("supervisor").await;
+    let (status, view) = app.get("/api/v1/supervision/concentrations", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["period"], json!("2026-10"), "last month by default");
+    let crossed: Vec<(String, String)> = view["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["level"].as_str().unwrap().to_owned(), i["name"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(crossed.contains(&("staff".into(), "李强（S002）".into())), "{crossed:?}");
+    assert!(crossed.contains(&("window".into(), "市场主体登记窗口（W-SC-01）".into())), "{crossed:?}");
+    assert!(!crossed.iter().any(|(_, name)| name.contains("S101")), "one bad review is not a concentration");
+    let (_, september) = app.get("/api/v1/supervision/concentrations?period=2026-09", Some(&supervisor)).await;
+    assert_eq!(september["items"], json!([]));
+    let staff = app.login("staff").await;
+    let (status, _) = app.get("/api/v1/supervision/concentrations", Some(&staff)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

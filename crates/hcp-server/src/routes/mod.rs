@@ -14,6 +14,7 @@ pub mod org;
 pub mod reports;
 pub mod session;
 pub mod stats;
+pub mod supervision;
 pub mod tickets;
 pub mod track;
 pub mod views;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(local_days::router())
         .merge(integrity::router())
         .merge(stats::router())
+        .merge(supervision::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

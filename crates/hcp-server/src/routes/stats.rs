@@ -95,7 +95,7 @@ fn group(key: String, name: String, c: &Counters) -> Group {
 }
 
 /// Names of the groups' keys.
-async fn names(state: &AppState, group_by: GroupBy) -> ApiResult<HashMap<String, String>> {
+pub(crate) async fn names(state: &AppState, group_by: GroupBy) -> ApiResult<HashMap<String, String>> {
     let mut conn = state.store().reader().await?;
     Ok(match group_by {
         GroupBy::Department => {
