@@ -13,6 +13,7 @@ on_both_backends!(
     aggregates_equal_a_full_recount_after_random_operations,
     stats_group_and_rank_and_disclose,
     concentrations_name_who_crossed_the_line_last_month,
+    orders_climb_the_ladder_with_evidence,
 );
 
 /// A small deterministic generator (no dependency needed for a test's dice).
@@ -205,4 +206,66 @@ async fn concentrations_name_who_crossed_the_line_last_month(backend: Backend) {
     let staff = app.login("staff").await;
     let (status, _) = app.get("/api/v1/supervision/concentrations", Some(&staff)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn orders_climb_the_ladder_with_evidence(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    for level in [1, 2, 2] {
+        let tags = if level == 1 { json!([113]) } else { json!([214]) };
+        app.evaluate(
+            json!({"channel": "pc", "window_code": "W-SC-01", "staff_no": "S002", "level": level, "tags": tags}),
+        )
+        .await;
+    }
+    app.clock.advance(Duration::days(25));
+    let supervisor = app.login("supervisor").await;
+    let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
+        "reason": "10月差评集中", "working_days": 5});
+    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert_eq!((issued["evidence"]["bad_reviews"].as_i64(), issued["state"].as_str()), (Some(3), Some("issued")));
+    assert_eq!(issued["due_at"], json!("2026-11-13T23:59:59+08:00"), "five working days from Fri 11-06");
+    let path = format!("/api/v1/supervision/orders/{}", issued["id"]);
+    let head = app.login("window_head").await;
+    app.run_jobs().await;
+    let (_, inbox) = app.get("/api/v1/inbox", Some(&head)).await;
+    assert!(inbox.to_string().contains("督办：整改通知"), "{inbox}");
+
+    // Missed: escalated once.
+    app.clock.advance(Duration::days(8));
+    let report = app.run_jobs().await;
+    assert_eq!(report.overdue_orders, 1);
+    assert_eq!(app.run_jobs().await.overdue_orders, 0);
+    let head = app.login("window_head").await;
+    let (status, reported) =
+        app.post(&format!("{path}/report"), Some(&head), &json!({"report": "已调整岗位并培训"})).await;
+    assert_eq!(
+        (status, reported["state"].as_str(), reported["overdue"].as_bool()),
+        (StatusCode::OK, Some("reported"), Some(true))
+    );
+    let (status, _) = app.post(&format!("{path}/report"), Some(&head), &json!({"report": "再报"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Assessed with the rate before and after attached; then the ladder climbs to a referral.
+    app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5})).await;
+    let supervisor = app.login("supervisor").await;
+    let (status, assessed) =
+        app.post(&format!("{path}/assess"), Some(&supervisor), &json!({"assessment": "effective"})).await;
+    assert_eq!(status, StatusCode::OK, "{assessed}");
+    assert_eq!(assessed["assessment_evidence"]["before"]["bad_rate"], json!(100.0));
+    assert_eq!(assessed["assessment_evidence"]["after"]["bad_rate"], json!(0.0));
+    let referral = json!({"kind": "referral", "level": "staff", "target": "S002", "period": "2026-10",
+        "reason": "整改后仍有群众举报", "previous_order_id": issued["id"]});
+    let (_, referred) = app.post("/api/v1/supervision/orders", Some(&supervisor), &referral).await;
+    let discipline = app.login("discipline").await;
+    let (_, visible) = app.get("/api/v1/supervision/orders", Some(&discipline)).await;
+    assert_eq!(visible.as_array().unwrap().len(), 1, "discipline sees referrals only: {visible}");
+    let (status, concluded) = app
+        .post(
+            &format!("/api/v1/supervision/orders/{}/outcome", referred["id"]),
+            Some(&discipline),
+            &json!({"outcome": "诫勉谈话"}),
+        )
+        .await;
+    assert_eq!((status, concluded["state"].as_str()), (StatusCode::OK, Some("concluded")), "{concluded}");
 }

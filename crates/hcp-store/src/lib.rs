@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod scope;
 pub mod sql;
 pub mod stats;
+pub mod supervision;
 pub mod testing;
 pub mod tickets;
 pub mod users;

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_lifecycle.sql")),
     (3, include_str!("../migrations/0003_integrity.sql")),
     (4, include_str!("../migrations/0004_stats.sql")),
+    (5, include_str!("../migrations/0005_supervision.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

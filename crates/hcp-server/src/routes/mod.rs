@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(integrity::router())
         .merge(stats::router())
         .merge(supervision::router())
+        .merge(supervision::orders_router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

@@ -26,6 +26,8 @@ pub struct TickReport {
     pub calendar_reloaded: bool,
     /// New integrity flags from the hourly sweep (when it ran in this run).
     pub flags: usize,
+    /// Supervision orders found past their deadline without a report, escalated.
+    pub overdue_orders: usize,
 }
 
 /// The longest run of days off in the official calendar is 9 (Spring Festival with weekends); a deadline
@@ -76,6 +78,7 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
             }
         }
     }
+    report.overdue_orders = overdue_orders(state, &rules, now).await?;
     if state.sweep_due(now) {
         report.flags = crate::service::integrity_sweep::run(state, now).await?;
     }
@@ -155,6 +158,29 @@ async fn raise(
         Err(e) if hcp_store::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(StoreError::from(e)),
     }
+}
+
+/// Rectification orders past their deadline without a report escalate like tickets: flagged once (the update
+/// itself decides which process does it) and the supervisors over the target are told.
+async fn overdue_orders(state: &AppState, rules: &Rules, now: DateTime<Utc>) -> hcp_store::Result<usize> {
+    let mut tx = state.store().begin().await?;
+    let ids = hcp_store::supervision::flag_overdue(&mut tx, ms(now)).await?;
+    for id in &ids {
+        let path: String = hcp_store::sqlx::query_scalar("SELECT org_path FROM supervision_orders WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let to = users::over_path(&mut tx, Role::Supervisor, &path).await?;
+        let notice = Notice {
+            subject: format!("督办事项逾期（{id}）"),
+            body: format!("督办事项{id}已过整改报告期限，尚未提交整改报告。"),
+            ticket_id: None,
+        };
+        notify::users(&mut tx, &rules.notify, &to, &notice, ms(now)).await?;
+        audit::append(&mut tx, now, ACTOR, "supervision.overdue", &format!("order:{id}"), &json!({})).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
 }
 
 /// Expired sessions and week-old idempotency keys are of no further use.
