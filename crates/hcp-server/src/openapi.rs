@@ -47,6 +47,7 @@ use crate::state::AppState;
         routes::inbox::list,
         routes::stats::figures,
         routes::stats::monthly,
+        routes::ledgers::export,
         routes::supervision::concentrations,
         routes::supervision::issue,
         routes::supervision::list_orders,

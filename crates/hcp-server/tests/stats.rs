@@ -14,6 +14,7 @@ on_both_backends!(
     stats_group_and_rank_and_disclose,
     concentrations_name_who_crossed_the_line_last_month,
     orders_climb_the_ladder_with_evidence,
+    ledgers_download_as_excel_and_csv,
 );
 
 /// A small deterministic generator (no dependency needed for a test's dice).
@@ -268,4 +269,57 @@ async fn orders_climb_the_ladder_with_evidence(backend: Backend) {
         )
         .await;
     assert_eq!((status, concluded["state"].as_str()), (StatusCode::OK, Some("concluded")), "{concluded}");
+}
+
+async fn ledgers_download_as_excel_and_csv(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    for level in [1, 5, 2] {
+        let tags = match level {
+            1 => json!([113]),
+            2 => json!([214]),
+            _ => json!([]),
+        };
+        app.evaluate(
+            json!({"channel": "pc", "window_code": "W-SC-01", "staff_no": "S002", "level": level, "tags": tags,
+            "comment": "排队,\"很久\"", "evaluator": {"name": "张三", "phone": "13900000000"}}),
+        )
+        .await;
+    }
+    let supervisor = app.login("supervisor").await;
+    let get = |path: String, cookie: String| {
+        let app = &app;
+        async move { app.client.get(app.url(&path)).header("cookie", cookie).send().await.unwrap() }
+    };
+    let csv = get("/api/v1/ledgers/tickets?format=csv&from=2026-10-01&to=2026-10-31".into(), supervisor.clone()).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("UTF-8''"));
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM so Excel reads UTF-8");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "header and two tickets: {text}");
+    assert!(lines[0].starts_with("工单编号,类型,状态"));
+    assert!(lines[1].contains("差评") && lines[1].contains("已分派") && lines[1].contains("市场监督管理局"), "{text}");
+
+    let evaluations =
+        get("/api/v1/ledgers/evaluations?format=csv&from=2026-10-01&to=2026-10-31".into(), supervisor.clone()).await;
+    let text = evaluations.text().await.unwrap();
+    assert!(text.contains("\"排队,\"\"很久\"\"\""), "quoted like CSV: {text}");
+    assert!(!text.contains("张三") && !text.contains("13900000000"), "no evaluator identity in a ledger");
+
+    let xlsx = get("/api/v1/ledgers/tickets?from=2026-10-01&to=2026-10-31".into(), supervisor.clone()).await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    use calamine::{Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = workbook.worksheet_range("差评整改台账").unwrap();
+    assert_eq!(sheet.height(), 3);
+    assert_eq!(sheet.get((0, 0)).map(|c| c.to_string()), Some("工单编号".into()));
+    assert_eq!(sheet.get((1, 2)).map(|c| c.to_string()), Some("已分派".into()));
+
+    // Staff keep no ledgers; an unknown ledger is a 404.
+    let staff = app.login("staff").await;
+    assert_eq!(get("/api/v1/ledgers/tickets".into(), staff).await.status(), StatusCode::FORBIDDEN);
+    let (status, _) = app.get("/api/v1/ledgers/everything", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -12,6 +12,7 @@ mod db;
 pub mod evaluations;
 pub mod idempotency;
 pub mod integrity;
+pub mod ledger;
 mod migrate;
 pub mod org;
 pub mod outbox;

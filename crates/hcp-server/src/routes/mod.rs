@@ -9,6 +9,7 @@ pub mod evaluations;
 pub mod health;
 pub mod inbox;
 pub mod integrity;
+pub mod ledgers;
 pub mod local_days;
 pub mod org;
 pub mod reports;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stats::router())
         .merge(supervision::router())
         .merge(supervision::orders_router())
+        .merge(ledgers::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

@@ -10,6 +10,7 @@ pub mod import;
 pub mod import_file;
 pub mod intake;
 pub mod integrity_sweep;
+pub mod ledger;
 pub mod lifecycle;
 pub mod notify;
 pub mod scheduler;

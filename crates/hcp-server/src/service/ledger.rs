@@ -1,0 +1,206 @@
+//! Exporting ledgers with constant memory whatever their size: rows are read one at a time from the database
+//! and written as they come — CSV (UTF-8 with BOM, so Excel shows Chinese) straight into the response, XLSX
+//! through rust_xlsxwriter's constant-memory worksheets into a temporary file that is then streamed.
+
+use std::io::Write;
+
+use axum::body::{Body, Bytes};
+use futures_util::TryStreamExt;
+use hcp_core::level::Level;
+use hcp_core::ticket::{TicketKind, TicketState};
+use hcp_store::Store;
+use hcp_store::ledger::{Cell, Ledger};
+use hcp_store::sqlx::Row;
+use hcp_store::sqlx::any::AnyRow;
+use tokio::sync::mpsc;
+
+const CHUNK_ROWS: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+fn cell_text(row: &AnyRow, i: usize, cell: Cell) -> Result<String, hcp_store::sqlx::Error> {
+    Ok(match cell {
+        Cell::Text => row.try_get::<Option<String>, _>(i)?.unwrap_or_default(),
+        Cell::TicketState => {
+            let code: Option<String> = row.try_get(i)?;
+            code.as_deref().and_then(TicketState::parse).map(|s| s.label().to_owned()).unwrap_or_default()
+        }
+        Cell::TicketKind => {
+            let code: Option<String> = row.try_get(i)?;
+            code.as_deref().and_then(TicketKind::parse).map(|k| k.label().to_owned()).unwrap_or_default()
+        }
+        Cell::Int => row.try_get::<Option<i64>, _>(i)?.map(|v| v.to_string()).unwrap_or_default(),
+        Cell::Instant => row
+            .try_get::<Option<i64>, _>(i)?
+            .map(|ms| {
+                hcp_store::from_ms(ms).with_timezone(&hcp_core::clock::shanghai()).format("%Y-%m-%d %H:%M").to_string()
+            })
+            .unwrap_or_default(),
+        Cell::Flag => match row.try_get::<Option<i64>, _>(i)? {
+            Some(1) => "是".into(),
+            Some(_) => "否".into(),
+            None => String::new(),
+        },
+        Cell::Level => row
+            .try_get::<Option<i64>, _>(i)?
+            .and_then(Level::from_code)
+            .map(|l| l.label().to_owned())
+            .unwrap_or_default(),
+    })
+}
+
+/// Reads the ledger's rows into `rows` as text cells, waiting whenever the consumer is behind (so memory stays
+/// bounded); stops when the consumer hangs up.
+async fn read_rows(
+    store: &Store,
+    ledger: &Ledger,
+    rows_out: mpsc::Sender<Vec<String>>,
+) -> Result<(), hcp_store::StoreError> {
+    let mut conn = store.reader().await?;
+    let query = ledger.sql.query();
+    let mut rows = query.fetch(&mut *conn);
+    while let Some(row) = rows.try_next().await? {
+        let cells = ledger
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, cell))| cell_text(&row, i, *cell))
+            .collect::<Result<Vec<_>, _>>()?;
+        if rows_out.send(cells).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn csv_chunk(rows: &[Vec<String>]) -> Bytes {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        let _ = writer.write_record(row);
+    }
+    Bytes::from(writer.into_inner().unwrap_or_default())
+}
+
+/// The response body for `ledger` in `format`.
+pub fn body(store: Store, ledger: Ledger, format: Format) -> Body {
+    match format {
+        Format::Csv => csv_body(store, ledger),
+        Format::Xlsx => xlsx_body(store, ledger),
+    }
+}
+
+fn stream_of(receiver: mpsc::Receiver<Result<Bytes, std::io::Error>>) -> Body {
+    Body::from_stream(futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) }))
+}
+
+fn csv_body(store: Store, ledger: Ledger) -> Body {
+    let (sender, receiver) = mpsc::channel(4);
+    let header: Vec<String> = ledger.columns.iter().map(|(h, _)| h.to_string()).collect();
+    let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<String>>(CHUNK_ROWS);
+    let reader = tokio::spawn(async move { read_rows(&store, &ledger, rows_tx).await });
+    tokio::spawn(async move {
+        let mut first = b"\xEF\xBB\xBF".to_vec();
+        first.extend_from_slice(&csv_chunk(&[header]));
+        if sender.send(Ok(Bytes::from(first))).await.is_err() {
+            return;
+        }
+        let mut pending = Vec::with_capacity(CHUNK_ROWS);
+        while let Some(row) = rows_rx.recv().await {
+            pending.push(row);
+            if pending.len() == CHUNK_ROWS && sender.send(Ok(csv_chunk(&std::mem::take(&mut pending)))).await.is_err() {
+                return;
+            }
+        }
+        if !pending.is_empty() {
+            let _ = sender.send(Ok(csv_chunk(&pending))).await;
+        }
+        if let Ok(Err(err)) = reader.await {
+            tracing::error!(error = %err, "ledger export failed");
+            let _ = sender.send(Err(std::io::Error::other("导出中断"))).await;
+        }
+    });
+    stream_of(receiver)
+}
+
+fn xlsx_body(store: Store, ledger: Ledger) -> Body {
+    let (sender, receiver) = mpsc::channel(4);
+    let title = ledger.title;
+    let header: Vec<String> = ledger.columns.iter().map(|(h, _)| h.to_string()).collect();
+    let numeric: Vec<bool> = ledger.columns.iter().map(|(_, c)| *c == Cell::Int).collect();
+    let (rows_tx, rows_rx) = mpsc::channel::<Vec<String>>(CHUNK_ROWS);
+    let reader = tokio::spawn(async move { read_rows(&store, &ledger, rows_tx).await });
+    tokio::spawn(async move {
+        let writer = tokio::task::spawn_blocking(move || write_xlsx(title, &header, &numeric, rows_rx));
+        let file = match (writer.await, reader.await) {
+            (Ok(Ok(file)), Ok(Ok(()))) => file,
+            (written, read) => {
+                tracing::error!(?read, written = ?written.map(|w| w.map(|_| ())), "ledger export failed");
+                let _ = sender.send(Err(std::io::Error::other("导出失败"))).await;
+                return;
+            }
+        };
+        // Stream the finished file in 64 KB pieces; the temporary file is removed when `file` drops.
+        let mut reader = match file.reopen() {
+            Ok(reader) => tokio::fs::File::from_std(reader),
+            Err(e) => {
+                let _ = sender.send(Err(e)).await;
+                return;
+            }
+        };
+        loop {
+            let mut buffer = vec![0u8; 64 * 1024];
+            match tokio::io::AsyncReadExt::read(&mut reader, &mut buffer).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    if sender.send(Ok(Bytes::from(buffer))).await.is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(e)).await;
+                    break;
+                }
+            }
+        }
+        drop(file);
+    });
+    stream_of(receiver)
+}
+
+fn write_xlsx(
+    title: &str,
+    header: &[String],
+    numeric: &[bool],
+    mut rows: mpsc::Receiver<Vec<String>>,
+) -> Result<tempfile::NamedTempFile, String> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = XFormat::new().set_bold();
+    let sheet = workbook.add_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
+    sheet.set_name(title).map_err(|e| e.to_string())?;
+    for (col, text) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, text, &bold).map_err(|e| e.to_string())?;
+        sheet.set_column_width(col as u16, 16).map_err(|e| e.to_string())?;
+    }
+    let mut row_no: u32 = 1;
+    while let Some(row) = rows.blocking_recv() {
+        for (col, text) in row.iter().enumerate() {
+            let number = numeric.get(col).copied().unwrap_or(false).then(|| text.parse::<f64>().ok()).flatten();
+            match number {
+                Some(n) => sheet.write_number(row_no, col as u16, n),
+                None => sheet.write_string(row_no, col as u16, text),
+            }
+            .map_err(|e| e.to_string())?;
+        }
+        row_no += 1;
+    }
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+    workbook.save_to_writer(&mut file).map_err(|e| e.to_string())?;
+    file.flush().map_err(|e| e.to_string())?;
+    Ok(file)
+}
