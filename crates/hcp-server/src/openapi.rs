@@ -49,6 +49,7 @@ use crate::state::AppState;
         routes::stats::monthly,
         routes::ledgers::export,
         routes::supervision::concentrations,
+        routes::supervision::hot_topics,
         routes::supervision::issue,
         routes::supervision::list_orders,
         routes::supervision::report,

@@ -15,6 +15,7 @@ on_both_backends!(
     concentrations_name_who_crossed_the_line_last_month,
     orders_climb_the_ladder_with_evidence,
     ledgers_download_as_excel_and_csv,
+    hot_topics_per_department,
 );
 
 /// A small deterministic generator (no dependency needed for a test's dice).
@@ -322,4 +323,28 @@ async fn ledgers_download_as_excel_and_csv(backend: Backend) {
     assert_eq!(get("/api/v1/ledgers/tickets".into(), staff).await.status(), StatusCode::FORBIDDEN);
     let (status, _) = app.get("/api/v1/ledgers/everything", Some(&supervisor)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn hot_topics_per_department(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    for comment in ["排队时间太长，等了两个小时", "排队时间长，没人引导", "材料清单不清楚"]
+    {
+        app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 1, "tags": [113], "comment": comment}))
+            .await;
+    }
+    app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5, "comment": "排队很快"})).await;
+    let operator = app.login("hotline_operator").await;
+    app.post(
+        "/api/v1/complaints",
+        Some(&operator),
+        &json!({"channel": "phone", "department_code": "SCJG", "content": "排队叫号混乱"}),
+    )
+    .await;
+    let supervisor = app.login("supervisor").await;
+    let (status, topics) =
+        app.get("/api/v1/supervision/hot-topics?from=2026-10-01&to=2026-10-31&limit=3", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::OK, "{topics}");
+    let scjg = topics.as_array().unwrap().iter().find(|d| d["department"] == json!("市场监督管理局")).unwrap();
+    assert_eq!(scjg["texts"], json!(4), "three bad reviews and a complaint; praise is not read: {scjg}");
+    assert_eq!(scjg["topics"][0], json!({"word": "排队", "count": 3}));
 }

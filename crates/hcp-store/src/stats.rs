@@ -240,3 +240,34 @@ pub async fn finished_cases(conn: &mut AnyConnection) -> crate::Result<Vec<(i64,
         .fetch_all(conn)
         .await?)
 }
+
+/// Texts of adopted bad reviews and of complaints received in [from_ms, to_ms), with their department, for hot
+/// topics. Scoped; reports (misconduct) are left out.
+pub async fn complaint_texts(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    org_path: Option<&str>,
+    from_ms: i64,
+    to_ms: i64,
+) -> crate::Result<Vec<(Option<i64>, String)>> {
+    let mut out = Vec::new();
+    for (select, alias, time) in [
+        (
+            "SELECT e.department_id, e.comment FROM evaluations e WHERE e.level <= 2 AND e.adoption = 'adopted' \
+             AND e.comment <> ''",
+            "e",
+            "e.received_at",
+        ),
+        ("SELECT c.department_id, c.content FROM complaints c WHERE c.report_kind IS NULL", "c", "c.received_at"),
+    ] {
+        let mut sql = Sql::new(select);
+        scope::restrict(&mut sql, alias, scope);
+        if let Some(path) = org_path {
+            sql.push(&format!(" AND {alias}.org_path LIKE ")).bind(crate::sql::like_prefix(path)).push(" ESCAPE '\\'");
+        }
+        sql.push(&format!(" AND {time} >= ")).bind(from_ms).push(&format!(" AND {time} < ")).bind(to_ms);
+        let rows: Vec<(Option<i64>, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

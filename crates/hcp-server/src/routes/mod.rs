@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stats::router())
         .merge(supervision::router())
         .merge(supervision::orders_router())
+        .merge(supervision::hot_topics_router())
         .merge(ledgers::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()

@@ -517,3 +517,96 @@ pub async fn outcome(
         .ok_or_else(|| ApiError::not_found("督办事项"))?;
     Ok(Json(OrderView::from(row)))
 }
+
+/// Hot topics per department (DESIGN R6).
+pub fn hot_topics_router() -> Router<AppState> {
+    Router::new().route("/supervision/hot-topics", get(hot_topics))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TopicsQuery {
+    pub org: Option<String>,
+    /// First day, YYYY-MM-DD (default: the first of last month).
+    pub from: Option<String>,
+    /// Last day, inclusive (default: today).
+    pub to: Option<String>,
+    /// Words per department (default 10, at most 50).
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Topic {
+    pub word: String,
+    /// In how many texts it occurs.
+    pub count: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentTopics {
+    pub department: String,
+    /// Bad-review comments and complaints read.
+    pub texts: usize,
+    pub topics: Vec<Topic>,
+}
+
+/// The most frequent issues in adopted bad-review comments and complaints over the period, per department, by
+/// segmenting the Chinese text. Supervisors, discipline inspectors and department heads, in scope.
+#[utoipa::path(get, path = "/api/v1/supervision/hot-topics", tag = "supervision", params(TopicsQuery),
+    responses((status = 200, body = Vec<DepartmentTopics>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn hot_topics(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<TopicsQuery>,
+) -> ApiResult<Json<Vec<DepartmentTopics>>> {
+    user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead])?;
+    let scope = user.scope()?;
+    let today = state.now().with_timezone(&shanghai()).date_naive();
+    let default_from = today.with_day(1).and_then(|d| d.checked_sub_months(Months::new(1))).unwrap_or(today);
+    let parse =
+        |text: Option<&str>, default: NaiveDate, field: &str| match text.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(default),
+            Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} 应为 YYYY-MM-DD 日期"))),
+        };
+    let from = parse(q.from.as_deref(), default_from, "from")?;
+    let to = parse(q.to.as_deref(), today, "to")?;
+    let bound = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(shanghai()).single())
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_default()
+    };
+    let org_path = super::evaluations::org_filter(&state, q.org.as_deref(), scope).await?;
+    let texts = stats::complaint_texts(
+        &mut *state.store().reader().await?,
+        scope,
+        org_path.as_deref(),
+        bound(from),
+        bound(to.succ_opt().unwrap_or(to)),
+    )
+    .await?;
+    let limit = q.limit.unwrap_or(10).clamp(1, 50);
+    let labels = names(&state, GroupBy::Department).await?;
+    let mut by_department: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for (department, text) in texts {
+        let name = department.and_then(|d| labels.get(&d.to_string()).cloned()).unwrap_or_else(|| "未明确部门".into());
+        by_department.entry(name).or_default().push(text);
+    }
+    // Segmenting is CPU work: off the async workers.
+    let result = tokio::task::spawn_blocking(move || {
+        by_department
+            .into_iter()
+            .map(|(department, texts)| DepartmentTopics {
+                topics: crate::service::hot_topics::top_words(texts.iter().map(String::as_str), limit)
+                    .into_iter()
+                    .map(|(word, count)| Topic { word, count })
+                    .collect(),
+                texts: texts.len(),
+                department,
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(Json(result))
+}

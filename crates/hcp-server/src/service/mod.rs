@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod demo;
 pub mod demo_history;
 pub mod demo_plan;
+pub mod hot_topics;
 pub mod import;
 pub mod import_file;
 pub mod intake;
