@@ -108,7 +108,8 @@ async fn load_demo(
         .map_err(|e| e.to_string())?;
     eprintln!();
     println!(
-        "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉，{} 件工单已有办理记录。",
+        "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉，{} 件工单已有办理记录；\
+         另有 {} 条刷评和恶意差评供督查人员核查。",
         summary.org_units,
         summary.windows,
         summary.staff,
@@ -116,7 +117,8 @@ async fn load_demo(
         summary.evaluations,
         summary.bad_reviews,
         summary.complaints,
-        summary.histories
+        summary.histories,
+        summary.planted
     );
     if !summary.users.is_empty() {
         println!("演示账号（仅供演示，请勿用于生产）：");

@@ -78,12 +78,23 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert!(actions.starts_with(&["dispatch"]) && actions.ends_with(&["revisit"]), "{actions:?}");
     let mut conn = app.state.store().reader().await.unwrap();
     assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
-    // Ordinary traffic raises (almost) no integrity flags, at intake or in the sweep.
+    // The planted campaign and malicious evaluator are caught; ordinary traffic raises (almost) no flags, at
+    // intake or in the sweep.
     hcp_server::service::integrity_sweep::run(&app.state, common::start()).await.unwrap();
-    let flagged: i64 =
-        hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM fraud_flags").fetch_one(&mut *conn).await.unwrap();
-    eprintln!("integrity flags on demo traffic: {flagged} of {} evaluations", summary.evaluations);
-    assert!((flagged as f64) <= summary.evaluations as f64 * 0.002, "{flagged} flags");
+    let planted = [demo::CAMPAIGN_PHONE, demo::MALICIOUS_PHONE].map(|p| app.state.key().blind_index(p));
+    let rules: Vec<(String, String)> = hcp_store::sqlx::query_as(
+        "SELECT f.rule, COALESCE(e.phone_index, '') FROM fraud_flags f JOIN evaluations e ON e.id = f.evaluation_id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let caught = |rule: &str, phone: &str| rules.iter().filter(|(r, p)| r == rule && p == phone).count();
+    assert_eq!(caught("contact_burst", &planted[0]), 4, "the 3rd to 6th praise of the campaign: {rules:?}");
+    assert_eq!(caught("identical_comments", &planted[0]), 6);
+    assert_eq!(caught("serial_bad_reviewer", &planted[1]), 3);
+    let false_flags = rules.iter().filter(|(_, p)| !planted.contains(p)).count();
+    eprintln!("integrity flags on ordinary demo traffic: {false_flags} of {} evaluations", summary.evaluations);
+    assert!((false_flags as f64) <= summary.evaluations as f64 * 0.002, "{false_flags} false flags");
     // The statistics aggregate built while loading (intake, histories, late answers) equals a recount.
     let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
     let stored: std::collections::BTreeMap<_, _> =

@@ -27,6 +27,8 @@ pub struct DemoSummary {
     pub complaints: u64,
     /// Tickets given a past course (verified, rectified, answered, revisited …).
     pub histories: usize,
+    /// Evaluations of the planted brushing campaign and malicious evaluator, for supervisors to find.
+    pub planted: usize,
     /// (username, password, role label) of the demo users, when created.
     pub users: Vec<(String, String, String)>,
 }
@@ -179,10 +181,77 @@ pub async fn load(
     }
     tx.commit().await?;
     progress(stored);
+    summary.planted = plant_integrity_cases(store, key, &quiet, now).await?;
     summary.histories = super::demo_history::replay(store, &quiet, now)
         .await
         .map_err(|e| DemoError::Invalid(format!("工单处理记录：{}", e.message)))?;
     Ok(summary)
+}
+
+/// Phone of the planted brushing campaign (刷好评): six identical praises within half an hour.
+pub const CAMPAIGN_PHONE: &str = "13812345678";
+/// Phone of the planted malicious evaluator: bad reviews of three different windows.
+pub const MALICIOUS_PHONE: &str = "13987654321";
+
+/// Plants what the integrity rules must catch: a brushing campaign for the focus window's staff member ten days
+/// ago, and one caller giving bad reviews to three windows of different departments over three weeks.
+async fn plant_integrity_cases(
+    store: &Store,
+    key: &DataKey,
+    rules: &super::lifecycle::Rules,
+    now: DateTime<Utc>,
+) -> Result<usize, DemoError> {
+    use hcp_core::evaluation::EvaluationInput;
+    let focus = demo_plan::focus();
+    let submitter =
+        Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None, client_ip: None };
+    let mut planted = Vec::new();
+    let campaign_start = now - chrono::Duration::days(10);
+    for i in 0..6 {
+        let input = EvaluationInput {
+            channel: Some("mobile".into()),
+            window_code: Some(focus.window_code.clone()),
+            staff_no: Some(focus.staff_no.clone()),
+            level: Some(5),
+            comment: Some("服务热情周到，办事效率非常高，必须点赞！".into()),
+            evaluator: Some(hcp_core::evaluation::EvaluatorInput {
+                phone: Some(CAMPAIGN_PHONE.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        planted.push((input, campaign_start + chrono::Duration::minutes(5 * i)));
+    }
+    let mut tx = store.begin().await?;
+    let mut windows = org::list_windows(&mut tx).await?;
+    windows.sort_by_key(|w| w.id);
+    let mut departments = std::collections::HashSet::new();
+    let targets: Vec<String> =
+        windows.into_iter().filter(|w| departments.insert(w.department_id)).take(3).map(|w| w.code).collect();
+    for (i, window) in targets.into_iter().enumerate() {
+        let input = EvaluationInput {
+            channel: Some("pc".into()),
+            window_code: Some(window),
+            level: Some(1),
+            tags: vec![serde_json::json!(113)],
+            comment: Some("态度恶劣，效率低下".into()),
+            evaluator: Some(hcp_core::evaluation::EvaluatorInput {
+                phone: Some(MALICIOUS_PHONE.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        planted.push((input, now - chrono::Duration::days(20 - 7 * i as i64)));
+    }
+    let count = planted.len();
+    for (input, at) in planted {
+        let parsed = NewEvaluation::parse(&input, at).map_err(|f| DemoError::Invalid(f.summary()))?;
+        intake::record_evaluation(&mut tx, key, rules, &parsed, &submitter, at, None)
+            .await
+            .map_err(|err| DemoError::Invalid(format!("{err:?}")))?;
+    }
+    tx.commit().await?;
+    Ok(count)
 }
 
 /// The demo users: one per role, named after it, password `<role>-demo`. The staff and window-head users work
