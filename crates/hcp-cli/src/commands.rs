@@ -219,6 +219,15 @@ pub async fn calendar_deadline(db: DbArgs, from: String, working_days: u32) -> C
     Ok(ExitCode::SUCCESS)
 }
 
+pub async fn stats_rebuild(db: DbArgs) -> CmdResult {
+    let config = config(&db)?;
+    let (store, _) = open(&config).await?;
+    let rows = hcp_server::service::stats::rebuild(&store).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!("统计汇总已重建：{rows} 行。");
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn audit_verify(db: DbArgs) -> CmdResult {
     let config = config(&db)?;
     let (store, _) = open(&config).await?;

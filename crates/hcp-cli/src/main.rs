@@ -76,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// The statistics aggregate.
+    Stats {
+        #[command(subcommand)]
+        what: StatsCommand,
+    },
     /// Users and API tokens.
     User {
         #[command(subcommand)]
@@ -105,6 +110,16 @@ enum CalendarCommand {
     Deadline {
         from: String,
         working_days: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Rebuild the statistics aggregate from the records (after a manual repair; it is built automatically for
+    /// databases that predate it).
+    Rebuild {
         #[command(flatten)]
         db: DbArgs,
     },
@@ -193,6 +208,7 @@ fn main() -> ExitCode {
                 commands::calendar_deadline(db, from, working_days).await
             }
             Command::Audit { what: AuditCommand::Verify { db } } => commands::audit_verify(db).await,
+            Command::Stats { what: StatsCommand::Rebuild { db } } => commands::stats_rebuild(db).await,
             Command::User {
                 what: UserCommand::Add { username, role, org, department, window, staff_no, name, email, db },
             } => commands::user_add(db, username, role, org, department, window, staff_no, name, email).await,

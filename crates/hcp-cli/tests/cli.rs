@@ -145,3 +145,11 @@ fn the_training_clock_is_refused_outside_the_demo() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"), "{out:?}");
 }
+
+#[test]
+fn the_statistics_aggregate_can_be_rebuilt() {
+    let dir = TempDir::new();
+    let out = hcp(&dir, &["stats", "rebuild"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("统计汇总已重建：0 行"), "{}", stdout(&out));
+}

@@ -71,6 +71,7 @@ impl AppState {
         let mut tx = store.begin().await?;
         hcp_store::calendar::seed_shipped(&mut tx, clock.now()).await?;
         tx.commit().await?;
+        crate::service::stats::ensure_built(&store).await?;
         let mut conn = store.reader().await?;
         let calendar = hcp_store::calendar::load(&mut conn).await?;
         let calendar_version = hcp_store::calendar::version(&mut conn).await?;

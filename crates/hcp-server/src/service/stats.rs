@@ -97,3 +97,33 @@ pub async fn recount(conn: &mut AnyConnection) -> hcp_store::Result<BTreeMap<Sta
     sums.retain(|_, c| !c.is_zero());
     Ok(sums)
 }
+
+/// Replaces the aggregate by a full recount, in one transaction: for a database that predates the aggregate,
+/// or after a manual repair. Returns the number of rows written.
+pub async fn rebuild(store: &hcp_store::Store) -> hcp_store::Result<usize> {
+    let mut tx = store.begin().await?;
+    let sums = recount(&mut tx).await?;
+    hcp_store::sqlx::query("DELETE FROM stat_daily").execute(&mut *tx).await?;
+    for (key, counters) in &sums {
+        apply(&mut tx, key, counters).await?;
+    }
+    tx.commit().await?;
+    Ok(sums.len())
+}
+
+/// At start: a database whose evaluations predate the aggregate gets it built once.
+pub async fn ensure_built(store: &hcp_store::Store) -> hcp_store::Result<Option<usize>> {
+    let mut conn = store.reader().await?;
+    let rows: i64 = hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM stat_daily").fetch_one(&mut *conn).await?;
+    let records: i64 = hcp_store::sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM evaluations) + (SELECT COUNT(*) FROM cases WHERE finished_at IS NOT NULL)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    drop(conn);
+    if rows > 0 || records == 0 {
+        return Ok(None);
+    }
+    tracing::info!(records, "building the statistics aggregate for existing records");
+    Ok(Some(rebuild(store).await?))
+}
