@@ -101,12 +101,11 @@ async fn load_demo(
         return Ok(());
     }
     eprintln!("正在载入演示数据（约 {evaluations} 条评价）…");
-    let options = DemoOptions { now, evaluations, create_users: users };
+    let options = DemoOptions { now, evaluations, create_users: users, bulk: evaluations >= demo::BULK_FROM };
     let rules = Rules::load(store, config, now).await.map_err(|e| e.to_string())?;
-    let summary = demo::load(store, key, &rules, &options, |n| eprint!("\r已载入 {n} 条记录"))
-        .await
-        .map_err(|e| e.to_string())?;
-    eprintln!();
+    let mut bar = crate::progress::ProgressBar::new(evaluations);
+    let summary = demo::load(store, key, &rules, &options, |n| bar.update(n)).await.map_err(|e| e.to_string())?;
+    bar.finish(summary.evaluations);
     println!(
         "演示数据：{} 个机构，{} 个窗口，{} 名工作人员，{} 件办件，{} 条评价（差评 {} 条），{} 件投诉，{} 件工单已有办理记录；\
          另有 {} 条刷评和恶意差评供督查人员核查。",

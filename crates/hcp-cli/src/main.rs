@@ -1,6 +1,7 @@
 //! `hcp`: the one binary of the 好差评 system.
 
 mod commands;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -9,11 +9,14 @@ use hcp_server::service::demo_plan;
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both_backends!(demo_fills_an_empty_database_with_a_believable_mix);
+on_both_backends!(
+    demo_fills_an_empty_database_with_a_believable_mix,
+    bulk_load_gives_the_same_records_and_statistics_as_one_by_one
+);
 
 async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
-    let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true };
+    let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true, bulk: false };
     let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await.unwrap();
     assert!(summary.org_units >= 10 && summary.windows >= 30 && summary.staff >= 60, "{summary:?}");
     assert!(summary.evaluations > 2000, "{summary:?}");
@@ -102,4 +105,43 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert!(stored == expected, "aggregate differs from a recount");
     drop(conn);
     assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+}
+
+/// The bulk path of `hcp demo --evaluations 10000000` writes the same jurisdiction as intake one by one: same
+/// counts, same tickets, the same statistics aggregate row for row, equal to a recount, with an intact audit chain.
+async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: Backend) {
+    let mut loaded = Vec::new();
+    for bulk in [false, true] {
+        let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
+        let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: false, bulk };
+        let mut reported = Vec::new();
+        let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |n| {
+            reported.push(n);
+        })
+        .await
+        .unwrap();
+        assert_eq!(reported.last(), Some(&summary.evaluations), "progress ends at the evaluations loaded");
+        assert!(reported.windows(2).all(|w| w[0] <= w[1]), "progress only grows");
+        let mut conn = app.state.store().reader().await.unwrap();
+        let counts: (i64, i64, i64, i64) = hcp_store::sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM evaluations), (SELECT COUNT(*) FROM tickets), \
+             (SELECT COUNT(*) FROM evaluations WHERE case_id IS NOT NULL)",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        let stored: std::collections::BTreeMap<_, _> =
+            hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
+        let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
+        assert!(stored == expected, "bulk={bulk}: aggregate differs from a recount");
+        drop(conn);
+        assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+        loaded.push((summary.cases, summary.evaluations, summary.bad_reviews, summary.complaints, counts, stored));
+    }
+    let (one_by_one, bulk) = (&loaded[0], &loaded[1]);
+    assert_eq!(
+        (one_by_one.0, one_by_one.1, one_by_one.2, one_by_one.3, one_by_one.4),
+        (bulk.0, bulk.1, bulk.2, bulk.3, bulk.4)
+    );
+    assert!(one_by_one.5 == bulk.5, "the bulk path counts the statistics differently");
 }

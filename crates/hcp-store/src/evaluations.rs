@@ -2,7 +2,7 @@
 
 use hcp_core::role::Scope;
 use serde::Serialize;
-use sqlx::{AnyConnection, FromRow};
+use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 use crate::sql::Sql;
 use crate::{StoreError, scope};
@@ -38,42 +38,59 @@ pub struct InsertEvaluation {
 }
 
 pub async fn insert(conn: &mut AnyConnection, e: &InsertEvaluation) -> crate::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO evaluations (tracking_code, query_secret, channel, case_id, item_id, window_id, staff_id, \
-         department_id, org_unit_id, org_path, level, tags, comment, evaluator_kind, evaluator_name, evaluator_phone, \
-         evaluator_id_no, key_id, phone_index, client_index, follow_up, first_evaluation_id, evaluated_at, received_at, \
-         registered_by, import_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id",
-    )
-    .bind(&e.tracking_code)
-    .bind(&e.query_secret)
-    .bind(&e.channel)
-    .bind(e.case_id)
-    .bind(e.item_id)
-    .bind(e.window_id)
-    .bind(e.staff_id)
-    .bind(e.department_id)
-    .bind(e.org_unit_id)
-    .bind(&e.org_path)
-    .bind(e.level)
-    .bind(&e.tags)
-    .bind(&e.comment)
-    .bind(e.evaluator_kind.as_deref())
-    .bind(e.evaluator_name.as_deref())
-    .bind(e.evaluator_phone.as_deref())
-    .bind(e.evaluator_id_no.as_deref())
-    .bind(e.key_id.as_deref())
-    .bind(e.phone_index.as_deref())
-    .bind(e.client_index.as_deref())
-    .bind(i64::from(e.follow_up))
-    .bind(e.first_evaluation_id)
-    .bind(e.evaluated_at)
-    .bind(e.received_at)
-    .bind(e.registered_by)
-    .bind(e.import_ref.as_deref())
-    .fetch_one(conn)
-    .await
-    .map_err(|err| StoreError::unique_as(err, "评价"))
+    let ids = insert_many(conn, std::slice::from_ref(e)).await?;
+    ids.first().copied().ok_or_else(|| StoreError::Corrupt("INSERT returned no id".into()))
+}
+
+/// Columns written per evaluation.
+const INSERT_COLUMNS: usize = 26;
+
+/// Inserts evaluations with multi-row statements (the demo's bulk loader); returns their ids.
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[InsertEvaluation]) -> crate::Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(crate::sql::PARAMS_PER_STATEMENT / INSERT_COLUMNS) {
+        let text = format!(
+            "INSERT INTO evaluations (tracking_code, query_secret, channel, case_id, item_id, window_id, staff_id, \
+             department_id, org_unit_id, org_path, level, tags, comment, evaluator_kind, evaluator_name, \
+             evaluator_phone, evaluator_id_no, key_id, phone_index, client_index, follow_up, first_evaluation_id, \
+             evaluated_at, received_at, registered_by, import_ref) VALUES {} RETURNING id",
+            crate::sql::value_rows(chunk.len(), INSERT_COLUMNS)
+        );
+        let mut query = sqlx::query_scalar(AssertSqlSafe(text));
+        for e in chunk {
+            query = query
+                .bind(&e.tracking_code)
+                .bind(&e.query_secret)
+                .bind(&e.channel)
+                .bind(e.case_id)
+                .bind(e.item_id)
+                .bind(e.window_id)
+                .bind(e.staff_id)
+                .bind(e.department_id)
+                .bind(e.org_unit_id)
+                .bind(&e.org_path)
+                .bind(e.level)
+                .bind(&e.tags)
+                .bind(&e.comment)
+                .bind(e.evaluator_kind.as_deref())
+                .bind(e.evaluator_name.as_deref())
+                .bind(e.evaluator_phone.as_deref())
+                .bind(e.evaluator_id_no.as_deref())
+                .bind(e.key_id.as_deref())
+                .bind(e.phone_index.as_deref())
+                .bind(e.client_index.as_deref())
+                .bind(i64::from(e.follow_up))
+                .bind(e.first_evaluation_id)
+                .bind(e.evaluated_at)
+                .bind(e.received_at)
+                .bind(e.registered_by)
+                .bind(e.import_ref.as_deref());
+        }
+        let chunk_ids: Vec<i64> =
+            query.fetch_all(&mut *conn).await.map_err(|err| StoreError::unique_as(err, "评价"))?;
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
 }
 
 /// The first evaluation of a case and whether it already has its follow-up.

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_integrity.sql")),
     (4, include_str!("../migrations/0004_stats.sql")),
     (5, include_str!("../migrations/0005_supervision.sql")),
+    (6, include_str!("../migrations/0006_case_lookup.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

@@ -335,6 +335,58 @@ pub async fn create_case(conn: &mut AnyConnection, case: &NewCase<'_>, now: Date
     })
 }
 
+/// Inserts cases with multi-row statements (the demo's bulk loader), without counting them in the statistics
+/// (the caller does); returns (case_no, id) pairs.
+pub async fn insert_cases(
+    conn: &mut AnyConnection,
+    cases: &[NewCase<'_>],
+    now: DateTime<Utc>,
+) -> crate::Result<Vec<(String, i64)>> {
+    const COLUMNS: usize = 7;
+    let mut out = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(crate::sql::PARAMS_PER_STATEMENT / COLUMNS) {
+        let text = format!(
+            "INSERT INTO cases (case_no, item_id, window_id, staff_id, accepted_at, finished_at, created_at) \
+             VALUES {} RETURNING case_no, id",
+            crate::sql::value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(text));
+        for case in chunk {
+            query = query
+                .bind(case.case_no)
+                .bind(case.item_id)
+                .bind(case.window_id)
+                .bind(case.staff_id)
+                .bind(ms(case.accepted_at))
+                .bind(case.finished_at.map(ms))
+                .bind(ms(now));
+        }
+        let rows: Vec<(String, i64)> =
+            query.fetch_all(&mut *conn).await.map_err(|e| StoreError::unique_as(e, "办件编号"))?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The cases of these numbers (those that exist).
+pub async fn cases_by_no(conn: &mut AnyConnection, numbers: &[String]) -> crate::Result<Vec<Case>> {
+    let mut out = Vec::with_capacity(numbers.len());
+    for chunk in numbers.chunks(crate::sql::PARAMS_PER_STATEMENT) {
+        let mut sql = crate::sql::Sql::new(
+            "SELECT id, case_no, item_id, window_id, staff_id, accepted_at, finished_at FROM cases WHERE case_no IN (",
+        );
+        for (i, no) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(no.as_str());
+        }
+        sql.push(")");
+        out.extend(sql.query_as::<Case>().fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
 pub async fn case_by_no(conn: &mut AnyConnection, case_no: &str) -> crate::Result<Option<Case>> {
     Ok(sqlx::query_as(
         "SELECT id, case_no, item_id, window_id, staff_id, accepted_at, finished_at FROM cases WHERE case_no = $1",

@@ -50,6 +50,27 @@ macro_rules! bind_all {
     }};
 }
 
+/// Parameters per multi-row statement. SQLite treats `$n` as a named parameter and binding looks each one up by
+/// scanning the names, so a statement costs the square of its parameters: a few hundred is the sweet spot.
+pub const PARAMS_PER_STATEMENT: usize = 400;
+
+/// `($1, …, $c), ($c+1, …), …` for a multi-row INSERT of `rows` rows of `columns` values.
+pub fn value_rows(rows: usize, columns: usize) -> String {
+    let mut text = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        text.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                text.push_str(", ");
+            }
+            text.push('$');
+            text.push_str(&(r * columns + c + 1).to_string());
+        }
+        text.push(')');
+    }
+    text
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
     text: String,

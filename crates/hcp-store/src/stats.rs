@@ -25,33 +25,42 @@ pub struct StatKey {
 
 /// Adds `delta` to the row of `key` (creating it).
 pub async fn apply(conn: &mut AnyConnection, key: &StatKey, delta: &Counters) -> crate::Result<()> {
-    if delta.is_zero() {
-        return Ok(());
-    }
+    apply_many(conn, &[(key.clone(), *delta)]).await
+}
+
+/// Adds each delta to its row, with multi-row upserts. Keys must be distinct (PostgreSQL refuses to update one
+/// row twice in a statement).
+pub async fn apply_many(conn: &mut AnyConnection, deltas: &[(StatKey, Counters)]) -> crate::Result<()> {
     let names: Vec<&str> = columns().collect();
-    let placeholders: Vec<String> = (9..9 + names.len()).map(|n| format!("${n}")).collect();
+    let width = 8 + names.len();
     let updates: Vec<String> = names.iter().map(|c| format!("{c} = stat_daily.{c} + excluded.{c}")).collect();
-    let text = format!(
-        "INSERT INTO stat_daily (day, org_path, org_unit_id, department_id, window_id, staff_id, channel, item_id, {}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {}) \
-         ON CONFLICT (day, org_path, department_id, window_id, staff_id, channel, item_id) DO UPDATE SET {}",
-        names.join(", "),
-        placeholders.join(", "),
-        updates.join(", ")
-    );
-    let mut query = sqlx::query(AssertSqlSafe(text))
-        .bind(&key.day)
-        .bind(&key.org_path)
-        .bind(key.org_unit_id)
-        .bind(key.department_id)
-        .bind(key.window_id)
-        .bind(key.staff_id)
-        .bind(&key.channel)
-        .bind(key.item_id);
-    for value in delta.0 {
-        query = query.bind(value);
+    let rows: Vec<&(StatKey, Counters)> = deltas.iter().filter(|(_, d)| !d.is_zero()).collect();
+    for chunk in rows.chunks(crate::sql::PARAMS_PER_STATEMENT / width) {
+        let text = format!(
+            "INSERT INTO stat_daily (day, org_path, org_unit_id, department_id, window_id, staff_id, channel, item_id, \
+             {}) VALUES {} ON CONFLICT (day, org_path, department_id, window_id, staff_id, channel, item_id) \
+             DO UPDATE SET {}",
+            names.join(", "),
+            crate::sql::value_rows(chunk.len(), width),
+            updates.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(text));
+        for (key, delta) in chunk {
+            query = query
+                .bind(&key.day)
+                .bind(&key.org_path)
+                .bind(key.org_unit_id)
+                .bind(key.department_id)
+                .bind(key.window_id)
+                .bind(key.staff_id)
+                .bind(&key.channel)
+                .bind(key.item_id);
+            for value in delta.0 {
+                query = query.bind(value);
+            }
+        }
+        query.execute(&mut *conn).await?;
     }
-    query.execute(conn).await?;
     Ok(())
 }
 
@@ -191,17 +200,22 @@ pub async fn count_case(
     let place = crate::org::placement(conn, window_id)
         .await?
         .ok_or_else(|| crate::StoreError::Corrupt(format!("window {window_id} without department")))?;
-    let key = StatKey {
+    let key = case_key(&place, staff_id, item_id, finished_at_ms);
+    apply(conn, &key, &hcp_core::stats::case_contribution()).await
+}
+
+/// Where a finished case is counted: its window's place, on the day it was finished, under no channel.
+pub fn case_key(place: &crate::org::Placement, staff_id: Option<i64>, item_id: i64, finished_at_ms: i64) -> StatKey {
+    StatKey {
         day: day_of(finished_at_ms),
-        org_path: place.org_path,
+        org_path: place.org_path.clone(),
         org_unit_id: place.org_unit_id,
         department_id: place.department_id,
-        window_id,
+        window_id: place.window_id,
         staff_id: staff_id.unwrap_or(0),
         channel: String::new(),
         item_id,
-    };
-    apply(conn, &key, &hcp_core::stats::case_contribution()).await
+    }
 }
 
 /// What the statistics read of an evaluation and its ticket.

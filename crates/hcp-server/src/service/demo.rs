@@ -13,8 +13,12 @@ use super::accounts::{self, AccountError, NewAccount};
 use super::demo_plan::{self, DemoEvent};
 use super::intake::{self, Submitter};
 
-/// Events committed per transaction while loading.
+/// Events committed per transaction while loading one by one, and with the bulk path.
 const CHUNK: usize = 2000;
+const BULK_CHUNK: usize = 20_000;
+
+/// From this many evaluations `hcp demo` takes the bulk path.
+pub const BULK_FROM: u64 = 100_000;
 
 #[derive(Debug, Default)]
 pub struct DemoSummary {
@@ -55,9 +59,11 @@ pub struct DemoOptions {
     pub evaluations: u64,
     /// Create one user per role (`<role>` / `<role>-demo`). Only with `--demo`.
     pub create_users: bool,
+    /// Write cases and good evaluations with multi-row statements ([`super::demo_bulk`]).
+    pub bulk: bool,
 }
 
-/// Fills an empty database. `progress` is called with the number of events stored so far.
+/// Fills an empty database. `progress` is called with the number of evaluations stored so far.
 pub async fn load(
     store: &Store,
     key: &DataKey,
@@ -129,38 +135,71 @@ pub async fn load(
     let (start, end) = demo_plan::default_period(now);
     let submitter =
         Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None, client_ip: None };
+    let directory = super::demo_bulk::Directory {
+        windows: {
+            let mut places = std::collections::HashMap::new();
+            for (code, w) in &windows {
+                let place = org::placement(&mut *store.reader().await?, w.id)
+                    .await?
+                    .ok_or_else(|| DemoError::Invalid(code.clone()))?;
+                places.insert(code.clone(), place);
+            }
+            places
+        },
+        staff: staff.iter().map(|(no, s)| (no.clone(), (s.id, s.window_id))).collect(),
+        items: items.clone(),
+    };
+    let mut bulk = options.bulk.then(|| super::demo_bulk::Bulk::new(key, &directory));
+    let chunk = if options.bulk { BULK_CHUNK } else { CHUNK };
     let mut tx = store.begin().await?;
     let mut in_tx = 0;
-    let mut stored = 0u64;
+    let mut last_at = now;
     for event in demo_plan::events(demo_plan::DEMO_SEED, start, end, options.evaluations) {
+        last_at = event.at();
         match event {
             DemoEvent::Case(case) => {
-                let window =
-                    windows.get(&case.window_code).ok_or_else(|| DemoError::Invalid(case.window_code.clone()))?;
-                let item = *items.get(&case.item_code).ok_or_else(|| DemoError::Invalid(case.item_code.clone()))?;
-                org::create_case(
-                    &mut tx,
-                    &NewCase {
-                        case_no: &case.case_no,
-                        item_id: item,
-                        window_id: window.id,
-                        staff_id: staff.get(&case.staff_no).map(|s| s.id),
-                        accepted_at: case.accepted_at,
-                        finished_at: case.finished_at,
-                    },
-                    case.accepted_at,
-                )
-                .await?;
-                summary.cases += 1;
+                if let Some(bulk) = bulk.as_mut() {
+                    bulk.push_case(&case)?;
+                    summary.cases += 1;
+                } else {
+                    let window =
+                        windows.get(&case.window_code).ok_or_else(|| DemoError::Invalid(case.window_code.clone()))?;
+                    let item = *items.get(&case.item_code).ok_or_else(|| DemoError::Invalid(case.item_code.clone()))?;
+                    org::create_case(
+                        &mut tx,
+                        &NewCase {
+                            case_no: &case.case_no,
+                            item_id: item,
+                            window_id: window.id,
+                            staff_id: staff.get(&case.staff_no).map(|s| s.id),
+                            accepted_at: case.accepted_at,
+                            finished_at: case.finished_at,
+                        },
+                        case.accepted_at,
+                    )
+                    .await?;
+                    summary.cases += 1;
+                }
             }
             DemoEvent::Evaluation(e) => {
                 let parsed =
                     NewEvaluation::parse(&e.input, e.received_at).map_err(|f| DemoError::Invalid(f.summary()))?;
-                let receipt = intake::record_evaluation(&mut tx, key, rules, &parsed, &submitter, e.received_at, None)
-                    .await
-                    .map_err(|err| DemoError::Invalid(format!("{err:?}")))?;
                 summary.evaluations += 1;
-                summary.bad_reviews += u64::from(receipt.ticket_id.is_some());
+                if let Some(bulk) = bulk.as_mut().filter(|_| super::demo_bulk::Bulk::takes(&parsed)) {
+                    bulk.push_evaluation(parsed, e.received_at);
+                } else {
+                    // The case or the first evaluation this one refers to must be written first.
+                    if let Some(bulk) = bulk.as_mut()
+                        && e.input.case_no.as_deref().is_some_and(|no| bulk.holds(no))
+                    {
+                        bulk.flush(&mut tx, last_at).await?;
+                    }
+                    let receipt =
+                        intake::record_evaluation(&mut tx, key, rules, &parsed, &submitter, e.received_at, None)
+                            .await
+                            .map_err(|err| DemoError::Invalid(format!("{err:?}")))?;
+                    summary.bad_reviews += u64::from(receipt.ticket_id.is_some());
+                }
             }
             DemoEvent::Complaint(c) => {
                 let parsed = NewComplaint::parse(&c.input).map_err(|f| DemoError::Invalid(f.summary()))?;
@@ -170,17 +209,22 @@ pub async fn load(
                 summary.complaints += 1;
             }
         }
-        stored += 1;
         in_tx += 1;
-        if in_tx == CHUNK {
+        if in_tx >= chunk {
+            if let Some(bulk) = bulk.as_mut() {
+                bulk.flush(&mut tx, last_at).await?;
+            }
             tx.commit().await?;
             tx = store.begin().await?;
             in_tx = 0;
-            progress(stored);
+            progress(summary.evaluations);
         }
     }
+    if let Some(bulk) = bulk.as_mut() {
+        bulk.flush(&mut tx, last_at).await?;
+    }
     tx.commit().await?;
-    progress(stored);
+    progress(summary.evaluations);
     summary.planted = plant_integrity_cases(store, key, &quiet, now).await?;
     summary.histories = super::demo_history::replay(store, &quiet, now)
         .await

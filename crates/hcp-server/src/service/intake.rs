@@ -132,6 +132,58 @@ pub fn query_secret(key: &DataKey, tracking_code: &str, password: &str) -> Strin
     key.blind_index(&format!("query:{tracking_code}:{password}"))
 }
 
+/// What an evaluation is attributed to, once its case or window is resolved.
+pub(crate) struct Attributed<'a> {
+    pub case: Option<&'a org::Case>,
+    pub staff_id: Option<i64>,
+    pub place: &'a org::Placement,
+    pub first_evaluation_id: Option<i64>,
+}
+
+/// The row of a new evaluation, with a fresh tracking code, and its query password (shown once, kept as HMAC):
+/// evaluator identity sealed, contact blind-indexed.
+pub(crate) fn evaluation_record(
+    key: &DataKey,
+    e: &NewEvaluation,
+    at: &Attributed<'_>,
+    submitter: &Submitter,
+    received_at: DateTime<Utc>,
+    import_ref: Option<&str>,
+) -> (InsertEvaluation, String) {
+    let (tracking_code, query_password) = new_tracking('E');
+    let evaluator = e.evaluator.as_ref();
+    let seal = |value: Option<&String>, context: &str| value.map(|v| key.encrypt(v, context));
+    let record = InsertEvaluation {
+        query_secret: query_secret(key, &tracking_code, &query_password),
+        tracking_code,
+        channel: e.channel.code().to_owned(),
+        case_id: at.case.map(|c| c.id),
+        item_id: at.case.map(|c| c.item_id),
+        window_id: at.place.window_id,
+        staff_id: at.staff_id,
+        department_id: at.place.department_id,
+        org_unit_id: at.place.org_unit_id,
+        org_path: at.place.org_path.clone(),
+        level: e.level.code(),
+        tags: e.tags.iter().map(u16::to_string).collect::<Vec<_>>().join(","),
+        comment: e.comment.clone(),
+        evaluator_kind: evaluator.map(|v| v.kind.code().to_owned()),
+        evaluator_name: seal(evaluator.and_then(|v| v.name.as_ref()), "evaluator.name"),
+        evaluator_phone: seal(evaluator.and_then(|v| v.phone.as_ref()), "evaluator.phone"),
+        evaluator_id_no: seal(evaluator.and_then(|v| v.id_no.as_ref()), "evaluator.id_no"),
+        key_id: evaluator.map(|_| key.key_id().to_owned()),
+        phone_index: evaluator.and_then(|v| v.phone.as_deref()).map(|p| key.blind_index(p)),
+        client_index: submitter.client_index.clone(),
+        follow_up: e.follow_up,
+        first_evaluation_id: at.first_evaluation_id,
+        evaluated_at: ms(e.evaluated_at.unwrap_or(received_at)),
+        received_at: ms(received_at),
+        registered_by: submitter.user_id,
+        import_ref: import_ref.map(str::to_owned),
+    };
+    (record, query_password)
+}
+
 /// Records one evaluation (and its ticket) on `conn`, which is inside a transaction.
 pub async fn record_evaluation(
     conn: &mut AnyConnection,
@@ -207,37 +259,9 @@ pub async fn record_evaluation(
         }
     }
 
-    let (tracking_code, query_password) = new_tracking('E');
-    let evaluator = e.evaluator.as_ref();
-    let seal = |value: Option<&String>, context: &str| value.map(|v| key.encrypt(v, context));
-    let record = InsertEvaluation {
-        query_secret: query_secret(key, &tracking_code, &query_password),
-        tracking_code: tracking_code.clone(),
-        channel: e.channel.code().to_owned(),
-        case_id: case.as_ref().map(|c| c.id),
-        item_id: case.as_ref().map(|c| c.item_id),
-        window_id: window.id,
-        staff_id,
-        department_id: place.department_id,
-        org_unit_id: place.org_unit_id,
-        org_path: place.org_path.clone(),
-        level: e.level.code(),
-        tags: e.tags.iter().map(u16::to_string).collect::<Vec<_>>().join(","),
-        comment: e.comment.clone(),
-        evaluator_kind: evaluator.map(|v| v.kind.code().to_owned()),
-        evaluator_name: seal(evaluator.and_then(|v| v.name.as_ref()), "evaluator.name"),
-        evaluator_phone: seal(evaluator.and_then(|v| v.phone.as_ref()), "evaluator.phone"),
-        evaluator_id_no: seal(evaluator.and_then(|v| v.id_no.as_ref()), "evaluator.id_no"),
-        key_id: evaluator.map(|_| key.key_id().to_owned()),
-        phone_index: evaluator.and_then(|v| v.phone.as_deref()).map(|p| key.blind_index(p)),
-        client_index: submitter.client_index.clone(),
-        follow_up: e.follow_up,
-        first_evaluation_id,
-        evaluated_at: ms(evaluated_at),
-        received_at: ms(received_at),
-        registered_by: submitter.user_id,
-        import_ref: import_ref.map(str::to_owned),
-    };
+    let attributed = Attributed { case: case.as_ref(), staff_id, place: &place, first_evaluation_id };
+    let (record, query_password) = evaluation_record(key, e, &attributed, submitter, received_at, import_ref);
+    let tracking_code = record.tracking_code.clone();
     let id = match evaluations::insert(conn, &record).await {
         Ok(id) => id,
         // Lost a race with a concurrent first evaluation of the same case (another process).

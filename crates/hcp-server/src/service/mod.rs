@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod delivery;
 pub mod demo;
+mod demo_bulk;
 pub mod demo_history;
 pub mod demo_plan;
 pub mod hot_topics;

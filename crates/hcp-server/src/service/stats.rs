@@ -18,7 +18,7 @@ pub struct Contribution {
     pub counters: Counters,
 }
 
-fn contribution(row: &Row) -> Result<Contribution, StoreError> {
+pub(crate) fn contribution(row: &Row) -> Result<Contribution, StoreError> {
     let level = Level::from_code(row.level).ok_or_else(|| StoreError::Corrupt(format!("level {}", row.level)))?;
     let ticket: Option<TicketFacts> = match &row.facts {
         Some(text) => Some(serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))?),
@@ -82,16 +82,7 @@ pub async fn recount(conn: &mut AnyConnection) -> hcp_store::Result<BTreeMap<Sta
         let place = hcp_store::org::placement(conn, window_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("window {window_id}")))?;
-        let key = StatKey {
-            day: day_of(finished_at),
-            org_path: place.org_path,
-            org_unit_id: place.org_unit_id,
-            department_id: place.department_id,
-            window_id,
-            staff_id: staff_id.unwrap_or(0),
-            channel: String::new(),
-            item_id,
-        };
+        let key = hcp_store::stats::case_key(&place, staff_id, item_id, finished_at);
         sums.entry(key).or_default().add(&case_contribution());
     }
     sums.retain(|_, c| !c.is_zero());
