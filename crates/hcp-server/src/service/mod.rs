@@ -17,3 +17,4 @@ pub mod notify;
 pub mod scheduler;
 pub mod smtp;
 pub mod stats;
+pub mod upward;
