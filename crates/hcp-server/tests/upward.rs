@@ -80,6 +80,10 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, Value) {
 async fn file_in_the_national_layout_with_adopted_evaluations_in_scope(backend: Backend) {
     let options = Options { config: config(None), ..Options::default() };
     let Some(app) = common::spawn_with(backend, options).await else { return };
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = &doc["paths"]["/api/v1/reports/upward"];
+    assert!(path["get"].is_object() && path["post"].is_object(), "documented: {path}");
     let bad = evaluations(&app).await;
     let supervisor = app.login("supervisor").await;
 
