@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 pub struct UpwardQuery {
     /// First day, YYYY-MM-DD (local date of the evaluation).
     pub from: Option<String>,
-    /// Last day, inclusive; at most 366 days after `from`.
+    /// Last day, inclusive; the period is at most 366 days.
     pub to: Option<String>,
     /// `csv` (default, UTF-8 with BOM), `xlsx` or `jsonl` (one interface record per line).
     pub format: Option<String>,
@@ -35,7 +35,7 @@ pub struct UpwardQuery {
 pub struct UpwardBody {
     /// First day, YYYY-MM-DD.
     pub from: Option<String>,
-    /// Last day, inclusive; at most 31 days after `from`.
+    /// Last day, inclusive; the period is at most 31 days.
     pub to: Option<String>,
 }
 

@@ -1,6 +1,7 @@
-//! Exporting ledgers with constant memory whatever their size: rows are read one at a time from the database
-//! and written as they come — CSV (UTF-8 with BOM, so Excel shows Chinese) straight into the response, XLSX
-//! through rust_xlsxwriter's constant-memory worksheets into a temporary file that is then streamed.
+//! Exporting ledgers (and the upward report, `service::upward`) with constant memory whatever their size: rows
+//! are read one at a time from the database and written as they come — CSV (UTF-8 with BOM, so Excel shows
+//! Chinese) straight into the response, XLSX through rust_xlsxwriter's constant-memory worksheets into a
+//! temporary file that is then streamed, JSON lines straight into the response.
 
 use std::io::Write;
 
@@ -176,7 +177,7 @@ pub(crate) fn xlsx_body(
         let file = match (writer.await, reader.await) {
             (Ok(Ok(file)), Ok(Ok(()))) => file,
             (written, read) => {
-                tracing::error!(?read, written = ?written.map(|w| w.map(|_| ())), "ledger export failed");
+                tracing::error!(?read, written = ?written.map(|w| w.map(|_| ())), "export failed");
                 let _ = sender.send(Err(std::io::Error::other("导出失败"))).await;
                 return;
             }
