@@ -21,5 +21,6 @@ pub mod stats;
 pub mod supervision;
 pub mod tags;
 pub mod ticket;
+pub mod upward;
 
 pub use error::FieldErrors;

@@ -26,6 +26,36 @@ pub struct Config {
     pub integrity: hcp_core::integrity::IntegrityConfig,
     /// When bad reviews count as concentrated (DESIGN §6).
     pub supervision: hcp_core::supervision::Thresholds,
+    /// The upward report of evaluations to the provincial/national platform.
+    pub upward: UpwardConfig,
+}
+
+/// The upward report (GB/T 39046 表9 and the platform interface coding).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpwardConfig {
+    /// 行政区划代码 of the place where the evaluations are made: 6 digits (county, GB/T 2260) or 9 digits
+    /// (township/street). Empty: reports are refused until it is set.
+    pub division_code: String,
+    /// Where `POST /api/v1/reports/upward` batches are POSTed as JSON (`http://…`, plain HTTP like the webhook
+    /// sender); absent: no upward sending.
+    pub endpoint: Option<String>,
+}
+
+impl UpwardConfig {
+    pub fn check(&self) -> Result<(), String> {
+        let code = self.division_code.trim();
+        if !code.is_empty() {
+            hcp_core::upward::check_division_code(code).map_err(|e| format!("[upward] division_code：{e}"))?;
+        }
+        if let Some(url) = &self.endpoint
+            && !url.starts_with("http://")
+        {
+            // Like the webhook sender: plain HTTP on the intranet, no TLS stack is compiled in.
+            return Err(format!("[upward] endpoint 应为 http:// 开头的内网地址（不支持 https），而不是“{url}”"));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -154,6 +184,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             integrity: hcp_core::integrity::IntegrityConfig::default(),
             supervision: hcp_core::supervision::Thresholds::default(),
+            upward: UpwardConfig::default(),
         }
     }
 }
@@ -217,6 +248,7 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         config.notify.check()?;
+        config.upward.check()?;
         Ok(config)
     }
 
@@ -262,5 +294,15 @@ mod tests {
         assert!(Config::parse("[notify]\nsenders = [\"fax\"]\n").is_err());
         let ok = Config::parse("[notify]\nsenders = [\"webhook\"]\n[notify.webhook]\nurl = \"http://10.0.0.1/hook\"\n");
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn upward_settings_are_checked() {
+        let config =
+            Config::parse("[upward]\ndivision_code = \"220171\"\nendpoint = \"http://10.0.0.9/report\"\n").unwrap();
+        assert_eq!(config.upward.division_code, "220171");
+        assert!(Config::default().upward.division_code.is_empty());
+        assert!(Config::parse("[upward]\ndivision_code = \"2201\"\n").unwrap_err().contains("division_code"));
+        assert!(Config::parse("[upward]\nendpoint = \"ftp://x\"\n").unwrap_err().contains("endpoint"));
     }
 }

@@ -48,6 +48,8 @@ use crate::state::AppState;
         routes::stats::figures,
         routes::stats::monthly,
         routes::ledgers::export,
+        routes::upward::export,
+        routes::upward::submit,
         routes::supervision::concentrations,
         routes::supervision::hot_topics,
         routes::supervision::issue,

@@ -22,6 +22,7 @@ pub mod stats;
 pub mod supervision;
 pub mod testing;
 pub mod tickets;
+pub mod upward;
 pub mod users;
 
 pub use db::{Backend, Store, StoreError, is_unique_violation};

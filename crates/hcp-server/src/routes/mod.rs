@@ -18,6 +18,7 @@ pub mod stats;
 pub mod supervision;
 pub mod tickets;
 pub mod track;
+pub mod upward;
 pub mod views;
 
 use axum::Router;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(supervision::orders_router())
         .merge(supervision::hot_topics_router())
         .merge(ledgers::router())
+        .merge(upward::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

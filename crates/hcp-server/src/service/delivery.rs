@@ -107,6 +107,7 @@ async fn send_external(state: &AppState, sender: &str, message: &Message) -> Res
                 client.post(url).json(&payload(state, message).await?).send().await.map_err(|e| e.to_string())?;
             if response.status().is_success() { Ok(()) } else { Err(format!("webhook 返回 {}", response.status())) }
         }
+        crate::service::upward::SENDER => crate::service::upward::send(state, message).await,
         "smtp" => {
             let smtp_config = notify.smtp.as_ref().ok_or("未配置 [notify.smtp]")?;
             let mail = smtp::Mail {

@@ -1,6 +1,7 @@
-//! Exporting ledgers with constant memory whatever their size: rows are read one at a time from the database
-//! and written as they come — CSV (UTF-8 with BOM, so Excel shows Chinese) straight into the response, XLSX
-//! through rust_xlsxwriter's constant-memory worksheets into a temporary file that is then streamed.
+//! Exporting ledgers (and the upward report, `service::upward`) with constant memory whatever their size: rows
+//! are read one at a time from the database and written as they come — CSV (UTF-8 with BOM, so Excel shows
+//! Chinese) straight into the response, XLSX through rust_xlsxwriter's constant-memory worksheets into a
+//! temporary file that is then streamed, JSON lines straight into the response.
 
 use std::io::Write;
 
@@ -10,6 +11,7 @@ use hcp_core::level::Level;
 use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::Store;
 use hcp_store::ledger::{Cell, Ledger};
+use hcp_store::sql::Sql;
 use hcp_store::sqlx::Row;
 use hcp_store::sqlx::any::AnyRow;
 use tokio::sync::mpsc;
@@ -53,28 +55,28 @@ fn cell_text(row: &AnyRow, i: usize, cell: Cell) -> Result<String, hcp_store::sq
     })
 }
 
-/// Reads the ledger's rows into `rows` as text cells, waiting whenever the consumer is behind (so memory stays
-/// bounded); stops when the consumer hangs up.
-async fn read_rows(
-    store: &Store,
-    ledger: &Ledger,
-    rows_out: mpsc::Sender<Vec<String>>,
-) -> Result<(), hcp_store::StoreError> {
-    let mut conn = store.reader().await?;
-    let query = ledger.sql.query();
-    let mut rows = query.fetch(&mut *conn);
-    while let Some(row) = rows.try_next().await? {
-        let cells = ledger
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (_, cell))| cell_text(&row, i, *cell))
-            .collect::<Result<Vec<_>, _>>()?;
-        if rows_out.send(cells).await.is_err() {
-            break;
+type Reader = tokio::task::JoinHandle<Result<(), hcp_store::StoreError>>;
+
+/// Reads the rows of `sql` one at a time, each turned into a `T` by `map`, into a channel; the reading waits
+/// whenever the consumer is behind (so memory stays bounded) and stops when the consumer hangs up.
+pub(crate) fn spawn_rows<T, F>(store: Store, sql: Sql, map: F) -> (mpsc::Receiver<T>, Reader)
+where
+    T: Send + 'static,
+    F: Fn(&AnyRow) -> Result<T, hcp_store::sqlx::Error> + Send + 'static,
+{
+    let (rows_tx, rows_rx) = mpsc::channel::<T>(CHUNK_ROWS);
+    let reader = tokio::spawn(async move {
+        let mut conn = store.reader().await?;
+        let query = sql.query();
+        let mut rows = query.fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            if rows_tx.send(map(&row)?).await.is_err() {
+                break;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    });
+    (rows_rx, reader)
 }
 
 fn csv_chunk(rows: &[Vec<String>]) -> Bytes {
@@ -87,9 +89,15 @@ fn csv_chunk(rows: &[Vec<String>]) -> Bytes {
 
 /// The response body for `ledger` in `format`.
 pub fn body(store: Store, ledger: Ledger, format: Format) -> Body {
+    let header: Vec<String> = ledger.columns.iter().map(|(h, _)| h.to_string()).collect();
+    let numeric: Vec<bool> = ledger.columns.iter().map(|(_, c)| *c == Cell::Int).collect();
+    let columns = ledger.columns.clone();
+    let (rows, reader) = spawn_rows(store, ledger.sql, move |row| {
+        columns.iter().enumerate().map(|(i, (_, cell))| cell_text(row, i, *cell)).collect()
+    });
     match format {
-        Format::Csv => csv_body(store, ledger),
-        Format::Xlsx => xlsx_body(store, ledger),
+        Format::Csv => csv_body(header, rows, reader),
+        Format::Xlsx => xlsx_body(ledger.title, header, numeric, rows, reader),
     }
 }
 
@@ -97,11 +105,9 @@ fn stream_of(receiver: mpsc::Receiver<Result<Bytes, std::io::Error>>) -> Body {
     Body::from_stream(futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) }))
 }
 
-fn csv_body(store: Store, ledger: Ledger) -> Body {
+/// CSV (UTF-8 with BOM, so Excel shows Chinese) of `header` and the rows as they come.
+pub(crate) fn csv_body(header: Vec<String>, mut rows_rx: mpsc::Receiver<Vec<String>>, reader: Reader) -> Body {
     let (sender, receiver) = mpsc::channel(4);
-    let header: Vec<String> = ledger.columns.iter().map(|(h, _)| h.to_string()).collect();
-    let (rows_tx, mut rows_rx) = mpsc::channel::<Vec<String>>(CHUNK_ROWS);
-    let reader = tokio::spawn(async move { read_rows(&store, &ledger, rows_tx).await });
     tokio::spawn(async move {
         let mut first = b"\xEF\xBB\xBF".to_vec();
         first.extend_from_slice(&csv_chunk(&[header]));
@@ -118,27 +124,60 @@ fn csv_body(store: Store, ledger: Ledger) -> Body {
         if !pending.is_empty() {
             let _ = sender.send(Ok(csv_chunk(&pending))).await;
         }
-        if let Ok(Err(err)) = reader.await {
-            tracing::error!(error = %err, "ledger export failed");
-            let _ = sender.send(Err(std::io::Error::other("导出中断"))).await;
-        }
+        finish(reader, &sender).await;
     });
     stream_of(receiver)
 }
 
-fn xlsx_body(store: Store, ledger: Ledger) -> Body {
+/// JSON lines: each item of `lines` (one JSON document without its newline) on a line of its own.
+pub(crate) fn lines_body(mut lines: mpsc::Receiver<String>, reader: Reader) -> Body {
     let (sender, receiver) = mpsc::channel(4);
-    let title = ledger.title;
-    let header: Vec<String> = ledger.columns.iter().map(|(h, _)| h.to_string()).collect();
-    let numeric: Vec<bool> = ledger.columns.iter().map(|(_, c)| *c == Cell::Int).collect();
-    let (rows_tx, rows_rx) = mpsc::channel::<Vec<String>>(CHUNK_ROWS);
-    let reader = tokio::spawn(async move { read_rows(&store, &ledger, rows_tx).await });
+    tokio::spawn(async move {
+        let mut pending = String::new();
+        let mut count = 0;
+        while let Some(line) = lines.recv().await {
+            pending.push_str(&line);
+            pending.push('\n');
+            count += 1;
+            if count == CHUNK_ROWS {
+                count = 0;
+                if sender.send(Ok(Bytes::from(std::mem::take(&mut pending)))).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if !pending.is_empty() {
+            let _ = sender.send(Ok(Bytes::from(pending))).await;
+        }
+        finish(reader, &sender).await;
+    });
+    stream_of(receiver)
+}
+
+/// A failed read after the response has started can only cut the body short: the client sees an incomplete
+/// transfer rather than a file that looks whole.
+async fn finish(reader: Reader, sender: &mpsc::Sender<Result<Bytes, std::io::Error>>) {
+    if let Ok(Err(err)) = reader.await {
+        tracing::error!(error = %err, "export failed");
+        let _ = sender.send(Err(std::io::Error::other("导出中断"))).await;
+    }
+}
+
+/// XLSX through rust_xlsxwriter's constant-memory worksheet into a temporary file, then streamed.
+pub(crate) fn xlsx_body(
+    title: &'static str,
+    header: Vec<String>,
+    numeric: Vec<bool>,
+    rows_rx: mpsc::Receiver<Vec<String>>,
+    reader: Reader,
+) -> Body {
+    let (sender, receiver) = mpsc::channel(4);
     tokio::spawn(async move {
         let writer = tokio::task::spawn_blocking(move || write_xlsx(title, &header, &numeric, rows_rx));
         let file = match (writer.await, reader.await) {
             (Ok(Ok(file)), Ok(Ok(()))) => file,
             (written, read) => {
-                tracing::error!(?read, written = ?written.map(|w| w.map(|_| ())), "ledger export failed");
+                tracing::error!(?read, written = ?written.map(|w| w.map(|_| ())), "export failed");
                 let _ = sender.send(Err(std::io::Error::other("导出失败"))).await;
                 return;
             }

@@ -18,3 +18,4 @@ pub mod notify;
 pub mod scheduler;
 pub mod smtp;
 pub mod stats;
+pub mod upward;
