@@ -101,7 +101,10 @@ async fn load_demo(
         return Ok(());
     }
     eprintln!("正在载入演示数据（约 {evaluations} 条评价）…");
-    let options = DemoOptions { now, evaluations, create_users: users, bulk: evaluations >= demo::BULK_FROM };
+    // A large data set takes the bulk path and spans a year, so that a year's statistics can be measured on it.
+    let large = evaluations >= demo::BULK_FROM;
+    let options =
+        DemoOptions { now, evaluations, create_users: users, bulk: large, months: if large { 12 } else { 3 } };
     let rules = Rules::load(store, config, now).await.map_err(|e| e.to_string())?;
     let mut bar = crate::progress::ProgressBar::new(evaluations);
     let summary = demo::load(store, key, &rules, &options, |n| bar.update(n)).await.map_err(|e| e.to_string())?;

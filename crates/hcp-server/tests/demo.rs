@@ -16,7 +16,7 @@ on_both_backends!(
 
 async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
-    let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true, bulk: false };
+    let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true, bulk: false, months: 3 };
     let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await.unwrap();
     assert!(summary.org_units >= 10 && summary.windows >= 30 && summary.staff >= 60, "{summary:?}");
     assert!(summary.evaluations > 2000, "{summary:?}");
@@ -113,7 +113,7 @@ async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: 
     let mut loaded = Vec::new();
     for bulk in [false, true] {
         let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
-        let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: false, bulk };
+        let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: false, bulk, months: 3 };
         let mut reported = Vec::new();
         let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |n| {
             reported.push(n);
@@ -134,6 +134,7 @@ async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: 
             hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
         let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
         assert!(stored == expected, "bulk={bulk}: aggregate differs from a recount");
+        common::assert_rollups_agree(&mut conn).await;
         drop(conn);
         assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
         loaded.push((summary.cases, summary.evaluations, summary.bad_reviews, summary.complaints, counts, stored));

@@ -41,6 +41,7 @@ async fn assert_aggregate_matches(app: &TestApp) {
     for (key, counters) in &expected {
         assert_eq!(stored.get(key), Some(counters), "{key:?}");
     }
+    common::assert_rollups_agree(&mut conn).await;
 }
 
 async fn aggregates_equal_a_full_recount_after_random_operations(backend: Backend) {

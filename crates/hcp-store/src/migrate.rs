@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_stats.sql")),
     (5, include_str!("../migrations/0005_supervision.sql")),
     (6, include_str!("../migrations/0006_case_lookup.sql")),
+    (7, include_str!("../migrations/0007_stat_rollups.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

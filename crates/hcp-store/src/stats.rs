@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::scope;
-use crate::sql::Sql;
+use crate::sql::{Param, Sql};
 
 /// Where a contribution is counted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,38 +28,116 @@ pub async fn apply(conn: &mut AnyConnection, key: &StatKey, delta: &Counters) ->
     apply_many(conn, &[(key.clone(), *delta)]).await
 }
 
-/// Adds each delta to its row, with multi-row upserts. Keys must be distinct (PostgreSQL refuses to update one
-/// row twice in a statement).
+/// One of the three aggregate tables: the full attribution per day, and its roll-ups per window by day and by
+/// month (which serve the coarse groupings fast).
+struct Table {
+    name: &'static str,
+    keys: &'static [&'static str],
+    conflict: &'static str,
+}
+
+const DAILY: Table = Table {
+    name: "stat_daily",
+    keys: &["day", "org_path", "org_unit_id", "department_id", "window_id", "staff_id", "channel", "item_id"],
+    conflict: "day, org_path, department_id, window_id, staff_id, channel, item_id",
+};
+const WINDOW_DAY: Table = Table {
+    name: "stat_window_day",
+    keys: &["day", "org_path", "org_unit_id", "department_id", "window_id"],
+    conflict: "day, org_path, department_id, window_id",
+};
+const WINDOW_MONTH: Table = Table {
+    name: "stat_window_month",
+    keys: &["month", "org_path", "org_unit_id", "department_id", "window_id"],
+    conflict: "month, org_path, department_id, window_id",
+};
+
+/// A roll-up row's key: (day or month, org_path, org_unit_id, department_id, window_id).
+type RollupKey = (String, String, i64, i64, i64);
+
+/// Adds each delta to its row and to the window roll-ups, with multi-row upserts in key order. Keys must be
+/// distinct (PostgreSQL refuses to update one row twice in a statement).
 pub async fn apply_many(conn: &mut AnyConnection, deltas: &[(StatKey, Counters)]) -> crate::Result<()> {
+    let mut daily = Vec::with_capacity(deltas.len());
+    let mut by_day: std::collections::BTreeMap<RollupKey, Counters> = Default::default();
+    let mut by_month: std::collections::BTreeMap<RollupKey, Counters> = Default::default();
+    for (key, delta) in deltas.iter().filter(|(_, d)| !d.is_zero()) {
+        daily.push((
+            vec![
+                Param::from(key.day.as_str()),
+                Param::from(key.org_path.as_str()),
+                Param::Int(key.org_unit_id),
+                Param::Int(key.department_id),
+                Param::Int(key.window_id),
+                Param::Int(key.staff_id),
+                Param::from(key.channel.as_str()),
+                Param::Int(key.item_id),
+            ],
+            *delta,
+        ));
+        let rollup =
+            |period: &str| (period.to_owned(), key.org_path.clone(), key.org_unit_id, key.department_id, key.window_id);
+        by_day.entry(rollup(&key.day)).or_default().add(delta);
+        by_month.entry(rollup(key.day.get(..7).unwrap_or(&key.day))).or_default().add(delta);
+    }
+    let params = |rows: std::collections::BTreeMap<RollupKey, Counters>| -> Vec<(Vec<Param>, Counters)> {
+        rows.into_iter()
+            .filter(|(_, c)| !c.is_zero())
+            .map(|((period, path, unit, department, window), c)| {
+                (
+                    vec![
+                        Param::Text(period),
+                        Param::Text(path),
+                        Param::Int(unit),
+                        Param::Int(department),
+                        Param::Int(window),
+                    ],
+                    c,
+                )
+            })
+            .collect()
+    };
+    upsert(conn, &DAILY, &daily).await?;
+    upsert(conn, &WINDOW_DAY, &params(by_day)).await?;
+    upsert(conn, &WINDOW_MONTH, &params(by_month)).await
+}
+
+async fn upsert(conn: &mut AnyConnection, table: &Table, rows: &[(Vec<Param>, Counters)]) -> crate::Result<()> {
     let names: Vec<&str> = columns().collect();
-    let width = 8 + names.len();
-    let updates: Vec<String> = names.iter().map(|c| format!("{c} = stat_daily.{c} + excluded.{c}")).collect();
-    let rows: Vec<&(StatKey, Counters)> = deltas.iter().filter(|(_, d)| !d.is_zero()).collect();
+    let width = table.keys.len() + names.len();
+    let updates: Vec<String> = names.iter().map(|c| format!("{c} = {}.{c} + excluded.{c}", table.name)).collect();
     for chunk in rows.chunks(crate::sql::PARAMS_PER_STATEMENT / width) {
         let text = format!(
-            "INSERT INTO stat_daily (day, org_path, org_unit_id, department_id, window_id, staff_id, channel, item_id, \
-             {}) VALUES {} ON CONFLICT (day, org_path, department_id, window_id, staff_id, channel, item_id) \
-             DO UPDATE SET {}",
+            "INSERT INTO {} ({}, {}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+            table.name,
+            table.keys.join(", "),
             names.join(", "),
             crate::sql::value_rows(chunk.len(), width),
+            table.conflict,
             updates.join(", ")
         );
         let mut query = sqlx::query(AssertSqlSafe(text));
         for (key, delta) in chunk {
-            query = query
-                .bind(&key.day)
-                .bind(&key.org_path)
-                .bind(key.org_unit_id)
-                .bind(key.department_id)
-                .bind(key.window_id)
-                .bind(key.staff_id)
-                .bind(&key.channel)
-                .bind(key.item_id);
+            for param in key {
+                query = match param {
+                    Param::Int(v) => query.bind(*v),
+                    Param::Text(v) => query.bind(v.as_str()),
+                    Param::Null => query.bind(None::<i64>),
+                };
+            }
             for value in delta.0 {
                 query = query.bind(value);
             }
         }
         query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Empties the aggregate and its roll-ups (before a rebuild).
+pub async fn clear(conn: &mut AnyConnection) -> crate::Result<()> {
+    for table in [&DAILY, &WINDOW_DAY, &WINDOW_MONTH] {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {}", table.name))).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -92,7 +170,8 @@ impl GroupBy {
         })
     }
 
-    fn expression(self) -> &'static str {
+    /// The group key, over a table whose period column is `day` or `month`.
+    fn expression(self, period: &str) -> &'static str {
         match self {
             GroupBy::None => "'all'",
             GroupBy::Department => "CAST(department_id AS TEXT)",
@@ -101,8 +180,14 @@ impl GroupBy {
             GroupBy::Channel => "channel",
             GroupBy::Item => "CAST(item_id AS TEXT)",
             GroupBy::Day => "day",
+            GroupBy::Month if period == "month" => "month",
             GroupBy::Month => "substr(day, 1, 7)",
         }
+    }
+
+    /// Whether the window roll-ups carry what this grouping needs.
+    fn by_window(self) -> bool {
+        matches!(self, GroupBy::None | GroupBy::Department | GroupBy::Window | GroupBy::Day | GroupBy::Month)
     }
 }
 
@@ -115,19 +200,60 @@ pub struct Filter {
     pub to_day: Option<String>,
 }
 
-/// Sums per group, in group-key order.
+/// Inclusive bounds on a period column (None: open).
+type Bounds = (Option<String>, Option<String>);
+
+/// Sums per group, in group-key order. Groupings that need no staff, channel or item read the window roll-ups:
+/// whole months from `stat_window_month`, the partial months at either end from `stat_window_day`.
 pub async fn query(
     conn: &mut AnyConnection,
     filter: &Filter,
     scope: Option<&Scope>,
     group_by: GroupBy,
 ) -> crate::Result<Vec<(String, Counters)>> {
+    let whole = (filter.from_day.clone(), filter.to_day.clone());
+    let staff_scope = matches!(scope, Some(Scope::Staff { .. }));
+    if staff_scope || !group_by.by_window() {
+        return sum(conn, &DAILY, &[whole], filter, scope, group_by).await;
+    }
+    let split = match group_by {
+        GroupBy::Day => None,
+        _ => split_months(filter.from_day.as_deref(), filter.to_day.as_deref()),
+    };
+    let Some((months, days)) = split else {
+        return sum(conn, &WINDOW_DAY, &[whole], filter, scope, group_by).await;
+    };
+    let mut merged: std::collections::BTreeMap<String, Counters> = Default::default();
+    let mut parts = Vec::new();
+    if let Some(months) = months {
+        parts.extend(sum(conn, &WINDOW_MONTH, &[months], filter, scope, group_by).await?);
+    }
+    if !days.is_empty() {
+        parts.extend(sum(conn, &WINDOW_DAY, &days, filter, scope, group_by).await?);
+    }
+    for (key, counters) in parts {
+        merged.entry(key).or_default().add(&counters);
+    }
+    Ok(merged.into_iter().collect())
+}
+
+/// Sums of one table over any of `ranges` of its period column.
+async fn sum(
+    conn: &mut AnyConnection,
+    table: &Table,
+    ranges: &[Bounds],
+    filter: &Filter,
+    scope: Option<&Scope>,
+    group_by: GroupBy,
+) -> crate::Result<Vec<(String, Counters)>> {
+    let period = table.keys[0];
     // SUM over BIGINT is NUMERIC on PostgreSQL, which the `Any` driver does not carry: cast back.
     let sums: Vec<String> = columns().map(|c| format!("CAST(SUM({c}) AS BIGINT)")).collect();
     let mut sql = Sql::new(&format!(
-        "SELECT {} AS group_key, {} FROM stat_daily s WHERE 1 = 1",
-        group_by.expression(),
-        sums.join(", ")
+        "SELECT {} AS group_key, {} FROM {} s WHERE 1 = 1",
+        group_by.expression(period),
+        sums.join(", "),
+        table.name
     ));
     if let Some(scope) = scope {
         scope::restrict(&mut sql, "s", scope);
@@ -135,15 +261,112 @@ pub async fn query(
     if let Some(path) = &filter.org_path {
         sql.push(" AND s.org_path LIKE ").bind(crate::sql::like_prefix(path)).push(" ESCAPE '\\'");
     }
-    if let Some(from) = &filter.from_day {
-        sql.push(" AND s.day >= ").bind(from.as_str());
+    sql.push(" AND (");
+    for (i, (from, to)) in ranges.iter().enumerate() {
+        sql.push(if i == 0 { "(1 = 1" } else { " OR (1 = 1" });
+        if let Some(from) = from {
+            sql.push(&format!(" AND s.{period} >= ")).bind(from.as_str());
+        }
+        if let Some(to) = to {
+            sql.push(&format!(" AND s.{period} <= ")).bind(to.as_str());
+        }
+        sql.push(")");
     }
-    if let Some(to) = &filter.to_day {
-        sql.push(" AND s.day <= ").bind(to.as_str());
-    }
-    sql.push(" GROUP BY group_key ORDER BY group_key");
+    sql.push(") GROUP BY group_key ORDER BY group_key");
     let rows: Vec<AnyRow> = sql.query().fetch_all(conn).await?;
     rows.iter().map(read_group).collect()
+}
+
+/// Splits inclusive day bounds (YYYY-MM-DD) into the whole months they cover (YYYY-MM bounds) and the days of
+/// the partial months at either end. None when a bound is not a date (the caller then sums days).
+fn split_months(from: Option<&str>, to: Option<&str>) -> Option<(Option<Bounds>, Vec<Bounds>)> {
+    use chrono::{Datelike, Months, NaiveDate};
+    let parse = |text: Option<&str>| -> Option<Option<NaiveDate>> {
+        match text {
+            None => Some(None),
+            Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().map(Some),
+        }
+    };
+    let (from, to) = (parse(from)?, parse(to)?);
+    let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let last_of = |d: NaiveDate| first_of(d).checked_add_months(Months::new(1)).and_then(|n| n.pred_opt()).unwrap_or(d);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Some((None, Vec::new()));
+        }
+        if first_of(f) == first_of(t) && (f.day() != 1 || t != last_of(t)) {
+            return Some((None, vec![(Some(day(f)), Some(day(t)))]));
+        }
+    }
+    let mut days = Vec::new();
+    let first_month = match from {
+        None => None,
+        Some(f) if f.day() == 1 => Some(f),
+        Some(f) => {
+            days.push((Some(day(f)), Some(day(last_of(f)))));
+            Some(last_of(f).succ_opt()?)
+        }
+    };
+    let last_month = match to {
+        None => None,
+        Some(t) if t == last_of(t) => Some(t),
+        Some(t) => {
+            days.push((Some(day(first_of(t))), Some(day(t))));
+            Some(first_of(t).pred_opt()?)
+        }
+    };
+    let months = match (first_month, last_month) {
+        (Some(a), Some(b)) if first_of(a) > first_of(b) => None,
+        (a, b) => Some((a.map(month), b.map(month))),
+    };
+    Some((months, days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_months;
+
+    fn b(from: &str, to: &str) -> (Option<String>, Option<String>) {
+        (Some(from.to_owned()), Some(to.to_owned()))
+    }
+
+    #[test]
+    fn a_year_from_the_middle_of_a_month_is_two_partial_months_and_eleven_whole_ones() {
+        let (months, days) = split_months(Some("2025-11-26"), Some("2026-11-25")).unwrap();
+        assert_eq!(months, Some(b("2025-12", "2026-10")));
+        assert_eq!(days, vec![b("2025-11-26", "2025-11-30"), b("2026-11-01", "2026-11-25")]);
+    }
+
+    #[test]
+    fn whole_months_need_no_days_and_open_bounds_stay_open() {
+        assert_eq!(split_months(Some("2026-01-01"), Some("2026-02-28")), Some((Some(b("2026-01", "2026-02")), vec![])));
+        assert_eq!(split_months(Some("2024-02-01"), Some("2024-02-29")), Some((Some(b("2024-02", "2024-02")), vec![])));
+        assert_eq!(split_months(None, None), Some((Some((None, None)), vec![])));
+        assert_eq!(
+            split_months(None, Some("2026-03-10")),
+            Some((Some((None, Some("2026-02".into()))), vec![b("2026-03-01", "2026-03-10")]))
+        );
+        assert_eq!(
+            split_months(Some("2026-03-10"), None),
+            Some((Some((Some("2026-04".into()), None)), vec![b("2026-03-10", "2026-03-31")]))
+        );
+    }
+
+    #[test]
+    fn within_one_month_or_adjacent_partial_months_there_are_only_days() {
+        assert_eq!(
+            split_months(Some("2026-03-02"), Some("2026-03-30")),
+            Some((None, vec![b("2026-03-02", "2026-03-30")]))
+        );
+        assert_eq!(
+            split_months(Some("2026-03-15"), Some("2026-04-10")),
+            Some((None, vec![b("2026-03-15", "2026-03-31"), b("2026-04-01", "2026-04-10")]))
+        );
+        assert_eq!(split_months(Some("2026-03-15"), Some("2026-03-01")), Some((None, vec![])));
+        assert_eq!(split_months(Some("2026-02-30"), None), None);
+    }
 }
 
 fn read_group(row: &AnyRow) -> crate::Result<(String, Counters)> {

@@ -61,6 +61,8 @@ pub struct DemoOptions {
     pub create_users: bool,
     /// Write cases and good evaluations with multi-row statements ([`super::demo_bulk`]).
     pub bulk: bool,
+    /// Full months of history before the current one (3 by default; a large data set spans a year: 12).
+    pub months: i32,
 }
 
 /// Fills an empty database. `progress` is called with the number of evaluations stored so far.
@@ -132,7 +134,7 @@ pub async fn load(
     }
     tx.commit().await?;
 
-    let (start, end) = demo_plan::default_period(now);
+    let (start, end) = demo_plan::period_of_months(now, options.months);
     let submitter =
         Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None, client_ip: None };
     let directory = super::demo_bulk::Directory {

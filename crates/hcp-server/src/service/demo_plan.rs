@@ -194,8 +194,13 @@ pub fn focus() -> DemoFocus {
 /// The last ~3 full months up to `now`: from local midnight of the first day of the month three months before
 /// the current one, to `now`.
 pub fn default_period(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    period_of_months(now, 3)
+}
+
+/// The last `back` full months and the current one up to `now` (a large data set spans a year: 12).
+pub fn period_of_months(now: DateTime<Utc>, back: i32) -> (DateTime<Utc>, DateTime<Utc>) {
     let today = now.with_timezone(&shanghai()).date_naive();
-    let months = today.year() * 12 + today.month0() as i32 - 3;
+    let months = today.year() * 12 + today.month0() as i32 - back;
     let first = NaiveDate::from_ymd_opt(months.div_euclid(12), months.rem_euclid(12) as u32 + 1, 1).unwrap_or(today);
     (at_local(first, 0), now)
 }
@@ -2371,5 +2376,6 @@ mod tests {
         assert_eq!(default_period(now), (utc(2025, 11, 1), now));
         let now = Utc.with_ymd_and_hms(2026, 5, 31, 17, 0, 0).unwrap(); // 06-01 01:00 local
         assert_eq!(default_period(now), (utc(2026, 3, 1), now));
+        assert_eq!(period_of_months(now, 12), (utc(2025, 6, 1), now));
     }
 }

@@ -94,7 +94,7 @@ pub async fn recount(conn: &mut AnyConnection) -> hcp_store::Result<BTreeMap<Sta
 pub async fn rebuild(store: &hcp_store::Store) -> hcp_store::Result<usize> {
     let mut tx = store.begin().await?;
     let sums = recount(&mut tx).await?;
-    hcp_store::sqlx::query("DELETE FROM stat_daily").execute(&mut *tx).await?;
+    hcp_store::stats::clear(&mut tx).await?;
     for (key, counters) in &sums {
         apply(&mut tx, key, counters).await?;
     }

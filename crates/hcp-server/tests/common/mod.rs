@@ -278,3 +278,48 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The window roll-ups answer the coarse groupings exactly as the full rows would, over periods that cut
+/// months and periods of whole months, open or bounded.
+pub async fn assert_rollups_agree(conn: &mut hcp_store::AnyConnection) {
+    use chrono::{Datelike, Duration, NaiveDate};
+    use hcp_core::stats::Counters;
+    use hcp_store::stats::{Filter, GroupBy, StatKey, all_rows, query};
+    let rows = all_rows(conn).await.unwrap();
+    let Some(first) = rows.iter().map(|(k, _)| k.day.clone()).min() else { return };
+    let last = rows.iter().map(|(k, _)| k.day.clone()).max().unwrap();
+    let d = |t: &str| NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+    let s = |t: NaiveDate| Some(t.format("%Y-%m-%d").to_string());
+    let (d0, d1) = (d(&first), d(&last));
+    let periods = [
+        (None, None),
+        (s(d0), s(d1)),
+        (s(d0 - Duration::days(45)), s(d0 + Duration::days(1))),
+        (s(d0.with_day(1).unwrap()), s(d1 + Duration::days(62))),
+        (s(d0 + Duration::days(1)), None),
+        (None, s(d1 - Duration::days(1))),
+    ];
+    let key_of = |k: &StatKey, group_by: GroupBy| match group_by {
+        GroupBy::None => "all".to_owned(),
+        GroupBy::Department => k.department_id.to_string(),
+        GroupBy::Window => k.window_id.to_string(),
+        GroupBy::Day => k.day.clone(),
+        GroupBy::Month => k.day[..7].to_owned(),
+        _ => unreachable!(),
+    };
+    for (from, to) in periods {
+        for group_by in [GroupBy::None, GroupBy::Department, GroupBy::Window, GroupBy::Day, GroupBy::Month] {
+            let mut expected: std::collections::BTreeMap<String, Counters> = Default::default();
+            for (k, c) in &rows {
+                if from.as_ref().is_none_or(|f| &k.day >= f) && to.as_ref().is_none_or(|t| &k.day <= t) {
+                    expected.entry(key_of(k, group_by)).or_default().add(c);
+                }
+            }
+            expected.retain(|_, c| !c.is_zero());
+            let filter = Filter { org_path: None, from_day: from.clone(), to_day: to.clone() };
+            let got: std::collections::BTreeMap<String, Counters> =
+                query(conn, &filter, None, group_by).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
+            assert!(got == expected, "{group_by:?} over {from:?}..{to:?}");
+        }
+    }
+}
