@@ -32,6 +32,10 @@ pub struct IntegrityConfig {
     pub identical_min_chars: u32,
     /// Distinct windows one contact gave bad reviews to within the sweep period that raise a flag.
     pub serial_bad_windows: u32,
+    /// Praise out of proportion to case volume: a staff member's day with at least this many praises …
+    pub praise_min: u32,
+    /// … that are more than this percentage of the cases they finished that day.
+    pub praise_per_case_percent: u32,
 }
 
 impl Default for IntegrityConfig {
@@ -48,6 +52,8 @@ impl Default for IntegrityConfig {
             identical_comments: 5,
             identical_min_chars: 8,
             serial_bad_windows: 3,
+            praise_min: 10,
+            praise_per_case_percent: 150,
         }
     }
 }
@@ -68,16 +74,19 @@ pub enum Rule {
     IdenticalComments,
     /// One contact giving bad reviews to many windows.
     SerialBadReviewer,
+    /// More praise for a staff member in a day than the cases they handled can explain.
+    PraiseOutOfProportion,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 7] = [
         Rule::ContactBurst,
         Rule::ClientBurst,
         Rule::OwnTerminal,
         Rule::AbusiveText,
         Rule::IdenticalComments,
         Rule::SerialBadReviewer,
+        Rule::PraiseOutOfProportion,
     ];
 
     pub fn code(self) -> &'static str {
@@ -88,6 +97,7 @@ impl Rule {
             Rule::AbusiveText => "abusive_text",
             Rule::IdenticalComments => "identical_comments",
             Rule::SerialBadReviewer => "serial_bad_reviewer",
+            Rule::PraiseOutOfProportion => "praise_out_of_proportion",
         }
     }
 
@@ -99,6 +109,7 @@ impl Rule {
             Rule::AbusiveText => "评价内容含辱骂等不文明用语",
             Rule::IdenticalComments => "同一窗口多条评价内容雷同",
             Rule::SerialBadReviewer => "同一联系电话对多个窗口给出差评",
+            Rule::PraiseOutOfProportion => "好评数量与办件量明显不符",
         }
     }
 
@@ -258,6 +269,41 @@ pub fn sweep_signals(config: &IntegrityConfig, items: &[SweepItem]) -> Vec<(i64,
     out
 }
 
+/// One staff member's day, from the statistics aggregate: adopted praises (满意, 非常满意) and finished cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffDay {
+    pub staff_id: i64,
+    /// YYYY-MM-DD, UTC+8.
+    pub day: String,
+    pub praises: i64,
+    pub cases: i64,
+}
+
+/// The staff days whose praise is out of proportion to their case volume: at least `praise_min` praises and
+/// more than `praise_per_case_percent` % of the cases finished that day (刷好评 for one person).
+pub fn disproportionate_praise<'a>(config: &IntegrityConfig, days: &'a [StaffDay]) -> Vec<&'a StaffDay> {
+    if !config.enabled {
+        return Vec::new();
+    }
+    days.iter()
+        .filter(|d| {
+            d.praises >= i64::from(config.praise_min.max(1))
+                && d.praises * 100 > d.cases * i64::from(config.praise_per_case_percent)
+        })
+        .collect()
+}
+
+/// The signal on each praise of such a day, naming all of them and the numbers compared.
+pub fn praise_signal(config: &IntegrityConfig, day: &StaffDay, evaluations: &[i64]) -> Signal {
+    Signal {
+        rule: Rule::PraiseOutOfProportion,
+        evidence: json!({
+            "staff_id": day.staff_id, "day": day.day, "praises": day.praises, "cases": day.cases,
+            "praise_per_case_percent": config.praise_per_case_percent, "evaluations": evaluations,
+        }),
+    }
+}
+
 /// A supervisor's judgment of a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -360,5 +406,27 @@ mod tests {
 
         let off = IntegrityConfig { enabled: false, ..config };
         assert!(intake_signals(&off, &abuse).is_empty());
+    }
+
+    #[test]
+    fn praise_beyond_the_case_volume_of_the_day_is_flagged_and_busy_ordinary_days_are_not() {
+        let config = IntegrityConfig::default();
+        let day = |staff_id: i64, praises: i64, cases: i64| StaffDay { staff_id, day: "2026-10-12".into(), praises, cases };
+        let days = [
+            day(1, 30, 4),  // thirty praises for four cases
+            day(2, 25, 20), // a busy, well-liked day
+            day(3, 9, 0),   // below the minimum: too few to judge
+            day(4, 10, 6),  // 10 > 1.5 × 6 = 9
+            day(5, 12, 8),  // 12 = 1.5 × 8: not more
+        ];
+        let fired: Vec<i64> = disproportionate_praise(&config, &days).iter().map(|d| d.staff_id).collect();
+        assert_eq!(fired, vec![1, 4]);
+        let signal = praise_signal(&config, &days[0], &[7, 8]);
+        assert_eq!(signal.rule.code(), "praise_out_of_proportion");
+        assert_eq!(signal.evidence["praises"], 30);
+        assert_eq!(signal.evidence["cases"], 4);
+        assert_eq!(signal.evidence["evaluations"], json!([7, 8]));
+        let off = IntegrityConfig { enabled: false, ..config };
+        assert!(disproportionate_praise(&off, &days).is_empty());
     }
 }

@@ -13,6 +13,7 @@ on_both_backends!(
     one_address_flooding_is_flagged_but_hall_pads_are_not,
     abusive_comments_are_flagged_and_can_be_dismissed,
     the_sweep_catches_templated_praise_and_a_serial_bad_reviewer,
+    praise_out_of_proportion_to_the_case_volume_is_flagged,
 );
 
 fn code(body: &Value) -> &str {
@@ -199,4 +200,51 @@ async fn the_sweep_catches_templated_praise_and_a_serial_bad_reviewer(backend: B
     let serial_flags = flags(&app, &supervisor, "?rule=serial_bad_reviewer").await;
     assert_eq!(serial_flags["total"], json!(2));
     assert_eq!(serial_flags["items"][0]["evidence"]["evaluations"], json!(serial));
+}
+
+async fn praise_out_of_proportion_to_the_case_volume_is_flagged(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    let admin = app.login("admin").await;
+    // 赵敏 (S101) finishes ten cases today; 李强 (S002) finishes none.
+    for i in 0..10 {
+        let (status, body) = app
+            .post(
+                "/api/v1/admin/cases",
+                Some(&admin),
+                &json!({"case_no": format!("JZ-{i:03}"), "item_code": "QYSL", "window_code": "W-JZ-01",
+                    "staff_no": "S101", "accepted_at": "2026-10-12T08:30:00+08:00",
+                    "finished_at": "2026-10-12T09:30:00+08:00"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Each gets twelve praises at the hall pad, in different words: a busy, well-liked day for one, twelve
+    // praises without a case for the other.
+    let mut brushed = Vec::new();
+    for i in 0..12 {
+        for (window, staff) in [("W-JZ-01", "S101"), ("W-SC-01", "S002")] {
+            app.clock.advance(chrono::Duration::minutes(9));
+            let (status, receipt) = app
+                .evaluate(json!({"channel": "hall_tablet", "window_code": window, "staff_no": staff,
+                    "level": 4 + i % 2, "comment": format!("第{i}位办事群众：服务不错")}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{receipt}");
+            if staff == "S002" {
+                brushed.push(receipt["id"].as_i64().unwrap());
+            }
+        }
+    }
+    let report = app.run_jobs().await;
+    assert_eq!(report.flags, 12, "{report:?}");
+    let supervisor = app.login("supervisor").await;
+    let flagged = flags(&app, &supervisor, "?rule=praise_out_of_proportion&per_page=50").await;
+    let mut ids: Vec<i64> =
+        flagged["items"].as_array().unwrap().iter().map(|f| f["evaluation_id"].as_i64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, brushed, "only 李强's praises");
+    let evidence = &flagged["items"][0]["evidence"];
+    assert_eq!((evidence["praises"].as_i64(), evidence["cases"].as_i64()), (Some(12), Some(0)), "{evidence}");
+    assert_eq!(evidence["day"], json!("2026-10-12"));
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(app.run_jobs().await.flags, 0, "each flag once");
 }

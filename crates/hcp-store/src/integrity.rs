@@ -246,3 +246,35 @@ pub async fn sweep_rows(conn: &mut AnyConnection, since_ms: i64) -> crate::Resul
     .fetch_all(conn)
     .await?)
 }
+
+/// Each staff member's days since `since_day` (YYYY-MM-DD) with any adopted praise: (staff, day, praises,
+/// finished cases), summed from the statistics aggregate rather than the raw records.
+pub async fn staff_days(conn: &mut AnyConnection, since_day: &str) -> crate::Result<Vec<(i64, String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT staff_id, day, CAST(SUM(level_4 + level_5) AS BIGINT), CAST(SUM(finished_cases) AS BIGINT) \
+         FROM stat_daily WHERE day >= $1 AND staff_id <> 0 GROUP BY staff_id, day \
+         HAVING SUM(level_4 + level_5) > 0 ORDER BY staff_id, day",
+    )
+    .bind(since_day)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The adopted praises (满意, 非常满意) of one staff member evaluated in [from_ms, to_ms).
+pub async fn praise_rows(
+    conn: &mut AnyConnection,
+    staff_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+) -> crate::Result<Vec<SweepRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, window_id, department_id, staff_id, org_path, level, comment, phone_index FROM evaluations \
+         WHERE staff_id = $1 AND evaluated_at >= $2 AND evaluated_at < $3 AND level >= 4 AND adoption = 'adopted' \
+         ORDER BY id",
+    )
+    .bind(staff_id)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(conn)
+    .await?)
+}
