@@ -411,7 +411,8 @@ mod tests {
     #[test]
     fn praise_beyond_the_case_volume_of_the_day_is_flagged_and_busy_ordinary_days_are_not() {
         let config = IntegrityConfig::default();
-        let day = |staff_id: i64, praises: i64, cases: i64| StaffDay { staff_id, day: "2026-10-12".into(), praises, cases };
+        let day =
+            |staff_id: i64, praises: i64, cases: i64| StaffDay { staff_id, day: "2026-10-12".into(), praises, cases };
         let days = [
             day(1, 30, 4),  // thirty praises for four cases
             day(2, 25, 20), // a busy, well-liked day

@@ -16,6 +16,7 @@ on_both_backends!(
     orders_climb_the_ladder_with_evidence,
     ledgers_download_as_excel_and_csv,
     hot_topics_per_department,
+    an_aggregate_missing_at_start_is_built_once,
 );
 
 /// A small deterministic generator (no dependency needed for a test's dice).
@@ -348,4 +349,20 @@ async fn hot_topics_per_department(backend: Backend) {
     let scjg = topics.as_array().unwrap().iter().find(|d| d["department"] == json!("市场监督管理局")).unwrap();
     assert_eq!(scjg["texts"], json!(4), "three bad reviews and a complaint; praise is not read: {scjg}");
     assert_eq!(scjg["topics"][0], json!({"word": "排队", "count": 3}));
+}
+
+/// A database whose records predate the aggregate gets it built at start, once; an empty one is left alone.
+async fn an_aggregate_missing_at_start_is_built_once(backend: Backend) {
+    let Some(app) = common::spawn(backend).await else { return };
+    app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5})).await;
+    app.evaluate(json!({"channel": "sms", "window_code": "W-JZ-01", "level": 2, "tags": [214]})).await;
+    {
+        let mut tx = app.state.store().begin().await.unwrap();
+        hcp_store::stats::clear(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let built = hcp_server::service::stats::ensure_built(app.state.store()).await.unwrap();
+    assert!(built.is_some_and(|rows| rows > 0), "{built:?}");
+    assert_aggregate_matches(&app).await;
+    assert_eq!(hcp_server::service::stats::ensure_built(app.state.store()).await.unwrap(), None, "only once");
 }

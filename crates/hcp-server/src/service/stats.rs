@@ -105,16 +105,18 @@ pub async fn rebuild(store: &hcp_store::Store) -> hcp_store::Result<usize> {
 /// At start: a database whose evaluations predate the aggregate gets it built once.
 pub async fn ensure_built(store: &hcp_store::Store) -> hcp_store::Result<Option<usize>> {
     let mut conn = store.reader().await?;
-    let rows: i64 = hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM stat_daily").fetch_one(&mut *conn).await?;
-    let records: i64 = hcp_store::sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM evaluations) + (SELECT COUNT(*) FROM cases WHERE finished_at IS NOT NULL)",
+    // Existence checks, not counts: a count of ten million evaluations would slow every start.
+    let built: Option<i64> =
+        hcp_store::sqlx::query_scalar("SELECT 1 FROM stat_daily LIMIT 1").fetch_optional(&mut *conn).await?;
+    let records: Option<i64> = hcp_store::sqlx::query_scalar(
+        "SELECT 1 FROM evaluations UNION ALL SELECT 1 FROM cases WHERE finished_at IS NOT NULL LIMIT 1",
     )
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
     drop(conn);
-    if rows > 0 || records == 0 {
+    if built.is_some() || records.is_none() {
         return Ok(None);
     }
-    tracing::info!(records, "building the statistics aggregate for existing records");
+    tracing::info!("building the statistics aggregate for existing records");
     Ok(Some(rebuild(store).await?))
 }
