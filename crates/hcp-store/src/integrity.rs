@@ -16,7 +16,10 @@ pub async fn recent_same_contact(
     exclude: i64,
 ) -> crate::Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT id FROM evaluations WHERE phone_index = $1 AND received_at >= $2 AND id <> $3 ORDER BY id LIMIT 50",
+        // Ordered along the (phone_index, received_at) index: `ORDER BY id LIMIT` led PostgreSQL to walk the
+        // primary key of millions of rows looking for a rare phone.
+        "SELECT id FROM evaluations WHERE phone_index = $1 AND received_at >= $2 AND id <> $3 \
+         ORDER BY received_at, id LIMIT 50",
     )
     .bind(phone_index)
     .bind(since_ms)
@@ -35,7 +38,7 @@ pub async fn recent_same_client(
 ) -> crate::Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM evaluations WHERE client_index = $1 AND received_at >= $2 AND id <> $3 \
-         AND registered_by IS NULL AND channel NOT IN ('hall_tablet', 'hall_terminal') ORDER BY id LIMIT 50",
+         AND registered_by IS NULL AND channel NOT IN ('hall_tablet', 'hall_terminal') ORDER BY received_at, id LIMIT 50",
     )
     .bind(client_index)
     .bind(since_ms)

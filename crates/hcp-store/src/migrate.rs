@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_supervision.sql")),
     (6, include_str!("../migrations/0006_case_lookup.sql")),
     (7, include_str!("../migrations/0007_stat_rollups.sql")),
+    (8, include_str!("../migrations/0008_received_index.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {
