@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Backend, PASSWORD, TestApp, spawn};
+use common::{Backend, Options, PASSWORD, TestApp, spawn, spawn_with};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
@@ -17,6 +17,7 @@ on_both_backends!(
     error_pages_are_chinese_html_and_the_api_keeps_json,
     login_page_signs_in_with_the_api_session_and_logout_ends_it,
     track_page_shows_the_state_and_refuses_a_wrong_password,
+    csrf_cookie_is_secure_when_the_session_cookie_is,
 );
 
 /// A browser's cookies, enough for these pages.
@@ -343,5 +344,18 @@ async fn track_page_shows_the_state_and_refuses_a_wrong_password(backend: Backen
         last = browser.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", "1")]).await.status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+async fn csrf_cookie_is_secure_when_the_session_cookie_is(backend: Backend) {
+    let mut options = Options::default();
+    options.config.session.secure_cookie = true;
+    let Some(app) = spawn_with(backend, options).await else { return };
+    let response = client().get(app.url("/login")).send().await.unwrap();
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("hcp_csrf="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
     app.stop().await;
 }

@@ -56,7 +56,7 @@ pub async fn home(
         role_label: u.role.label(),
         scope_label: scope_label(u.scope.as_ref()),
     });
-    let csrf = Csrf::for_request(&headers);
+    let csrf = Csrf::for_request(&state, &headers);
     let page = HomePage {
         title: if user.is_some() { "工作台" } else { "政务服务好差评" },
         user,
@@ -75,7 +75,7 @@ pub struct LoginPage {
 }
 
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let csrf = Csrf::for_request(&headers);
+    let csrf = Csrf::for_request(&state, &headers);
     let page =
         LoginPage {
             title: "工作人员登录", csrf: csrf.token(&state, LOGIN_FORM), username: String::new(), error: None
@@ -100,7 +100,7 @@ pub async fn login_submit(
             Ok(response)
         }
         Err(err) if err.status.is_client_error() => {
-            let csrf = Csrf::for_request(&headers);
+            let csrf = Csrf::for_request(&state, &headers);
             let page = LoginPage {
                 title: "工作人员登录",
                 csrf: csrf.token(&state, LOGIN_FORM),

@@ -172,7 +172,7 @@ pub async fn evaluate_page(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let window = window_info(&state, &code).await?;
-    let csrf = Csrf::for_request(&headers);
+    let csrf = Csrf::for_request(&state, &headers);
     let page = EvaluatePage::new(
         window,
         csrf.token(&state, EVALUATE_FORM),
@@ -217,7 +217,7 @@ pub async fn evaluate_submit(
         }),
         ..Default::default()
     };
-    let csrf = Csrf::for_request(&headers);
+    let csrf = Csrf::for_request(&state, &headers);
     let again = |values: EvaluateValues, errors: EvaluateErrors, status: StatusCode, window: WindowInfo| {
         let page = EvaluatePage::new(window, csrf.token(&state, EVALUATE_FORM), values, errors);
         render(status, &page)
@@ -321,7 +321,7 @@ pub async fn track_page(
     headers: HeaderMap,
 ) -> Response {
     let code = query.ok().and_then(|q| q.0.code).unwrap_or_default();
-    let csrf = Csrf::for_request(&headers);
+    let csrf = Csrf::for_request(&state, &headers);
     let page =
         TrackPage {
             title: "评价进度查询", csrf: csrf.token(&state, TRACK_FORM), code, error: None, result: None
@@ -338,7 +338,7 @@ pub async fn track_submit(
     let form = FormPairs::parse(body)?;
     csrf::verify(&state, &headers, TRACK_FORM, form.get(csrf::FIELD))?;
     let code = form.get("code").unwrap_or_default().to_owned();
-    let csrf = Csrf::for_request(&headers);
+    let csrf = Csrf::for_request(&state, &headers);
     let token = csrf.token(&state, TRACK_FORM);
     if code.is_empty() {
         let page =

@@ -23,6 +23,7 @@ pub struct Csrf {
     secret: String,
     session: String,
     is_new: bool,
+    secure: bool,
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -35,11 +36,13 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 impl Csrf {
-    pub fn for_request(headers: &HeaderMap) -> Csrf {
+    pub fn for_request(state: &AppState, headers: &HeaderMap) -> Csrf {
         let session = cookie(headers, SESSION_COOKIE).unwrap_or_default();
+        // Marked Secure exactly when the session cookie is (`[session] secure_cookie`).
+        let secure = state.config().session.secure_cookie;
         match cookie(headers, CSRF_COOKIE).filter(|s| s.len() <= 128) {
-            Some(secret) => Csrf { secret, session, is_new: false },
-            None => Csrf { secret: hcp_store::crypto::new_token().0, session, is_new: true },
+            Some(secret) => Csrf { secret, session, is_new: false, secure },
+            None => Csrf { secret: hcp_store::crypto::new_token().0, session, is_new: true, secure },
         }
     }
 
@@ -51,9 +54,12 @@ impl Csrf {
 
     /// Adds the cookie to a page response when the secret is new.
     pub fn attach(&self, mut response: Response) -> Response {
+        let secure = if self.secure { "; Secure" } else { "" };
         if self.is_new
-            && let Ok(value) =
-                HeaderValue::from_str(&format!("{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", self.secret))
+            && let Ok(value) = HeaderValue::from_str(&format!(
+                "{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
+                self.secret
+            ))
         {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
