@@ -77,9 +77,8 @@ async fn start_browser() -> Option<(Driver, Client)> {
         .spawn()
         .expect("start chromedriver");
     let driver = Driver(child);
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
-    args.push(format!("--user-data-dir={}", std::env::temp_dir().join(format!("hcp-chromium-{port}")).display()));
-    let mut options = serde_json::json!({ "args": args });
+    // chromedriver gives Chromium a temporary profile of its own and removes it afterwards.
+    let mut options = serde_json::json!({ "args": CHROMIUM_FLAGS });
     if let Some(binary) = find_on_path("chromium") {
         options["binary"] = serde_json::json!(binary);
     }
