@@ -9,6 +9,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod service;
 pub mod state;
+pub mod web;
 
 pub use config::Config;
 pub use state::AppState;

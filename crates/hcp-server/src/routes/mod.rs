@@ -23,10 +23,12 @@ pub mod views;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web::errors::PageError;
 
 /// Largest JSON body accepted (a 2000-character comment is ~6 KB in UTF-8).
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
@@ -62,11 +64,27 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", tickets::upload_router().layer(DefaultBodyLimit::max(attachment_limit)))
         .merge(health::router())
         .merge(crate::openapi::router())
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "请求的地址不存在") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持此请求方法")
-        })
+        .merge(crate::web::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+/// The API keeps its JSON errors; every other path is a page and gets a Chinese HTML page.
+async fn not_found(uri: Uri) -> Response {
+    if crate::web::is_api_path(uri.path()) {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "请求的地址不存在").into_response()
+    } else {
+        PageError::not_found().into_response()
+    }
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    if crate::web::is_api_path(uri.path()) {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持此请求方法").into_response()
+    } else {
+        PageError::method_not_allowed().into_response()
+    }
 }
 
 /// Pagination shared by the list endpoints.

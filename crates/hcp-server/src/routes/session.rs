@@ -68,16 +68,31 @@ pub async fn login(
     ClientAddr(ip): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
+    let (current, cookie) = open_session(&state, ip, &req.username, &req.password).await?;
+    let view = me_view(&state, &current).await?;
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Checks the credentials (rate-limited per address), stores a new session and returns the user with the
+/// `Set-Cookie` value. The API's `POST /session` and the `/login` page share it, so both give the same session.
+pub async fn open_session(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    username: &str,
+    password: &str,
+) -> ApiResult<(CurrentUser, HeaderValue)> {
     state
         .limiter()
         .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
         .map_err(ApiError::too_many)?;
     let now = state.now();
     let mut conn = state.store().reader().await?;
-    let user = users::by_username(&mut conn, req.username.trim()).await?;
+    let user = users::by_username(&mut conn, username.trim()).await?;
     // Verify even for unknown users so timing does not reveal which user names exist.
     let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-    let password = req.password.clone();
+    let password = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
     let user = match user {
         Some(user) if ok && user.disabled == 0 => user,
@@ -102,10 +117,7 @@ pub async fn login(
     let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
     let cookie =
         format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ttl.num_seconds());
-    let view = me_view(&state, &current).await?;
-    let mut response = Json(view).into_response();
-    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
-    Ok(response)
+    Ok((current, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?))
 }
 
 /// An argon2id hash of a random password, used to spend the same time on unknown user names.
@@ -116,7 +128,18 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 /// Log out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts) -> ApiResult<Response> {
-    if let Some(token) = crate::extract::session_cookie(&parts) {
+    close_session(&state, crate::extract::session_cookie(&parts)).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    Ok(response)
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub const CLEAR_SESSION_COOKIE: &str = "hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+
+/// Ends the session of this cookie, if it is one (audited).
+pub async fn close_session(state: &AppState, cookie: Option<String>) -> ApiResult<()> {
+    if let Some(token) = cookie {
         let mut tx = state.store().begin().await?;
         if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.now()).await? {
             users::delete_session(&mut tx, &token_hash(&token)).await?;
@@ -132,11 +155,7 @@ pub async fn logout(State(state): State<AppState>, parts: axum::http::request::P
         }
         tx.commit().await?;
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, HeaderValue::from_static("hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
-    Ok(response)
+    Ok(())
 }
 
 /// The signed-in user, role and scope.

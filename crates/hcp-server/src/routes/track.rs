@@ -145,8 +145,18 @@ pub async fn show(
     ApiQuery(q): ApiQuery<PasswordQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Json<TrackView>> {
-    let (code, found) = open(&state, ip, &code, password_from(&headers, q.password.as_deref())).await?;
-    view(&state, code, &found).await.map(Json)
+    lookup(&state, ip, &code, password_from(&headers, q.password.as_deref())).await.map(Json)
+}
+
+/// What `GET /track/{code}` answers, for the `/track` page: the same checks, limits and citizen-safe view.
+pub async fn lookup(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    code: &str,
+    password: Option<String>,
+) -> ApiResult<TrackView> {
+    let (code, found) = open(state, ip, code, password).await?;
+    view(state, code, &found).await
 }
 
 async fn view(state: &AppState, code: String, found: &Found) -> ApiResult<TrackView> {

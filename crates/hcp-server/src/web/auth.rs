@@ -1,0 +1,127 @@
+//! Signing in and out with the same sessions as `POST /api/v1/session`, and the signed-in landing page with
+//! the user's role and scope. (Role dashboards come later.)
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use hcp_core::role::Scope;
+
+use super::csrf::{self, Csrf};
+use super::errors::PageError;
+use super::{FormPairs, render, with_page_headers};
+use crate::extract::{ClientAddr, MaybeUser, SESSION_COOKIE};
+use crate::routes::session::{CLEAR_SESSION_COOKIE, close_session, open_session};
+use crate::state::AppState;
+
+const LOGIN_FORM: &str = "login";
+const LOGOUT_FORM: &str = "logout";
+
+pub struct UserInfo {
+    pub display_name: String,
+    pub username: String,
+    pub role_label: &'static str,
+    pub scope_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub title: &'static str,
+    pub user: Option<UserInfo>,
+    pub csrf: String,
+}
+
+pub fn scope_label(scope: Option<&Scope>) -> String {
+    match scope {
+        Some(Scope::OrgUnit { name, .. }) => format!("机构：{name}（含下级）"),
+        Some(Scope::Department { name, .. }) => format!("进驻部门：{name}"),
+        Some(Scope::Window { name, .. }) => format!("窗口：{name}"),
+        Some(Scope::Staff { name, staff_no, .. }) => format!("本人：{name}（工号 {staff_no}）"),
+        None => "尚未设置管辖范围，请联系管理员".to_owned(),
+    }
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    user: Result<MaybeUser, crate::error::ApiError>,
+    headers: HeaderMap,
+) -> Response {
+    // A stale or foreign bearer header on a page is just "not signed in".
+    let user = user.ok().and_then(|u| u.0).map(|u| UserInfo {
+        display_name: u.user.display_name.clone(),
+        username: u.user.username.clone(),
+        role_label: u.role.label(),
+        scope_label: scope_label(u.scope.as_ref()),
+    });
+    let csrf = Csrf::for_request(&state, &headers);
+    let page = HomePage {
+        title: if user.is_some() { "工作台" } else { "政务服务好差评" },
+        user,
+        csrf: csrf.token(&state, LOGOUT_FORM),
+    };
+    csrf.attach(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub title: &'static str,
+    pub csrf: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let csrf = Csrf::for_request(&state, &headers);
+    let page =
+        LoginPage {
+            title: "工作人员登录", csrf: csrf.token(&state, LOGIN_FORM), username: String::new(), error: None
+        };
+    csrf.attach(render(StatusCode::OK, &page))
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, LOGIN_FORM, form.get(csrf::FIELD))?;
+    let username = form.get("username").unwrap_or_default().to_owned();
+    let password = form.text("password");
+    match open_session(&state, ip, &username, &password).await {
+        Ok((_, cookie)) => {
+            let mut response = with_page_headers(Redirect::to("/").into_response());
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(response)
+        }
+        Err(err) if err.status.is_client_error() => {
+            let csrf = Csrf::for_request(&state, &headers);
+            let page = LoginPage {
+                title: "工作人员登录",
+                csrf: csrf.token(&state, LOGIN_FORM),
+                username,
+                error: Some(err.message.clone()),
+            };
+            Ok(render(err.status, &page))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, LOGOUT_FORM, form.get(csrf::FIELD))?;
+    close_session(&state, csrf::cookie(&headers, SESSION_COOKIE)).await?;
+    let mut response = with_page_headers(Redirect::to("/login").into_response());
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    Ok(response)
+}

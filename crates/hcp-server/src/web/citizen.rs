@@ -1,0 +1,376 @@
+//! The citizen's pages, without an account and without JavaScript: the evaluation form reached by a window's
+//! QR code (`/e/{window_code}`) with its receipt, and `/track`. Submissions go through the same intake service,
+//! rate limits and checks as the API.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use hcp_core::FieldErrors;
+use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
+use hcp_core::level::Level;
+use hcp_store::org;
+use serde::Deserialize;
+
+use super::csrf::{self, Csrf};
+use super::errors::PageError;
+use super::{FormPairs, local_text, render};
+use crate::extract::ClientAddr;
+use crate::routes::evaluations::{intake_error, submitter_for};
+use crate::routes::track::{TrackView, lookup};
+use crate::service::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::state::AppState;
+
+/// Where the window is: shown at the top of the form so the citizen knows whom they rate.
+pub struct WindowInfo {
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub hall: String,
+}
+
+async fn window_info(state: &AppState, code: &str) -> Result<WindowInfo, PageError> {
+    let mut conn = state.store().reader().await.map_err(crate::error::ApiError::from)?;
+    let window =
+        org::window_by_code(&mut conn, code.trim()).await.map_err(crate::error::ApiError::from)?.ok_or_else(|| {
+            PageError::new(StatusCode::NOT_FOUND, "窗口不存在", "未找到该窗口，请确认扫描的是大厅窗口上张贴的二维码。")
+        })?;
+    let department =
+        org::department_by_id(&mut conn, window.department_id).await.map_err(crate::error::ApiError::from)?;
+    let hall = match &department {
+        Some(d) => org::org_unit_by_id(&mut conn, d.org_unit_id).await.map_err(crate::error::ApiError::from)?,
+        None => None,
+    };
+    Ok(WindowInfo {
+        code: window.code,
+        name: window.name,
+        department: department.map(|d| d.name).unwrap_or_default(),
+        hall: hall.map(|h| h.name).unwrap_or_default(),
+    })
+}
+
+pub struct LevelOption {
+    pub code: i64,
+    pub label: &'static str,
+    pub bad: bool,
+    pub checked: bool,
+}
+
+pub struct TagOption {
+    pub code: u16,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+pub struct TagGroup {
+    pub level: i64,
+    pub label: &'static str,
+    pub tags: Vec<TagOption>,
+}
+
+/// What the citizen typed, re-shown with the errors next to the fields.
+#[derive(Default)]
+pub struct EvaluateValues {
+    pub level: Option<i64>,
+    pub tags: Vec<u16>,
+    pub comment: String,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Default)]
+pub struct EvaluateErrors {
+    pub general: Option<String>,
+    pub level: Option<String>,
+    pub tags: Option<String>,
+    pub comment: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl EvaluateErrors {
+    fn from_fields(fields: &FieldErrors) -> Self {
+        let mut errors = EvaluateErrors::default();
+        let mut other = Vec::new();
+        for (field, message) in &fields.0 {
+            let slot = match field.as_str() {
+                "level" => &mut errors.level,
+                "tags" => &mut errors.tags,
+                "comment" => &mut errors.comment,
+                "evaluator.name" => &mut errors.name,
+                "evaluator.phone" => &mut errors.phone,
+                _ => {
+                    other.push(message.clone());
+                    continue;
+                }
+            };
+            *slot = Some(message.clone());
+        }
+        errors.general = Some(if other.is_empty() {
+            "提交的信息有误，请按提示修改。".to_owned()
+        } else {
+            other.join("；")
+        });
+        errors
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evaluate.html")]
+pub struct EvaluatePage {
+    pub title: String,
+    pub window: WindowInfo,
+    pub csrf: String,
+    pub levels: Vec<LevelOption>,
+    pub tag_groups: Vec<TagGroup>,
+    pub values: EvaluateValues,
+    pub errors: EvaluateErrors,
+}
+
+impl EvaluatePage {
+    fn new(window: WindowInfo, csrf: String, values: EvaluateValues, errors: EvaluateErrors) -> Self {
+        let levels = Level::ALL
+            .iter()
+            .map(|l| LevelOption {
+                code: l.code(),
+                label: l.label(),
+                bad: l.is_bad(),
+                checked: values.level == Some(l.code()),
+            })
+            .collect();
+        let tag_groups = Level::ALL
+            .iter()
+            .map(|&l| TagGroup {
+                level: l.code(),
+                label: l.label(),
+                tags: hcp_core::tags::for_level(l)
+                    .map(|t| TagOption { code: t.code, label: t.label, checked: values.tags.contains(&t.code) })
+                    .collect(),
+            })
+            .collect();
+        EvaluatePage { title: format!("评价：{}", window.name), window, csrf, levels, tag_groups, values, errors }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage {
+    pub title: &'static str,
+    pub window: WindowInfo,
+    pub level_label: &'static str,
+    pub bad: bool,
+    pub receipt: Receipt,
+}
+
+const EVALUATE_FORM: &str = "evaluate";
+
+pub async fn evaluate_page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let window = window_info(&state, &code).await?;
+    let csrf = Csrf::for_request(&state, &headers);
+    let page = EvaluatePage::new(
+        window,
+        csrf.token(&state, EVALUATE_FORM),
+        EvaluateValues::default(),
+        EvaluateErrors::default(),
+    );
+    Ok(csrf.attach(render(StatusCode::OK, &page)))
+}
+
+pub async fn evaluate_submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, EVALUATE_FORM, form.get(csrf::FIELD))?;
+    let window = window_info(&state, &code).await?;
+    let level_text = form.get("level");
+    let level = level_text.and_then(|l| l.parse::<i64>().ok());
+    let tags: Vec<u16> = form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect();
+    let values = EvaluateValues {
+        level,
+        tags: tags.clone(),
+        comment: form.text("comment"),
+        name: form.text("name"),
+        phone: form.text("phone"),
+    };
+    let (name, phone) = (form.get("name"), form.get("phone"));
+    let input = EvaluationInput {
+        channel: Some("qrcode".into()),
+        window_code: Some(window.code.clone()),
+        level,
+        // Unknown values reach intake as they were sent, so it names them.
+        tags: form.all("tags").into_iter().map(|t| serde_json::Value::String(t.to_owned())).collect(),
+        comment: form.get("comment").map(str::to_owned),
+        evaluator: (name.is_some() || phone.is_some()).then(|| EvaluatorInput {
+            name: name.map(str::to_owned),
+            phone: phone.map(str::to_owned),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let csrf = Csrf::for_request(&state, &headers);
+    let again = |values: EvaluateValues, errors: EvaluateErrors, status: StatusCode, window: WindowInfo| {
+        let page = EvaluatePage::new(window, csrf.token(&state, EVALUATE_FORM), values, errors);
+        render(status, &page)
+    };
+    let now = state.now();
+    let evaluation = match NewEvaluation::parse(&input, now) {
+        Ok(evaluation) => evaluation,
+        Err(fields) => {
+            return Ok(again(values, EvaluateErrors::from_fields(&fields), StatusCode::UNPROCESSABLE_ENTITY, window));
+        }
+    };
+    let level_label = evaluation.level.label();
+    let bad = evaluation.level.is_bad();
+    // Always anonymous here, whoever is signed in: the QR code page is the citizen's channel.
+    let submitter = match submitter_for(&state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
+        Ok(submitter) => submitter,
+        Err(err) => {
+            let errors = EvaluateErrors { general: Some(err.message.clone()), ..Default::default() };
+            let mut response = again(values, errors, err.status, window);
+            if let Some(seconds) = err.retry_after
+                && let Ok(value) = seconds.to_string().parse()
+            {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
+    };
+    let request = IntakeRequest {
+        submission: Submission::Evaluation(evaluation),
+        submitter,
+        received_at: now,
+        idempotency: None,
+        import_ref: None,
+        rules: state.rules(),
+    };
+    match state.intake().submit(request).await {
+        Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
+            let page = ReceiptPage { title: "评价已提交", window, level_label, bad, receipt };
+            Ok(render(StatusCode::OK, &page))
+        }
+        Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
+        Err(err) => {
+            let err = intake_error(err);
+            if err.status.is_client_error() {
+                let errors = if err.fields.is_empty() {
+                    EvaluateErrors { general: Some(err.message.clone()), ..Default::default() }
+                } else {
+                    EvaluateErrors::from_fields(&err.fields)
+                };
+                Ok(again(values, errors, err.status, window))
+            } else {
+                Err(err.into())
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+pub struct TrackPage {
+    pub title: &'static str,
+    pub csrf: String,
+    pub code: String,
+    pub error: Option<String>,
+    pub result: Option<TrackResult>,
+}
+
+/// The API's citizen view with instants in words.
+pub struct TrackResult {
+    pub view: TrackView,
+    pub submitted_at: String,
+    pub feedback_by: Option<String>,
+    pub feedback_by_provisional: bool,
+    pub feedback_by_passed: bool,
+    pub timeline: Vec<(String, String)>,
+}
+
+impl TrackResult {
+    fn new(view: TrackView) -> Self {
+        TrackResult {
+            submitted_at: local_text(&view.submitted_at),
+            feedback_by: view.feedback_by.as_ref().map(|d| local_text(&d.at)),
+            feedback_by_provisional: view.feedback_by.as_ref().is_some_and(|d| d.provisional),
+            feedback_by_passed: view.feedback_by.as_ref().is_some_and(|d| d.passed),
+            timeline: view.timeline.iter().map(|e| (local_text(&e.at), e.text.clone())).collect(),
+            view,
+        }
+    }
+}
+
+const TRACK_FORM: &str = "track";
+
+#[derive(Deserialize)]
+pub struct TrackQuery {
+    pub code: Option<String>,
+}
+
+pub async fn track_page(
+    State(state): State<AppState>,
+    query: Result<Query<TrackQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let code = query.ok().and_then(|q| q.0.code).unwrap_or_default();
+    let csrf = Csrf::for_request(&state, &headers);
+    let page =
+        TrackPage {
+            title: "评价进度查询", csrf: csrf.token(&state, TRACK_FORM), code, error: None, result: None
+        };
+    csrf.attach(render(StatusCode::OK, &page))
+}
+
+pub async fn track_submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, TRACK_FORM, form.get(csrf::FIELD))?;
+    let code = form.get("code").unwrap_or_default().to_owned();
+    let csrf = Csrf::for_request(&state, &headers);
+    let token = csrf.token(&state, TRACK_FORM);
+    if code.is_empty() {
+        let page =
+            TrackPage {
+                title: "评价进度查询", csrf: token, code, error: Some("请输入查询码".into()), result: None
+            };
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    match lookup(&state, ip, &code, form.get("password").map(str::to_owned)).await {
+        Ok(view) => {
+            let page = TrackPage {
+                title: "评价进度查询",
+                csrf: token,
+                code: view.tracking_code.clone(),
+                error: None,
+                result: Some(TrackResult::new(view)),
+            };
+            Ok(render(StatusCode::OK, &page))
+        }
+        Err(err) if err.status.is_client_error() => {
+            let page =
+                TrackPage {
+                    title: "评价进度查询", csrf: token, code, error: Some(err.message.clone()), result: None
+                };
+            let mut response = render(err.status, &page);
+            if let Some(seconds) = err.retry_after
+                && let Ok(value) = seconds.to_string().parse()
+            {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
+        Err(err) => Err(err.into()),
+    }
+}

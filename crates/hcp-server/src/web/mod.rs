@@ -1,0 +1,123 @@
+//! Server-rendered Chinese pages beside the JSON API: the citizen's evaluation and tracking pages (no account,
+//! no JavaScript needed), the sign-in page and the signed-in landing page. Templates are compiled into the
+//! binary (askama) and the one stylesheet is embedded, so the pages work on an intranet without internet.
+//!
+//! Every page goes through [`render`], which sets the security headers; every form carries a CSRF token
+//! ([`csrf`]). Errors are Chinese pages ([`errors::PageError`]), never internals.
+
+pub mod auth;
+pub mod citizen;
+pub mod csrf;
+pub mod errors;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+use errors::PageError;
+
+/// The only stylesheet, embedded in the binary.
+pub const STYLESHEET: &str = include_str!("../../assets/hcp.css");
+
+/// Largest form body accepted (a 2000-character comment is ~18 KB URL-encoded).
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(auth::home))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
+        .route("/track", get(citizen::track_page).post(citizen::track_submit))
+        .route("/static/hcp.css", get(stylesheet))
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+}
+
+/// Whether a path belongs to the API (JSON errors) rather than to the pages (Chinese HTML errors).
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/") || path == "/healthz"
+}
+
+async fn stylesheet() -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET).into_response();
+    // The stylesheet changes only with the binary; pages link it with a version query.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    response
+}
+
+/// Version query of the stylesheet link, so a new binary's stylesheet is fetched despite the long cache.
+pub const STYLESHEET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Renders a page with its status and the headers every page carries: not cached (pages show receipts and
+/// personal data), not framed, no resources from elsewhere.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => with_page_headers((status, Html(html)).into_response()),
+        Err(err) => {
+            tracing::error!(%err, "page template failed");
+            with_page_headers(
+                (StatusCode::INTERNAL_SERVER_ERROR, Html(errors::FALLBACK_500.to_owned())).into_response(),
+            )
+        }
+    }
+}
+
+pub fn with_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    response
+}
+
+/// A submitted `application/x-www-form-urlencoded` body as name/value pairs (names may repeat, e.g. tags).
+pub struct FormPairs(Vec<(String, String)>);
+
+impl FormPairs {
+    pub fn parse(body: Result<Bytes, BytesRejection>) -> Result<FormPairs, PageError> {
+        let body = body.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过多", "提交的内容超过了上限，请删减后重试。")
+            } else {
+                PageError::bad_request("无法读取提交的内容，请返回重试。")
+            }
+        })?;
+        Ok(FormPairs(form_urlencoded::parse(&body).into_owned().collect()))
+    }
+
+    /// The first value of a field, trimmed; empty counts as absent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// The first value as typed (for re-showing a form), or "".
+    pub fn text(&self, name: &str) -> String {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect()
+    }
+}
+
+/// An RFC 3339 instant of the API's views as the pages show it: `2026年10月12日 10:00` (Beijing time).
+pub fn local_text(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&hcp_core::clock::shanghai()).format("%Y年%m月%d日 %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
