@@ -25,15 +25,19 @@ pub async fn replay(store: &Store, rules: &Rules, now: DateTime<Utc>) -> Result<
     .fetch_all(&mut *store.reader().await?)
     .await?;
     let mut replayed = 0;
-    let mut tx = store.begin().await?;
-    for (id, received) in open {
-        let received = from_ms(received);
-        let age = rules.calendar.working_days_between(local_date(received), local_date(now));
-        if history(&mut tx, rules, id, received, age, now).await? {
-            replayed += 1;
+    // Committed in chunks: every step appends to the audit chain, whose head row PostgreSQL would otherwise
+    // update hundreds of thousands of times in one transaction, each update slower than the last.
+    for chunk in open.chunks(200) {
+        let mut tx = store.begin().await?;
+        for (id, received) in chunk {
+            let received = from_ms(*received);
+            let age = rules.calendar.working_days_between(local_date(received), local_date(now));
+            if history(&mut tx, rules, *id, received, age, now).await? {
+                replayed += 1;
+            }
         }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(replayed)
 }
 
