@@ -6,7 +6,6 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode as AxumStatus;
 use chrono::Duration;
 use common::{Backend, Options};
 use hcp_server::Config;
@@ -16,30 +15,8 @@ use hcp_server::service::delivery::deliver_due;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-/// A webhook receiver that answers 500 to the first `failures` calls, then 200, recording what succeeded.
 async fn webhook(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let calls = Arc::new(Mutex::new(0usize));
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let (store, calls) = (store.clone(), calls.clone());
-            async move {
-                let mut n = calls.lock().unwrap();
-                *n += 1;
-                if *n <= failures {
-                    return AxumStatus::INTERNAL_SERVER_ERROR;
-                }
-                store.lock().unwrap().push(body);
-                AxumStatus::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
+    common::flaky_endpoint("/hook", failures).await
 }
 
 /// A tiny SMTP relay recording each message's envelope recipient and data.

@@ -6,7 +6,6 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode as AxumStatus;
 use chrono::Duration;
 use common::{Backend, Options, TestApp};
 use hcp_server::Config;
@@ -204,30 +203,8 @@ async fn file_in_the_national_layout_with_adopted_evaluations_in_scope(backend: 
     assert!(body["error"]["message"].as_str().unwrap().contains("division_code"), "{body}");
 }
 
-/// An endpoint that answers 500 to the first `failures` calls, then 200, recording what it accepted.
 async fn endpoint(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let calls = Arc::new(Mutex::new(0usize));
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/upward",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let (store, calls) = (store.clone(), calls.clone());
-            async move {
-                let mut n = calls.lock().unwrap();
-                *n += 1;
-                if *n <= failures {
-                    return AxumStatus::INTERNAL_SERVER_ERROR;
-                }
-                store.lock().unwrap().push(body);
-                AxumStatus::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/upward", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
+    common::flaky_endpoint("/upward", failures).await
 }
 
 async fn batch_is_delivered_once_through_the_outbox(backend: Backend) {

@@ -93,19 +93,29 @@ async fn payload(state: &AppState, message: &Message) -> Result<serde_json::Valu
     }))
 }
 
+/// POSTs `body` as JSON; any answer but 2xx is a failure for the outbox to retry. `what` names the receiver in
+/// the error kept with the message.
+pub(crate) async fn post_json(
+    url: &str,
+    body: &serde_json::Value,
+    timeout_secs: u64,
+    what: &str,
+) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(timeout_secs))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = client.post(url).json(body).send().await.map_err(|e| e.to_string())?;
+    if response.status().is_success() { Ok(()) } else { Err(format!("{what} 返回 {}", response.status())) }
+}
+
 async fn send_external(state: &AppState, sender: &str, message: &Message) -> Result<(), String> {
     let notify = &state.config().notify;
     match sender {
         "file" => append_line(state, &payload(state, message).await?).await,
         "webhook" => {
             let url = &notify.webhook.as_ref().ok_or("未配置 [notify.webhook]")?.url;
-            let client = reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .map_err(|e| e.to_string())?;
-            let response =
-                client.post(url).json(&payload(state, message).await?).send().await.map_err(|e| e.to_string())?;
-            if response.status().is_success() { Ok(()) } else { Err(format!("webhook 返回 {}", response.status())) }
+            post_json(url, &payload(state, message).await?, 10, "webhook").await
         }
         crate::service::upward::SENDER => crate::service::upward::send(state, message).await,
         "smtp" => {

@@ -140,10 +140,9 @@ pub async fn load(
     let directory = super::demo_bulk::Directory {
         windows: {
             let mut places = std::collections::HashMap::new();
+            let mut conn = store.reader().await?;
             for (code, w) in &windows {
-                let place = org::placement(&mut *store.reader().await?, w.id)
-                    .await?
-                    .ok_or_else(|| DemoError::Invalid(code.clone()))?;
+                let place = org::placement(&mut conn, w.id).await?.ok_or_else(|| DemoError::Invalid(code.clone()))?;
                 places.insert(code.clone(), place);
             }
             places
@@ -160,9 +159,9 @@ pub async fn load(
         last_at = event.at();
         match event {
             DemoEvent::Case(case) => {
+                summary.cases += 1;
                 if let Some(bulk) = bulk.as_mut() {
                     bulk.push_case(&case)?;
-                    summary.cases += 1;
                 } else {
                     let window =
                         windows.get(&case.window_code).ok_or_else(|| DemoError::Invalid(case.window_code.clone()))?;
@@ -180,7 +179,6 @@ pub async fn load(
                         case.accepted_at,
                     )
                     .await?;
-                    summary.cases += 1;
                 }
             }
             DemoEvent::Evaluation(e) => {

@@ -220,8 +220,5 @@ pub async fn send(state: &AppState, message: &Message) -> Result<(), String> {
     if let Some(object) = batch.as_object_mut() {
         object.insert("batchId".into(), json!(message.id));
     }
-    let client =
-        reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().map_err(|e| e.to_string())?;
-    let response = client.post(url).json(&batch).send().await.map_err(|e| e.to_string())?;
-    if response.status().is_success() { Ok(()) } else { Err(format!("上报接口返回 {}", response.status())) }
+    crate::service::delivery::post_json(url, &batch, 60, "上报接口").await
 }

@@ -323,3 +323,31 @@ pub async fn assert_rollups_agree(conn: &mut hcp_store::AnyConnection) {
         }
     }
 }
+
+/// A local HTTP receiver at `path` that answers 500 to the first `failures` calls, then 200, recording the JSON
+/// bodies it accepted (a webhook or an upward-report endpoint).
+pub async fn flaky_endpoint(path: &str, failures: usize) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::http::StatusCode as AxumStatus;
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let calls = Arc::new(std::sync::Mutex::new(0usize));
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        path,
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let (store, calls) = (store.clone(), calls.clone());
+            async move {
+                let mut n = calls.lock().unwrap();
+                *n += 1;
+                if *n <= failures {
+                    return AxumStatus::INTERNAL_SERVER_ERROR;
+                }
+                store.lock().unwrap().push(body);
+                AxumStatus::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}{path}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
