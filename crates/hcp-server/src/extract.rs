@@ -35,6 +35,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "请求体应为 JSON（Content-Type: application/json）",
             ));
         }
+        if declared_length(&req).is_some_and(|len| len > crate::routes::JSON_BODY_LIMIT) {
+            return Err(drain_oversized(req, crate::routes::JSON_BODY_LIMIT).await);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::payload_too_large(crate::routes::JSON_BODY_LIMIT)
@@ -44,6 +47,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         })?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Largest oversized body read to its end before answering 413. Answering while the client is still sending
+/// makes the server close a socket with unread data, which resets the connection and loses the answer; past
+/// this size the client gets the reset rather than the server reading megabytes for nothing.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+fn declared_length(req: &Request) -> Option<usize> {
+    req.headers().get(axum::http::header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+/// Reads and discards an oversized body (up to [`DRAIN_LIMIT`]) so that the 413 reaches the client.
+async fn drain_oversized(req: Request, limit: usize) -> ApiError {
+    let _ = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT).await;
+    ApiError::payload_too_large(limit)
 }
 
 /// Parses JSON, naming the field whose type is wrong.
