@@ -290,11 +290,25 @@ async fn login_page_signs_in_with_the_api_session_and_logout_ends_it(backend: Ba
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location.as_deref(), Some("/"));
+    // `next` returns to the page that asked for sign-in, but never to another site.
+    let page = browser.get(&app, "/login?next=%2Fwork%2Ftickets%3Fstate%3Ddispatched").await;
+    assert!(page.html.contains("value=\"/work/tickets?state=dispatched\""), "{}", page.html);
+    let token = csrf(&page.html);
+    let page = browser
+        .post(
+            &app,
+            "/login",
+            &[("csrf_token", &token), ("username", "window_head"), ("password", PASSWORD), ("next", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/"));
     let session = browser.cookies.get("hcp_session").cloned().expect("session cookie");
     let home = browser.get(&app, "/").await;
     assert!(home.html.contains("窗口负责人"), "{}", home.html);
     assert!(home.html.contains("窗口：市场主体登记窗口"));
-    assert!(home.html.contains("退出登录"));
+    assert!(home.html.contains("action=\"/logout\"") && home.html.contains("退出"));
+    // The role's menu, with the workbench marked as the current page.
+    assert!(home.html.contains("href=\"/work/tickets\"") && home.html.contains("aria-current=\"page\""));
     // The same session as the API's.
     let cookie = format!("hcp_session={session}");
     let (status, me) = app.get("/api/v1/me", Some(&cookie)).await;

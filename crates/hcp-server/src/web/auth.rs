@@ -17,7 +17,8 @@ use crate::routes::session::{CLEAR_SESSION_COOKIE, close_session, open_session};
 use crate::state::AppState;
 
 const LOGIN_FORM: &str = "login";
-const LOGOUT_FORM: &str = "logout";
+use super::layout::Chrome;
+use super::signed_in::{LOGOUT_FORM, safe_next};
 
 pub struct UserInfo {
     pub display_name: String,
@@ -29,9 +30,9 @@ pub struct UserInfo {
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
-    pub title: &'static str,
+    pub chrome: Chrome,
     pub user: Option<UserInfo>,
-    pub csrf: String,
+    pub links: &'static [(&'static str, &'static str)],
 }
 
 pub fn scope_label(scope: Option<&Scope>) -> String {
@@ -50,17 +51,20 @@ pub async fn home(
     headers: HeaderMap,
 ) -> Response {
     // A stale or foreign bearer header on a page is just "not signed in".
-    let user = user.ok().and_then(|u| u.0).map(|u| UserInfo {
-        display_name: u.user.display_name.clone(),
-        username: u.user.username.clone(),
-        role_label: u.role.label(),
-        scope_label: scope_label(u.scope.as_ref()),
-    });
+    let current = user.ok().and_then(|u| u.0);
     let csrf = Csrf::for_request(&state, &headers);
-    let page = HomePage {
-        title: if user.is_some() { "工作台" } else { "政务服务好差评" },
-        user,
-        csrf: csrf.token(&state, LOGOUT_FORM),
+    let page = match current {
+        Some(u) => HomePage {
+            chrome: Chrome::signed_in("工作台", &u, csrf.token(&state, LOGOUT_FORM), "/"),
+            user: Some(UserInfo {
+                display_name: u.user.display_name.clone(),
+                username: u.user.username.clone(),
+                role_label: u.role.label(),
+                scope_label: scope_label(u.scope.as_ref()),
+            }),
+            links: &super::layout::menu(u.role)[1..],
+        },
+        None => HomePage { chrome: Chrome::public("政务服务好差评"), user: None, links: &[] },
     };
     csrf.attach(render(StatusCode::OK, &page))
 }
@@ -68,18 +72,32 @@ pub async fn home(
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
-    pub title: &'static str,
+    pub chrome: Chrome,
     pub csrf: String,
+    pub next: String,
     pub username: String,
     pub error: Option<String>,
 }
 
-pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+#[derive(serde::Deserialize)]
+pub struct LoginQuery {
+    pub next: Option<String>,
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let next = query.ok().and_then(|q| q.0.next);
     let csrf = Csrf::for_request(&state, &headers);
-    let page =
-        LoginPage {
-            title: "工作人员登录", csrf: csrf.token(&state, LOGIN_FORM), username: String::new(), error: None
-        };
+    let page = LoginPage {
+        chrome: Chrome::public("工作人员登录"),
+        csrf: csrf.token(&state, LOGIN_FORM),
+        next: safe_next(next.as_deref()).to_owned(),
+        username: String::new(),
+        error: None,
+    };
     csrf.attach(render(StatusCode::OK, &page))
 }
 
@@ -93,17 +111,19 @@ pub async fn login_submit(
     csrf::verify(&state, &headers, LOGIN_FORM, form.get(csrf::FIELD))?;
     let username = form.get("username").unwrap_or_default().to_owned();
     let password = form.text("password");
+    let next = safe_next(form.get("next")).to_owned();
     match open_session(&state, ip, &username, &password).await {
         Ok((_, cookie)) => {
-            let mut response = with_page_headers(Redirect::to("/").into_response());
+            let mut response = with_page_headers(Redirect::to(&next).into_response());
             response.headers_mut().insert(header::SET_COOKIE, cookie);
             Ok(response)
         }
         Err(err) if err.status.is_client_error() => {
             let csrf = Csrf::for_request(&state, &headers);
             let page = LoginPage {
-                title: "工作人员登录",
+                chrome: Chrome::public("工作人员登录"),
                 csrf: csrf.token(&state, LOGIN_FORM),
+                next,
                 username,
                 error: Some(err.message.clone()),
             };

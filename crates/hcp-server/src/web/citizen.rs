@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
+use super::layout::Chrome;
 use super::{FormPairs, local_text, render};
 use crate::extract::ClientAddr;
 use crate::routes::evaluations::{intake_error, submitter_for};
@@ -120,7 +121,7 @@ impl EvaluateErrors {
 #[derive(Template)]
 #[template(path = "evaluate.html")]
 pub struct EvaluatePage {
-    pub title: String,
+    pub chrome: Chrome,
     pub window: WindowInfo,
     pub csrf: String,
     pub levels: Vec<LevelOption>,
@@ -150,14 +151,22 @@ impl EvaluatePage {
                     .collect(),
             })
             .collect();
-        EvaluatePage { title: format!("评价：{}", window.name), window, csrf, levels, tag_groups, values, errors }
+        EvaluatePage {
+            chrome: Chrome::public(format!("评价：{}", window.name)),
+            window,
+            csrf,
+            levels,
+            tag_groups,
+            values,
+            errors,
+        }
     }
 }
 
 #[derive(Template)]
 #[template(path = "receipt.html")]
 pub struct ReceiptPage {
-    pub title: &'static str,
+    pub chrome: Chrome,
     pub window: WindowInfo,
     pub level_label: &'static str,
     pub bad: bool,
@@ -255,7 +264,7 @@ pub async fn evaluate_submit(
     };
     match state.intake().submit(request).await {
         Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
-            let page = ReceiptPage { title: "评价已提交", window, level_label, bad, receipt };
+            let page = ReceiptPage { chrome: Chrome::public("评价已提交"), window, level_label, bad, receipt };
             Ok(render(StatusCode::OK, &page))
         }
         Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
@@ -278,7 +287,7 @@ pub async fn evaluate_submit(
 #[derive(Template)]
 #[template(path = "track.html")]
 pub struct TrackPage {
-    pub title: &'static str,
+    pub chrome: Chrome,
     pub csrf: String,
     pub code: String,
     pub error: Option<String>,
@@ -322,10 +331,13 @@ pub async fn track_page(
 ) -> Response {
     let code = query.ok().and_then(|q| q.0.code).unwrap_or_default();
     let csrf = Csrf::for_request(&state, &headers);
-    let page =
-        TrackPage {
-            title: "评价进度查询", csrf: csrf.token(&state, TRACK_FORM), code, error: None, result: None
-        };
+    let page = TrackPage {
+        chrome: Chrome::public("评价进度查询"),
+        csrf: csrf.token(&state, TRACK_FORM),
+        code,
+        error: None,
+        result: None,
+    };
     csrf.attach(render(StatusCode::OK, &page))
 }
 
@@ -341,16 +353,19 @@ pub async fn track_submit(
     let csrf = Csrf::for_request(&state, &headers);
     let token = csrf.token(&state, TRACK_FORM);
     if code.is_empty() {
-        let page =
-            TrackPage {
-                title: "评价进度查询", csrf: token, code, error: Some("请输入查询码".into()), result: None
-            };
+        let page = TrackPage {
+            chrome: Chrome::public("评价进度查询"),
+            csrf: token,
+            code,
+            error: Some("请输入查询码".into()),
+            result: None,
+        };
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     match lookup(&state, ip, &code, form.get("password").map(str::to_owned)).await {
         Ok(view) => {
             let page = TrackPage {
-                title: "评价进度查询",
+                chrome: Chrome::public("评价进度查询"),
                 csrf: token,
                 code: view.tracking_code.clone(),
                 error: None,
@@ -359,10 +374,13 @@ pub async fn track_submit(
             Ok(render(StatusCode::OK, &page))
         }
         Err(err) if err.status.is_client_error() => {
-            let page =
-                TrackPage {
-                    title: "评价进度查询", csrf: token, code, error: Some(err.message.clone()), result: None
-                };
+            let page = TrackPage {
+                chrome: Chrome::public("评价进度查询"),
+                csrf: token,
+                code,
+                error: Some(err.message.clone()),
+                result: None,
+            };
             let mut response = render(err.status, &page);
             if let Some(seconds) = err.retry_after
                 && let Ok(value) = seconds.to_string().parse()

@@ -21,7 +21,7 @@ pub struct PageError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    title: &'a str,
+    chrome: super::layout::Chrome,
     status: u16,
     message: &'a str,
 }
@@ -90,7 +90,11 @@ impl From<ApiError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let page = ErrorPage { title: self.title, status: self.status.as_u16(), message: &self.message };
+        let page = ErrorPage {
+            chrome: super::layout::Chrome::public(self.title),
+            status: self.status.as_u16(),
+            message: &self.message,
+        };
         let mut response = super::render(self.status, &page);
         if let Some(seconds) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())

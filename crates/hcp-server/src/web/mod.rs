@@ -5,10 +5,18 @@
 //! Every page goes through [`render`], which sets the security headers; every form carries a CSRF token
 //! ([`csrf`]). Errors are Chinese pages ([`errors::PageError`]), never internals.
 
+pub mod admin;
 pub mod auth;
 pub mod citizen;
 pub mod csrf;
+pub mod discipline;
+pub mod entry;
 pub mod errors;
+pub mod layout;
+pub mod qr;
+pub mod signed_in;
+pub mod supervise;
+pub mod work;
 
 use askama::Template;
 use axum::Router;
@@ -22,8 +30,15 @@ use axum::routing::{get, post};
 use crate::state::AppState;
 use errors::PageError;
 
-/// The only stylesheet, embedded in the binary.
-pub const STYLESHEET: &str = include_str!("../../assets/hcp.css");
+/// The only stylesheet, embedded in the binary: the common rules, then each area's own.
+pub const STYLESHEET: &str = concat!(
+    include_str!("../../assets/base.css"),
+    include_str!("../../assets/citizen.css"),
+    include_str!("../../assets/work.css"),
+    include_str!("../../assets/entry.css"),
+    include_str!("../../assets/supervise.css"),
+    include_str!("../../assets/admin.css"),
+);
 
 /// Largest form body accepted (a 2000-character comment is ~18 KB URL-encoded).
 pub const FORM_BODY_LIMIT: usize = 64 * 1024;
@@ -36,6 +51,11 @@ pub fn router() -> Router<AppState> {
         .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))
         .route("/static/hcp.css", get(stylesheet))
+        .merge(work::router())
+        .merge(entry::router())
+        .merge(supervise::router())
+        .merge(discipline::router())
+        .merge(admin::router())
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
 }
 

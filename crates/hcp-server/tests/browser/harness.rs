@@ -1,17 +1,12 @@
-//! One real-browser story in headless Chromium at phone size (360×740), through chromedriver: a citizen scans
-//! the window's code, gives 不满意 with a tag and a comment, gets a tracking code, and follows it on `/track`.
-//!
-//! Skipped (with a message) when `chromedriver` is not installed, unless `HCP_BROWSER_TESTS=1` demands it.
-//! Screenshots go to `<target dir>/screenshots/`.
+//! Chromium through chromedriver for the browser stories: start, screenshot, click, sign in.
 
-mod common;
+#![allow(dead_code)] // each story uses part of the harness
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Backend, spawn};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// Flags for Chromium as root in a container without a display (DESIGN §9).
@@ -33,7 +28,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// The chromedriver this test started; killed when the test ends, however it ends.
-struct Driver(Child);
+pub struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -49,7 +44,7 @@ fn screenshot_dir() -> PathBuf {
     dir.join("screenshots")
 }
 
-async fn shoot(client: &Client, name: &str) {
+pub async fn shoot(client: &Client, name: &str) {
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.png"));
@@ -57,7 +52,7 @@ async fn shoot(client: &Client, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
-async fn start_browser() -> Option<(Driver, Client)> {
+pub async fn start_browser() -> Option<(Driver, Client)> {
     let required = std::env::var("HCP_BROWSER_TESTS").is_ok_and(|v| v == "1");
     let Some(chromedriver) = find_on_path("chromedriver") else {
         assert!(
@@ -102,50 +97,34 @@ async fn start_browser() -> Option<(Driver, Client)> {
     panic!("could not open a Chromium session through chromedriver: {last_error:?}");
 }
 
-async fn click(client: &Client, css: &str) {
+pub async fn click(client: &Client, css: &str) {
     client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
-    let Some((_driver, client)) = start_browser().await else { return };
-    let app = spawn(Backend::Sqlite).await.unwrap();
-    client.set_window_size(360, 740).await.unwrap();
+/// Types into the field with id `id` (clearing it first).
+pub async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
 
-    client.goto(&app.url("/e/W-SC-01")).await.unwrap();
-    let heading = client.find(Locator::Css(".window-name")).await.unwrap().text().await.unwrap();
-    assert_eq!(heading, "市场主体登记窗口");
-    shoot(&client, "1-evaluate-form").await;
-    // The labels are the touch targets (the radio and checkbox inputs themselves are visually hidden).
-    click(&client, "input[name=level][value='2'] + span").await;
-    click(&client, "input[name=tags][value='214'] + span").await;
-    let other_level_tag = client.find(Locator::Css("input[name=tags][value='510'] + span")).await.unwrap();
-    assert!(!other_level_tag.is_displayed().await.unwrap(), "only the chosen level's tags are shown");
-    client.find(Locator::Id("comment")).await.unwrap().send_keys("窗口人员态度生硬，排队四十分钟").await.unwrap();
-    shoot(&client, "2-evaluate-filled").await;
-    click(&client, "button[type=submit]").await;
+/// The visible text of the page's body.
+pub async fn body_text(client: &Client) -> String {
+    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
 
-    let code = client.wait().for_element(Locator::Id("tracking-code")).await.unwrap().text().await.unwrap();
-    let password = client.find(Locator::Id("query-password")).await.unwrap().text().await.unwrap();
-    assert!(code.starts_with('E'), "{code}");
-    assert_eq!(password.len(), 6, "{password}");
-    shoot(&client, "3-receipt").await;
+/// Signs in through `/login` with the seeded user `username` (password: `common::PASSWORD`) and waits for the
+/// landing page.
+pub async fn sign_in(client: &Client, app: &crate::common::TestApp, username: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(client, "username", username).await;
+    fill(client, "password", crate::common::PASSWORD).await;
+    click(client, "form[action='/login'] button[type=submit]").await;
+    client.wait().for_element(Locator::Id("who-role")).await.unwrap();
+}
 
-    click(&client, "a[href^='/track']").await;
-    let code_field = client.wait().for_element(Locator::Id("code")).await.unwrap();
-    assert_eq!(code_field.prop("value").await.unwrap().as_deref(), Some(code.as_str()));
-    client.find(Locator::Id("password")).await.unwrap().send_keys(&password).await.unwrap();
-    click(&client, "button[type=submit]").await;
-    let state = client.wait().for_element(Locator::Id("track-state")).await.unwrap().text().await.unwrap();
-    let (_, api) = app.get(&format!("/api/v1/track/{code}?password={password}"), None).await;
-    assert_eq!(state, api["state_label"].as_str().unwrap());
-    let body = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-    assert!(body.contains("不满意") && body.contains("反馈期限"), "{body}");
-    // Nothing overflows the phone's width.
-    let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
-    assert!(width.as_i64().unwrap() <= 360, "page is {width} px wide at 360 px");
-    shoot(&client, "4-track").await;
-
-    client.close().await.unwrap();
-    app.stop().await;
+/// Signs out with the header's button.
+pub async fn sign_out(client: &Client) {
+    click(client, "form.logout button").await;
+    client.wait().for_element(Locator::Id("username")).await.unwrap();
 }

@@ -1,0 +1,116 @@
+//! What every page around its content shows: the title, and for a signed-in user their name, role, scope, the
+//! role's menu and the sign-out button. Templates extend `base.html`, which reads the page's `chrome` field.
+
+use hcp_core::role::Role;
+
+use crate::extract::CurrentUser;
+
+/// One menu entry.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The signed-in strip of the header.
+pub struct Bar {
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub scope_label: String,
+    pub logout_csrf: String,
+}
+
+pub struct Chrome {
+    pub title: String,
+    pub bar: Option<Bar>,
+    pub nav: Vec<NavLink>,
+    /// Work pages (tables) use the full width; citizen pages stay a phone-width column.
+    pub wide: bool,
+}
+
+impl Chrome {
+    /// A citizen's page or a page before sign-in.
+    pub fn public(title: impl Into<String>) -> Chrome {
+        Chrome { title: title.into(), bar: None, nav: Vec::new(), wide: false }
+    }
+
+    /// A signed-in user's page; `path` marks the current menu entry.
+    pub fn signed_in(title: impl Into<String>, user: &CurrentUser, logout_csrf: String, path: &str) -> Chrome {
+        let nav = menu(user.role)
+            .iter()
+            .map(|&(href, label)| NavLink { href, label, current: is_under(path, href) })
+            .collect();
+        Chrome {
+            title: title.into(),
+            bar: Some(Bar {
+                display_name: user.user.display_name.clone(),
+                role_label: user.role.label(),
+                scope_label: super::auth::scope_label(user.scope.as_ref()),
+                logout_csrf,
+            }),
+            nav,
+            wide: true,
+        }
+    }
+}
+
+fn is_under(path: &str, href: &str) -> bool {
+    if href == "/" {
+        path == "/"
+    } else {
+        path == href || path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// Each role's menu (DESIGN §7). Pages check the role themselves; the menu only shows the way.
+pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Staff => &[("/", "工作台"), ("/work/tickets", "我的工单"), ("/work/evaluations", "我的评价")],
+        Role::WindowHead | Role::DeptHead => {
+            &[("/", "工作台"), ("/work/tickets", "工单"), ("/work/evaluations", "评价"), ("/work/orders", "整改通知")]
+        }
+        Role::HotlineOperator | Role::Registrar => {
+            &[("/", "工作台"), ("/entry", "评价录入"), ("/entry/upload", "批量导入"), ("/work/tickets", "工单")]
+        }
+        Role::Supervisor => &[
+            ("/", "工作台"),
+            ("/supervise", "统计总览"),
+            ("/work/tickets", "工单"),
+            ("/supervise/appeals", "申诉复核"),
+            ("/supervise/fraud-flags", "疑似造假"),
+            ("/supervise/revisits", "回访"),
+            ("/supervise/orders", "督查督办"),
+            ("/supervise/ledgers", "台账导出"),
+        ],
+        Role::Discipline => &[("/", "工作台"), ("/discipline/referrals", "移送线索")],
+        Role::Admin => &[
+            ("/", "工作台"),
+            ("/admin/org", "组织机构"),
+            ("/admin/windows", "窗口"),
+            ("/admin/staff", "工作人员"),
+            ("/admin/users", "用户与角色"),
+            ("/admin/calendar", "工作日历"),
+            ("/admin/policy", "参数设置"),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_entry_is_the_one_the_path_is_under() {
+        assert!(is_under("/work/tickets/12", "/work/tickets"));
+        assert!(is_under("/supervise", "/supervise"));
+        assert!(!is_under("/supervise/appeals", "/"));
+        assert!(!is_under("/work/ticketsx", "/work/tickets"));
+    }
+
+    #[test]
+    fn every_role_has_a_menu_starting_at_the_workbench() {
+        for role in Role::ALL {
+            assert_eq!(menu(role)[0].0, "/", "{role:?}");
+        }
+    }
+}

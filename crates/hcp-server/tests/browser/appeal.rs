@@ -1,0 +1,1 @@
+//! A staff member appeals; the supervisor overturns (to be written).

@@ -1,0 +1,1 @@
+//! A registrar uploads a batch file (to be written).
