@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
+use common::pages::{Browser, between, client, csrf};
 use common::{Backend, Options, PASSWORD, TestApp, spawn, spawn_with};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 
 on_both_backends!(
     citizen_form_shows_the_window_levels_and_tags,
@@ -19,74 +18,6 @@ on_both_backends!(
     track_page_shows_the_state_and_refuses_a_wrong_password,
     csrf_cookie_is_secure_when_the_session_cookie_is,
 );
-
-/// A browser's cookies, enough for these pages.
-#[derive(Default)]
-struct Browser {
-    cookies: BTreeMap<String, String>,
-}
-
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    content_type: String,
-    html: String,
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-impl Browser {
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    async fn finish(&mut self, response: reqwest::Response) -> Page {
-        for value in response.headers().get_all(SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = response.status();
-        let location = response.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned());
-        let content_type =
-            response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        Page { status, location, content_type, html: response.text().await.unwrap() }
-    }
-
-    async fn get(&mut self, app: &TestApp, path: &str) -> Page {
-        let response = client().get(app.url(path)).header("cookie", self.cookie_header()).send().await.unwrap();
-        self.finish(response).await
-    }
-
-    async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        let response = client()
-            .post(app.url(path))
-            .header("cookie", self.cookie_header())
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-}
-
-/// The value of the hidden CSRF field of the (first) form.
-fn csrf(html: &str) -> String {
-    between(html, "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
-}
-
-fn between(html: &str, start: &str, end: &str) -> Option<String> {
-    let from = html.find(start)? + start.len();
-    Some(html[from..from + html[from..].find(end)?].to_owned())
-}
 
 async fn evaluation_count(app: &TestApp) -> i64 {
     let mut conn = app.state.store().reader().await.unwrap();
