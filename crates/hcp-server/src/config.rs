@@ -15,6 +15,9 @@ pub struct Config {
     pub database_url: String,
     /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_proxy: bool,
+    /// The address citizens' phones reach this server at (e.g. `http://10.1.2.3:8080`), printed in the windows' QR
+    /// codes; empty: the address the browser used to open the page that prints them.
+    pub public_url: String,
     pub rate_limit: RateLimits,
     pub session: SessionConfig,
     pub upload: UploadConfig,
@@ -176,6 +179,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./hcp-data"),
             database_url: String::new(),
             trust_proxy: false,
+            public_url: String::new(),
             rate_limit: RateLimits::default(),
             session: SessionConfig::default(),
             upload: UploadConfig::default(),

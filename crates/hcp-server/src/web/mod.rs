@@ -141,3 +141,14 @@ pub fn local_text(rfc3339: &str) -> String {
         .map(|t| t.with_timezone(&hcp_core::clock::shanghai()).format("%Y年%m月%d日 %H:%M").to_string())
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
+
+/// The base address for links that leave the screen (QR codes on posters and paper forms): `public_url` from
+/// the config, else the host the browser asked for.
+pub fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let configured = state.config().public_url.trim().trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
