@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
+use hcp_core::FieldErrors;
 use hcp_core::complaint::{ComplaintInput, ContactInput, NewComplaint, ReportKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,30 +56,7 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> ApiResult<(StatusCode, Json<Receipt>)> {
-    let kind = match input.kind.as_deref().map(str::trim) {
-        None | Some("") => Err("请选择举报类型"),
-        Some(text) => ReportKind::parse(text).ok_or("举报类型应为 coercion、falsification、leaking 或 not_rectifying"),
-    };
-    let complaint_input = ComplaintInput {
-        channel: Some(input.channel.clone().unwrap_or_else(|| "online".into())),
-        org_code: input.target.org_code.clone(),
-        department_code: input.target.department_code.clone(),
-        window_code: input.target.window_code.clone(),
-        staff_no: input.target.staff_no.clone(),
-        content: input.content.clone(),
-        contact: input.contact.clone(),
-    };
-    let parsed = NewComplaint::parse(&complaint_input);
-    let (kind, report) = match (kind, parsed) {
-        (Ok(kind), Ok(report)) => (kind, report),
-        (kind, parsed) => {
-            let mut fields = parsed.err().unwrap_or_default();
-            if let Err(message) = kind {
-                fields.add("kind", message);
-            }
-            return Err(ApiError::invalid(fields));
-        }
-    };
+    let (kind, report) = parse(&input).map_err(ApiError::invalid)?;
     let submitter = submitter_for(
         &state,
         user.as_ref(),
@@ -96,4 +74,32 @@ pub async fn create(
         rules: state.rules(),
     };
     submit(&state, request).await
+}
+
+/// Checks a report (kind, target, content, contact), for the API and the `/report` page.
+pub fn parse(input: &ReportInput) -> Result<(ReportKind, NewComplaint), FieldErrors> {
+    let kind = match input.kind.as_deref().map(str::trim) {
+        None | Some("") => Err("请选择举报类型"),
+        Some(text) => ReportKind::parse(text).ok_or("举报类型应为 coercion、falsification、leaking 或 not_rectifying"),
+    };
+    let complaint_input = ComplaintInput {
+        channel: Some(input.channel.clone().unwrap_or_else(|| "online".into())),
+        org_code: input.target.org_code.clone(),
+        department_code: input.target.department_code.clone(),
+        window_code: input.target.window_code.clone(),
+        staff_no: input.target.staff_no.clone(),
+        content: input.content.clone(),
+        contact: input.contact.clone(),
+    };
+    let parsed = NewComplaint::parse(&complaint_input);
+    match (kind, parsed) {
+        (Ok(kind), Ok(report)) => Ok((kind, report)),
+        (kind, parsed) => {
+            let mut fields = parsed.err().unwrap_or_default();
+            if let Err(message) = kind {
+                fields.add("kind", message);
+            }
+            Err(fields)
+        }
+    }
 }

@@ -208,9 +208,14 @@ pub struct MonthlyView {
 #[utoipa::path(get, path = "/api/v1/public/monthly", tag = "stats", params(MonthQuery),
     responses((status = 200, body = MonthlyView), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn monthly(State(state): State<AppState>, ApiQuery(q): ApiQuery<MonthQuery>) -> ApiResult<Json<MonthlyView>> {
+    Ok(Json(monthly_view(&state, q.month.as_deref()).await?))
+}
+
+/// The disclosure of `month` (YYYY-MM; default last month), for the API and the `/public` page.
+pub async fn monthly_view(state: &AppState, month: Option<&str>) -> ApiResult<MonthlyView> {
     let today = state.now().with_timezone(&shanghai()).date_naive();
     let this_month = today.with_day(1).unwrap_or(today);
-    let first = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+    let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
         None => this_month.checked_sub_months(Months::new(1)).unwrap_or(this_month),
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request("invalid_query", "month 应为 YYYY-MM 格式的月份"))?,
@@ -237,5 +242,5 @@ pub async fn monthly(State(state): State<AppState>, ApiQuery(q): ApiQuery<MonthQ
             }
         })
         .collect();
-    Ok(Json(MonthlyView { month: first.format("%Y-%m").to_string(), departments }))
+    Ok(MonthlyView { month: first.format("%Y-%m").to_string(), departments })
 }

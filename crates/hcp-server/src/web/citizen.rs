@@ -1,54 +1,144 @@
 //! The citizen's pages, without an account and without JavaScript: the evaluation form reached by a window's
-//! QR code (`/e/{window_code}`) with its receipt, and `/track`. Submissions go through the same intake service,
-//! rate limits and checks as the API.
+//! QR code (`/e/{window_code}`, with the window's staff to choose from) or bound to one case
+//! (`/e/case/{case_no}`, 一事一评), its receipt, and `/track`. Submissions go through the same intake service,
+//! rate limits and checks as the API. The complaint and report forms, the monthly disclosure and the paper
+//! evaluation form live in the `citizen_*` modules; [`router`] serves them all.
 
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing::get;
 use hcp_core::FieldErrors;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
 use hcp_core::level::Level;
-use hcp_store::org;
+use hcp_store::{AnyConnection, evaluations, org};
 use serde::Deserialize;
 
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::layout::Chrome;
-use super::{FormPairs, local_text, render};
+use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
+use crate::error::ApiError;
 use crate::extract::ClientAddr;
 use crate::routes::evaluations::{intake_error, submitter_for};
 use crate::routes::track::{TrackView, lookup};
 use crate::service::intake::{IntakeRequest, Outcome, Receipt, Submission};
 use crate::state::AppState;
 
+/// The citizen pages added beside `/e/{window_code}` and `/track` (which `web::router` lists itself).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/e/case/{case_no}", get(case_page).post(case_submit))
+        .route("/e/{window_code}/form", get(citizen_paper::paper_form))
+        .route("/complaint", get(citizen_forms::complaint_page).post(citizen_forms::complaint_submit))
+        .route("/report", get(citizen_forms::report_page).post(citizen_forms::report_submit))
+        .route("/public", get(citizen_public::public_page))
+}
+
 /// Where the window is: shown at the top of the form so the citizen knows whom they rate.
+#[derive(Clone)]
 pub struct WindowInfo {
+    pub id: i64,
     pub code: String,
     pub name: String,
     pub department: String,
     pub hall: String,
 }
 
-async fn window_info(state: &AppState, code: &str) -> Result<WindowInfo, PageError> {
-    let mut conn = state.store().reader().await.map_err(crate::error::ApiError::from)?;
-    let window =
-        org::window_by_code(&mut conn, code.trim()).await.map_err(crate::error::ApiError::from)?.ok_or_else(|| {
-            PageError::new(StatusCode::NOT_FOUND, "窗口不存在", "未找到该窗口，请确认扫描的是大厅窗口上张贴的二维码。")
-        })?;
-    let department =
-        org::department_by_id(&mut conn, window.department_id).await.map_err(crate::error::ApiError::from)?;
+fn window_not_found() -> PageError {
+    PageError::new(StatusCode::NOT_FOUND, "窗口不存在", "未找到该窗口，请确认扫描的是大厅窗口上张贴的二维码。")
+}
+
+pub async fn window_info(state: &AppState, code: &str) -> Result<WindowInfo, PageError> {
+    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let window = org::window_by_code(&mut conn, code.trim()).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
+    Ok(describe(&mut conn, window).await?)
+}
+
+async fn describe(conn: &mut AnyConnection, window: org::Window) -> Result<WindowInfo, ApiError> {
+    let department = org::department_by_id(conn, window.department_id).await?;
     let hall = match &department {
-        Some(d) => org::org_unit_by_id(&mut conn, d.org_unit_id).await.map_err(crate::error::ApiError::from)?,
+        Some(d) => org::org_unit_by_id(conn, d.org_unit_id).await?,
         None => None,
     };
     Ok(WindowInfo {
+        id: window.id,
         code: window.code,
         name: window.name,
         department: department.map(|d| d.name).unwrap_or_default(),
         hall: hall.map(|h| h.name).unwrap_or_default(),
+    })
+}
+
+/// The case an evaluation is bound to (一事一评).
+#[derive(Clone)]
+pub struct CaseInfo {
+    pub case_no: String,
+    pub item: String,
+    /// "李强（工号 S002）", if the case names who handled it.
+    pub staff: Option<String>,
+}
+
+/// What the form rates: a window (the citizen may say who served them) or one case.
+#[derive(Clone)]
+pub struct Subject {
+    pub window: WindowInfo,
+    pub case: Option<CaseInfo>,
+    /// (staff number, name) of the staff placed at the window; empty for a case, which names its staff.
+    pub staff: Vec<(String, String)>,
+    /// The case already has its evaluation.
+    pub evaluated: bool,
+}
+
+async fn window_subject(state: &AppState, code: &str) -> Result<Subject, PageError> {
+    let window = window_info(state, code).await?;
+    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    // The org is small (a hall's staff), so filtering the whole list is fine.
+    let staff = org::list_staff(&mut conn)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|s| s.window_id == Some(window.id))
+        .map(|s| (s.staff_no, s.name))
+        .collect();
+    Ok(Subject { window, case: None, staff, evaluated: false })
+}
+
+async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageError> {
+    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let case = org::case_by_no(&mut conn, case_no.trim()).await.map_err(ApiError::from)?.ok_or_else(|| {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "办件不存在",
+            "未找到该办件，请核对办件编号，或扫描窗口张贴的二维码进行评价。",
+        )
+    })?;
+    let window = org::window_by_id(&mut conn, case.window_id).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
+    let window = describe(&mut conn, window).await?;
+    let item = org::list_service_items(&mut conn)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .find(|i| i.id == case.item_id)
+        .map(|i| i.name)
+        .unwrap_or_default();
+    let staff = match case.staff_id {
+        Some(id) => org::staff_by_id(&mut conn, id)
+            .await
+            .map_err(ApiError::from)?
+            .map(|s| format!("{}（工号 {}）", s.name, s.staff_no)),
+        None => None,
+    };
+    let (first, _) = evaluations::of_case(&mut conn, case.id).await.map_err(ApiError::from)?;
+    Ok(Subject {
+        window,
+        case: Some(CaseInfo { case_no: case.case_no, item, staff }),
+        staff: Vec::new(),
+        evaluated: first.is_some(),
     })
 }
 
@@ -71,11 +161,38 @@ pub struct TagGroup {
     pub tags: Vec<TagOption>,
 }
 
+pub fn level_options(chosen: Option<i64>) -> Vec<LevelOption> {
+    Level::ALL
+        .iter()
+        .map(|l| LevelOption { code: l.code(), label: l.label(), bad: l.is_bad(), checked: chosen == Some(l.code()) })
+        .collect()
+}
+
+pub fn tag_groups(chosen: &[u16]) -> Vec<TagGroup> {
+    Level::ALL
+        .iter()
+        .map(|&l| TagGroup {
+            level: l.code(),
+            label: l.label(),
+            tags: hcp_core::tags::for_level(l)
+                .map(|t| TagOption { code: t.code, label: t.label, checked: chosen.contains(&t.code) })
+                .collect(),
+        })
+        .collect()
+}
+
+pub struct StaffOption {
+    pub staff_no: String,
+    pub name: String,
+    pub checked: bool,
+}
+
 /// What the citizen typed, re-shown with the errors next to the fields.
 #[derive(Default)]
 pub struct EvaluateValues {
     pub level: Option<i64>,
     pub tags: Vec<u16>,
+    pub staff_no: String,
     pub comment: String,
     pub name: String,
     pub phone: String,
@@ -86,6 +203,7 @@ pub struct EvaluateErrors {
     pub general: Option<String>,
     pub level: Option<String>,
     pub tags: Option<String>,
+    pub staff: Option<String>,
     pub comment: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -99,6 +217,7 @@ impl EvaluateErrors {
             let slot = match field.as_str() {
                 "level" => &mut errors.level,
                 "tags" => &mut errors.tags,
+                "staff_no" => &mut errors.staff,
                 "comment" => &mut errors.comment,
                 "evaluator.name" => &mut errors.name,
                 "evaluator.phone" => &mut errors.phone,
@@ -123,6 +242,11 @@ impl EvaluateErrors {
 pub struct EvaluatePage {
     pub chrome: Chrome,
     pub window: WindowInfo,
+    pub action: String,
+    pub case: Option<CaseInfo>,
+    pub staff: Vec<StaffOption>,
+    /// Shown instead of the form: the case already has its evaluation.
+    pub notice: Option<String>,
     pub csrf: String,
     pub levels: Vec<LevelOption>,
     pub tag_groups: Vec<TagGroup>,
@@ -130,33 +254,33 @@ pub struct EvaluatePage {
     pub errors: EvaluateErrors,
 }
 
+/// Shown on a case's page once it has been evaluated.
+const ALREADY_EVALUATED: &str = "该办件已经评价过了（一事一评），感谢您的参与。如需查看处理进度，请使用评价时获得的查询码和查询密码。";
+
 impl EvaluatePage {
-    fn new(window: WindowInfo, csrf: String, values: EvaluateValues, errors: EvaluateErrors) -> Self {
-        let levels = Level::ALL
-            .iter()
-            .map(|l| LevelOption {
-                code: l.code(),
-                label: l.label(),
-                bad: l.is_bad(),
-                checked: values.level == Some(l.code()),
-            })
+    fn new(subject: Subject, csrf: String, values: EvaluateValues, errors: EvaluateErrors) -> Self {
+        let staff = subject
+            .staff
+            .into_iter()
+            .map(|(staff_no, name)| StaffOption { checked: values.staff_no == staff_no, staff_no, name })
             .collect();
-        let tag_groups = Level::ALL
-            .iter()
-            .map(|&l| TagGroup {
-                level: l.code(),
-                label: l.label(),
-                tags: hcp_core::tags::for_level(l)
-                    .map(|t| TagOption { code: t.code, label: t.label, checked: values.tags.contains(&t.code) })
-                    .collect(),
-            })
-            .collect();
+        let title = match &subject.case {
+            Some(case) => format!("评价办件：{}", case.item),
+            None => format!("评价：{}", subject.window.name),
+        };
         EvaluatePage {
-            chrome: Chrome::public(format!("评价：{}", window.name)),
-            window,
+            chrome: Chrome::public(title),
+            action: match &subject.case {
+                Some(case) => format!("/e/case/{}", case.case_no),
+                None => format!("/e/{}", subject.window.code),
+            },
+            window: subject.window,
+            case: subject.case,
+            staff,
+            notice: subject.evaluated.then(|| ALREADY_EVALUATED.to_owned()),
             csrf,
-            levels,
-            tag_groups,
+            levels: level_options(values.level),
+            tag_groups: tag_groups(&values.tags),
             values,
             errors,
         }
@@ -175,20 +299,29 @@ pub struct ReceiptPage {
 
 const EVALUATE_FORM: &str = "evaluate";
 
+fn form_page(state: &AppState, headers: &HeaderMap, subject: Subject) -> Response {
+    let csrf = Csrf::for_request(state, headers);
+    let page =
+        EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), EvaluateValues::default(), EvaluateErrors::default());
+    csrf.attach(render(StatusCode::OK, &page))
+}
+
 pub async fn evaluate_page(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let window = window_info(&state, &code).await?;
-    let csrf = Csrf::for_request(&state, &headers);
-    let page = EvaluatePage::new(
-        window,
-        csrf.token(&state, EVALUATE_FORM),
-        EvaluateValues::default(),
-        EvaluateErrors::default(),
-    );
-    Ok(csrf.attach(render(StatusCode::OK, &page)))
+    let subject = window_subject(&state, &code).await?;
+    Ok(form_page(&state, &headers, subject))
+}
+
+pub async fn case_page(
+    State(state): State<AppState>,
+    Path(case_no): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let subject = case_subject(&state, &case_no).await?;
+    Ok(form_page(&state, &headers, subject))
 }
 
 pub async fn evaluate_submit(
@@ -200,21 +333,52 @@ pub async fn evaluate_submit(
 ) -> Result<Response, PageError> {
     let form = FormPairs::parse(body)?;
     csrf::verify(&state, &headers, EVALUATE_FORM, form.get(csrf::FIELD))?;
-    let window = window_info(&state, &code).await?;
-    let level_text = form.get("level");
-    let level = level_text.and_then(|l| l.parse::<i64>().ok());
+    let subject = window_subject(&state, &code).await?;
+    submit(&state, ip, &headers, &form, subject).await
+}
+
+pub async fn case_submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    Path(case_no): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, EVALUATE_FORM, form.get(csrf::FIELD))?;
+    let subject = case_subject(&state, &case_no).await?;
+    submit(&state, ip, &headers, &form, subject).await
+}
+
+/// One submission of either form through intake; errors re-show the form with the input kept.
+async fn submit(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+    form: &FormPairs,
+    mut subject: Subject,
+) -> Result<Response, PageError> {
+    let level = form.get("level").and_then(|l| l.parse::<i64>().ok());
     let tags: Vec<u16> = form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect();
     let values = EvaluateValues {
         level,
-        tags: tags.clone(),
+        tags,
+        staff_no: form.text("staff_no"),
         comment: form.text("comment"),
         name: form.text("name"),
         phone: form.text("phone"),
     };
     let (name, phone) = (form.get("name"), form.get("phone"));
+    let (channel, case_no, window_code, staff_no) = match &subject.case {
+        // A case names its window and staff itself; its link reaches the citizen's phone (SMS, receipt).
+        Some(case) => ("mobile", Some(case.case_no.clone()), None, None),
+        None => ("qrcode", None, Some(subject.window.code.clone()), form.get("staff_no").map(str::to_owned)),
+    };
     let input = EvaluationInput {
-        channel: Some("qrcode".into()),
-        window_code: Some(window.code.clone()),
+        channel: Some(channel.into()),
+        case_no,
+        window_code,
+        staff_no,
         level,
         // Unknown values reach intake as they were sent, so it names them.
         tags: form.all("tags").into_iter().map(|t| serde_json::Value::String(t.to_owned())).collect(),
@@ -226,26 +390,26 @@ pub async fn evaluate_submit(
         }),
         ..Default::default()
     };
-    let csrf = Csrf::for_request(&state, &headers);
-    let again = |values: EvaluateValues, errors: EvaluateErrors, status: StatusCode, window: WindowInfo| {
-        let page = EvaluatePage::new(window, csrf.token(&state, EVALUATE_FORM), values, errors);
+    let csrf = Csrf::for_request(state, headers);
+    let again = |values: EvaluateValues, errors: EvaluateErrors, status: StatusCode, subject: Subject| {
+        let page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values, errors);
         render(status, &page)
     };
     let now = state.now();
     let evaluation = match NewEvaluation::parse(&input, now) {
         Ok(evaluation) => evaluation,
         Err(fields) => {
-            return Ok(again(values, EvaluateErrors::from_fields(&fields), StatusCode::UNPROCESSABLE_ENTITY, window));
+            return Ok(again(values, EvaluateErrors::from_fields(&fields), StatusCode::UNPROCESSABLE_ENTITY, subject));
         }
     };
     let level_label = evaluation.level.label();
     let bad = evaluation.level.is_bad();
-    // Always anonymous here, whoever is signed in: the QR code page is the citizen's channel.
-    let submitter = match submitter_for(&state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
+    // Always anonymous here, whoever is signed in: these pages are the citizen's channel.
+    let submitter = match submitter_for(state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
         Ok(submitter) => submitter,
         Err(err) => {
             let errors = EvaluateErrors { general: Some(err.message.clone()), ..Default::default() };
-            let mut response = again(values, errors, err.status, window);
+            let mut response = again(values, errors, err.status, subject);
             if let Some(seconds) = err.retry_after
                 && let Ok(value) = seconds.to_string().parse()
             {
@@ -264,19 +428,27 @@ pub async fn evaluate_submit(
     };
     match state.intake().submit(request).await {
         Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
-            let page = ReceiptPage { chrome: Chrome::public("评价已提交"), window, level_label, bad, receipt };
+            let page =
+                ReceiptPage { chrome: Chrome::public("评价已提交"), window: subject.window, level_label, bad, receipt };
             Ok(render(StatusCode::OK, &page))
         }
         Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
         Err(err) => {
             let err = intake_error(err);
-            if err.status.is_client_error() {
+            if err.code == "already_evaluated" {
+                // Intake's own words, in place of the form.
+                subject.evaluated = true;
+                let mut page =
+                    EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values, EvaluateErrors::default());
+                page.notice = Some(err.message.clone());
+                Ok(render(err.status, &page))
+            } else if err.status.is_client_error() {
                 let errors = if err.fields.is_empty() {
                     EvaluateErrors { general: Some(err.message.clone()), ..Default::default() }
                 } else {
                     EvaluateErrors::from_fields(&err.fields)
                 };
-                Ok(again(values, errors, err.status, window))
+                Ok(again(values, errors, err.status, subject))
             } else {
                 Err(err.into())
             }

@@ -8,6 +8,9 @@
 pub mod admin;
 pub mod auth;
 pub mod citizen;
+pub mod citizen_forms;
+pub mod citizen_paper;
+pub mod citizen_public;
 pub mod csrf;
 pub mod discipline;
 pub mod entry;
@@ -51,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))
         .route("/static/hcp.css", get(stylesheet))
+        .merge(citizen::router())
         .merge(work::router())
         .merge(entry::router())
         .merge(supervise::router())

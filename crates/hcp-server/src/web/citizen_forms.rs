@@ -1,0 +1,314 @@
+//! The citizen's complaint form (`/complaint`, like `POST /api/v1/complaints` with channel `online`) and
+//! misconduct report form (`/report`, like `POST /api/v1/misconduct-reports`): no account, the same parsing,
+//! intake, rate limit and receipt (tracking code + query password) as the API.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use hcp_core::FieldErrors;
+use hcp_core::complaint::{ComplaintInput, ContactInput, NewComplaint, ReportKind};
+use hcp_store::org;
+
+use super::csrf::{self, Csrf};
+use super::errors::PageError;
+use super::layout::Chrome;
+use super::{FormPairs, render};
+use crate::error::ApiError;
+use crate::extract::ClientAddr;
+use crate::routes::evaluations::{intake_error, submitter_for};
+use crate::routes::reports::{self, ReportInput, ReportTarget};
+use crate::service::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::state::AppState;
+
+const COMPLAINT_FORM: &str = "complaint";
+const REPORT_FORM: &str = "report";
+
+/// One department and its windows in the target list (`d:CODE` for the department, `w:CODE` for a window).
+pub struct TargetGroup {
+    pub label: String,
+    pub department: (String, String),
+    pub windows: Vec<(String, String)>,
+}
+
+pub struct KindOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+#[derive(Default)]
+pub struct Values {
+    pub target: String,
+    pub kind: String,
+    pub content: String,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Default)]
+pub struct Errors {
+    pub general: Option<String>,
+    pub target: Option<String>,
+    pub kind: Option<String>,
+    pub content: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Errors {
+    fn from_fields(fields: &FieldErrors) -> Self {
+        let mut errors = Errors::default();
+        let mut other = Vec::new();
+        for (field, message) in &fields.0 {
+            let slot = match field.as_str() {
+                "org_code" | "department_code" | "window_code" | "staff_no" | "target" => &mut errors.target,
+                "kind" => &mut errors.kind,
+                "content" => &mut errors.content,
+                "contact.name" => &mut errors.name,
+                "contact.phone" => &mut errors.phone,
+                _ => {
+                    other.push(message.clone());
+                    continue;
+                }
+            };
+            *slot = Some(message.clone());
+        }
+        errors.general = Some(if other.is_empty() {
+            "提交的信息有误，请按提示修改。".to_owned()
+        } else {
+            other.join("；")
+        });
+        errors
+    }
+}
+
+#[derive(Template)]
+#[template(path = "citizen_complaint.html")]
+pub struct ComplaintPage {
+    pub chrome: Chrome,
+    /// The misconduct report form rather than the complaint form.
+    pub report: bool,
+    pub action: &'static str,
+    pub csrf: String,
+    pub targets: Vec<TargetGroup>,
+    pub kinds: Vec<KindOption>,
+    pub values: Values,
+    pub errors: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "citizen_receipt.html")]
+pub struct FiledPage {
+    pub chrome: Chrome,
+    pub report: bool,
+    pub receipt: Receipt,
+}
+
+async fn targets(state: &AppState) -> Result<Vec<TargetGroup>, PageError> {
+    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let units = org::list_org_units(&mut conn).await.map_err(ApiError::from)?;
+    let windows = org::list_windows(&mut conn).await.map_err(ApiError::from)?;
+    Ok(org::list_departments(&mut conn)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|d| {
+            let hall = units.iter().find(|u| u.id == d.org_unit_id).map(|u| u.name.as_str()).unwrap_or_default();
+            TargetGroup {
+                label: format!("{}（{}）", d.name, hall),
+                windows: windows
+                    .iter()
+                    .filter(|w| w.department_id == d.id)
+                    .map(|w| (w.code.clone(), w.name.clone()))
+                    .collect(),
+                department: (d.code, d.name),
+            }
+        })
+        .collect())
+}
+
+impl ComplaintPage {
+    async fn new(
+        state: &AppState,
+        report: bool,
+        csrf: String,
+        values: Values,
+        errors: Errors,
+    ) -> Result<ComplaintPage, PageError> {
+        let kinds = if report {
+            ReportKind::ALL
+                .iter()
+                .map(|k| KindOption { code: k.code(), label: k.label(), checked: values.kind == k.code() })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ComplaintPage {
+            chrome: Chrome::public(if report { "举报违规行为" } else { "投诉" }),
+            report,
+            action: if report { "/report" } else { "/complaint" },
+            csrf,
+            targets: targets(state).await?,
+            kinds,
+            values,
+            errors,
+        })
+    }
+}
+
+fn form_name(report: bool) -> &'static str {
+    if report { REPORT_FORM } else { COMPLAINT_FORM }
+}
+
+async fn show(state: &AppState, headers: &HeaderMap, report: bool) -> Result<Response, PageError> {
+    let csrf = Csrf::for_request(state, headers);
+    let page =
+        ComplaintPage::new(state, report, csrf.token(state, form_name(report)), Values::default(), Errors::default())
+            .await?;
+    Ok(csrf.attach(render(StatusCode::OK, &page)))
+}
+
+pub async fn complaint_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    show(&state, &headers, false).await
+}
+
+pub async fn report_page(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    show(&state, &headers, true).await
+}
+
+pub async fn complaint_submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, COMPLAINT_FORM, form.get(csrf::FIELD))?;
+    file(&state, ip, &headers, &form, false).await
+}
+
+pub async fn report_submit(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    let form = FormPairs::parse(body)?;
+    csrf::verify(&state, &headers, REPORT_FORM, form.get(csrf::FIELD))?;
+    file(&state, ip, &headers, &form, true).await
+}
+
+/// The chosen target as (department code, window code); `Err` for a value not from the list.
+fn target(value: Option<&str>) -> Result<(Option<String>, Option<String>), ()> {
+    match value {
+        None => Ok((None, None)),
+        Some(v) => match v.split_once(':') {
+            Some(("d", code)) if !code.is_empty() => Ok((Some(code.to_owned()), None)),
+            Some(("w", code)) if !code.is_empty() => Ok((None, Some(code.to_owned()))),
+            _ => Err(()),
+        },
+    }
+}
+
+async fn file(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+    form: &FormPairs,
+    report: bool,
+) -> Result<Response, PageError> {
+    let values = Values {
+        target: form.text("target"),
+        kind: form.text("kind"),
+        content: form.text("content"),
+        name: form.text("name"),
+        phone: form.text("phone"),
+    };
+    let csrf = Csrf::for_request(state, headers);
+    let token = csrf.token(state, form_name(report));
+    let (name, phone) = (form.get("name"), form.get("phone"));
+    let contact = (name.is_some() || phone.is_some())
+        .then(|| ContactInput { name: name.map(str::to_owned), phone: phone.map(str::to_owned) });
+    let content = form.get("content").map(str::to_owned);
+    let chosen = target(form.get("target"));
+    let (department_code, window_code) = chosen.clone().unwrap_or_default();
+    let parsed = if report {
+        let input = ReportInput {
+            kind: form.get("kind").map(str::to_owned),
+            channel: Some("online".into()),
+            target: ReportTarget { department_code, window_code, ..Default::default() },
+            content,
+            contact,
+        };
+        reports::parse(&input).map(|(kind, r)| Submission::Misconduct(kind, r))
+    } else {
+        let input = ComplaintInput {
+            channel: Some("online".into()),
+            department_code,
+            window_code,
+            content,
+            contact,
+            ..Default::default()
+        };
+        NewComplaint::parse(&input).map(Submission::Complaint)
+    };
+    let parsed = match (parsed, chosen) {
+        (Ok(submission), Ok(_)) => Ok(submission),
+        (parsed, chosen) => {
+            let mut fields = parsed.err().unwrap_or_default();
+            if chosen.is_err() {
+                fields.add("target", "请从列表中选择对象");
+            }
+            Err(fields)
+        }
+    };
+    let submission = match parsed {
+        Ok(submission) => submission,
+        Err(fields) => {
+            let page = ComplaintPage::new(state, report, token, values, Errors::from_fields(&fields)).await?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    // Always anonymous here, whoever is signed in: these pages are the citizen's channel.
+    let refused = match submitter_for(state, None, ip, false, state.config().rate_limit.complaints_per_minute) {
+        Ok(submitter) => {
+            let request = IntakeRequest {
+                submission,
+                submitter,
+                received_at: state.now(),
+                idempotency: None,
+                import_ref: None,
+                rules: state.rules(),
+            };
+            match state.intake().submit(request).await {
+                Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
+                    let title = if report { "举报已受理" } else { "投诉已受理" };
+                    let page = FiledPage { chrome: Chrome::public(title), report, receipt };
+                    return Ok(render(StatusCode::OK, &page));
+                }
+                Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
+                Err(err) => intake_error(err),
+            }
+        }
+        Err(err) => err,
+    };
+    if !refused.status.is_client_error() {
+        return Err(refused.into());
+    }
+    let errors = if refused.fields.is_empty() {
+        Errors { general: Some(refused.message.clone()), ..Default::default() }
+    } else {
+        Errors::from_fields(&refused.fields)
+    };
+    let page = ComplaintPage::new(state, report, token, values, errors).await?;
+    let mut response = render(refused.status, &page);
+    if let Some(seconds) = refused.retry_after
+        && let Ok(value) = seconds.to_string().parse()
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(response)
+}

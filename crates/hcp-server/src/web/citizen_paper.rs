@@ -1,0 +1,45 @@
+//! `/e/{window_code}/form`: the printable paper evaluation form (评价表) of a window, on A4, with the window's
+//! QR code for those who prefer their phone. Filled forms go into the hall's box and are entered by a registrar
+//! (channel `paper`). Public, like the QR code itself.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::citizen::{TagGroup, WindowInfo, level_options, tag_groups, window_info, LevelOption};
+use super::errors::PageError;
+use super::layout::Chrome;
+use super::{public_base, qr, render};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "citizen_paper.html")]
+pub struct PaperPage {
+    pub chrome: Chrome,
+    pub window: WindowInfo,
+    /// The address behind the QR code, printed beside it.
+    pub url: String,
+    /// Inline `<svg>`, if the address fits a QR code.
+    pub qr: Option<String>,
+    pub levels: Vec<LevelOption>,
+    pub tag_groups: Vec<TagGroup>,
+}
+
+pub async fn paper_form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let window = window_info(&state, &code).await?;
+    let url = format!("{}/e/{}", public_base(&state, &headers), window.code);
+    let page = PaperPage {
+        chrome: Chrome::public(format!("评价表：{}", window.name)),
+        qr: qr::svg(&url, 160),
+        url,
+        window,
+        levels: level_options(None),
+        tag_groups: tag_groups(&[]),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
