@@ -48,7 +48,8 @@ async fn window_form_lists_its_staff_and_files_the_chosen_one(backend: Backend) 
     let mut browser = Browser::default();
     let page = browser.get(&app, "/e/W-SC-01").await;
     assert_eq!(page.status, StatusCode::OK);
-    for text in ["王芳", "工号 S001", "李强", "工号 S002", "不确定", "value=\"\" id=\"staff-none\" checked"] {
+    for text in ["王芳", "工号 S001", "李强", "工号 S002", "不确定", "value=\"\" id=\"staff-none\" checked"]
+    {
         assert!(page.html.contains(text), "missing {text}");
     }
     assert!(!page.html.contains("赵敏"), "staff of another window are not listed");
@@ -96,7 +97,8 @@ async fn case_form_evaluates_the_case_once(backend: Backend) {
     let mut browser = Browser::default();
     let page = browser.get(&app, "/e/case/C-002").await;
     assert_eq!(page.status, StatusCode::OK);
-    for text in ["C-002", "企业设立登记", "李强（工号 S002）", "市场主体登记窗口", "action=\"/e/case/C-002\""] {
+    for text in ["C-002", "企业设立登记", "李强（工号 S002）", "市场主体登记窗口", "action=\"/e/case/C-002\""]
+    {
         assert!(page.html.contains(text), "missing {text}");
     }
     assert!(!page.html.contains("name=\"staff_no\""), "a case names its staff itself");
@@ -115,7 +117,8 @@ async fn case_form_evaluates_the_case_once(backend: Backend) {
     assert_eq!(scalar(&app, "SELECT case_id FROM evaluations").await, case_id);
 
     // The form again (an old tab): intake refuses, its message replaces the form.
-    let page = browser.post(&app, "/e/case/C-002", &[("csrf_token", &token), ("level", "1"), ("comment", "再评")]).await;
+    let page =
+        browser.post(&app, "/e/case/C-002", &[("csrf_token", &token), ("level", "1"), ("comment", "再评")]).await;
     assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.html);
     assert!(page.html.contains("该办件已评价（一事一评）"), "{}", page.html);
     assert!(!page.html.contains("<form method=\"post\" action=\"/e/case"));
@@ -131,11 +134,8 @@ async fn case_form_evaluates_the_case_once(backend: Backend) {
 async fn unknown_window_and_case_are_chinese_404_pages(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
     let mut browser = Browser::default();
-    for (path, text) in [
-        ("/e/case/C-999", "办件不存在"),
-        ("/e/W-NONE", "窗口不存在"),
-        ("/e/W-NONE/form", "窗口不存在"),
-    ] {
+    for (path, text) in [("/e/case/C-999", "办件不存在"), ("/e/W-NONE", "窗口不存在"), ("/e/W-NONE/form", "窗口不存在")]
+    {
         let page = browser.get(&app, path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(page.content_type.starts_with("text/html"));
@@ -174,9 +174,8 @@ async fn complaint_form_keeps_input_on_errors_and_gives_a_receipt(backend: Backe
     assert!(page.html.contains("联系电话格式不正确"), "{}", page.html);
     assert!(page.html.contains("value=\"陈晨\""));
     assert!(page.html.contains("value=\"w:W-SC-01\" selected"));
-    let page = browser
-        .post(&app, "/complaint", &[("csrf_token", &token), ("target", "x:1"), ("content", "排队太久")])
-        .await;
+    let page =
+        browser.post(&app, "/complaint", &[("csrf_token", &token), ("target", "x:1"), ("content", "排队太久")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请从列表中选择对象"));
     assert!(page.html.contains(">排队太久</textarea>"));
@@ -210,7 +209,8 @@ async fn report_form_needs_a_kind_and_gives_a_receipt(backend: Backend) {
     let mut browser = Browser::default();
     let page = browser.get(&app, "/report").await;
     assert_eq!(page.status, StatusCode::OK);
-    for text in ["强迫或诱导评价", "弄虚作假", "泄露评价人信息", "差评不整改", "value=\"not_rectifying\""] {
+    for text in ["强迫或诱导评价", "弄虚作假", "泄露评价人信息", "差评不整改", "value=\"not_rectifying\""]
+    {
         assert!(page.html.contains(text), "missing {text}");
     }
     let token = csrf(&page.html);
@@ -287,7 +287,9 @@ async fn public_page_shows_department_figures_and_no_personal_data(backend: Back
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = app
-        .evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 2, "tags": [214], "comment": "态度差"}))
+        .evaluate(
+            json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 2, "tags": [214], "comment": "态度差"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let mut browser = Browser::default();

@@ -55,7 +55,8 @@ fn window_not_found() -> PageError {
 
 pub async fn window_info(state: &AppState, code: &str) -> Result<WindowInfo, PageError> {
     let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-    let window = org::window_by_code(&mut conn, code.trim()).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
+    let window =
+        org::window_by_code(&mut conn, code.trim()).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
     Ok(describe(&mut conn, window).await?)
 }
 
@@ -117,7 +118,8 @@ async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageEr
             "未找到该办件，请核对办件编号，或扫描窗口张贴的二维码进行评价。",
         )
     })?;
-    let window = org::window_by_id(&mut conn, case.window_id).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
+    let window =
+        org::window_by_id(&mut conn, case.window_id).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
     let window = describe(&mut conn, window).await?;
     let item = org::list_service_items(&mut conn)
         .await
@@ -255,7 +257,8 @@ pub struct EvaluatePage {
 }
 
 /// Shown on a case's page once it has been evaluated.
-const ALREADY_EVALUATED: &str = "该办件已经评价过了（一事一评），感谢您的参与。如需查看处理进度，请使用评价时获得的查询码和查询密码。";
+const ALREADY_EVALUATED: &str =
+    "该办件已经评价过了（一事一评），感谢您的参与。如需查看处理进度，请使用评价时获得的查询码和查询密码。";
 
 impl EvaluatePage {
     fn new(subject: Subject, csrf: String, values: EvaluateValues, errors: EvaluateErrors) -> Self {
@@ -301,8 +304,12 @@ const EVALUATE_FORM: &str = "evaluate";
 
 fn form_page(state: &AppState, headers: &HeaderMap, subject: Subject) -> Response {
     let csrf = Csrf::for_request(state, headers);
-    let page =
-        EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), EvaluateValues::default(), EvaluateErrors::default());
+    let page = EvaluatePage::new(
+        subject,
+        csrf.token(state, EVALUATE_FORM),
+        EvaluateValues::default(),
+        EvaluateErrors::default(),
+    );
     csrf.attach(render(StatusCode::OK, &page))
 }
 
@@ -429,7 +436,9 @@ async fn submit(
     match state.intake().submit(request).await {
         Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
             let page =
-                ReceiptPage { chrome: Chrome::public("评价已提交"), window: subject.window, level_label, bad, receipt };
+                ReceiptPage {
+                    chrome: Chrome::public("评价已提交"), window: subject.window, level_label, bad, receipt
+                };
             Ok(render(StatusCode::OK, &page))
         }
         Ok(Outcome::AlreadyImported) => Err(PageError::internal()),

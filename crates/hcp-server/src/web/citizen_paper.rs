@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::citizen::{TagGroup, WindowInfo, level_options, tag_groups, window_info, LevelOption};
+use super::citizen::{LevelOption, TagGroup, WindowInfo, level_options, tag_groups, window_info};
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::{public_base, qr, render};

@@ -2,8 +2,8 @@
 //! `GET /api/v1/public/monthly` (no personal data), with a month chooser that is a plain GET form.
 
 use askama::Template;
-use axum::extract::{Query, State};
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;

@@ -2,9 +2,10 @@
 //! tracking code, and follows it on `/track`.
 
 use fantoccini::Locator;
+use fantoccini::wd::{PrintConfiguration, PrintSize};
 
 use crate::common::{Backend, spawn};
-use crate::harness::{click, shoot, start_browser};
+use crate::harness::{body_text, click, fill, shoot, start_browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
@@ -45,6 +46,72 @@ async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
     let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
     assert!(width.as_i64().unwrap() <= 360, "page is {width} px wide at 360 px");
     shoot(&client, "4-track").await;
+
+    client.close().await.unwrap();
+    app.stop().await;
+}
+
+/// At phone size a citizen files a complaint from the landing page and keeps the receipt; the monthly
+/// disclosure fits the phone; the window's paper form prints on one A4 page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citizen_files_a_complaint_reads_the_disclosure_and_prints_the_paper_form() {
+    let Some((_driver, client)) = start_browser().await else { return };
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    client.set_window_size(360, 740).await.unwrap();
+
+    client.goto(&app.url("/")).await.unwrap();
+    click(&client, "a[href='/complaint']").await;
+    let target = client.wait().for_element(Locator::Id("target")).await.unwrap();
+    target.select_by_value("w:W-SC-01").await.unwrap();
+    fill(&client, "content", "10月12日上午在市场主体登记窗口排队一小时，材料被退回三次").await;
+    fill(&client, "phone", "13912345678").await;
+    shoot(&client, "citizen-5-complaint-form").await;
+    click(&client, "button[type=submit]").await;
+    let code = client.wait().for_element(Locator::Id("tracking-code")).await.unwrap().text().await.unwrap();
+    let password = client.find(Locator::Id("query-password")).await.unwrap().text().await.unwrap();
+    assert!(body_text(&client).await.contains("投诉已受理"));
+    let (status, _) = app.get(&format!("/api/v1/track/{code}?password={password}"), None).await;
+    assert_eq!(status.as_u16(), 200, "the receipt opens the complaint's tracking");
+    shoot(&client, "citizen-6-complaint-receipt").await;
+
+    // Figures to disclose: two evaluations this month, shown as the month asked for.
+    for level in [5, 2] {
+        let (status, body) = app
+            .evaluate(serde_json::json!({"channel": "qrcode", "window_code": "W-SC-01", "level": level,
+                "tags": if level == 2 { vec![214] } else { vec![] }, "evaluator": {"name": "张三丰"}}))
+            .await;
+        assert_eq!(status.as_u16(), 201, "{body}");
+    }
+    client.goto(&app.url("/public?month=2026-10")).await.unwrap();
+    let body = body_text(&client).await;
+    assert!(body.contains("市场监督管理局") && body.contains("50.0%") && !body.contains("张三丰"), "{body}");
+    let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_i64().unwrap() <= 360, "page is {width} px wide at 360 px");
+    shoot(&client, "citizen-7-public").await;
+
+    // Who served them: a plain radio list on the window's form, 不确定 unless chosen.
+    client.goto(&app.url("/e/W-SC-01")).await.unwrap();
+    let unsure = client.find(Locator::Id("staff-none")).await.unwrap();
+    assert!(unsure.is_selected().await.unwrap());
+    click(&client, "label[for=staff-S002], #staff-S002").await;
+    assert!(client.find(Locator::Id("staff-S002")).await.unwrap().is_selected().await.unwrap());
+    shoot(&client, "citizen-8-evaluate-staff").await;
+
+    client.goto(&app.url("/e/W-SC-01/form")).await.unwrap();
+    client.wait().for_element(Locator::Css(".paper-qr svg")).await.unwrap();
+    shoot(&client, "citizen-9-paper-form-phone").await;
+    client.set_window_size(820, 1160).await.unwrap();
+    shoot(&client, "citizen-10-paper-form").await;
+    let pdf = client.print(PrintConfiguration::builder().size(PrintSize::A4).build().unwrap()).await.unwrap();
+    // The page tree's `/Count n` (Chromium writes it uncompressed).
+    let text = String::from_utf8_lossy(&pdf);
+    let pages: usize = crate::common::pages::between(&text, "/Count ", "\n")
+        .and_then(|n| n.trim_end_matches(['>', '/', ' ']).trim().parse().ok())
+        .expect("page count in the PDF");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots/citizen-paper-form.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    eprintln!("printed: {} ({pages} page(s))", path.display());
+    assert_eq!(pages, 1, "the paper form prints on one A4 page");
 
     client.close().await.unwrap();
     app.stop().await;
