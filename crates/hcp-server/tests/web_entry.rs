@@ -89,7 +89,7 @@ async fn each_channel_saved_through_the_form_lands_with_its_channel(backend: Bac
             "accesskey=\"5\"",
             "<option value=\"W-SC-01\">W-SC-01 市场主体登记窗口（市场监督管理局）</option>",
             "保存并继续录入",
-            "aria-current=\"page\"",
+            "<a href=\"/entry\" aria-current=\"page\">评价录入</a>",
         ] {
             assert!(page.html.contains(text), "{user}: missing {text}");
         }
@@ -387,6 +387,8 @@ async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: B
     ] {
         assert!(page.html.contains(text), "missing {text}");
     }
+    assert!(page.html.contains("<a href=\"/entry/upload\" aria-current=\"page\">"), "only the upload entry is current");
+    assert!(!page.html.contains("<a href=\"/entry\" aria-current"));
     for header in TEMPLATE_HEADERS {
         assert!(page.html.contains(&format!("<th scope=\"row\">{header}</th>")), "column {header} explained");
     }
@@ -405,8 +407,8 @@ async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: B
     };
     assert!(row(2).contains("已导入") && row(2).contains('E'), "{}", row(2));
     assert!(row(3).contains("差评，已生成工单"));
-    assert!(row(4).contains("未导入") && row(4).contains("<strong>窗口编号</strong>：窗口编号“W-NONE”不存在"), "{}", row(4));
-    assert!(row(5).contains("<strong>评价等级</strong>：评价等级“7”无法识别"), "{}", row(5));
+    assert!(row(4).contains("未导入") && row(4).contains("<li>窗口编号“W-NONE”不存在</li>"), "{}", row(4));
+    assert!(row(5).contains("<li>评价等级“7”无法识别"), "{}", row(5));
     assert!(row(6).contains("已导入"));
     // Only the good rows were stored, by the registrar, on their channels.
     assert_eq!(evaluation_count(&app).await, 3);
@@ -451,7 +453,10 @@ async fn xlsx_upload_imports_its_rows(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert!(page.html.contains("id=\"total-imported\">2<"), "{}", page.html);
     assert!(page.html.contains("id=\"total-refused\">1<"));
-    assert!(page.html.contains("差评请至少选择一个评价标签或填写评价内容"), "row 3 refused with the intake message");
+    assert!(
+        page.html.contains("<strong>评价内容</strong>：差评请至少选择一个评价标签或填写评价内容"),
+        "row 3 refused with the intake message, under its column"
+    );
     assert_eq!(evaluation_count(&app).await, 2);
     app.stop().await;
 }

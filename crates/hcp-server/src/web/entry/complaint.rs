@@ -152,7 +152,7 @@ fn page_for(
         selected: value == current,
     };
     ComplaintPage {
-        chrome: me.chrome(state, "投诉登记"),
+        chrome: super::chrome(me, state, "投诉登记"),
         csrf: me.token(state, FORM),
         submit_key: new_submit_key(),
         channels: CHANNELS.iter().map(|c| choice(c.code(), c.label().to_owned(), &values.channel)).collect(),

@@ -202,7 +202,7 @@ impl EntryPage {
             "channel"
         });
         EntryPage {
-            chrome: me.chrome(state, "评价录入"),
+            chrome: super::chrome(me, state, "评价录入"),
             csrf: me.token(state, FORM),
             submit_key: new_submit_key(),
             channels,

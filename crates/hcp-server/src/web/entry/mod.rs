@@ -15,6 +15,8 @@ use hcp_core::role::Role;
 use hcp_store::org;
 
 use super::errors::PageError;
+use super::layout::Chrome;
+use super::signed_in::SignedIn;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -29,6 +31,17 @@ pub fn router() -> Router<AppState> {
         .route("/entry/upload", get(upload::page).post(upload::submit).layer(DefaultBodyLimit::disable()))
         .route("/entry/template.csv", get(upload::template_csv))
         .route("/entry/template.xlsx", get(upload::template_xlsx))
+}
+
+/// The page's header and menu, with only the most specific menu entry marked current (`/entry/upload` lies
+/// under `/entry` too).
+pub fn chrome(me: &SignedIn, state: &AppState, title: &str) -> Chrome {
+    let mut chrome = me.chrome(state, title);
+    let best = chrome.nav.iter().filter(|link| link.current).map(|link| link.href.len()).max();
+    for link in &mut chrome.nav {
+        link.current = link.current && Some(link.href.len()) == best;
+    }
+    chrome
 }
 
 /// One choice of a `<select>` or `<datalist>`.

@@ -100,6 +100,12 @@ pub struct UploadPage {
     pub report: Option<ReportView>,
 }
 
+/// A row's message with the column it is about, unless the message already names it.
+fn with_column(field: &str, message: String) -> (&'static str, String) {
+    let column = column_of(field);
+    if message.starts_with(column) { ("", message) } else { (column, message) }
+}
+
 /// The importer's field paths as the column headers the user knows.
 fn column_of(field: &str) -> &'static str {
     let index = match field {
@@ -127,13 +133,13 @@ impl ReportView {
         let mut lines: Vec<RowLine> = Vec::new();
         for error in report.errors {
             match lines.last_mut() {
-                Some(line) if line.row == error.row => line.messages.push((column_of(&error.field), error.message)),
+                Some(line) if line.row == error.row => line.messages.push(with_column(&error.field, error.message)),
                 _ => lines.push(RowLine {
                     row: error.row,
                     status: RowStatus::Refused,
                     tracking_code: String::new(),
                     ticket: false,
-                    messages: vec![(column_of(&error.field), error.message)],
+                    messages: vec![with_column(&error.field, error.message)],
                 }),
             }
         }
@@ -173,7 +179,7 @@ impl ReportView {
 
 fn upload_page(me: &SignedIn, state: &AppState, example: &[String], error: Option<String>, report: Option<ReportView>) -> UploadPage {
     UploadPage {
-        chrome: me.chrome(state, "批量导入"),
+        chrome: super::chrome(me, state, "批量导入"),
         csrf: me.token(state, FORM),
         max_kb: state.config().upload.max_import_bytes / 1024,
         columns: TEMPLATE_HEADERS
