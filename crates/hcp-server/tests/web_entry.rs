@@ -93,7 +93,10 @@ async fn each_channel_saved_through_the_form_lands_with_its_channel(backend: Bac
         ] {
             assert!(page.html.contains(text), "{user}: missing {text}");
         }
-        assert!(page.html.contains("<select id=\"channel\" name=\"channel\" autofocus>"), "the first field has the cursor");
+        assert!(
+            page.html.contains("<select id=\"channel\" name=\"channel\" autofocus>"),
+            "the first field has the cursor"
+        );
         assert!(page.html.contains(&format!("<option value=\"{default}\" selected>")), "{user} starts on {default}");
     }
 
@@ -173,9 +176,15 @@ async fn field_errors_are_shown_next_to_the_fields_with_input_kept(backend: Back
     assert!(page.html.contains("id=\"comment-error\">差评请至少选择一个评价标签或填写评价内容"), "{}", page.html);
     assert!(page.html.contains("id=\"phone-error\">联系电话格式不正确"), "{}", page.html);
     assert!(page.html.contains("value=\"W-NONE\""), "window kept");
-    assert!(page.html.contains("value=\"王&#60;五&#62;\"") || page.html.contains("value=\"王&lt;五&gt;\""), "kept, escaped");
+    assert!(
+        page.html.contains("value=\"王&#60;五&#62;\"") || page.html.contains("value=\"王&lt;五&gt;\""),
+        "kept, escaped"
+    );
     assert!(page.html.contains("value=\"1\" id=\"level-1\" accesskey=\"1\" checked"), "the level stays chosen");
-    assert!(page.html.contains("id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"2000\" autofocus"), "cursor on the first error");
+    assert!(
+        page.html.contains("id=\"comment\" name=\"comment\" rows=\"3\" maxlength=\"2000\" autofocus"),
+        "cursor on the first error"
+    );
 
     // Valid as typed, but intake does not know the window: named next to the window field.
     let page =
@@ -190,7 +199,9 @@ async fn field_errors_are_shown_next_to_the_fields_with_input_kept(backend: Back
     assert!(page.html.contains("id=\"level-error\">请选择评价等级"));
     assert!(page.html.contains("id=\"when-error\">评价时间不能晚于当前时间"), "{}", page.html);
     assert!(page.html.contains("value=\"2027-01-01\""));
-    let page = post_entry(&mut browser, &app, &page.html, &[("channel", "qrcode"), ("window", "W-SC-01"), ("level", "5")]).await;
+    let page =
+        post_entry(&mut browser, &app, &page.html, &[("channel", "qrcode"), ("window", "W-SC-01"), ("level", "5")])
+            .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("id=\"channel-error\">"));
     // A case of another window.
@@ -221,11 +232,14 @@ async fn a_resubmitted_form_registers_once(backend: Backend) {
     let code = |html: &str| between(html, "id=\"last-tracking-code\">", "<").unwrap();
     assert_eq!(code(&first.html), code(&again.html));
     // Changed after saving, same form: not silently merged, and saved as new on the next click.
-    let changed = post_entry(&mut browser, &app, &html, &[("channel", "paper"), ("window", "W-SC-01"), ("level", "4")]).await;
+    let changed =
+        post_entry(&mut browser, &app, &html, &[("channel", "paper"), ("window", "W-SC-01"), ("level", "4")]).await;
     assert_eq!(changed.status, StatusCode::CONFLICT);
     assert!(changed.html.contains("这张表单已经保存过一次"));
     assert!(changed.html.contains("value=\"4\" id=\"level-4\" accesskey=\"4\" checked"));
-    let saved = post_entry(&mut browser, &app, &changed.html, &[("channel", "paper"), ("window", "W-SC-01"), ("level", "4")]).await;
+    let saved =
+        post_entry(&mut browser, &app, &changed.html, &[("channel", "paper"), ("window", "W-SC-01"), ("level", "4")])
+            .await;
     assert_eq!(saved.status, StatusCode::OK);
     assert_eq!(evaluation_count(&app).await, 2);
     app.stop().await;
@@ -245,7 +259,13 @@ async fn hotline_complaints_are_registered_with_the_operator_as_submitter(backen
         .post(
             &app,
             "/entry/complaint",
-            &[("csrf_token", &token), ("submit_key", &key), ("channel", "phone"), ("window", "W-SC-01"), ("name", "陈")],
+            &[
+                ("csrf_token", &token),
+                ("submit_key", &key),
+                ("channel", "phone"),
+                ("window", "W-SC-01"),
+                ("name", "陈"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -272,13 +292,12 @@ async fn hotline_complaints_are_registered_with_the_operator_as_submitter(backen
     let code = between(&page.html, "id=\"last-tracking-code\">", "<").unwrap();
     assert!(code.starts_with('C'), "{code}");
     let mut conn = app.state.store().reader().await.unwrap();
-    let (channel, registered_by, window): (String, Option<i64>, Option<i64>) = hcp_store::sqlx::query_as(
-        "SELECT channel, registered_by, window_id FROM complaints WHERE tracking_code = $1",
-    )
-    .bind(&code)
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
+    let (channel, registered_by, window): (String, Option<i64>, Option<i64>) =
+        hcp_store::sqlx::query_as("SELECT channel, registered_by, window_id FROM complaints WHERE tracking_code = $1")
+            .bind(&code)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
     drop(conn);
     assert_eq!(channel, "phone");
     assert!(registered_by.is_some() && window.is_some());
@@ -396,7 +415,13 @@ async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: B
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let total = |id: &str| between(&page.html, &format!("id=\"{id}\">"), "<").unwrap();
     assert_eq!(
-        [total("total-rows"), total("total-imported"), total("total-refused"), total("total-duplicates"), total("total-tickets")],
+        [
+            total("total-rows"),
+            total("total-imported"),
+            total("total-refused"),
+            total("total-duplicates"),
+            total("total-tickets")
+        ],
         ["5", "3", "2", "0", "1"].map(String::from)
     );
     assert!(page.html.contains("导入结果：评价表.csv"));
@@ -412,7 +437,11 @@ async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: B
     assert!(row(6).contains("已导入"));
     // Only the good rows were stored, by the registrar, on their channels.
     assert_eq!(evaluation_count(&app).await, 3);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM evaluations WHERE registered_by IS NOT NULL AND import_ref IS NOT NULL").await, 3);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM evaluations WHERE registered_by IS NOT NULL AND import_ref IS NOT NULL")
+            .await,
+        3
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM evaluations WHERE channel = 'phone'").await, 1);
 
     // The same file again: nothing new, the rows recognised.
@@ -489,7 +518,11 @@ async fn templates_download_and_import_cleanly(backend: Backend) {
     }
     // Uploaded as downloaded, the example row imports (once: both templates carry the same row).
     let page = upload(&mut browser, &app, "评价导入模板.xlsx", "application/octet-stream", &xlsx).await;
-    assert!(page.html.contains("id=\"total-imported\">1<") && page.html.contains("id=\"total-refused\">0<"), "{}", page.html);
+    assert!(
+        page.html.contains("id=\"total-imported\">1<") && page.html.contains("id=\"total-refused\">0<"),
+        "{}",
+        page.html
+    );
     let page = upload(&mut browser, &app, "评价导入模板.csv", "text/csv", &csv).await;
     assert!(page.html.contains("id=\"total-duplicates\">1<"), "{}", page.html);
     assert_eq!(evaluation_count(&app).await, 1);
@@ -542,7 +575,11 @@ async fn oversized_and_unreadable_files_get_a_chinese_answer(backend: Backend) {
     assert!(page.html.contains("仅支持 CSV（UTF-8）或 XLSX 文件"));
     let page = upload(&mut browser, &app, "empty.csv", "text/csv", "渠道,窗口编号,评价等级\r\n".as_bytes()).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.html.contains("id=\"upload-error\">“empty.csv”未导入：文件中只有表头，没有可导入的记录"), "{}", page.html);
+    assert!(
+        page.html.contains("id=\"upload-error\">“empty.csv”未导入：文件中只有表头，没有可导入的记录"),
+        "{}",
+        page.html
+    );
     let page = upload(&mut browser, &app, "", "application/octet-stream", b"").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请选择要导入的文件"));

@@ -76,7 +76,8 @@ impl Errors {
             };
             *slot = Some(message.clone());
         }
-        errors.general = Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
+        errors.general =
+            Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
         errors
     }
 

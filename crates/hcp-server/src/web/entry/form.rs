@@ -112,7 +112,8 @@ impl Errors {
                 None => message.clone(),
             });
         }
-        errors.general = Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
+        errors.general =
+            Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
         errors
     }
 
@@ -311,8 +312,8 @@ pub async fn submit(
         }
     };
     let submitter = submitter_for(&state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    let idempotency =
-        submitted_key(form.get("submit_key")).map(|key| scoped_idempotency(&format!("entry:{key}"), Some(&me.user), &input));
+    let idempotency = submitted_key(form.get("submit_key"))
+        .map(|key| scoped_idempotency(&format!("entry:{key}"), Some(&me.user), &input));
     let saved_channel = evaluation.channel;
     let level = evaluation.level;
     let request = IntakeRequest {

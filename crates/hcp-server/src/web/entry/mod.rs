@@ -67,7 +67,8 @@ impl Directory {
         let staff = org::list_staff(&mut conn).await.map_err(ApiError::from)?;
         let department_name =
             |id: i64| departments.iter().find(|d| d.id == id).map(|d| d.name.as_str()).unwrap_or_default();
-        let window_labels = windows.iter().map(|w| format!("{}（{}）", w.name, department_name(w.department_id))).collect();
+        let window_labels =
+            windows.iter().map(|w| format!("{}（{}）", w.name, department_name(w.department_id))).collect();
         let staff_labels = staff
             .iter()
             .map(|s| {

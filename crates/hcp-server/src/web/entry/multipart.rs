@@ -18,11 +18,12 @@ pub fn boundary(content_type: &str) -> Option<String> {
     if !params.next()?.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
     }
-    params.find_map(|param| {
-        let (key, value) = param.split_once('=')?;
-        key.trim().eq_ignore_ascii_case("boundary").then(|| unquote(value.trim()))
-    })
-    .filter(|b| !b.is_empty() && b.len() <= 200)
+    params
+        .find_map(|param| {
+            let (key, value) = param.split_once('=')?;
+            key.trim().eq_ignore_ascii_case("boundary").then(|| unquote(value.trim()))
+        })
+        .filter(|b| !b.is_empty() && b.len() <= 200)
 }
 
 /// Splits the body into its parts; `None` if it is not well-formed.

@@ -177,7 +177,13 @@ impl ReportView {
     }
 }
 
-fn upload_page(me: &SignedIn, state: &AppState, example: &[String], error: Option<String>, report: Option<ReportView>) -> UploadPage {
+fn upload_page(
+    me: &SignedIn,
+    state: &AppState,
+    example: &[String],
+    error: Option<String>,
+    report: Option<ReportView>,
+) -> UploadPage {
     UploadPage {
         chrome: super::chrome(me, state, "批量导入"),
         csrf: me.token(state, FORM),
@@ -291,7 +297,8 @@ pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> 
     let token = parts.iter().find(|p| p.name == csrf::FIELD).and_then(|p| std::str::from_utf8(p.data).ok());
     csrf::verify(&state, &me.headers, FORM, token.map(str::trim))?;
 
-    let again = |error: String, status: StatusCode| me.render(status, &upload_page(&me, &state, &example, Some(error), None));
+    let again =
+        |error: String, status: StatusCode| me.render(status, &upload_page(&me, &state, &example, Some(error), None));
     let Some(file) = parts.iter().find(|p| p.name == "file" && p.filename.as_deref().is_some_and(|n| !n.is_empty()))
     else {
         return Ok(again("请选择要导入的文件（.csv 或 .xlsx）。".into(), StatusCode::UNPROCESSABLE_ENTITY));
@@ -301,7 +308,8 @@ pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> 
     }
     let file_name = file.filename.clone().unwrap_or_default();
     // The name's extension first: Windows browsers send .csv files as application/vnd.ms-excel.
-    let format = FileFormat::from_name(&file_name).or_else(|| file.content_type.as_deref().and_then(FileFormat::from_content_type));
+    let format = FileFormat::from_name(&file_name)
+        .or_else(|| file.content_type.as_deref().and_then(FileFormat::from_content_type));
     let Some(format) = format else {
         return Ok(again(
             format!("“{file_name}”不是可导入的文件：仅支持 CSV（UTF-8）或 XLSX 文件。"),
@@ -382,7 +390,12 @@ pub fn xlsx_template(example: &[String]) -> Result<Vec<u8>, rust_xlsxwriter::Xls
 pub async fn template_csv(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
     let example = example_row(&state).await?;
-    Ok(attachment("text/csv; charset=utf-8", "evaluation-import-template.csv", "评价导入模板.csv", csv_template(&example)))
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        "evaluation-import-template.csv",
+        "评价导入模板.csv",
+        csv_template(&example),
+    ))
 }
 
 pub async fn template_xlsx(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
@@ -407,8 +420,20 @@ mod tests {
 
     fn example() -> Vec<String> {
         [
-            "纸质评价表", "", "W-SC-01", "S002", "5", "517", "很好", "张三", "13800000000", "", "个人", "2026-10-12",
-            "PJ-1", "否",
+            "纸质评价表",
+            "",
+            "W-SC-01",
+            "S002",
+            "5",
+            "517",
+            "很好",
+            "张三",
+            "13800000000",
+            "",
+            "个人",
+            "2026-10-12",
+            "PJ-1",
+            "否",
         ]
         .map(str::to_owned)
         .to_vec()
@@ -416,10 +441,9 @@ mod tests {
 
     #[test]
     fn both_templates_parse_back_to_the_example_row() {
-        for (bytes, format) in [
-            (csv_template(&example()), FileFormat::Csv),
-            (xlsx_template(&example()).unwrap(), FileFormat::Xlsx),
-        ] {
+        for (bytes, format) in
+            [(csv_template(&example()), FileFormat::Csv), (xlsx_template(&example()).unwrap(), FileFormat::Xlsx)]
+        {
             let parsed = import_file::parse(&bytes, format).unwrap();
             assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
             assert_eq!(parsed.rows.len(), 1);
