@@ -570,6 +570,11 @@ async fn oversized_and_unreadable_files_get_a_chinese_answer(backend: Backend) {
     let page = upload(&mut browser, &app, "big.csv", "text/csv", big.as_bytes()).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", page.html);
     assert!(page.html.contains("超过了4KB的上限"), "{}", page.html);
+    // Far beyond the limit: the body is read to its end and the answer arrives intact.
+    let huge = "纸质评价表,W-SC-01,,5,,,,,2026-10-10\r\n".repeat(3000);
+    let page = upload(&mut browser, &app, "huge.csv", "text/csv", huge.as_bytes()).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.html.contains("请拆分成多个文件分批导入"));
     let page = upload(&mut browser, &app, "report.pdf", "application/pdf", b"%PDF-1.4").await;
     assert_eq!(page.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(page.html.contains("仅支持 CSV（UTF-8）或 XLSX 文件"));
