@@ -120,9 +120,15 @@ pub fn idempotency_key<T: serde::Serialize>(
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key 应为1至200个可见字符"))?;
+    Ok(Some(scoped_idempotency(key, user, input)))
+}
+
+/// The stored idempotency key (caller + key) and the hash of the request it came with; also used by the entry
+/// pages, whose forms carry a key of their own so that a resubmitted form does not register twice.
+pub fn scoped_idempotency<T: serde::Serialize>(key: &str, user: Option<&CurrentUser>, input: &T) -> (String, String) {
     let owner = user.map_or_else(|| "anonymous".to_owned(), |u| format!("user:{}", u.user.id));
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(input).unwrap_or_default()));
-    Ok(Some((format!("{owner}:{key}"), request_hash)))
+    (format!("{owner}:{key}"), request_hash)
 }
 
 pub async fn submit(state: &AppState, request: IntakeRequest) -> ApiResult<(StatusCode, Json<Receipt>)> {
@@ -287,9 +293,20 @@ pub async fn import_upload(
                 "仅支持 CSV（UTF-8）或 XLSX 文件",
             )
         })?;
-    let submitter = submitter_for(&state, Some(&user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    match import::import(state.store(), state.key(), &state.rules(), &submitter, &body, format, state.now()).await {
-        Ok(report) => Ok(Json(report)),
+    import_file(&state, &user, &body, format).await.map(Json)
+}
+
+/// Imports a file's rows as `user` (registrar or hotline operator): the API's upload and the upload page.
+pub async fn import_file(
+    state: &AppState,
+    user: &CurrentUser,
+    bytes: &[u8],
+    format: FileFormat,
+) -> ApiResult<ImportReport> {
+    user.require(&[Role::Registrar, Role::HotlineOperator])?;
+    let submitter = submitter_for(state, Some(user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
+    match import::import(state.store(), state.key(), &state.rules(), &submitter, bytes, format, state.now()).await {
+        Ok(report) => Ok(report),
         Err(ImportFailure::File(err)) => Err(ApiError::bad_request("invalid_file", err.to_string())),
         Err(ImportFailure::Store(err)) => Err(err.into()),
     }

@@ -27,6 +27,19 @@ pub struct ImportReport {
     /// Bad reviews among the imported rows, each now a ticket.
     pub tickets: usize,
     pub errors: Vec<RowError>,
+    /// Each imported row with its tracking code (the upload page lists them; not part of the API's answer).
+    #[serde(skip)]
+    pub accepted: Vec<AcceptedRow>,
+    /// Rows recognised as imported earlier (upload page only).
+    #[serde(skip)]
+    pub duplicate_rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AcceptedRow {
+    pub row: usize,
+    pub tracking_code: String,
+    pub ticket_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -91,8 +104,16 @@ pub async fn import(
                         Outcome::Created(receipt) | Outcome::Replayed(receipt) => {
                             report.imported += 1;
                             report.tickets += usize::from(receipt.ticket_id.is_some());
+                            report.accepted.push(AcceptedRow {
+                                row: *row_no,
+                                tracking_code: receipt.tracking_code,
+                                ticket_id: receipt.ticket_id,
+                            });
                         }
-                        Outcome::AlreadyImported => report.duplicates += 1,
+                        Outcome::AlreadyImported => {
+                            report.duplicates += 1;
+                            report.duplicate_rows.push(*row_no);
+                        }
                     }
                 }
                 Err(err) => {

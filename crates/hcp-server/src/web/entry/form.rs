@@ -1,0 +1,384 @@
+//! `/entry`: one evaluation from a hotline call, a paper form or a box record, typed by an operator or registrar.
+//! The same parse, intake and idempotency store as `POST /api/v1/evaluations` with the user as submitter.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{NaiveDate, NaiveTime};
+use hcp_core::FieldErrors;
+use hcp_core::channel::Channel;
+use hcp_core::clock::shanghai;
+use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
+use hcp_core::level::Level;
+use hcp_core::role::Role;
+
+use super::super::FormPairs;
+use super::super::errors::PageError;
+use super::super::layout::Chrome;
+use super::super::signed_in::SignedIn;
+use super::{Choice, Directory, ENTRY_ROLES, new_submit_key, submitted_key};
+use crate::error::ApiError;
+use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
+use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use crate::state::AppState;
+
+const FORM: &str = "entry";
+
+/// The channels entered on someone's behalf, in the order offered.
+pub const ENTRY_CHANNELS: [Channel; 3] = [Channel::Phone, Channel::Paper, Channel::Box];
+
+fn default_channel(role: Role) -> Channel {
+    if role == Role::HotlineOperator { Channel::Phone } else { Channel::Paper }
+}
+
+pub struct LevelOption {
+    pub code: i64,
+    pub label: &'static str,
+    pub bad: bool,
+    pub checked: bool,
+}
+
+pub struct TagOption {
+    pub code: u16,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+pub struct TagGroup {
+    pub level: i64,
+    pub label: &'static str,
+    pub tags: Vec<TagOption>,
+}
+
+/// What was typed, re-shown after an error, or kept for the next record.
+#[derive(Default, Clone)]
+pub struct Values {
+    pub channel: String,
+    pub window: String,
+    pub staff: String,
+    pub case_no: String,
+    pub level: Option<i64>,
+    pub tags: Vec<u16>,
+    pub comment: String,
+    pub name: String,
+    pub phone: String,
+    pub date: String,
+    pub time: String,
+}
+
+#[derive(Default)]
+pub struct Errors {
+    pub general: Option<String>,
+    pub channel: Option<String>,
+    pub window: Option<String>,
+    pub staff: Option<String>,
+    pub case_no: Option<String>,
+    pub level: Option<String>,
+    pub tags: Option<String>,
+    pub comment: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub when: Option<String>,
+}
+
+impl Errors {
+    fn from_fields(fields: &FieldErrors, values: &Values) -> Errors {
+        let mut errors = Errors::default();
+        let mut other = Vec::new();
+        for (field, message) in &fields.0 {
+            let slot = match field.as_str() {
+                "channel" => &mut errors.channel,
+                // "case number or window": shown at the window field, which comes first.
+                "case_no" if values.case_no.trim().is_empty() => &mut errors.window,
+                "case_no" => &mut errors.case_no,
+                "window_code" => &mut errors.window,
+                "staff_no" => &mut errors.staff,
+                "level" => &mut errors.level,
+                "tags" => &mut errors.tags,
+                "comment" => &mut errors.comment,
+                "evaluator.name" => &mut errors.name,
+                "evaluator.phone" => &mut errors.phone,
+                "evaluated_at" => &mut errors.when,
+                _ => {
+                    other.push(message.clone());
+                    continue;
+                }
+            };
+            *slot = Some(match slot.take() {
+                Some(before) => format!("{before}；{message}"),
+                None => message.clone(),
+            });
+        }
+        errors.general =
+            Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
+        errors
+    }
+
+    /// The id of the first field with an error, for autofocus.
+    fn first_field(&self) -> Option<&'static str> {
+        [
+            (&self.channel, "channel"),
+            (&self.window, "window"),
+            (&self.staff, "staff"),
+            (&self.case_no, "case_no"),
+            (&self.level, "level-5"),
+            (&self.tags, "level-5"),
+            (&self.comment, "comment"),
+            (&self.name, "name"),
+            (&self.phone, "phone"),
+            (&self.when, "date"),
+        ]
+        .into_iter()
+        .find(|(e, _)| e.is_some())
+        .map(|(_, id)| id)
+    }
+}
+
+/// The record just saved, shown above the next form.
+pub struct Saved {
+    pub receipt: Receipt,
+    pub replayed: bool,
+    pub channel_label: &'static str,
+    pub level_label: &'static str,
+    pub hotline: bool,
+}
+
+#[derive(Template)]
+#[template(path = "entry_form.html")]
+pub struct EntryPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub submit_key: String,
+    pub channels: Vec<Choice>,
+    pub windows: Vec<Choice>,
+    pub staff: Vec<Choice>,
+    pub levels: Vec<LevelOption>,
+    pub tag_groups: Vec<TagGroup>,
+    pub values: Values,
+    pub errors: Errors,
+    pub saved: Option<Saved>,
+    /// The field that gets the cursor.
+    pub focus: &'static str,
+}
+
+impl EntryPage {
+    fn new(
+        me: &SignedIn,
+        state: &AppState,
+        directory: &Directory,
+        values: Values,
+        errors: Errors,
+        saved: Option<Saved>,
+    ) -> EntryPage {
+        let channels = ENTRY_CHANNELS
+            .iter()
+            .map(|c| Choice { value: c.code().into(), label: c.label().into(), selected: values.channel == c.code() })
+            .collect();
+        let levels = Level::ALL
+            .iter()
+            .map(|l| LevelOption {
+                code: l.code(),
+                label: l.label(),
+                bad: l.is_bad(),
+                checked: values.level == Some(l.code()),
+            })
+            .collect();
+        let tag_groups = Level::ALL
+            .iter()
+            .map(|&l| TagGroup {
+                level: l.code(),
+                label: l.label(),
+                tags: hcp_core::tags::for_level(l)
+                    .map(|t| TagOption { code: t.code, label: t.label, checked: values.tags.contains(&t.code) })
+                    .collect(),
+            })
+            .collect();
+        // The cursor goes where typing continues: the first error, else the first field not kept.
+        let focus = errors.first_field().unwrap_or(if saved.is_some() && !values.window.is_empty() {
+            "staff"
+        } else {
+            "channel"
+        });
+        EntryPage {
+            chrome: super::chrome(me, state, "评价录入"),
+            csrf: me.token(state, FORM),
+            submit_key: new_submit_key(),
+            channels,
+            windows: directory.window_choices(),
+            staff: directory.staff_choices(),
+            levels,
+            tag_groups,
+            values,
+            errors,
+            saved,
+            focus,
+        }
+    }
+}
+
+pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
+    me.require(ENTRY_ROLES)?;
+    let directory = Directory::load(&state).await?;
+    let values = Values { channel: default_channel(me.user.role).code().into(), ..Default::default() };
+    let page = EntryPage::new(&me, &state, &directory, values, Errors::default(), None);
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+/// The date and time fields as intake reads them: a date alone (the paper form's), a date and time (a call's),
+/// or a time alone meaning today. What cannot be read goes on as typed, so intake names the problem.
+fn evaluated_at(date: &str, time: &str, today: NaiveDate) -> Option<String> {
+    let (date, time) = (date.trim(), time.trim());
+    let parsed_time = (!time.is_empty())
+        .then(|| NaiveTime::parse_from_str(time, "%H:%M").or_else(|_| NaiveTime::parse_from_str(time, "%H:%M:%S")));
+    match (date.is_empty(), parsed_time) {
+        (true, None) => None,
+        (false, None) => Some(date.to_owned()),
+        (_, Some(Err(_))) => Some(format!("{date} {time}").trim().to_owned()),
+        (_, Some(Ok(t))) => {
+            let day = if date.is_empty() { Some(today) } else { NaiveDate::parse_from_str(date, "%Y-%m-%d").ok() };
+            match day {
+                Some(day) => Some(format!("{}T{}+08:00", day.format("%Y-%m-%d"), t.format("%H:%M:%S"))),
+                None => Some(format!("{date} {time}")),
+            }
+        }
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    me: SignedIn,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(ENTRY_ROLES)?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, FORM, &form)?;
+    let directory = Directory::load(&state).await?;
+    let values = Values {
+        channel: form.text("channel"),
+        window: form.text("window"),
+        staff: form.text("staff"),
+        case_no: form.text("case_no"),
+        level: form.get("level").and_then(|l| l.parse().ok()),
+        tags: form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect(),
+        comment: form.text("comment"),
+        name: form.text("name"),
+        phone: form.text("phone"),
+        date: form.text("date"),
+        time: form.text("time"),
+    };
+    let again = |values: Values, errors: Errors, status: StatusCode| {
+        let page = EntryPage::new(&me, &state, &directory, values, errors, None);
+        me.render(status, &page)
+    };
+
+    // Only the off-line channels here: the online ones are the citizens' own.
+    let channel = form.get("channel").and_then(Channel::parse);
+    if !channel.is_some_and(|c| ENTRY_CHANNELS.contains(&c)) {
+        let errors = Errors {
+            general: Some("未保存：请按提示修改。".into()),
+            channel: Some("请选择来源：12345热线、纸质评价表或意见箱".into()),
+            ..Default::default()
+        };
+        return Ok(again(values, errors, StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    let window_code = directory.window_code(&values.window);
+    let (name, phone) = (form.get("name"), form.get("phone"));
+    let now = state.now();
+    let input = EvaluationInput {
+        channel: form.get("channel").map(str::to_owned),
+        case_no: form.get("case_no").map(str::to_owned),
+        staff_no: directory.staff_no(&values.staff, window_code.as_deref()),
+        window_code,
+        level: values.level.or_else(|| form.get("level").map(|_| 0)),
+        // Unknown values reach the parser as they were sent, so it names them.
+        tags: form.all("tags").into_iter().map(|t| serde_json::Value::String(t.to_owned())).collect(),
+        comment: form.get("comment").map(str::to_owned),
+        evaluator: (name.is_some() || phone.is_some()).then(|| EvaluatorInput {
+            name: name.map(str::to_owned),
+            phone: phone.map(str::to_owned),
+            ..Default::default()
+        }),
+        evaluated_at: evaluated_at(&values.date, &values.time, now.with_timezone(&shanghai()).date_naive()),
+        follow_up: false,
+    };
+    let evaluation = match NewEvaluation::parse(&input, now) {
+        Ok(evaluation) => evaluation,
+        Err(fields) => {
+            let errors = Errors::from_fields(&fields, &values);
+            return Ok(again(values, errors, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    let submitter = submitter_for(&state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
+    let idempotency = submitted_key(form.get("submit_key"))
+        .map(|key| scoped_idempotency(&format!("entry:{key}"), Some(&me.user), &input));
+    let saved_channel = evaluation.channel;
+    let level = evaluation.level;
+    let request = IntakeRequest {
+        submission: Submission::Evaluation(evaluation),
+        submitter,
+        received_at: now,
+        idempotency,
+        import_ref: None,
+        rules: state.rules(),
+    };
+    let (receipt, replayed) = match state.intake().submit(request).await {
+        Ok(Outcome::Created(receipt)) => (receipt, false),
+        Ok(Outcome::Replayed(receipt)) => (receipt, true),
+        Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
+        Err(IntakeError::KeyReused) => {
+            // The same shown form, saved before and changed since (e.g. after going back): save it as a new one.
+            let errors = Errors {
+                general: Some("这张表单已经保存过一次，内容已有改动。如需作为新记录保存，请再次点击保存。".into()),
+                ..Default::default()
+            };
+            return Ok(again(values, errors, StatusCode::CONFLICT));
+        }
+        Err(err) => {
+            let err: ApiError = intake_error(err);
+            if !err.status.is_client_error() {
+                return Err(err.into());
+            }
+            let errors = if err.fields.is_empty() {
+                Errors { general: Some(err.message.clone()), ..Default::default() }
+            } else {
+                Errors::from_fields(&err.fields, &values)
+            };
+            return Ok(again(values, errors, err.status));
+        }
+    };
+    let saved = Saved {
+        receipt,
+        replayed,
+        channel_label: saved_channel.label(),
+        level_label: level.label(),
+        hotline: saved_channel == Channel::Phone,
+    };
+    // "保存并继续录入" keeps the channel and window for the next record of the same pile; "保存" starts afresh.
+    let keep = form.get("after") != Some("new");
+    let next = Values {
+        channel: if keep { values.channel.clone() } else { default_channel(me.user.role).code().into() },
+        window: if keep { values.window.clone() } else { String::new() },
+        ..Default::default()
+    };
+    let page = EntryPage::new(&me, &state, &directory, next, Errors::default(), Some(saved));
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_and_time_fields_become_what_intake_reads() {
+        let today = NaiveDate::from_ymd_opt(2026, 10, 12).unwrap();
+        assert_eq!(evaluated_at("", "", today), None);
+        assert_eq!(evaluated_at("2026-10-09", "", today).as_deref(), Some("2026-10-09"));
+        assert_eq!(evaluated_at("2026-10-09", "14:30", today).as_deref(), Some("2026-10-09T14:30:00+08:00"));
+        assert_eq!(evaluated_at("", "09:05", today).as_deref(), Some("2026-10-12T09:05:00+08:00"));
+        assert_eq!(evaluated_at("昨天", "", today).as_deref(), Some("昨天"));
+        assert_eq!(evaluated_at("2026-10-09", "25:00", today).as_deref(), Some("2026-10-09 25:00"));
+    }
+}

@@ -1,0 +1,156 @@
+//! The pages of hotline operators (12345热线话务员) and registrars (评价登记员): fast keyboard entry of what reaches
+//! them off-line — hotline calls, paper evaluation forms, complaint-box records — and of hotline complaints, and
+//! the batch upload of a CSV/XLSX file with its per-row report. Everything goes through the API's own intake and
+//! import functions (`routes::evaluations`, `routes::complaints`), so the rules, audit and messages are the same.
+
+mod complaint;
+mod form;
+pub mod multipart;
+mod upload;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use hcp_core::role::Role;
+use hcp_store::org;
+
+use super::errors::PageError;
+use super::layout::Chrome;
+use super::signed_in::SignedIn;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who may use these pages: the roles the API lets register off-line records.
+pub const ENTRY_ROLES: &[Role] = &[Role::HotlineOperator, Role::Registrar];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/entry", get(form::page).post(form::submit))
+        .route("/entry/complaint", get(complaint::page).post(complaint::submit))
+        // The upload handler reads the body itself, bounded by the configured import limit.
+        .route("/entry/upload", get(upload::page).post(upload::submit).layer(DefaultBodyLimit::disable()))
+        .route("/entry/template.csv", get(upload::template_csv))
+        .route("/entry/template.xlsx", get(upload::template_xlsx))
+}
+
+/// The page's header and menu, with only the most specific menu entry marked current (`/entry/upload` lies
+/// under `/entry` too).
+pub fn chrome(me: &SignedIn, state: &AppState, title: &str) -> Chrome {
+    let mut chrome = me.chrome(state, title);
+    let best = chrome.nav.iter().filter(|link| link.current).map(|link| link.href.len()).max();
+    for link in &mut chrome.nav {
+        link.current = link.current && Some(link.href.len()) == best;
+    }
+    chrome
+}
+
+/// One choice of a `<select>` or `<datalist>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Windows and staff as the entry forms offer them (code first, so typing the code finds it).
+pub struct Directory {
+    pub windows: Vec<org::Window>,
+    pub window_labels: Vec<String>,
+    pub staff: Vec<org::Staff>,
+    pub staff_labels: Vec<String>,
+}
+
+impl Directory {
+    pub async fn load(state: &AppState) -> Result<Directory, PageError> {
+        let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+        let windows = org::list_windows(&mut conn).await.map_err(ApiError::from)?;
+        let departments = org::list_departments(&mut conn).await.map_err(ApiError::from)?;
+        let staff = org::list_staff(&mut conn).await.map_err(ApiError::from)?;
+        let department_name =
+            |id: i64| departments.iter().find(|d| d.id == id).map(|d| d.name.as_str()).unwrap_or_default();
+        let window_labels =
+            windows.iter().map(|w| format!("{}（{}）", w.name, department_name(w.department_id))).collect();
+        let staff_labels = staff
+            .iter()
+            .map(|s| {
+                let window = s.window_id.and_then(|id| windows.iter().find(|w| w.id == id));
+                match window {
+                    Some(w) => format!("{}（{}）", s.name, w.name),
+                    None => s.name.clone(),
+                }
+            })
+            .collect();
+        Ok(Directory { windows, window_labels, staff, staff_labels })
+    }
+
+    pub fn window_choices(&self) -> Vec<Choice> {
+        self.windows
+            .iter()
+            .zip(&self.window_labels)
+            .map(|(w, label)| Choice { value: w.code.clone(), label: label.clone(), selected: false })
+            .collect()
+    }
+
+    pub fn staff_choices(&self) -> Vec<Choice> {
+        self.staff
+            .iter()
+            .zip(&self.staff_labels)
+            .map(|(s, label)| Choice { value: s.staff_no.clone(), label: label.clone(), selected: false })
+            .collect()
+    }
+
+    /// What was typed into the window field as a window code: a code as it is, else a unique window name (or
+    /// "code name" as a datalist may fill in). Anything else goes on as typed, for intake to name it.
+    pub fn window_code(&self, typed: &str) -> Option<String> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        let first = typed.split_whitespace().next().unwrap_or(typed);
+        if let Some(w) = self.windows.iter().find(|w| w.code == typed || w.code == first) {
+            return Some(w.code.clone());
+        }
+        if let Some(w) = self.windows.iter().find(|w| w.code.eq_ignore_ascii_case(first)) {
+            return Some(w.code.clone());
+        }
+        let named: Vec<_> = self.windows.iter().filter(|w| w.name == typed).collect();
+        match named.as_slice() {
+            [one] => Some(one.code.clone()),
+            _ => Some(typed.to_owned()),
+        }
+    }
+
+    /// Same for a staff member: a staff number, else a unique name (within the window if one is given).
+    pub fn staff_no(&self, typed: &str, window_code: Option<&str>) -> Option<String> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        let first = typed.split_whitespace().next().unwrap_or(typed);
+        if let Some(s) = self.staff.iter().find(|s| s.staff_no == typed || s.staff_no.eq_ignore_ascii_case(first)) {
+            return Some(s.staff_no.clone());
+        }
+        let window_id = window_code.and_then(|code| self.windows.iter().find(|w| w.code == code)).map(|w| w.id);
+        let named: Vec<_> = self
+            .staff
+            .iter()
+            .filter(|s| s.name == typed && (window_id.is_none() || s.window_id == window_id))
+            .collect();
+        match named.as_slice() {
+            [one] => Some(one.staff_no.clone()),
+            _ => Some(typed.to_owned()),
+        }
+    }
+}
+
+/// A fresh key for one shown form: a resubmitted form (reload, double click) replays the first answer instead
+/// of registering the record twice (the API's idempotency store).
+pub fn new_submit_key() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("operating system random source");
+    hex::encode(bytes)
+}
+
+/// The submitted key, if it looks like one of ours.
+pub fn submitted_key(text: Option<&str>) -> Option<&str> {
+    text.filter(|k| (8..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
