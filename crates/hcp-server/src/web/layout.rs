@@ -38,7 +38,7 @@ impl Chrome {
     pub fn signed_in(title: impl Into<String>, user: &CurrentUser, logout_csrf: String, path: &str) -> Chrome {
         let nav = menu(user.role)
             .iter()
-            .map(|&(href, label)| NavLink { href, label, current: is_under(path, href) })
+            .map(|&(href, label)| NavLink { href, label, current: current_entry(user.role, path) == Some(href) })
             .collect();
         Chrome {
             title: title.into(),
@@ -52,6 +52,11 @@ impl Chrome {
             wide: true,
         }
     }
+}
+
+/// The most specific menu entry the path is under (`/entry/upload` is under both `/entry` and `/entry/upload`).
+fn current_entry(role: Role, path: &str) -> Option<&'static str> {
+    menu(role).iter().map(|&(href, _)| href).filter(|href| is_under(path, href)).max_by_key(|href| href.len())
 }
 
 fn is_under(path: &str, href: &str) -> bool {
@@ -105,6 +110,14 @@ mod tests {
         assert!(is_under("/supervise", "/supervise"));
         assert!(!is_under("/supervise/appeals", "/"));
         assert!(!is_under("/work/ticketsx", "/work/tickets"));
+    }
+
+    #[test]
+    fn only_the_most_specific_entry_is_current() {
+        assert_eq!(current_entry(Role::Registrar, "/entry/upload"), Some("/entry/upload"));
+        assert_eq!(current_entry(Role::Registrar, "/entry"), Some("/entry"));
+        assert_eq!(current_entry(Role::Supervisor, "/supervise/orders/3"), Some("/supervise/orders"));
+        assert_eq!(current_entry(Role::Supervisor, "/nowhere"), None);
     }
 
     #[test]

@@ -33,15 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/entry/template.xlsx", get(upload::template_xlsx))
 }
 
-/// The page's header and menu, with only the most specific menu entry marked current (`/entry/upload` lies
-/// under `/entry` too).
+/// The page's header and menu.
 pub fn chrome(me: &SignedIn, state: &AppState, title: &str) -> Chrome {
-    let mut chrome = me.chrome(state, title);
-    let best = chrome.nav.iter().filter(|link| link.current).map(|link| link.href.len()).max();
-    for link in &mut chrome.nav {
-        link.current = link.current && Some(link.href.len()) == best;
-    }
-    chrome
+    me.chrome(state, title)
 }
 
 /// One choice of a `<select>` or `<datalist>`.
