@@ -43,7 +43,8 @@ fn text_of(html: &str, id: &str) -> String {
 
 async fn bad_review(app: &TestApp, level: i64, extra: Value) -> Value {
     let tag = if level == 1 { 113 } else { 214 };
-    let mut body = json!({"channel": "pc", "window_code": "W-SC-01", "staff_no": "S002", "level": level, "tags": [tag]});
+    let mut body =
+        json!({"channel": "pc", "window_code": "W-SC-01", "staff_no": "S002", "level": level, "tags": [tag]});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }
@@ -143,7 +144,8 @@ async fn fraud_flag_is_confirmed_through_the_form(backend: Backend) {
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert!(forged.html.contains("无法提交"));
     // Confirming needs the kind: the form comes back with the API's message and the input kept.
-    let missing = browser.post(&app, &action, &[("csrf_token", &token), ("decision", "confirm"), ("note", "核实")]).await;
+    let missing =
+        browser.post(&app, &action, &[("csrf_token", &token), ("decision", "confirm"), ("note", "核实")]).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(missing.html.contains("认定须说明类型"), "{}", missing.html);
     assert!(missing.html.contains("value=\"confirm\" id=\"confirm-") && missing.html.contains(">核实</textarea>"));
@@ -167,8 +169,7 @@ async fn fraud_flag_is_confirmed_through_the_form(backend: Backend) {
     let page = browser.get(&app, "/supervise/fraud-flags?status=confirmed").await;
     assert!(page.html.contains("恶意差评") && !page.html.contains(&action), "decided flags have no form");
     // Deciding twice: the API's conflict, shown on the page.
-    let again =
-        browser.post(&app, &action, &[("csrf_token", &token), ("decision", "dismiss")]).await;
+    let again = browser.post(&app, &action, &[("csrf_token", &token), ("decision", "dismiss")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     app.stop().await;
 }
@@ -244,7 +245,9 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
     let order = browser.get(&app, page.location.as_deref().unwrap()).await;
     assert_eq!(text_of(&order.html, "assessment-result"), "整改有效");
     assert!(order.html.contains("督办前（问题期间）") && order.html.contains("督办后（下发至评估）"));
-    assert!(order.html.contains("<dt>差评率</dt><dd>100.0%</dd>") && order.html.contains("<dt>差评率</dt><dd>0.0%</dd>"));
+    assert!(
+        order.html.contains("<dt>差评率</dt><dd>100.0%</dd>") && order.html.contains("<dt>差评率</dt><dd>0.0%</dd>")
+    );
     let cookie = app.login("supervisor").await;
     let (_, orders) = app.get("/api/v1/supervision/orders", Some(&cookie)).await;
     assert_eq!(orders[0]["assessment"], json!("effective"));
@@ -258,9 +261,10 @@ fn pairs<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
 async fn appeal_and_revisit_queues_link_to_the_tickets(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
     let appealed = bad_review(&app, 1, json!({})).await["ticket_id"].as_i64().unwrap();
-    let revisit = bad_review(&app, 2, json!({"evaluator": {"name": "张三", "phone": "13912345678"}})).await["ticket_id"]
-        .as_i64()
-        .unwrap();
+    let revisit =
+        bad_review(&app, 2, json!({"evaluator": {"name": "张三", "phone": "13912345678"}})).await["ticket_id"]
+            .as_i64()
+            .unwrap();
     let staff = app.login("staff").await;
     let appeal = json!({"reason": "mis_evaluation", "statement": "该事项不在本窗口受理范围，已引导至综合窗口"});
     let (status, body) = app.post(&format!("/api/v1/tickets/{appealed}/appeal"), Some(&staff), &appeal).await;
@@ -354,7 +358,11 @@ async fn reveal_needs_a_reason_shows_the_contact_once_and_is_audited(backend: Ba
     let api = format!("/api/v1/evaluations/{id}/reveal");
     let supervisor = app.login("supervisor").await;
     let (status, body) = app.post(&api, Some(&supervisor), &json!({})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        "{body}"
+    );
     let (status, body) = app.post(&api, Some(&supervisor), &json!({"reason": "回访核实情况"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!((body["phone"].as_str(), body["name"].as_str()), (Some("13900001234"), Some("张三丰")));
@@ -365,7 +373,8 @@ async fn reveal_needs_a_reason_shows_the_contact_once_and_is_audited(backend: Ba
     let page = head_browser.get(&app, &path).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(!page.html.contains("139"));
-    let (status, _) = app.post("/api/v1/evaluations/99999/reveal", Some(&supervisor), &json!({"reason": "回访核实情况"})).await;
+    let (status, _) =
+        app.post("/api/v1/evaluations/99999/reveal", Some(&supervisor), &json!({"reason": "回访核实情况"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(audit_entries(&app).await.len(), 2, "the API reveal is audited too; refusals are not");
     let (_, doc) = app.get("/api/openapi.json", None).await;

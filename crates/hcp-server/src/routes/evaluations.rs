@@ -283,7 +283,7 @@ pub async fn reveal_contact(
     user.require(&[Role::Supervisor])?;
     let reason = reason.map(str::trim).unwrap_or_default();
     let length = reason.chars().count();
-    if length < REVEAL_REASON_MIN || length > 500 {
+    if !(REVEAL_REASON_MIN..=500).contains(&length) {
         return Err(ApiError::invalid_field("reason", "请说明查看联系方式的理由（4至500字）"));
     }
     let now = state.now();

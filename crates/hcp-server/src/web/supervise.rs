@@ -114,7 +114,9 @@ impl MonthPeriod {
         let mut read = |text: &Option<String>, default: NaiveDate, name: &str| match text {
             None => default,
             Some(t) => parse_month(t).unwrap_or_else(|| {
-                error = error.take().or(Some(format!("{name}应为“年-月”格式，例如 {}；已按默认期间显示。", month_text(this_month))));
+                error = error
+                    .take()
+                    .or(Some(format!("{name}应为“年-月”格式，例如 {}；已按默认期间显示。", month_text(this_month))));
                 default
             }),
         };

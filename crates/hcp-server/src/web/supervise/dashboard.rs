@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Query, State};
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hcp_core::level::Level;
@@ -221,9 +221,11 @@ pub async fn page(
 
     let sort_bad = q.sort.as_deref() == Some("bad");
     let mut rankings = Vec::new();
-    for (id, title, group_by) in
-        [("rank-department", "部门排名", "department"), ("rank-window", "窗口排名", "window"), ("rank-staff", "工作人员排名", "staff")]
-    {
+    for (id, title, group_by) in [
+        ("rank-department", "部门排名", "department"),
+        ("rank-window", "窗口排名", "window"),
+        ("rank-staff", "工作人员排名", "staff"),
+    ] {
         let view = answer(run(group_by).await)?;
         let mut groups: Vec<Group> =
             view.groups.into_iter().filter(|g| g.adopted > 0 && !(group_by == "staff" && g.key == "0")).collect();
@@ -276,7 +278,11 @@ pub async fn page(
             kind_label: t.kind_label,
             state_label: t.state_label,
             place: t.window.map(|w| format!("{}（{}）", w.name, w.code)).or(t.department).unwrap_or_default(),
-            deadline: t.next_deadline.as_deref().map(|d| deadline_words(&state, d).0).unwrap_or_else(|| "已超期".into()),
+            deadline: t
+                .next_deadline
+                .as_deref()
+                .map(|d| deadline_words(&state, d).0)
+                .unwrap_or_else(|| "已超期".into()),
         })
         .collect::<Vec<_>>();
     let overdue_more = overdue_page.total > overdue.len() as i64;

@@ -28,7 +28,8 @@ pub const KINDS: [(&str, &str); 4] = [
     ("referral", "移送纪检监察"),
 ];
 
-const LEVELS: [(&str, &str); 3] = [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];
+const LEVELS: [(&str, &str); 3] =
+    [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];
 
 pub fn state_label(state: &str) -> &'static str {
     match state {
@@ -59,9 +60,10 @@ pub struct OrderRow {
 impl OrderRow {
     pub fn new(state: &AppState, view: OrderView) -> Self {
         // A deadline counts down only while the head still has to report.
-        let due = view.due_at.as_deref().map(|at| {
-            if view.state == "issued" { deadline_words(state, at) } else { (local_text(at), "") }
-        });
+        let due = view
+            .due_at
+            .as_deref()
+            .map(|at| if view.state == "issued" { deadline_words(state, at) } else { (local_text(at), "") });
         OrderRow {
             level_label: level_label(&view.level),
             state_label: state_label(&view.state),
@@ -258,9 +260,9 @@ pub async fn issue(
         previous_order_id,
     };
     match crate::routes::supervision::issue(State(state.clone()), me.user.clone(), ApiJson(body)).await {
-        Ok((_, axum::Json(order))) => Ok(with_page_headers(
-            Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response(),
-        )),
+        Ok((_, axum::Json(order))) => {
+            Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
+        }
         Err(err) if err.status.is_client_error() && err.status != StatusCode::FORBIDDEN => {
             let errors = issue_errors(&err);
             let page = issue_page(&state, &me, values, errors);

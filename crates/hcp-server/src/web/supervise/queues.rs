@@ -255,7 +255,10 @@ async fn flags_page(
         )
         .await,
     )?;
-    let base = format!("/supervise/fraud-flags?status={status}{}", rule.as_deref().map(|r| format!("&rule={r}")).unwrap_or_default());
+    let base = format!(
+        "/supervise/fraud-flags?status={status}{}",
+        rule.as_deref().map(|r| format!("&rule={r}")).unwrap_or_default()
+    );
     let prev = (page > 1).then(|| format!("{base}&page={}", page - 1));
     let next = (page * PER_PAGE < list.total).then(|| format!("{base}&page={}", page + 1));
     let rows = list
@@ -358,14 +361,11 @@ pub async fn decide(
         _ => None,
     };
     let body = DecisionBody { decision, reason, note: form.get("note").map(str::to_owned) };
-    let result =
-        crate::routes::integrity::decide(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await;
+    let result = crate::routes::integrity::decide(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await;
     match result {
         Ok(_) => {
             let done = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
-            Ok(with_page_headers(
-                Redirect::to(&format!("/supervise/fraud-flags?done={done}")).into_response(),
-            ))
+            Ok(with_page_headers(Redirect::to(&format!("/supervise/fraud-flags?done={done}")).into_response()))
         }
         Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY || err.status == StatusCode::CONFLICT => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
