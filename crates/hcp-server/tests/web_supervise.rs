@@ -341,7 +341,7 @@ async fn reveal_needs_a_reason_shows_the_contact_once_and_is_audited(backend: Ba
     assert_eq!(revealed.status, StatusCode::OK, "{}", revealed.html);
     assert_eq!(text_of(&revealed.html, "revealed-phone"), "13900001234");
     assert_eq!(text_of(&revealed.html, "revealed-name"), "张三丰");
-    assert!(revealed.html.contains("已记入审计日志"));
+    assert!(revealed.html.contains("已记入审计日志") && revealed.html.contains("<dt>类型</dt><dd>个人</dd>"));
     // Reloading the page shows the masked value again: nothing in the URL or the session.
     let again = browser.get(&app, &path).await;
     assert!(!again.html.contains("13900001234"));

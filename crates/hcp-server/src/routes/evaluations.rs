@@ -262,7 +262,7 @@ pub struct RevealBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevealedContact {
     pub evaluation_id: i64,
-    /// `individual` or `legal_person`; null for an anonymous evaluation (then nothing else is known).
+    /// `personal` or `legal`; null for an anonymous evaluation (then nothing else is known).
     pub kind: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,

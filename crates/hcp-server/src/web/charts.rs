@@ -170,8 +170,9 @@ pub struct Bar {
 /// Horizontal bars with their counts and shares of the total: the level distribution, the channel mix.
 pub fn horizontal_bars(title: &str, bars: &[Bar]) -> String {
     let row = 26.0;
-    let (label_w, value_w, top) = (110.0, 90.0, 6.0);
-    let width = 640u32;
+    // Narrow enough that the text stays readable when two charts sit side by side.
+    let (label_w, value_w, top) = (100.0, 110.0, 6.0);
+    let width = 440u32;
     let height = (top * 2.0 + row * bars.len().max(1) as f64).ceil() as u32;
     let plot_w = f64::from(width) - label_w - value_w;
     let total: i64 = bars.iter().map(|b| b.value).sum();

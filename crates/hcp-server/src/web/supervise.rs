@@ -168,7 +168,11 @@ pub(crate) fn evidence_lines(evidence: &serde_json::Value) -> Vec<(String, Strin
     let Some(object) = evidence.as_object() else {
         return Vec::new();
     };
-    object.iter().map(|(key, value)| (evidence_label(key).to_owned(), value_text(key, value))).collect()
+    // The period first, then the counts, then the rate; other keys after, as stored.
+    const ORDER: [&str; 5] = ["from", "to", "adopted", "bad_reviews", "bad_rate"];
+    let mut entries: Vec<(&String, &serde_json::Value)> = object.iter().collect();
+    entries.sort_by_key(|(key, _)| ORDER.iter().position(|k| k == key).unwrap_or(ORDER.len()));
+    entries.into_iter().map(|(key, value)| (evidence_label(key).to_owned(), value_text(key, value))).collect()
 }
 
 fn evidence_label(key: &str) -> &str {
@@ -188,8 +192,8 @@ fn evidence_label(key: &str) -> &str {
         "praises" => "好评数",
         "cases" => "办件数",
         "praise_per_case_percent" => "好评与办件比阈值（%）",
-        "from" => "起",
-        "to" => "止",
+        "from" => "统计起始日",
+        "to" => "统计截止日",
         "adopted" => "有效评价数",
         "bad_reviews" => "差评数",
         "bad_rate" => "差评率",
@@ -226,5 +230,8 @@ mod tests {
         assert!(lines.contains(&("差评率".to_owned(), "66.7%".to_owned())));
         assert!(lines.contains(&("不文明用语".to_owned(), "废物、垃圾".to_owned())));
         assert!(lines.contains(&("次数".to_owned(), "3".to_owned())));
+        let order = evidence_lines(&serde_json::json!({"bad_rate": 50.0, "adopted": 4, "from": "2026-10-01"}));
+        let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["统计起始日", "有效评价数", "差评率"]);
     }
 }

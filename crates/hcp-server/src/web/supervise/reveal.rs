@@ -36,10 +36,10 @@ pub struct EvaluationPage {
 }
 
 fn kind_label(kind: Option<&str>) -> &'static str {
-    match kind {
-        Some("individual") => "个人",
-        Some("legal_person") => "法人",
-        Some(_) => "其他",
+    match kind.and_then(hcp_core::evaluation::EvaluatorKind::parse) {
+        Some(hcp_core::evaluation::EvaluatorKind::Personal) => "个人",
+        Some(hcp_core::evaluation::EvaluatorKind::Legal) => "法人",
+        None if kind.is_some() => "其他",
         None => "匿名",
     }
 }
