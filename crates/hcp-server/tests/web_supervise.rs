@@ -244,6 +244,10 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     let order = browser.get(&app, page.location.as_deref().unwrap()).await;
     assert_eq!(text_of(&order.html, "assessment-result"), "整改有效");
+    let climb = format!(
+        "/supervise/orders/new?kind=notice&#38;level=window&#38;target=W-SC-01&#38;period=2026-10&#38;previous={id}"
+    );
+    assert!(order.html.contains(&climb), "the next step of the ladder, prefilled");
     assert!(order.html.contains("督办前（问题期间）") && order.html.contains("督办后（下发至评估）"));
     assert!(
         order.html.contains("<dt>差评率</dt><dd>100.0%</dd>") && order.html.contains("<dt>差评率</dt><dd>0.0%</dd>")

@@ -326,18 +326,19 @@ pub struct OrderPage {
 
 pub const ASSESS_FORM: &str = "supervision_assess";
 
-/// One order in the caller's scope, read through the API's list (the API has no single-order read).
-pub async fn order_view(state: &AppState, me: &SignedIn, id: &str) -> Result<OrderView, PageError> {
+/// One order in the caller's scope (the API lists orders but has no single-order read; the store's scoped read
+/// is the one the API's actions use).
+pub async fn order_row(
+    state: &AppState,
+    me: &SignedIn,
+    id: &str,
+) -> Result<hcp_store::supervision::OrderRow, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-    let row = hcp_store::supervision::get(&mut conn, id, me.scope()?)
+    hcp_store::supervision::get(&mut conn, id, me.scope()?)
         .await
         .map_err(ApiError::from)?
-        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "未找到", "未找到该督办事项，或它不在您的管辖范围内。"))?;
-    if me.user.role == Role::Discipline && row.kind != "referral" {
-        return Err(PageError::not_found());
-    }
-    Ok(OrderView::from(row))
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "未找到", "未找到该督办事项，或它不在您的管辖范围内。"))
 }
 
 pub fn comparison(evidence: Option<&serde_json::Value>) -> Vec<Comparison> {
@@ -356,7 +357,9 @@ async fn order_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let view = order_view(state, me, id).await?;
+    let row = order_row(state, me, id).await?;
+    let target_code = target_code_of(state, &row).await.unwrap_or_default();
+    let view = OrderView::from(row);
     let evidence = evidence_lines(&view.evidence);
     let comparison = comparison(view.assessment_evidence.as_ref());
     let assessment_label = view.assessment.as_deref().map(assessment_label).unwrap_or_default();
@@ -365,7 +368,6 @@ async fn order_page(
         "notice" => "replacement_order",
         _ => "referral",
     };
-    let target_code = target_code_of(state, &view).await.unwrap_or_default();
     let climb_href = format!(
         "/supervise/orders/new?kind={next_kind}&level={}&target={}&period={}&previous={}",
         view.level,
@@ -391,14 +393,16 @@ async fn order_page(
     Ok(me.render(status, &page))
 }
 
-/// The code the order's target is known by, for the "climb the ladder" link.
-async fn target_code_of(state: &AppState, view: &OrderView) -> Option<String> {
-    // "王芳（S001）" / "市场主体登记窗口（W-SC-01）" carry the code; a department is found by name.
-    if let Some(code) = view.target.rsplit_once('（').and_then(|(_, rest)| rest.strip_suffix('）')) {
-        return Some(code.to_owned());
-    }
+/// The code the order's target is known by (staff number, window code, department code), for the "climb the
+/// ladder" link.
+async fn target_code_of(state: &AppState, row: &hcp_store::supervision::OrderRow) -> Option<String> {
+    use hcp_store::org;
     let mut conn = state.store().reader().await.ok()?;
-    hcp_store::org::list_departments(&mut conn).await.ok()?.into_iter().find(|d| d.name == view.target).map(|d| d.code)
+    match row.level.as_str() {
+        "staff" => org::staff_by_id(&mut conn, row.staff_id?).await.ok()?.map(|s| s.staff_no),
+        "window" => org::window_by_id(&mut conn, row.window_id?).await.ok()?.map(|w| w.code),
+        _ => org::department_by_id(&mut conn, row.department_id?).await.ok()?.map(|d| d.code),
+    }
 }
 
 /// `/supervise/orders/{id}`.
