@@ -25,6 +25,7 @@ use crate::state::AppState;
         routes::evaluations::create,
         routes::evaluations::list,
         routes::evaluations::detail,
+        routes::evaluations::reveal,
         routes::evaluations::import_upload,
         routes::complaints::create,
         routes::tickets::list,

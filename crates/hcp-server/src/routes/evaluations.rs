@@ -11,9 +11,9 @@ use hcp_core::evaluation::{EvaluationInput, NewEvaluation};
 use hcp_core::org::path_contains;
 use hcp_core::role::{Role, Scope};
 use hcp_store::{evaluations, org};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use super::views::{EvaluationView, Paged};
@@ -25,7 +25,10 @@ use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submi
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/evaluations", post(create).get(list)).route("/evaluations/{id}", get(detail))
+    Router::new()
+        .route("/evaluations", post(create).get(list))
+        .route("/evaluations/{id}", get(detail))
+        .route("/evaluations/{id}/reveal", post(reveal))
 }
 
 pub fn import_router() -> Router<AppState> {
@@ -252,6 +255,90 @@ pub async fn detail(
     let mut conn = state.store().reader().await?;
     let row = evaluations::get(&mut conn, id, Some(user.scope()?)).await?.ok_or_else(|| ApiError::not_found("评价"))?;
     Ok(Json(EvaluationView::new(row, user.role, state.key())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealBody {
+    /// Why the contact is needed (at least 4 characters), kept in the audit log.
+    pub reason: Option<String>,
+}
+
+/// The evaluator's contact in clear: only in this answer, never stored elsewhere.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevealedContact {
+    pub evaluation_id: i64,
+    /// `personal` or `legal`; null for an anonymous evaluation (then nothing else is known).
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub id_no: Option<String>,
+}
+
+/// Shortest reason accepted for a reveal: a word or two, not a single key press.
+pub const REVEAL_REASON_MIN: usize = 4;
+
+/// Reveals an evaluation's evaluator contact to a supervisor in scope, with the stated reason written to the
+/// audit log first (DESIGN §7: revealing needs a permission and a reason, and is itself audited).
+pub async fn reveal_contact(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    reason: Option<&str>,
+) -> ApiResult<RevealedContact> {
+    user.require(&[Role::Supervisor])?;
+    let reason = reason.map(str::trim).unwrap_or_default();
+    let length = reason.chars().count();
+    if !(REVEAL_REASON_MIN..=500).contains(&length) {
+        return Err(ApiError::invalid_field("reason", "请说明查看联系方式的理由（4至500字）"));
+    }
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
+    let row = evaluations::get(&mut tx, id, Some(user.scope()?)).await?.ok_or_else(|| ApiError::not_found("评价"))?;
+    let key_id = row.key_id.clone().unwrap_or_default();
+    let open = |value: &Option<Vec<u8>>, context: &str| -> ApiResult<Option<String>> {
+        value.as_ref().map(|data| state.key().decrypt(&key_id, data, context).map_err(ApiError::internal)).transpose()
+    };
+    let contact = RevealedContact {
+        evaluation_id: row.id,
+        kind: row.evaluator_kind.clone(),
+        name: open(&row.evaluator_name, "evaluator.name")?,
+        phone: open(&row.evaluator_phone, "evaluator.phone")?,
+        id_no: open(&row.evaluator_id_no, "evaluator.id_no")?,
+    };
+    let fields: Vec<&str> = [("name", &contact.name), ("phone", &contact.phone), ("id_no", &contact.id_no)]
+        .into_iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(k, _)| k)
+        .collect();
+    hcp_store::audit::append(
+        &mut tx,
+        now,
+        &user.actor(),
+        "evaluation.reveal_contact",
+        &format!("evaluation:{id}"),
+        &serde_json::json!({"reason": reason, "fields": fields}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
+/// Reveal the evaluator's name, phone and ID number in clear (supervisor, in scope) with a stated reason; the
+/// reveal is audited with the actor, the evaluation and the reason.
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/reveal", tag = "evaluations", params(("id" = i64, Path)),
+    request_body = RevealBody, responses((status = 200, body = RevealedContact),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody, description = "reason missing or too short")))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevealBody>,
+) -> ApiResult<Json<RevealedContact>> {
+    user.require(&[Role::Supervisor])?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found("评价"))?;
+    reveal_contact(&state, &user, id, body.reason.as_deref()).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,9 +1,194 @@
-//! (to be written)
+//! The discipline inspectors' page (纪检监察): referrals (移送纪检监察) with their evidence — the concentration
+//! figures, the earlier orders of the ladder with their reports and assessments — and the outcome form, through
+//! the API's `/supervision/orders` handlers.
 
+use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hcp_core::role::Role;
+use serde::Deserialize;
 
+use super::errors::PageError;
+use super::layout::Chrome;
+use super::signed_in::SignedIn;
+use super::supervise::{answer, evidence_lines};
+use super::{FormPairs, local_text, with_page_headers};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::supervision::{OrderView, OrdersQuery, OutcomeBody};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/discipline", get(|| async { Redirect::to("/discipline/referrals") }))
+        .route("/discipline/referrals", get(referrals))
+        .route("/discipline/referrals/{id}/outcome", post(outcome))
+}
+
+pub const OUTCOME_FORM: &str = "referral_outcome";
+
+/// An earlier order of the ladder, with what its head reported and how it was assessed.
+pub struct Step {
+    pub id: i64,
+    pub kind_label: String,
+    pub issued: String,
+    pub reason: String,
+    pub report: Option<String>,
+    pub assessment: &'static str,
+    pub before_after: Vec<(&'static str, Vec<(String, String)>)>,
+}
+
+pub struct Referral {
+    pub view: OrderView,
+    pub level_label: &'static str,
+    pub issued: String,
+    pub evidence: Vec<(String, String)>,
+    pub steps: Vec<Step>,
+    pub open: bool,
+    pub error: Option<String>,
+    pub outcome_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "discipline_referrals.html")]
+pub struct ReferralsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub done: bool,
+    pub open_count: usize,
+    pub referrals: Vec<Referral>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReferralsQuery {
+    pub done: Option<String>,
+}
+
+fn level_label(level: &str) -> &'static str {
+    match level {
+        "staff" => "工作人员",
+        "window" => "窗口",
+        "department" => "部门",
+        _ => "",
+    }
+}
+
+/// The earlier orders the referral climbed from (at most a few steps), read in the inspector's scope.
+async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> Result<Vec<Step>, PageError> {
+    let mut steps = Vec::new();
+    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    while let Some(id) = previous.take() {
+        if steps.len() >= 5 {
+            break;
+        }
+        let Some(row) = hcp_store::supervision::get(&mut conn, id, me.scope()?).await.map_err(ApiError::from)? else {
+            break;
+        };
+        let view = OrderView::from(row);
+        previous = view.previous_order_id;
+        let before_after = view
+            .assessment_evidence
+            .as_ref()
+            .map(|e| {
+                [("before", "督办前"), ("after", "督办后")]
+                    .into_iter()
+                    .filter_map(|(k, label)| e.get(k).map(|v| (label, evidence_lines(v))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        steps.push(Step {
+            id: view.id,
+            issued: local_text(&view.issued_at),
+            reason: view.reason.clone(),
+            report: view.report.clone(),
+            assessment: match view.assessment.as_deref() {
+                Some("effective") => "整改有效",
+                Some("ineffective") => "整改无效",
+                _ => "未评估",
+            },
+            kind_label: view.kind_label,
+            before_after,
+        });
+    }
+    Ok(steps)
+}
+
+async fn referrals_page(
+    state: &AppState,
+    me: &SignedIn,
+    done: bool,
+    failed: Option<(i64, String, String)>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Discipline])?;
+    let views = answer(
+        crate::routes::supervision::list_orders(
+            State(state.clone()),
+            me.user.clone(),
+            ApiQuery(OrdersQuery { kind: Some("referral".into()), state: None }),
+        )
+        .await,
+    )?;
+    let mut referrals = Vec::new();
+    for view in views.into_iter().filter(|v| v.kind == "referral") {
+        let failed_here = failed.as_ref().filter(|(id, ..)| *id == view.id);
+        referrals.push(Referral {
+            level_label: level_label(&view.level),
+            issued: local_text(&view.issued_at),
+            evidence: evidence_lines(&view.evidence),
+            steps: ladder(state, me, view.previous_order_id).await?,
+            open: view.state == "issued",
+            error: failed_here.map(|(_, message, _)| message.clone()),
+            outcome_text: failed_here.map(|(.., text)| text.clone()).unwrap_or_default(),
+            view,
+        });
+    }
+    let page = ReferralsPage {
+        chrome: me.chrome(state, "移送线索"),
+        csrf: me.token(state, OUTCOME_FORM),
+        done,
+        open_count: referrals.iter().filter(|r| r.open).count(),
+        referrals,
+    };
+    Ok(me.render(status, &page))
+}
+
+/// `/discipline/referrals`.
+pub async fn referrals(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<ReferralsQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let done = query.ok().and_then(|q| q.0.done).is_some_and(|d| d == "outcome");
+    referrals_page(&state, &me, done, None, StatusCode::OK).await
+}
+
+/// Records the outcome of a referral through the API's handler.
+pub async fn outcome(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Discipline])?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, OUTCOME_FORM, &form)?;
+    let order_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let text = form.text("outcome");
+    let body = OutcomeBody { outcome: text.clone() };
+    match crate::routes::supervision::outcome(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await {
+        Ok(_) => Ok(with_page_headers(
+            Redirect::to(&format!("/discipline/referrals?done=outcome#referral-{order_id}")).into_response(),
+        )),
+        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY || err.status == StatusCode::CONFLICT => {
+            let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
+            referrals_page(&state, &me, false, Some((order_id, message, text)), err.status).await
+        }
+        Err(err) => Err(err.into()),
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod charts;
 pub mod citizen;
 pub mod citizen_forms;
 pub mod citizen_paper;

@@ -1,0 +1,445 @@
+//! Supervision orders along the ladder (DESIGN §6): the list, the issue form (prefilled from a concentration),
+//! an order's page with the head's report and the assessment with the before/after evidence.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use hcp_core::role::Role;
+use serde::Deserialize;
+
+use super::dashboard::level_label;
+use super::{answer, deadline_words, evidence_lines, first_of, month_text, today};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
+use crate::state::AppState;
+use crate::web::errors::PageError;
+use crate::web::layout::Chrome;
+use crate::web::signed_in::SignedIn;
+use crate::web::{FormPairs, local_text, with_page_headers};
+
+pub const KINDS: [(&str, &str); 4] = [
+    ("rectification_order", "整改通知"),
+    ("notice", "通报"),
+    ("replacement_order", "责令更换窗口人员"),
+    ("referral", "移送纪检监察"),
+];
+
+const LEVELS: [(&str, &str); 3] =
+    [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];
+
+pub fn state_label(state: &str) -> &'static str {
+    match state {
+        "issued" => "已下发",
+        "reported" => "已报告整改",
+        "assessed" => "已评估",
+        "concluded" => "已办结",
+        _ => "",
+    }
+}
+
+pub fn assessment_label(a: &str) -> &'static str {
+    match a {
+        "effective" => "整改有效",
+        "ineffective" => "整改无效",
+        _ => "",
+    }
+}
+
+pub struct OrderRow {
+    pub view: OrderView,
+    pub level_label: &'static str,
+    pub state_label: &'static str,
+    pub issued: String,
+    pub due: Option<(String, &'static str)>,
+}
+
+impl OrderRow {
+    pub fn new(state: &AppState, view: OrderView) -> Self {
+        // A deadline counts down only while the head still has to report.
+        let due = view
+            .due_at
+            .as_deref()
+            .map(|at| if view.state == "issued" { deadline_words(state, at) } else { (local_text(at), "") });
+        OrderRow {
+            level_label: level_label(&view.level),
+            state_label: state_label(&view.state),
+            issued: local_text(&view.issued_at),
+            due,
+            view,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+}
+
+pub struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "supervise_orders.html")]
+pub struct OrdersPage {
+    pub chrome: Chrome,
+    pub kinds: Vec<Choice>,
+    pub states: Vec<Choice>,
+    pub rows: Vec<OrderRow>,
+}
+
+fn choices(options: &[(&'static str, &'static str)], chosen: Option<&str>) -> Vec<Choice> {
+    options.iter().map(|&(code, label)| Choice { code, label, selected: chosen == Some(code) }).collect()
+}
+
+const STATES: [(&str, &str); 4] =
+    [("issued", "已下发"), ("reported", "已报告整改"), ("assessed", "已评估"), ("concluded", "已办结")];
+
+/// `/supervise/orders`: every order in scope, filterable by kind and state.
+pub async fn list(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let q = query.map(|q| q.0).unwrap_or_default();
+    let kind = q.kind.filter(|k| KINDS.iter().any(|(c, _)| c == k));
+    let order_state = q.state.filter(|s| STATES.iter().any(|(c, _)| c == s));
+    let views = answer(
+        crate::routes::supervision::list_orders(
+            State(state.clone()),
+            me.user.clone(),
+            ApiQuery(OrdersQuery { kind: kind.clone(), state: order_state.clone() }),
+        )
+        .await,
+    )?;
+    let page = OrdersPage {
+        chrome: me.chrome(&state, "督查督办"),
+        kinds: choices(&KINDS, kind.as_deref()),
+        states: choices(&STATES, order_state.as_deref()),
+        rows: views.into_iter().map(|v| OrderRow::new(&state, v)).collect(),
+    };
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+pub const ISSUE_FORM: &str = "supervision_issue";
+
+#[derive(Default)]
+pub struct IssueValues {
+    pub kind: String,
+    pub level: String,
+    pub target: String,
+    pub period: String,
+    pub reason: String,
+    pub working_days: String,
+    pub previous_order_id: String,
+}
+
+#[derive(Default)]
+pub struct IssueErrors {
+    pub general: Option<String>,
+    pub kind: Option<String>,
+    pub level: Option<String>,
+    pub target: Option<String>,
+    pub period: Option<String>,
+    pub reason: Option<String>,
+    pub working_days: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "supervise_order_new.html")]
+pub struct IssuePage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub kinds: Vec<Choice>,
+    pub levels: Vec<Choice>,
+    pub values: IssueValues,
+    pub errors: IssueErrors,
+}
+
+fn issue_page(state: &AppState, me: &SignedIn, values: IssueValues, errors: IssueErrors) -> IssuePage {
+    IssuePage {
+        chrome: me.chrome(state, "发出督办"),
+        csrf: me.token(state, ISSUE_FORM),
+        kinds: choices(&KINDS, Some(values.kind.as_str())),
+        levels: choices(&LEVELS, Some(values.level.as_str())),
+        values,
+        errors,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    pub kind: Option<String>,
+    pub level: Option<String>,
+    pub target: Option<String>,
+    pub period: Option<String>,
+    pub previous: Option<String>,
+}
+
+/// `/supervise/orders/new`: the issue form; a concentration's link fills in the target and the month.
+pub async fn new_order(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<NewQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let q = query.map(|q| q.0).unwrap_or_default();
+    let last_month =
+        first_of(today(&state)).checked_sub_months(chrono::Months::new(1)).unwrap_or_else(|| today(&state));
+    let values = IssueValues {
+        kind: q.kind.unwrap_or_else(|| "rectification_order".into()),
+        level: q.level.unwrap_or_else(|| "window".into()),
+        target: q.target.unwrap_or_default(),
+        period: q.period.unwrap_or_else(|| month_text(last_month)),
+        reason: String::new(),
+        working_days: "10".into(),
+        previous_order_id: q.previous.unwrap_or_default(),
+    };
+    let page = issue_page(&state, &me, values, IssueErrors::default());
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+/// Issues an order through the API's handler; errors come back next to their fields.
+pub async fn issue(
+    State(state): State<AppState>,
+    me: SignedIn,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, ISSUE_FORM, &form)?;
+    let values = IssueValues {
+        kind: form.text("kind"),
+        level: form.text("level"),
+        target: form.text("target"),
+        period: form.text("period"),
+        reason: form.text("reason"),
+        working_days: form.text("working_days"),
+        previous_order_id: form.text("previous_order_id"),
+    };
+    let mut errors = IssueErrors::default();
+    let working_days = match form.get("working_days") {
+        None => None,
+        Some(t) => match t.parse::<u32>() {
+            Ok(n) if (1..=60).contains(&n) => Some(n),
+            _ => {
+                errors.working_days = Some("整改期限应为1至60个工作日".into());
+                None
+            }
+        },
+    };
+    let previous_order_id = match form.get("previous_order_id") {
+        None => None,
+        Some(t) => match t.trim_start_matches('#').parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errors.general = Some("上一级督办事项编号应为数字".into());
+                None
+            }
+        },
+    };
+    if errors.working_days.is_some() || errors.general.is_some() {
+        let page = issue_page(&state, &me, values, errors);
+        return Ok(me.render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let body = IssueBody {
+        kind: values.kind.trim().to_owned(),
+        level: values.level.trim().to_owned(),
+        target: values.target.trim().to_owned(),
+        period: values.period.trim().to_owned(),
+        reason: values.reason.clone(),
+        working_days,
+        previous_order_id,
+    };
+    match crate::routes::supervision::issue(State(state.clone()), me.user.clone(), ApiJson(body)).await {
+        Ok((_, axum::Json(order))) => {
+            Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
+        }
+        Err(err) if err.status.is_client_error() && err.status != StatusCode::FORBIDDEN => {
+            let errors = issue_errors(&err);
+            let page = issue_page(&state, &me, values, errors);
+            Ok(me.render(err.status, &page))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn issue_errors(err: &ApiError) -> IssueErrors {
+    let mut errors = IssueErrors::default();
+    let mut other = Vec::new();
+    for (field, message) in &err.fields.0 {
+        let slot = match field.as_str() {
+            "kind" => &mut errors.kind,
+            "level" => &mut errors.level,
+            "target" => &mut errors.target,
+            "period" => &mut errors.period,
+            "reason" => &mut errors.reason,
+            _ => {
+                other.push(message.clone());
+                continue;
+            }
+        };
+        *slot = Some(message.clone());
+    }
+    errors.general = Some(if err.fields.0.is_empty() {
+        err.message.clone()
+    } else if other.is_empty() {
+        "填写的内容有误，请按提示修改。".to_owned()
+    } else {
+        other.join("；")
+    });
+    errors
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    pub done: Option<String>,
+}
+
+/// The before/after evidence of an assessment, in words.
+pub struct Comparison {
+    pub label: &'static str,
+    pub lines: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "supervise_order.html")]
+pub struct OrderPage {
+    pub chrome: Chrome,
+    pub order: OrderRow,
+    pub evidence: Vec<(String, String)>,
+    pub comparison: Vec<Comparison>,
+    pub assessment_label: &'static str,
+    pub csrf: String,
+    pub done: Option<&'static str>,
+    pub error: Option<String>,
+    pub climb_href: String,
+}
+
+pub const ASSESS_FORM: &str = "supervision_assess";
+
+/// One order in the caller's scope (the API lists orders but has no single-order read; the store's scoped read
+/// is the one the API's actions use).
+pub async fn order_row(
+    state: &AppState,
+    me: &SignedIn,
+    id: &str,
+) -> Result<hcp_store::supervision::OrderRow, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    hcp_store::supervision::get(&mut conn, id, me.scope()?)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "未找到", "未找到该督办事项，或它不在您的管辖范围内。"))
+}
+
+pub fn comparison(evidence: Option<&serde_json::Value>) -> Vec<Comparison> {
+    let Some(e) = evidence else { return Vec::new() };
+    [("before", "督办前（问题期间）"), ("after", "督办后（下发至评估）")]
+        .into_iter()
+        .filter_map(|(key, label)| e.get(key).map(|v| Comparison { label, lines: evidence_lines(v) }))
+        .collect()
+}
+
+async fn order_page(
+    state: &AppState,
+    me: &SignedIn,
+    id: &str,
+    done: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let row = order_row(state, me, id).await?;
+    let target_code = target_code_of(state, &row).await.unwrap_or_default();
+    let view = OrderView::from(row);
+    let evidence = evidence_lines(&view.evidence);
+    let comparison = comparison(view.assessment_evidence.as_ref());
+    let assessment_label = view.assessment.as_deref().map(assessment_label).unwrap_or_default();
+    let next_kind = match view.kind.as_str() {
+        "rectification_order" => "notice",
+        "notice" => "replacement_order",
+        _ => "referral",
+    };
+    let climb_href = format!(
+        "/supervise/orders/new?kind={next_kind}&level={}&target={}&period={}&previous={}",
+        view.level,
+        super::dashboard::url(&target_code),
+        view.period,
+        view.id
+    );
+    let page = OrderPage {
+        chrome: me.chrome(state, format!("督办事项 #{}", view.id)),
+        evidence,
+        comparison,
+        assessment_label,
+        csrf: me.token(state, ASSESS_FORM),
+        done: match done {
+            Some("issued") => Some("督办事项已下发，已通知相关负责人。"),
+            Some("assessed") => Some("已记录评估结论。"),
+            _ => None,
+        },
+        error,
+        climb_href,
+        order: OrderRow::new(state, view),
+    };
+    Ok(me.render(status, &page))
+}
+
+/// The code the order's target is known by (staff number, window code, department code), for the "climb the
+/// ladder" link.
+async fn target_code_of(state: &AppState, row: &hcp_store::supervision::OrderRow) -> Option<String> {
+    use hcp_store::org;
+    let mut conn = state.store().reader().await.ok()?;
+    match row.level.as_str() {
+        "staff" => org::staff_by_id(&mut conn, row.staff_id?).await.ok()?.map(|s| s.staff_no),
+        "window" => org::window_by_id(&mut conn, row.window_id?).await.ok()?.map(|w| w.code),
+        _ => org::department_by_id(&mut conn, row.department_id?).await.ok()?.map(|d| d.code),
+    }
+}
+
+/// `/supervise/orders/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    query: Result<Query<ShowQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let done = query.ok().and_then(|q| q.0.done);
+    order_page(&state, &me, &id, done.as_deref(), None, StatusCode::OK).await
+}
+
+/// Assess a reported order (effective / ineffective) through the API's handler.
+pub async fn assess(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, ASSESS_FORM, &form)?;
+    let Some(assessment @ ("effective" | "ineffective")) = form.get("assessment") else {
+        let message = "请选择“整改有效”或“整改无效”。".to_owned();
+        return order_page(&state, &me, &id, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let body = AssessBody { assessment: assessment.to_owned() };
+    match crate::routes::supervision::assess(State(state.clone()), me.user.clone(), Path(id.clone()), ApiJson(body))
+        .await
+    {
+        Ok(_) => Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{id}?done=assessed")).into_response())),
+        Err(err) if err.status == StatusCode::CONFLICT || err.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
+            order_page(&state, &me, &id, None, Some(message), err.status).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}

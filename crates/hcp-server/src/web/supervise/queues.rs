@@ -1,0 +1,377 @@
+//! The supervisor's queues: appeals under review and tickets awaiting the revisit (both handled on the ticket
+//! page), and the fraud flags judged here with the `/fraud-flags/{id}/decision` logic.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use hcp_core::integrity::{FlagReason, Rule};
+use hcp_core::role::Role;
+use serde::Deserialize;
+
+use super::{answer, deadline_words, evidence_lines};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::integrity::{DecisionBody, FlagQuery, FlagView, Judgment};
+use crate::routes::tickets::TicketQuery;
+use crate::routes::views::TicketView;
+use crate::state::AppState;
+use crate::web::errors::PageError;
+use crate::web::layout::Chrome;
+use crate::web::signed_in::SignedIn;
+use crate::web::{FormPairs, local_text, with_page_headers};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub page: Option<i64>,
+    pub status: Option<String>,
+    pub rule: Option<String>,
+    pub done: Option<String>,
+}
+
+const PER_PAGE: i64 = 50;
+
+pub struct TicketRow {
+    pub id: i64,
+    pub kind_label: String,
+    pub place: String,
+    pub staff: String,
+    pub level: String,
+    pub since: String,
+    pub deadline: String,
+    pub deadline_class: &'static str,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "supervise_queue.html")]
+pub struct QueuePage {
+    pub chrome: Chrome,
+    pub heading: &'static str,
+    pub intro: &'static str,
+    pub since_label: &'static str,
+    pub deadline_label: &'static str,
+    pub empty: &'static str,
+    pub total: i64,
+    pub rows: Vec<TicketRow>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+async fn tickets(
+    state: &AppState,
+    me: &SignedIn,
+    ticket_state: &str,
+    page: i64,
+) -> Result<crate::routes::views::Paged<TicketView>, PageError> {
+    answer(
+        crate::routes::tickets::list(
+            State(state.clone()),
+            me.user.clone(),
+            ApiQuery(TicketQuery {
+                state: Some(ticket_state.to_owned()),
+                kind: None,
+                overdue: None,
+                org: None,
+                from: None,
+                to: None,
+                period: None,
+                page: Some(page),
+                per_page: Some(PER_PAGE),
+            }),
+        )
+        .await,
+    )
+}
+
+fn row(state: &AppState, t: TicketView, since: String, deadline: Option<&str>) -> TicketRow {
+    let (deadline, deadline_class) = match deadline {
+        Some(at) => deadline_words(state, at),
+        None => ("—".to_owned(), ""),
+    };
+    TicketRow {
+        id: t.id,
+        kind_label: t.kind_label,
+        place: t.window.map(|w| format!("{}（{}）", w.name, w.code)).or(t.department).unwrap_or_default(),
+        staff: t.staff.map(|s| format!("{}（{}）", s.name, s.code)).unwrap_or_default(),
+        level: t.level.and_then(hcp_core::level::Level::from_code).map(|l| l.label().to_owned()).unwrap_or_default(),
+        since,
+        deadline,
+        deadline_class,
+        overdue: t.overdue,
+    }
+}
+
+fn pager(path: &str, page: i64, total: i64) -> (Option<String>, Option<String>) {
+    let prev = (page > 1).then(|| format!("{path}?page={}", page - 1));
+    let next = (page * PER_PAGE < total).then(|| format!("{path}?page={}", page + 1));
+    (prev, next)
+}
+
+/// `/supervise/appeals`: tickets whose appeal awaits the bureau's decision, with the review deadline.
+pub async fn appeals(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let page = query.ok().and_then(|q| q.0.page).unwrap_or(1).max(1);
+    let list = tickets(&state, &me, "under_review", page).await?;
+    let (prev, next) = pager("/supervise/appeals", page, list.total);
+    let rows = list
+        .items
+        .into_iter()
+        .map(|t| {
+            let deadline = t.deadlines.review_by.as_ref().map(|d| d.at.clone());
+            let since = local_text(&t.updated_at);
+            row(&state, t, since, deadline.as_deref())
+        })
+        .collect();
+    let page = QueuePage {
+        chrome: me.chrome(&state, "申诉复核"),
+        heading: "申诉复核",
+        intro: "工作人员对差评提出申诉、等待政务服务局复核的工单。请在复核期限内打开工单作出复核决定。",
+        since_label: "申诉时间",
+        deadline_label: "复核期限",
+        empty: "目前没有待复核的申诉。",
+        total: list.total,
+        rows,
+        prev,
+        next,
+    };
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+/// `/supervise/revisits`: tickets whose feedback was given and that await the revisit of the citizen.
+pub async fn revisits(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let page = query.ok().and_then(|q| q.0.page).unwrap_or(1).max(1);
+    let list = tickets(&state, &me, "feedback_given", page).await?;
+    let (prev, next) = pager("/supervise/revisits", page, list.total);
+    let rows = list
+        .items
+        .into_iter()
+        .map(|t| {
+            let since = local_text(&t.updated_at);
+            row(&state, t, since, None)
+        })
+        .collect();
+    let page = QueuePage {
+        chrome: me.chrome(&state, "回访"),
+        heading: "待回访",
+        intro: "已向群众反馈处理结果、等待回访的工单。请打开工单登记回访结果。",
+        since_label: "反馈时间",
+        deadline_label: "期限",
+        empty: "目前没有待回访的工单。",
+        total: list.total,
+        rows,
+        prev,
+        next,
+    };
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+pub struct FlagRow {
+    pub view: FlagView,
+    pub level_label: String,
+    pub channel_label: String,
+    pub created: String,
+    pub decided: Option<String>,
+    pub reason_label: Option<&'static str>,
+    pub evidence: Vec<(String, String)>,
+    pub open: bool,
+    pub error: Option<String>,
+    /// Re-shown input after an error.
+    pub chosen_decision: String,
+    pub chosen_reason: String,
+    pub note: String,
+}
+
+pub struct StatusOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "supervise_flags.html")]
+pub struct FlagsPage {
+    pub chrome: Chrome,
+    pub csrf: String,
+    pub statuses: Vec<StatusOption>,
+    pub rules: Vec<StatusOption>,
+    pub total: i64,
+    pub rows: Vec<FlagRow>,
+    pub done: Option<&'static str>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+pub const FLAG_FORM: &str = "fraud_flag_decision";
+
+const REASONS: [(&str, &str); 3] = [("fake_praise", "刷好评"), ("malicious", "恶意差评"), ("duplicate", "重复评价")];
+
+fn reason_label(code: &str) -> Option<&'static str> {
+    REASONS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+/// What the form re-shows for the flag that failed.
+struct Failed {
+    id: i64,
+    message: String,
+    decision: String,
+    reason: String,
+    note: String,
+}
+
+async fn flags_page(
+    state: &AppState,
+    me: &SignedIn,
+    q: ListQuery,
+    failed: Option<Failed>,
+    status_code: StatusCode,
+) -> Result<Response, PageError> {
+    let status = match q.status.as_deref().map(str::trim) {
+        Some(s @ ("open" | "confirmed" | "dismissed" | "all")) => s.to_owned(),
+        _ => "open".to_owned(),
+    };
+    let rule = q.rule.as_deref().map(str::trim).filter(|r| Rule::parse(r).is_some()).map(str::to_owned);
+    let page = q.page.unwrap_or(1).max(1);
+    let list = answer(
+        crate::routes::integrity::list(
+            State(state.clone()),
+            me.user.clone(),
+            ApiQuery(FlagQuery {
+                status: Some(status.clone()),
+                rule: rule.clone(),
+                page: Some(page),
+                per_page: Some(PER_PAGE),
+            }),
+        )
+        .await,
+    )?;
+    let base = format!(
+        "/supervise/fraud-flags?status={status}{}",
+        rule.as_deref().map(|r| format!("&rule={r}")).unwrap_or_default()
+    );
+    let prev = (page > 1).then(|| format!("{base}&page={}", page - 1));
+    let next = (page * PER_PAGE < list.total).then(|| format!("{base}&page={}", page + 1));
+    let rows = list
+        .items
+        .into_iter()
+        .map(|view| {
+            let failed_here = failed.as_ref().filter(|f| f.id == view.id);
+            FlagRow {
+                level_label: hcp_core::level::Level::from_code(view.level)
+                    .map(|l| l.label().to_owned())
+                    .unwrap_or_default(),
+                channel_label: hcp_core::channel::Channel::parse(&view.channel)
+                    .map(|c| c.label().to_owned())
+                    .unwrap_or_default(),
+                created: local_text(&view.created_at),
+                decided: view.decided_at.as_deref().map(local_text),
+                reason_label: view.reason.as_deref().and_then(reason_label),
+                evidence: evidence_lines(&view.evidence),
+                open: view.status == "open",
+                error: failed_here.map(|f| f.message.clone()),
+                chosen_decision: failed_here.map(|f| f.decision.clone()).unwrap_or_default(),
+                chosen_reason: failed_here.map(|f| f.reason.clone()).unwrap_or_default(),
+                note: failed_here.map(|f| f.note.clone()).unwrap_or_default(),
+                view,
+            }
+        })
+        .collect();
+    let statuses = [("open", "待认定"), ("confirmed", "已认定"), ("dismissed", "已排除"), ("all", "全部")]
+        .into_iter()
+        .map(|(code, label)| StatusOption { code, label, selected: code == status })
+        .collect();
+    let rules = Rule::ALL
+        .into_iter()
+        .map(|r| StatusOption { code: r.code(), label: r.label(), selected: rule.as_deref() == Some(r.code()) })
+        .collect();
+    let done = match q.done.as_deref() {
+        Some("confirmed") => Some("已认定为异常评价，该评价不再计入统计。"),
+        Some("dismissed") => Some("已排除疑点，该评价继续有效。"),
+        _ => None,
+    };
+    let page = FlagsPage {
+        chrome: me.chrome(state, "疑似造假"),
+        csrf: me.token(state, FLAG_FORM),
+        statuses,
+        rules,
+        total: list.total,
+        rows,
+        done,
+        prev,
+        next,
+    };
+    Ok(me.render(status_code, &page))
+}
+
+/// `/supervise/fraud-flags`: the integrity review queue with a decision form on each open flag.
+pub async fn flags(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let q = query.map(|q| q.0).unwrap_or_default();
+    flags_page(&state, &me, q, None, StatusCode::OK).await
+}
+
+/// Confirm (with the kind) or dismiss a flag through the API's decision handler.
+pub async fn decide(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, FLAG_FORM, &form)?;
+    let flag_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let decision_text = form.get("decision").unwrap_or_default().to_owned();
+    let reason_text = form.get("reason").unwrap_or_default().to_owned();
+    let note = form.text("note");
+    let failed = |message: String| Failed {
+        id: flag_id,
+        message,
+        decision: decision_text.clone(),
+        reason: reason_text.clone(),
+        note: note.clone(),
+    };
+    let back = ListQuery { status: Some("open".into()), ..Default::default() };
+    let decision = match decision_text.as_str() {
+        "confirm" => Judgment::Confirm,
+        "dismiss" => Judgment::Dismiss,
+        _ => {
+            let f = failed("请选择“认定为异常评价”或“排除疑点”。".into());
+            return flags_page(&state, &me, back, Some(f), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let reason = match reason_text.as_str() {
+        "fake_praise" => Some(FlagReason::FakePraise),
+        "malicious" => Some(FlagReason::Malicious),
+        "duplicate" => Some(FlagReason::Duplicate),
+        _ => None,
+    };
+    let body = DecisionBody { decision, reason, note: form.get("note").map(str::to_owned) };
+    let result = crate::routes::integrity::decide(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await;
+    match result {
+        Ok(_) => {
+            let done = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
+            Ok(with_page_headers(Redirect::to(&format!("/supervise/fraud-flags?done={done}")).into_response()))
+        }
+        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY || err.status == StatusCode::CONFLICT => {
+            let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
+            let status = err.status;
+            flags_page(&state, &me, back, Some(failed(message)), status).await
+        }
+        Err(err) => Err(err.into()),
+    }
+}

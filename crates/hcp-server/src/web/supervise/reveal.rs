@@ -1,0 +1,98 @@
+//! `/supervise/evaluations/{id}`: one evaluation with its evaluator masked, and the form to see the contact in
+//! clear with a stated reason. The contact is shown in the answer to that POST only (never in a URL) and the
+//! reveal is audited by `routes::evaluations::reveal_contact`, the logic of `POST /api/v1/evaluations/{id}/reveal`.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hcp_core::role::Role;
+
+use super::answer;
+use crate::routes::evaluations::{REVEAL_REASON_MIN, RevealedContact, reveal_contact};
+use crate::routes::views::EvaluationView;
+use crate::state::AppState;
+use crate::web::errors::PageError;
+use crate::web::layout::Chrome;
+use crate::web::signed_in::SignedIn;
+use crate::web::{FormPairs, local_text};
+
+pub const REVEAL_FORM: &str = "reveal_contact";
+
+#[derive(Template)]
+#[template(path = "supervise_evaluation.html")]
+pub struct EvaluationPage {
+    pub chrome: Chrome,
+    pub view: EvaluationView,
+    pub evaluated_at: String,
+    pub kind_label: &'static str,
+    pub csrf: String,
+    pub reason: String,
+    pub error: Option<String>,
+    pub revealed: Option<RevealedContact>,
+    pub min_reason: usize,
+}
+
+fn kind_label(kind: Option<&str>) -> &'static str {
+    match kind.and_then(hcp_core::evaluation::EvaluatorKind::parse) {
+        Some(hcp_core::evaluation::EvaluatorKind::Personal) => "个人",
+        Some(hcp_core::evaluation::EvaluatorKind::Legal) => "法人",
+        None if kind.is_some() => "其他",
+        None => "匿名",
+    }
+}
+
+async fn evaluation(state: &AppState, me: &SignedIn, id: &str) -> Result<EvaluationView, PageError> {
+    answer(crate::routes::evaluations::detail(State(state.clone()), me.user.clone(), Path(id.to_owned())).await)
+}
+
+fn build(
+    state: &AppState,
+    me: &SignedIn,
+    view: EvaluationView,
+    reason: String,
+    error: Option<String>,
+    revealed: Option<RevealedContact>,
+) -> EvaluationPage {
+    EvaluationPage {
+        chrome: me.chrome(state, format!("评价 #{}", view.id)),
+        evaluated_at: local_text(&view.evaluated_at),
+        kind_label: kind_label(view.evaluator.as_ref().and_then(|e| e.kind.as_deref())),
+        csrf: me.token(state, REVEAL_FORM),
+        view,
+        reason,
+        error,
+        revealed,
+        min_reason: REVEAL_REASON_MIN,
+    }
+}
+
+pub async fn page(State(state): State<AppState>, me: SignedIn, Path(id): Path<String>) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let view = evaluation(&state, &me, &id).await?;
+    Ok(me.render(StatusCode::OK, &build(&state, &me, view, String::new(), None, None)))
+}
+
+/// Reveals the contact with the reason given; the answer shows it once.
+pub async fn submit(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(&[Role::Supervisor])?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, REVEAL_FORM, &form)?;
+    let view = evaluation(&state, &me, &id).await?;
+    let reason = form.text("reason");
+    match reveal_contact(&state, &me.user, view.id, form.get("reason")).await {
+        Ok(contact) => Ok(me.render(StatusCode::OK, &build(&state, &me, view, String::new(), None, Some(contact)))),
+        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
+            Ok(me.render(err.status, &build(&state, &me, view, reason, Some(message), None)))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
