@@ -72,7 +72,7 @@ pub async fn set_day(state: &AppState, user: &CurrentUser, text: &str, body: &Lo
     let now = state.now();
     let mut tx = state.store().begin().await?;
     calendar::save_local_day(&mut tx, day, body.is_off_day, name, &user.actor(), now).await?;
-    let recomputed = calendar_changed(&mut tx, &state.config().policy, &user.actor(), now).await?;
+    let recomputed = calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
     Ok(CalendarChange { recomputed })
@@ -98,7 +98,7 @@ pub async fn remove_day(state: &AppState, user: &CurrentUser, text: &str) -> Api
     if !calendar::delete_local_day(&mut tx, day, &user.actor(), now).await? {
         return Err(ApiError::not_found("该地方调整日"));
     }
-    let recomputed = calendar_changed(&mut tx, &state.config().policy, &user.actor(), now).await?;
+    let recomputed = calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
     Ok(CalendarChange { recomputed })
