@@ -90,7 +90,8 @@ async fn organisation_forms_add_units_departments_and_windows(backend: Backend) 
     let Some(app) = spawn(backend).await else { return };
     let mut browser = admin(&app).await;
     let page = browser.get(&app, "/admin/org").await;
-    for text in ["吉林经开区政务服务中心", "九站街道便民服务中心", "市场监督管理局", "市场主体登记窗口", "社保医保窗口"] {
+    for text in ["吉林经开区政务服务中心", "九站街道便民服务中心", "市场监督管理局", "市场主体登记窗口", "社保医保窗口"]
+    {
         assert!(page.html.contains(text), "tree lacks {text}");
     }
     // Nested lists: the street centre sits inside the root's list.
@@ -98,7 +99,8 @@ async fn organisation_forms_add_units_departments_and_windows(backend: Backend) 
     let street = page.html.find("九站街道便民服务中心").unwrap();
     assert!(page.html[root..street].contains("<ul>"), "{}", &page.html[root..street]);
 
-    let fields = [("code", "JK-GX"), ("name", "高新街道便民服务中心"), ("kind", "street_center"), ("parent_code", "JK")];
+    let fields =
+        [("code", "JK-GX"), ("name", "高新街道便民服务中心"), ("kind", "street_center"), ("parent_code", "JK")];
     let done = submit(&mut browser, &app, "/admin/org", "/admin/org/units", &fields).await;
     assert_eq!((done.status, done.location.as_deref()), (StatusCode::SEE_OTHER, Some("/admin/org?done=unit")));
     let fields = [("code", "GX-RS"), ("name", "高新街道社保所"), ("org_code", "JK-GX")];
@@ -223,7 +225,9 @@ async fn window_page_registers_networks_and_the_poster_carries_the_qr_code(backe
         assert!(page.html.contains(text), "missing {text}");
     }
     let action = "/admin/windows/W-SC-01/networks";
-    let done = submit(&mut browser, &app, "/admin/windows/W-SC-01", action, &[("cidr", "10.20.3.7/24"), ("note", "窗口电脑")]).await;
+    let done =
+        submit(&mut browser, &app, "/admin/windows/W-SC-01", action, &[("cidr", "10.20.3.7/24"), ("note", "窗口电脑")])
+            .await;
     assert_eq!(done.location.as_deref(), Some("/admin/windows/W-SC-01?done=network"));
     let page = browser.get(&app, "/admin/windows/W-SC-01?done=network").await;
     assert!(page.html.contains("10.20.3.0/24") && page.html.contains("窗口电脑"), "{}", page.html);
@@ -238,7 +242,8 @@ async fn window_page_registers_networks_and_the_poster_carries_the_qr_code(backe
     let qr = hcp_server::web::qr::svg(&url, 480).unwrap();
     assert!(poster.html.contains(&qr), "the poster's SVG encodes {url}");
     assert!(poster.html.contains("<svg"));
-    for text in ["市场主体登记窗口", "吉林经开区政务服务中心", "市场监督管理局", "W-SC-01", "扫码评价", url.as_str()] {
+    for text in ["市场主体登记窗口", "吉林经开区政务服务中心", "市场监督管理局", "W-SC-01", "扫码评价", url.as_str()]
+    {
         assert!(poster.html.contains(text), "poster lacks {text}");
     }
     app.stop().await;
@@ -249,7 +254,9 @@ async fn calendar_marks_holidays_make_up_days_and_local_days(backend: Backend) {
     let mut browser = admin(&app).await;
     let page = browser.get(&app, "/admin/calendar?year=2026").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("<td class=\"holiday\" data-date=\"2026-10-01\" title=\"2026-10-01 国庆节（法定节假日）\">"));
+    assert!(
+        page.html.contains("<td class=\"holiday\" data-date=\"2026-10-01\" title=\"2026-10-01 国庆节（法定节假日）\">")
+    );
     assert!(page.html.contains("<td class=\"makeup\" data-date=\"2026-09-20\""), "Sunday make-up day");
     assert!(page.html.contains("<td class=\"rest\" data-date=\"2026-10-18\""), "an ordinary Sunday");
     assert!(page.html.contains("<td class=\"work\" data-date=\"2026-10-12\""));
@@ -273,9 +280,14 @@ async fn calendar_marks_holidays_make_up_days_and_local_days(backend: Backend) {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("日期应为 YYYY-MM-DD 格式"), "{}", page.html);
 
-    let done =
-        submit(&mut browser, &app, "/admin/calendar?year=2026", "/admin/calendar/local-days/remove", &[("date", "2026-11-20")])
-            .await;
+    let done = submit(
+        &mut browser,
+        &app,
+        "/admin/calendar?year=2026",
+        "/admin/calendar/local-days/remove",
+        &[("date", "2026-11-20")],
+    )
+    .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let page = browser.get(&app, done.location.as_deref().unwrap()).await;
     assert!(page.html.contains("<td class=\"work\" data-date=\"2026-11-20\""));
@@ -315,7 +327,11 @@ async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backen
     let audit = count(&app, "SELECT COUNT(*) FROM audit_log").await;
     for (year, content, message) in [
         ("2027", "this is not json", "节假日文件格式错误"),
-        ("2027", r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-01","isOffDay":true}]}"#, "重复出现"),
+        (
+            "2027",
+            r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-01","isOffDay":true}]}"#,
+            "重复出现",
+        ),
         ("2028", r#"{"year":2027,"days":[]}"#, "年份与文件中的 year 不一致"),
     ] {
         let page = upload(&mut browser, &app, year, "holidays.json", content).await;

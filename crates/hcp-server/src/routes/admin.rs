@@ -574,8 +574,7 @@ pub async fn import_year(state: &AppState, user: &CurrentUser, year: &str, body:
     let mut tx = state.store().begin().await?;
     calendar::save_year(&mut tx, &file, &user.actor(), now).await?;
     // Open tickets' deadlines follow the new calendar in the same transaction, each change audited.
-    let recomputed =
-        crate::service::lifecycle::calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
+    let recomputed = crate::service::lifecycle::calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
     Ok(CalendarYear { year: i64::from(file.year), imported_at: super::views::local(now), recomputed: Some(recomputed) })

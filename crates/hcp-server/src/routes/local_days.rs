@@ -62,7 +62,12 @@ pub async fn set(
 }
 
 /// The logic of `PUT /admin/calendar/local-days/{date}`, shared with the admin pages.
-pub async fn set_day(state: &AppState, user: &CurrentUser, text: &str, body: &LocalDayBody) -> ApiResult<CalendarChange> {
+pub async fn set_day(
+    state: &AppState,
+    user: &CurrentUser,
+    text: &str,
+    body: &LocalDayBody,
+) -> ApiResult<CalendarChange> {
     user.require(&[Role::Admin])?;
     let day = date(text)?;
     let name = body.name.trim();

@@ -99,7 +99,13 @@ struct Extra {
     local_form: FormView,
 }
 
-async fn render_page(state: &AppState, me: &SignedIn, status: StatusCode, year: i32, extra: Extra) -> Result<Response, PageError> {
+async fn render_page(
+    state: &AppState,
+    me: &SignedIn,
+    status: StatusCode,
+    year: i32,
+    extra: Extra,
+) -> Result<Response, PageError> {
     let calendar = state.calendar();
     let mut conn = state.store().reader().await.map_err(ApiError::from)?;
     let locals = hcp_store::calendar::local_days(&mut conn).await.map_err(ApiError::from)?;
@@ -161,10 +167,7 @@ async fn render_page(state: &AppState, me: &SignedIn, status: StatusCode, year: 
         years: years.into_iter().map(|(y, at)| (y, crate::routes::views::local_time(at))).collect(),
         months,
         listed,
-        locals: locals
-            .into_iter()
-            .map(|l| LocalRow { date: l.date, name: l.name, off: l.is_off_day != 0 })
-            .collect(),
+        locals: locals.into_iter().map(|l| LocalRow { date: l.date, name: l.name, off: l.is_off_day != 0 }).collect(),
         message: extra.message,
         import_error: extra.import_error,
         import_csrf: me.token(state, IMPORT_FORM),
@@ -175,7 +178,11 @@ async fn render_page(state: &AppState, me: &SignedIn, status: StatusCode, year: 
     Ok(me.render(status, &page))
 }
 
-pub async fn page(State(state): State<AppState>, me: SignedIn, query: Result<Query<CalendarQuery>, QueryRejection>) -> Result<Response, PageError> {
+pub async fn page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<CalendarQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
     me.require(ADMIN)?;
     let q = query.map(|q| q.0).unwrap_or_default();
     let year = year_of(&state, q.year.as_deref());
@@ -200,7 +207,8 @@ pub async fn import(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let refuse = |message: String| Extra { message: None, import_error: Some(message), local_form: FormView::default() };
+    let refuse =
+        |message: String| Extra { message: None, import_error: Some(message), local_form: FormView::default() };
     let fallback_year = year_of(&state, None);
     let body = match body {
         Ok(body) => body,
@@ -209,7 +217,8 @@ pub async fn import(
             return render_page(&state, &me, StatusCode::PAYLOAD_TOO_LARGE, fallback_year, extra).await;
         }
     };
-    let parts = multipart::parse(&me.headers, &body).ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
+    let parts = multipart::parse(&me.headers, &body)
+        .ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
     let field = |name: &str| parts.iter().find(|p| p.name == name);
     let token = field(crate::web::csrf::FIELD).map(|p| String::from_utf8_lossy(&p.data).into_owned());
     crate::web::csrf::verify(&state, &me.headers, IMPORT_FORM, token.as_deref())?;

@@ -92,7 +92,11 @@ impl FormView {
         }
         let values = names.iter().map(|n| ((*n).to_owned(), pairs.text(n))).collect();
         let errors: BTreeMap<String, String> = err.fields.0.into_iter().collect();
-        let general = Some(if errors.is_empty() { err.message } else { "提交的信息有误，请按提示修改。".to_owned() });
+        let general = Some(if errors.is_empty() {
+            err.message
+        } else {
+            "提交的信息有误，请按提示修改。".to_owned()
+        });
         Ok(FormView { values, errors, general })
     }
 }

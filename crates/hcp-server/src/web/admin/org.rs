@@ -67,13 +67,23 @@ fn tree(org: &OrgData) -> (Vec<TreeNode>, String) {
                 for w in org.windows.iter().filter(|w| w.department_id == dept.id) {
                     let staff = org.staff.iter().filter(|s| s.window_id == Some(w.id)).count();
                     let link = Some(format!("/admin/windows/{}", w.code));
-                    flat.push((depth + 2, node("窗口", "window", &w.code, &w.name, format!("{staff} 名工作人员"), link)));
+                    flat.push((
+                        depth + 2,
+                        node("窗口", "window", &w.code, &w.name, format!("{staff} 名工作人员"), link),
+                    ));
                 }
             }
             visit(org, Some(unit.id), depth + 1, flat);
         }
     }
-    fn node(kind: &'static str, class: &'static str, code: &str, name: &str, detail: String, link: Option<String>) -> TreeNode {
+    fn node(
+        kind: &'static str,
+        class: &'static str,
+        code: &str,
+        name: &str,
+        detail: String,
+        link: Option<String>,
+    ) -> TreeNode {
         TreeNode { before: String::new(), kind, class, code: code.to_owned(), name: name.to_owned(), detail, link }
     }
     visit(org, None, 0, &mut flat);
@@ -108,7 +118,11 @@ async fn render_page(
         tree,
         tail,
         kinds: OrgKind::ALL.iter().map(|k| Choice { value: k.code().into(), label: k.label().into() }).collect(),
-        units: org.units.iter().map(|u| Choice { value: u.code.clone(), label: format!("{}（{}）", u.name, u.code) }).collect(),
+        units: org
+            .units
+            .iter()
+            .map(|u| Choice { value: u.code.clone(), label: format!("{}（{}）", u.name, u.code) })
+            .collect(),
         departments: org
             .departments
             .iter()
@@ -127,7 +141,11 @@ async fn render_page(
     Ok(me.render(status, &page))
 }
 
-pub async fn page(State(state): State<AppState>, me: SignedIn, done: Result<Query<Done>, QueryRejection>) -> Result<Response, PageError> {
+pub async fn page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Result<Response, PageError> {
     me.require(ADMIN)?;
     let message = match done.ok().and_then(|d| d.0.done).as_deref() {
         Some("unit") => Some("机构已添加。"),

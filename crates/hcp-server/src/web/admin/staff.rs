@@ -78,7 +78,11 @@ async fn render_page(
     Ok(me.render(status, &page))
 }
 
-pub async fn page(State(state): State<AppState>, me: SignedIn, done: Result<Query<Done>, QueryRejection>) -> Result<Response, PageError> {
+pub async fn page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Result<Response, PageError> {
     me.require(ADMIN)?;
     let message = match done.ok().and_then(|d| d.0.done).as_deref() {
         Some("staff") => Some("工作人员已登记。"),

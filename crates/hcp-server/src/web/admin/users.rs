@@ -22,7 +22,8 @@ use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 
 const USER_FORM: &str = "admin_user";
-const FIELDS: &[&str] = &["username", "display_name", "role", "org_code", "department_code", "window_code", "staff_no", "email"];
+const FIELDS: &[&str] =
+    &["username", "display_name", "role", "org_code", "department_code", "window_code", "staff_no", "email"];
 
 pub struct UserRow {
     pub username: String,
@@ -53,11 +54,13 @@ pub struct UsersPage {
 }
 
 fn scope_text(org: &OrgData, user: &hcp_store::users::User) -> String {
-    let named = |kind: &str, name: Option<String>| name.map_or_else(|| "（未设置）".to_owned(), |n| format!("{kind}：{n}"));
+    let named =
+        |kind: &str, name: Option<String>| name.map_or_else(|| "（未设置）".to_owned(), |n| format!("{kind}：{n}"));
     match user.role().map(Role::scope_kind) {
-        Some(ScopeKind::Staff) => {
-            named("本人", user.staff_id.and_then(|id| org.staff_member(id)).map(|s| format!("{}（{}）", s.name, s.staff_no)))
-        }
+        Some(ScopeKind::Staff) => named(
+            "本人",
+            user.staff_id.and_then(|id| org.staff_member(id)).map(|s| format!("{}（{}）", s.name, s.staff_no)),
+        ),
         Some(ScopeKind::Window) => named("窗口", user.window_id.and_then(|id| org.window(id)).map(|w| w.name.clone())),
         Some(ScopeKind::Department) => {
             named("部门", user.department_id.and_then(|id| org.department(id)).map(|d| d.name.clone()))
@@ -78,8 +81,9 @@ async fn render_page(
     form: FormView,
 ) -> Result<Response, PageError> {
     let org = OrgData::load(state).await?;
-    let accounts =
-        hcp_store::users::list(&mut *state.store().reader().await.map_err(ApiError::from)?).await.map_err(ApiError::from)?;
+    let accounts = hcp_store::users::list(&mut *state.store().reader().await.map_err(ApiError::from)?)
+        .await
+        .map_err(ApiError::from)?;
     let users = accounts
         .iter()
         .map(|u| UserRow {
@@ -95,13 +99,21 @@ async fn render_page(
         created,
         users,
         roles: Role::ALL.iter().map(|r| Choice { value: r.code().into(), label: r.label().into() }).collect(),
-        units: org.units.iter().map(|u| Choice { value: u.code.clone(), label: format!("{}（{}）", u.name, u.code) }).collect(),
+        units: org
+            .units
+            .iter()
+            .map(|u| Choice { value: u.code.clone(), label: format!("{}（{}）", u.name, u.code) })
+            .collect(),
         departments: org
             .departments
             .iter()
             .map(|d| Choice { value: d.code.clone(), label: format!("{}（{}）", d.name, d.code) })
             .collect(),
-        windows: org.windows.iter().map(|w| Choice { value: w.code.clone(), label: format!("{}（{}）", w.name, w.code) }).collect(),
+        windows: org
+            .windows
+            .iter()
+            .map(|w| Choice { value: w.code.clone(), label: format!("{}（{}）", w.name, w.code) })
+            .collect(),
         form,
         csrf: me.token(state, USER_FORM),
     };
@@ -136,10 +148,8 @@ pub async fn add(
     };
     match add_user(&state, &me.user, &req).await {
         Ok(created) => {
-            let created = Created {
-                username: created.username,
-                password: typed_password.is_none().then_some(created.password),
-            };
+            let created =
+                Created { username: created.username, password: typed_password.is_none().then_some(created.password) };
             render_page(&state, &me, StatusCode::OK, Some(created), FormView::default()).await
         }
         Err(err) => {

@@ -76,7 +76,11 @@ async fn render_window(
         .staff
         .iter()
         .filter(|s| s.window_id == Some(window.id))
-        .map(|s| StaffRow { staff_no: s.staff_no.clone(), name: s.name.clone(), head: window.head_staff_id == Some(s.id) })
+        .map(|s| StaffRow {
+            staff_no: s.staff_no.clone(),
+            name: s.name.clone(),
+            head: window.head_staff_id == Some(s.id),
+        })
         .collect();
     let networks = networks
         .into_iter()
@@ -154,8 +158,17 @@ pub async fn poster(
     let window = org.windows.iter().find(|w| w.code == code).ok_or_else(not_found)?;
     let url = format!("{}/e/{}", crate::web::public_base(&state, &me.headers), window.code);
     let qr = crate::web::qr::svg(&url, 480).ok_or_else(|| {
-        PageError::new(StatusCode::UNPROCESSABLE_ENTITY, "无法生成二维码", "评价地址过长，无法生成二维码，请检查配置中的 public_url。")
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "无法生成二维码",
+            "评价地址过长，无法生成二维码，请检查配置中的 public_url。",
+        )
     })?;
-    let page = PosterPage { chrome: me.chrome(&state, format!("评价二维码：{}", window.name)), window: WindowRow::new(&org, window), url, qr };
+    let page = PosterPage {
+        chrome: me.chrome(&state, format!("评价二维码：{}", window.name)),
+        window: WindowRow::new(&org, window),
+        url,
+        qr,
+    };
     Ok(me.render(StatusCode::OK, &page))
 }
