@@ -339,6 +339,14 @@ async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backen
         assert!(page.html.contains("导入失败，日历未作任何修改"), "{}", page.html);
         assert!(page.html.contains(message), "missing {message}: {}", page.html);
     }
+    // Larger than a form (64 KB) but within the upload limit: the file's own error, not "too large".
+    let padded = format!("{{\"year\":2027,\"days\":[]{}", " ".repeat(200 * 1024));
+    let page = upload(&mut browser, &app, "2027", "big.json", &padded).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
+    assert!(page.html.contains("节假日文件格式错误"));
+    let page = upload(&mut browser, &app, "2027", "huge.json", &" ".repeat(2 * 1024 * 1024)).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.html.contains("文件过大"), "{}", page.html);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_years").await, years);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log").await, audit);
 
