@@ -187,8 +187,11 @@ pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
     let now = Utc::now();
     let replaced = calendar::save_year(&mut tx, &holidays, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     // Open tickets' deadlines follow the new calendar in the same transaction (running servers reload it).
+    // With the deadlines in force: the administrator's saved settings over the config file's.
+    let policy =
+        hcp_server::service::settings::Tunables::load(&mut tx, &config).await.map_err(|e| e.to_string())?.policy;
     let recomputed =
-        lifecycle::calendar_changed(&mut tx, &config.policy, &cli_actor(), now).await.map_err(|e| e.to_string())?;
+        lifecycle::calendar_changed(&mut tx, &policy, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!(

@@ -17,6 +17,7 @@ use crate::extract::CurrentUser;
 use crate::ratelimit::RateLimiter;
 use crate::service::intake::IntakeWriter;
 use crate::service::lifecycle::Rules;
+use crate::service::settings::Tunables;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -30,7 +31,8 @@ struct Inner {
     limiter: RateLimiter,
     intake: IntakeWriter,
     notify: Arc<NotifyConfig>,
-    integrity: Arc<hcp_core::integrity::IntegrityConfig>,
+    /// Deadlines and thresholds in force: the config file's values under the administrator's saved ones.
+    tunables: RwLock<Arc<Tunables>>,
     /// Wakes the outbox delivery task after a commit that wrote notifications.
     delivery: tokio::sync::Notify,
     /// Set in demo mode with `--demo-clock`: the clock `POST /api/v1/demo/clock` moves.
@@ -75,12 +77,13 @@ impl AppState {
         let mut conn = store.reader().await?;
         let calendar = hcp_store::calendar::load(&mut conn).await?;
         let calendar_version = hcp_store::calendar::version(&mut conn).await?;
+        let tunables = Tunables::load(&mut conn, &config).await?;
         drop(conn);
         let intake = IntakeWriter::start(store.clone(), key.clone());
         Ok(AppState(Arc::new(Inner {
             limiter: RateLimiter::new(clock.clone()),
             notify: Arc::new(config.notify.clone()),
-            integrity: Arc::new(config.integrity.clone()),
+            tunables: RwLock::new(Arc::new(tunables)),
             store,
             key,
             clock,
@@ -96,12 +99,29 @@ impl AppState {
 
     /// The calendar, policy and notification settings a transition runs with.
     pub fn rules(&self) -> Rules {
+        let tunables = self.tunables();
         Rules {
             calendar: self.calendar(),
-            policy: self.0.config.policy,
+            policy: tunables.policy,
             notify: self.0.notify.clone(),
-            integrity: self.0.integrity.clone(),
+            integrity: tunables.integrity.clone(),
         }
+    }
+
+    /// Deadlines and thresholds in force (see `service::settings` for the precedence).
+    pub fn tunables(&self) -> Arc<Tunables> {
+        self.0.tunables.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn policy(&self) -> hcp_core::lifecycle::Policy {
+        self.tunables().policy
+    }
+
+    /// Re-reads the saved settings (after an edit here, or at each scheduler run for edits in other processes).
+    pub async fn reload_tunables(&self) -> hcp_store::Result<()> {
+        let tunables = Tunables::load(&mut *self.store().reader().await?, &self.0.config).await?;
+        *self.0.tunables.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tunables);
+        Ok(())
     }
 
     /// The integrity sweep runs at most hourly per process (and at the first scheduler run); claims the slot.

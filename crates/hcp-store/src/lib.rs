@@ -17,6 +17,7 @@ mod migrate;
 pub mod org;
 pub mod outbox;
 pub mod scope;
+pub mod settings;
 pub mod sql;
 pub mod stats;
 pub mod supervision;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_case_lookup.sql")),
     (7, include_str!("../migrations/0007_stat_rollups.sql")),
     (8, include_str!("../migrations/0008_received_index.sql")),
+    (9, include_str!("../migrations/0009_settings.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

@@ -96,6 +96,11 @@ pub async fn create_org_unit(
     user: CurrentUser,
     ApiJson(req): ApiJson<NewOrgUnit>,
 ) -> ApiResult<(StatusCode, Json<OrgUnit>)> {
+    Ok((StatusCode::CREATED, Json(add_org_unit(&state, &user, &req).await?)))
+}
+
+/// The logic of `POST /admin/org-units`, shared with the admin pages.
+pub async fn add_org_unit(state: &AppState, user: &CurrentUser, req: &NewOrgUnit) -> ApiResult<OrgUnit> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -121,7 +126,7 @@ pub async fn create_org_unit(
     let unit = org::create_org_unit(&mut tx, &code, &name, kind.code(), parent.as_ref(), now).await?;
     audited(
         &mut tx,
-        &user,
+        user,
         now,
         "org_unit.create",
         format!("org_unit:{}", unit.id),
@@ -129,7 +134,7 @@ pub async fn create_org_unit(
     )
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(unit)))
+    Ok(unit)
 }
 
 /// All org units, parents before children.
@@ -156,6 +161,11 @@ pub async fn create_department(
     user: CurrentUser,
     ApiJson(req): ApiJson<NewDepartment>,
 ) -> ApiResult<(StatusCode, Json<Department>)> {
+    Ok((StatusCode::CREATED, Json(add_department(&state, &user, &req).await?)))
+}
+
+/// The logic of `POST /admin/departments`, shared with the admin pages.
+pub async fn add_department(state: &AppState, user: &CurrentUser, req: &NewDepartment) -> ApiResult<Department> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -170,7 +180,7 @@ pub async fn create_department(
     let department = org::create_department(&mut tx, &code, &name, unit.id, now).await?;
     audited(
         &mut tx,
-        &user,
+        user,
         now,
         "department.create",
         format!("department:{}", department.id),
@@ -178,7 +188,7 @@ pub async fn create_department(
     )
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(department)))
+    Ok(department)
 }
 
 /// All departments.
@@ -207,6 +217,11 @@ pub async fn create_window(
     user: CurrentUser,
     ApiJson(req): ApiJson<NewWindow>,
 ) -> ApiResult<(StatusCode, Json<Window>)> {
+    Ok((StatusCode::CREATED, Json(add_window(&state, &user, &req).await?)))
+}
+
+/// The logic of `POST /admin/windows`, shared with the admin pages.
+pub async fn add_window(state: &AppState, user: &CurrentUser, req: &NewWindow) -> ApiResult<Window> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -233,9 +248,9 @@ pub async fn create_window(
         org::set_window_head(&mut tx, window.id, Some(head.id)).await?;
         window.head_staff_id = Some(head.id);
     }
-    audited(&mut tx, &user, now, "window.create", format!("window:{}", window.id), serde_json::json!({"code": code, "name": name, "department": department.code, "head": head.map(|h| h.staff_no)})).await?;
+    audited(&mut tx, user, now, "window.create", format!("window:{}", window.id), serde_json::json!({"code": code, "name": name, "department": department.code, "head": head.map(|h| h.staff_no)})).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(window)))
+    Ok(window)
 }
 
 /// All windows.
@@ -265,6 +280,11 @@ pub async fn create_staff(
     user: CurrentUser,
     ApiJson(req): ApiJson<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<Staff>)> {
+    Ok((StatusCode::CREATED, Json(add_staff(&state, &user, &req).await?)))
+}
+
+/// The logic of `POST /admin/staff`, shared with the admin pages.
+pub async fn add_staff(state: &AppState, user: &CurrentUser, req: &NewStaff) -> ApiResult<Staff> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let staff_no = code(&mut errors, "staff_no", &req.staff_no);
@@ -282,7 +302,7 @@ pub async fn create_staff(
     }
     audited(
         &mut tx,
-        &user,
+        user,
         now,
         "staff.create",
         format!("staff:{}", staff.id),
@@ -290,7 +310,7 @@ pub async fn create_staff(
     )
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(staff)))
+    Ok(staff)
 }
 
 /// All staff.
@@ -484,15 +504,20 @@ pub async fn create_user(
     user: CurrentUser,
     ApiJson(req): ApiJson<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+    Ok((StatusCode::CREATED, Json(add_user(&state, &user, &req).await?)))
+}
+
+/// The logic of `POST /admin/users`, shared with the admin pages.
+pub async fn add_user(state: &AppState, user: &CurrentUser, req: &NewAccount) -> ApiResult<CreatedUser> {
     user.require(&[Role::Admin])?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let (id, password) = accounts::create(&mut tx, &req, &user.actor(), now).await.map_err(|e| match e {
+    let (id, password) = accounts::create(&mut tx, req, &user.actor(), now).await.map_err(|e| match e {
         AccountError::Invalid(fields) => ApiError::invalid(fields),
         AccountError::Store(err) => err.into(),
     })?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(CreatedUser { id, username: req.username.trim().to_owned(), password })))
+    Ok(CreatedUser { id, username: req.username.trim().to_owned(), password })
 }
 
 /// All users (without password hashes).
@@ -534,8 +559,13 @@ pub async fn import_calendar(
     Path(year): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<CalendarYear>> {
+    Ok(Json(import_year(&state, &user, &year, &body).await?))
+}
+
+/// The logic of `PUT /admin/calendar/{year}`, shared with the admin pages.
+pub async fn import_year(state: &AppState, user: &CurrentUser, year: &str, body: &[u8]) -> ApiResult<CalendarYear> {
     user.require(&[Role::Admin])?;
-    let file = HolidayFile::parse(&String::from_utf8_lossy(&body))
+    let file = HolidayFile::parse(&String::from_utf8_lossy(body))
         .map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
     if year.parse::<i32>().ok() != Some(file.year) {
         return Err(ApiError::invalid_field("year", "地址中的年份与文件中的 year 不一致"));
@@ -544,13 +574,8 @@ pub async fn import_calendar(
     let mut tx = state.store().begin().await?;
     calendar::save_year(&mut tx, &file, &user.actor(), now).await?;
     // Open tickets' deadlines follow the new calendar in the same transaction, each change audited.
-    let recomputed =
-        crate::service::lifecycle::calendar_changed(&mut tx, &state.config().policy, &user.actor(), now).await?;
+    let recomputed = crate::service::lifecycle::calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
-    Ok(Json(CalendarYear {
-        year: i64::from(file.year),
-        imported_at: super::views::local(now),
-        recomputed: Some(recomputed),
-    }))
+    Ok(CalendarYear { year: i64::from(file.year), imported_at: super::views::local(now), recomputed: Some(recomputed) })
 }

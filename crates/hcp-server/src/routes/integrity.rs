@@ -201,10 +201,15 @@ pub async fn networks(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Vec<WindowNetwork>>> {
+    Ok(Json(window_networks(&state, &user, &code).await?))
+}
+
+/// The logic of `GET /admin/windows/{code}/networks`, shared with the admin pages.
+pub async fn window_networks(state: &AppState, user: &CurrentUser, code: &str) -> ApiResult<Vec<WindowNetwork>> {
     user.require(&[Role::Admin])?;
     let mut conn = state.store().reader().await?;
-    let window = org::window_by_code(&mut conn, &code).await?.ok_or_else(|| ApiError::not_found("窗口"))?;
-    Ok(Json(integrity::list_networks(&mut conn, window.id).await?))
+    let window = org::window_by_code(&mut conn, code).await?.ok_or_else(|| ApiError::not_found("窗口"))?;
+    Ok(integrity::list_networks(&mut conn, window.id).await?)
 }
 
 /// Register a network of the window's own terminals: online evaluations of that window from it are flagged at
@@ -218,6 +223,16 @@ pub async fn add_network(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<NetworkBody>,
 ) -> ApiResult<(StatusCode, Json<WindowNetwork>)> {
+    Ok((StatusCode::CREATED, Json(add_window_network(&state, &user, &code, &body).await?)))
+}
+
+/// The logic of `POST /admin/windows/{code}/networks`, shared with the admin pages.
+pub async fn add_window_network(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    body: &NetworkBody,
+) -> ApiResult<WindowNetwork> {
     user.require(&[Role::Admin])?;
     let (address, bits) = parse_cidr(&body.cidr)
         .ok_or_else(|| ApiError::invalid_field("cidr", "应为 IP 地址或网段，例如 10.20.3.0/24"))?;
@@ -225,7 +240,7 @@ pub async fn add_network(
     let note = body.note.as_deref().map(str::trim).unwrap_or_default();
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let window = org::window_by_code(&mut tx, &code).await?.ok_or_else(|| ApiError::not_found("窗口"))?;
+    let window = org::window_by_code(&mut tx, code).await?.ok_or_else(|| ApiError::not_found("窗口"))?;
     let id = integrity::add_network(&mut tx, window.id, &cidr, note, ms(now)).await?;
     audit::append(
         &mut tx,
@@ -237,6 +252,5 @@ pub async fn add_network(
     )
     .await?;
     tx.commit().await?;
-    let created = WindowNetwork { id, cidr, note: note.to_owned(), created_at: ms(now) };
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(WindowNetwork { id, cidr, note: note.to_owned(), created_at: ms(now) })
 }

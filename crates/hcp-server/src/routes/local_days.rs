@@ -58,8 +58,18 @@ pub async fn set(
     Path(text): Path<String>,
     ApiJson(body): ApiJson<LocalDayBody>,
 ) -> ApiResult<Json<CalendarChange>> {
+    Ok(Json(set_day(&state, &user, &text, &body).await?))
+}
+
+/// The logic of `PUT /admin/calendar/local-days/{date}`, shared with the admin pages.
+pub async fn set_day(
+    state: &AppState,
+    user: &CurrentUser,
+    text: &str,
+    body: &LocalDayBody,
+) -> ApiResult<CalendarChange> {
     user.require(&[Role::Admin])?;
-    let day = date(&text)?;
+    let day = date(text)?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
         return Err(ApiError::invalid_field("name", "请填写1至50字的说明"));
@@ -67,10 +77,10 @@ pub async fn set(
     let now = state.now();
     let mut tx = state.store().begin().await?;
     calendar::save_local_day(&mut tx, day, body.is_off_day, name, &user.actor(), now).await?;
-    let recomputed = calendar_changed(&mut tx, &state.config().policy, &user.actor(), now).await?;
+    let recomputed = calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
-    Ok(Json(CalendarChange { recomputed }))
+    Ok(CalendarChange { recomputed })
 }
 
 /// Remove a local day; open tickets' deadlines are recomputed.
@@ -81,15 +91,20 @@ pub async fn remove(
     user: CurrentUser,
     Path(text): Path<String>,
 ) -> ApiResult<Json<CalendarChange>> {
+    Ok(Json(remove_day(&state, &user, &text).await?))
+}
+
+/// The logic of `DELETE /admin/calendar/local-days/{date}`, shared with the admin pages.
+pub async fn remove_day(state: &AppState, user: &CurrentUser, text: &str) -> ApiResult<CalendarChange> {
     user.require(&[Role::Admin])?;
-    let day = date(&text)?;
+    let day = date(text)?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
     if !calendar::delete_local_day(&mut tx, day, &user.actor(), now).await? {
         return Err(ApiError::not_found("该地方调整日"));
     }
-    let recomputed = calendar_changed(&mut tx, &state.config().policy, &user.actor(), now).await?;
+    let recomputed = calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;
     state.reload_calendar().await?;
-    Ok(Json(CalendarChange { recomputed }))
+    Ok(CalendarChange { recomputed })
 }

@@ -66,7 +66,7 @@ pub async fn concentrations(
             .map_err(|_| ApiError::bad_request("invalid_query", "period 应为 YYYY-MM 格式的月份"))?,
     };
     let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first);
-    let thresholds = state.config().supervision;
+    let thresholds = state.tunables().supervision;
     let filter = Filter { org_path: None, from_day: Some(first.to_string()), to_day: Some(last.to_string()) };
     let mut items = Vec::new();
     for (level, group_by) in

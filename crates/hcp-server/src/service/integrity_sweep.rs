@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// Runs the sweep at `now`; returns how many new flags it raised.
 pub async fn run(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<usize> {
-    let config = state.config().integrity.clone();
+    let config = state.tunables().integrity.clone();
     if !config.enabled {
         return Ok(0);
     }

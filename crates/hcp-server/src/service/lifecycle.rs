@@ -41,12 +41,15 @@ impl Rules {
         let mut tx = store.begin().await?;
         hcp_store::calendar::seed_shipped(&mut tx, now).await?;
         tx.commit().await?;
-        let calendar = hcp_store::calendar::load(&mut *store.reader().await?).await?;
+        let mut conn = store.reader().await?;
+        let calendar = hcp_store::calendar::load(&mut conn).await?;
+        // The administrator's saved settings apply here too, over the config file's.
+        let tunables = crate::service::settings::Tunables::load(&mut conn, config).await?;
         Ok(Rules {
             calendar: Arc::new(calendar),
-            policy: config.policy,
+            policy: tunables.policy,
             notify: Arc::new(config.notify.clone()),
-            integrity: Arc::new(config.integrity.clone()),
+            integrity: tunables.integrity,
         })
     }
 }

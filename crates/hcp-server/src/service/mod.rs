@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod notify;
 pub mod scheduler;
+pub mod settings;
 pub mod smtp;
 pub mod stats;
 pub mod upward;

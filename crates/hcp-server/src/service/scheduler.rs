@@ -53,6 +53,8 @@ impl Alert {
 
 pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
     let mut report = TickReport { calendar_reloaded: state.refresh_calendar().await?, ..Default::default() };
+    // Settings saved by another process's administrator page take effect here at the next run.
+    state.reload_tunables().await?;
     let rules = state.rules();
     let now = state.now();
     let mut reader = state.store().reader().await?;

@@ -1,0 +1,161 @@
+//! `/admin/users`: accounts with their role and scope, and the form creating one (same rules as
+//! `POST /api/v1/admin/users`). A generated initial password is shown once, on the answer to the form itself
+//! (never in an address, so it stays out of logs and history).
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use axum::response::Response;
+use hcp_core::role::{Role, ScopeKind};
+
+use super::org::Choice;
+use super::{ADMIN, FormView, OrgData, unprocessable};
+use crate::error::ApiError;
+use crate::routes::admin::add_user;
+use crate::service::accounts::NewAccount;
+use crate::state::AppState;
+use crate::web::FormPairs;
+use crate::web::errors::PageError;
+use crate::web::layout::Chrome;
+use crate::web::signed_in::SignedIn;
+
+const USER_FORM: &str = "admin_user";
+const FIELDS: &[&str] =
+    &["username", "display_name", "role", "org_code", "department_code", "window_code", "staff_no", "email"];
+
+pub struct UserRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope: String,
+    pub disabled: bool,
+}
+
+pub struct Created {
+    pub username: String,
+    /// Generated: shown once. `None` when the administrator typed it.
+    pub password: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+pub struct UsersPage {
+    pub chrome: Chrome,
+    pub created: Option<Created>,
+    pub users: Vec<UserRow>,
+    pub roles: Vec<Choice>,
+    pub units: Vec<Choice>,
+    pub departments: Vec<Choice>,
+    pub windows: Vec<Choice>,
+    pub form: FormView,
+    pub csrf: String,
+}
+
+fn scope_text(org: &OrgData, user: &hcp_store::users::User) -> String {
+    let named =
+        |kind: &str, name: Option<String>| name.map_or_else(|| "（未设置）".to_owned(), |n| format!("{kind}：{n}"));
+    match user.role().map(Role::scope_kind) {
+        Some(ScopeKind::Staff) => named(
+            "本人",
+            user.staff_id.and_then(|id| org.staff_member(id)).map(|s| format!("{}（{}）", s.name, s.staff_no)),
+        ),
+        Some(ScopeKind::Window) => named("窗口", user.window_id.and_then(|id| org.window(id)).map(|w| w.name.clone())),
+        Some(ScopeKind::Department) => {
+            named("部门", user.department_id.and_then(|id| org.department(id)).map(|d| d.name.clone()))
+        }
+        Some(ScopeKind::OrgUnit) => match user.org_unit_id.and_then(|id| org.unit(id)) {
+            Some(unit) => format!("机构：{}（含下级）", unit.name),
+            None => "全辖区".to_owned(),
+        },
+        None => String::new(),
+    }
+}
+
+async fn render_page(
+    state: &AppState,
+    me: &SignedIn,
+    status: StatusCode,
+    created: Option<Created>,
+    form: FormView,
+) -> Result<Response, PageError> {
+    let org = OrgData::load(state).await?;
+    let accounts = hcp_store::users::list(&mut *state.store().reader().await.map_err(ApiError::from)?)
+        .await
+        .map_err(ApiError::from)?;
+    let users = accounts
+        .iter()
+        .map(|u| UserRow {
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role().map_or_else(|| u.role.clone(), |r| r.label().to_owned()),
+            scope: scope_text(&org, u),
+            disabled: u.disabled != 0,
+        })
+        .collect();
+    let page = UsersPage {
+        chrome: me.chrome(state, "用户与角色"),
+        created,
+        users,
+        roles: Role::ALL.iter().map(|r| Choice { value: r.code().into(), label: r.label().into() }).collect(),
+        units: org
+            .units
+            .iter()
+            .map(|u| Choice { value: u.code.clone(), label: format!("{}（{}）", u.name, u.code) })
+            .collect(),
+        departments: org
+            .departments
+            .iter()
+            .map(|d| Choice { value: d.code.clone(), label: format!("{}（{}）", d.name, d.code) })
+            .collect(),
+        windows: org
+            .windows
+            .iter()
+            .map(|w| Choice { value: w.code.clone(), label: format!("{}（{}）", w.name, w.code) })
+            .collect(),
+        form,
+        csrf: me.token(state, USER_FORM),
+    };
+    Ok(me.render(status, &page))
+}
+
+pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
+    me.require(ADMIN)?;
+    render_page(&state, &me, StatusCode::OK, None, FormView::default()).await
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    me: SignedIn,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, PageError> {
+    me.require(ADMIN)?;
+    let form = FormPairs::parse(body)?;
+    me.verify(&state, USER_FORM, &form)?;
+    let text = |name: &str| form.get(name).map(str::to_owned);
+    let typed_password = text("password");
+    let req = NewAccount {
+        username: form.text("username"),
+        role: form.text("role"),
+        display_name: text("display_name"),
+        org_code: text("org_code"),
+        department_code: text("department_code"),
+        window_code: text("window_code"),
+        staff_no: text("staff_no"),
+        password: typed_password.clone(),
+        email: text("email"),
+    };
+    match add_user(&state, &me.user, &req).await {
+        Ok(created) => {
+            let created =
+                Created { username: created.username, password: typed_password.is_none().then_some(created.password) };
+            render_page(&state, &me, StatusCode::OK, Some(created), FormView::default()).await
+        }
+        Err(err) => {
+            // The password is never echoed back into the form.
+            let view = FormView::refused(&form, FIELDS, err)?;
+            render_page(&state, &me, unprocessable(), None, view).await
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! The administrator's pages over HTTP, as a browser without JavaScript uses them: the organisation, windows
+//! (networks, QR poster), staff, users, the calendar (year view, import, local days) and the policy settings.
+
+mod common;
+
+use common::pages::{Browser, Page, between, client};
+use common::{Backend, TestApp, spawn};
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_backends!(
+    anonymous_users_sign_in_first_and_other_roles_get_the_403_page,
+    organisation_forms_add_units_departments_and_windows,
+    staff_and_users_are_created_from_their_forms,
+    forms_without_a_valid_csrf_token_change_nothing,
+    window_page_registers_networks_and_the_poster_carries_the_qr_code,
+    calendar_marks_holidays_make_up_days_and_local_days,
+    calendar_import_by_upload_reports_a_bad_file_and_changes_nothing,
+    policy_edits_are_validated_audited_and_change_new_deadlines,
+);
+
+const ADMIN_PAGES: [&str; 8] = [
+    "/admin/org",
+    "/admin/windows",
+    "/admin/windows/W-SC-01",
+    "/admin/windows/W-SC-01/poster",
+    "/admin/staff",
+    "/admin/users",
+    "/admin/calendar",
+    "/admin/policy",
+];
+
+/// The CSRF token of the form posting to `action` (the header's sign-out form comes first on every page).
+fn form_csrf(html: &str, action: &str) -> String {
+    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form for {action}"));
+    between(&html[start..], "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
+}
+
+async fn admin(app: &TestApp) -> Browser {
+    let mut browser = Browser::default();
+    browser.sign_in(app, "admin").await;
+    browser
+}
+
+/// Gets `page`, then posts `fields` to the form at `action` with its token.
+async fn submit(browser: &mut Browser, app: &TestApp, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+    let shown = browser.get(app, page).await;
+    assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.html);
+    let token = form_csrf(&shown.html, action);
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(fields);
+    browser.post(app, action, &form).await
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.state.store().reader().await.unwrap();
+    hcp_store::sqlx::query_scalar(hcp_store::sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut *conn).await.unwrap()
+}
+
+async fn anonymous_users_sign_in_first_and_other_roles_get_the_403_page(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut anonymous = Browser::default();
+    for path in ADMIN_PAGES {
+        let page = anonymous.get(&app, path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        assert_eq!(page.location.as_deref(), Some(format!("/login?next={next}").as_str()), "{path}");
+    }
+    for role in ["supervisor", "window_head", "staff", "registrar"] {
+        let mut browser = Browser::default();
+        browser.sign_in(&app, role).await;
+        for path in ADMIN_PAGES {
+            let page = browser.get(&app, path).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{role} {path}");
+            assert!(page.html.contains("无权"), "{role} {path}: {}", page.html);
+        }
+        let page = browser.post(&app, "/admin/org/units", &[("code", "X"), ("name", "X"), ("kind", "center")]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{role}");
+    }
+    let mut browser = admin(&app).await;
+    for path in ADMIN_PAGES {
+        let page = browser.get(&app, path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
+        assert!(page.html.contains("aria-current=\"page\""), "{path}: the menu marks the page");
+    }
+    app.stop().await;
+}
+
+async fn organisation_forms_add_units_departments_and_windows(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let page = browser.get(&app, "/admin/org").await;
+    for text in ["吉林经开区政务服务中心", "九站街道便民服务中心", "市场监督管理局", "市场主体登记窗口", "社保医保窗口"]
+    {
+        assert!(page.html.contains(text), "tree lacks {text}");
+    }
+    // Nested lists: the street centre sits inside the root's list.
+    let root = page.html.find("吉林经开区政务服务中心").unwrap();
+    let street = page.html.find("九站街道便民服务中心").unwrap();
+    assert!(page.html[root..street].contains("<ul>"), "{}", &page.html[root..street]);
+
+    let fields =
+        [("code", "JK-GX"), ("name", "高新街道便民服务中心"), ("kind", "street_center"), ("parent_code", "JK")];
+    let done = submit(&mut browser, &app, "/admin/org", "/admin/org/units", &fields).await;
+    assert_eq!((done.status, done.location.as_deref()), (StatusCode::SEE_OTHER, Some("/admin/org?done=unit")));
+    let fields = [("code", "GX-RS"), ("name", "高新街道社保所"), ("org_code", "JK-GX")];
+    let done = submit(&mut browser, &app, "/admin/org", "/admin/org/departments", &fields).await;
+    assert_eq!(done.location.as_deref(), Some("/admin/org?done=department"));
+    let fields = [("code", "W-GX-01"), ("name", "高新社保窗口"), ("department_code", "GX-RS"), ("head_staff_no", "")];
+    let done = submit(&mut browser, &app, "/admin/org", "/admin/org/windows", &fields).await;
+    assert_eq!(done.location.as_deref(), Some("/admin/org?done=window"));
+    let page = browser.get(&app, "/admin/org?done=window").await;
+    assert!(page.html.contains("窗口已添加"));
+    for text in ["高新街道便民服务中心", "高新街道社保所", "href=\"/admin/windows/W-GX-01\""] {
+        assert!(page.html.contains(text), "tree lacks {text}");
+    }
+    let list = browser.get(&app, "/admin/windows").await;
+    assert!(list.html.contains("高新社保窗口") && list.html.contains("W-GX-01/poster"));
+
+    // Mistakes come back on the form, typed values kept, nothing stored.
+    let before = count(&app, "SELECT COUNT(*) FROM windows").await;
+    let fields = [("code", "W GX 02"), ("name", "第二窗口"), ("department_code", "NOPE"), ("head_staff_no", "S999")];
+    let page = submit(&mut browser, &app, "/admin/org", "/admin/org/windows", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("部门不存在"), "{}", page.html);
+    assert!(page.html.contains("工号“S999”不存在"));
+    assert!(page.html.contains("value=\"第二窗口\""), "input kept");
+    assert!(page.html.contains("id=\"window-code-error\""));
+    let fields = [("code", "JK-GX"), ("name", "重复"), ("kind", "center"), ("parent_code", "JK")];
+    let page = submit(&mut browser, &app, "/admin/org", "/admin/org/units", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("已存在"), "{}", page.html);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM windows").await, before);
+    app.stop().await;
+}
+
+async fn staff_and_users_are_created_from_their_forms(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let fields = [("staff_no", "S003"), ("name", "陈静"), ("window_code", "W-JZ-01"), ("is_head", "1")];
+    let done = submit(&mut browser, &app, "/admin/staff", "/admin/staff", &fields).await;
+    assert_eq!(done.location.as_deref(), Some("/admin/staff?done=staff"));
+    let page = browser.get(&app, "/admin/staff?done=staff").await;
+    assert!(page.html.contains("工作人员已登记") && page.html.contains("陈静"));
+    let window = browser.get(&app, "/admin/windows/W-JZ-01").await;
+    assert!(window.html.contains("陈静") && window.html.contains("窗口负责人"), "{}", window.html);
+    let fields = [("staff_no", "S003"), ("name", "重名"), ("window_code", "")];
+    let page = submit(&mut browser, &app, "/admin/staff", "/admin/staff", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("窗口不存在"), "{}", page.html);
+
+    // A user with a generated password, shown once; the account works.
+    let page = browser.get(&app, "/admin/users").await;
+    assert!(page.html.contains("不查看评价内容"), "the page says admins do not read cases");
+    assert!(page.html.contains("王芳") || page.html.contains("window_head"));
+    let fields = [
+        ("username", "chenjing"),
+        ("display_name", ""),
+        ("role", "window_head"),
+        ("staff_no", "S003"),
+        ("window_code", "W-JZ-01"),
+        ("department_code", ""),
+        ("org_code", ""),
+        ("password", ""),
+        ("email", ""),
+    ];
+    let page = submit(&mut browser, &app, "/admin/users", "/admin/users", &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let password = between(&page.html, "<code id=\"new-password\">", "</code>").expect("password shown");
+    assert!(page.html.contains("窗口：社保医保窗口"), "the list shows the scope: {}", page.html);
+    let response = client()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "chenjing", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let again = browser.get(&app, "/admin/users").await;
+    assert!(!again.html.contains(&password), "shown only once");
+
+    let fields = [("username", "x"), ("role", "dept_head"), ("password", "short")];
+    let page = submit(&mut browser, &app, "/admin/users", "/admin/users", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in ["用户名应为3至32位", "密码至少8位", "部门负责人账号须填写部门编码"] {
+        assert!(page.html.contains(message), "missing {message}");
+    }
+    assert!(!page.html.contains("value=\"short\""), "the password is not echoed");
+    app.stop().await;
+}
+
+async fn forms_without_a_valid_csrf_token_change_nothing(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let units = count(&app, "SELECT COUNT(*) FROM org_units").await;
+    let staff = count(&app, "SELECT COUNT(*) FROM staff").await;
+    for (action, fields) in [
+        ("/admin/org/units", vec![("code", "JK-X"), ("name", "某中心"), ("kind", "center")]),
+        ("/admin/staff", vec![("staff_no", "S900"), ("name", "某人"), ("window_code", "W-SC-01")]),
+        ("/admin/policy", vec![("policy.appeal_working_days", "9")]),
+        ("/admin/calendar/local-days", vec![("date", "2026-11-20"), ("kind", "off"), ("name", "停电")]),
+    ] {
+        let mut form = fields.clone();
+        form.push(("csrf_token", "forged"));
+        let page = browser.post(&app, action, &form).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{action}");
+        assert!(page.html.contains("本次提交未被受理"), "{action}");
+        // A token of another form is refused too.
+        let other = form_csrf(&browser.get(&app, "/admin/users").await.html, "/admin/users");
+        let mut form = fields;
+        form.push(("csrf_token", &other));
+        assert_eq!(browser.post(&app, action, &form).await.status, StatusCode::FORBIDDEN, "{action}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM org_units").await, units);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM staff").await, staff);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM settings").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_local_days").await, 0);
+    app.stop().await;
+}
+
+async fn window_page_registers_networks_and_the_poster_carries_the_qr_code(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let page = browser.get(&app, "/admin/windows/W-SC-01").await;
+    for text in ["市场主体登记窗口", "王芳", "李强", "/admin/windows/W-SC-01/poster", "/e/W-SC-01/form"] {
+        assert!(page.html.contains(text), "missing {text}");
+    }
+    let action = "/admin/windows/W-SC-01/networks";
+    let done =
+        submit(&mut browser, &app, "/admin/windows/W-SC-01", action, &[("cidr", "10.20.3.7/24"), ("note", "窗口电脑")])
+            .await;
+    assert_eq!(done.location.as_deref(), Some("/admin/windows/W-SC-01?done=network"));
+    let page = browser.get(&app, "/admin/windows/W-SC-01?done=network").await;
+    assert!(page.html.contains("10.20.3.0/24") && page.html.contains("窗口电脑"), "{}", page.html);
+    let page = submit(&mut browser, &app, "/admin/windows/W-SC-01", action, &[("cidr", "10.20.300.0/24")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("应为 IP 地址或网段"));
+    assert_eq!(browser.get(&app, "/admin/windows/NOPE").await.status, StatusCode::NOT_FOUND);
+
+    let poster = browser.get(&app, "/admin/windows/W-SC-01/poster").await;
+    assert_eq!(poster.status, StatusCode::OK);
+    let url = format!("{}/e/W-SC-01", app.base);
+    let qr = hcp_server::web::qr::svg(&url, 480).unwrap();
+    assert!(poster.html.contains(&qr), "the poster's SVG encodes {url}");
+    assert!(poster.html.contains("<svg"));
+    for text in ["市场主体登记窗口", "吉林经开区政务服务中心", "市场监督管理局", "W-SC-01", "扫码评价", url.as_str()]
+    {
+        assert!(poster.html.contains(text), "poster lacks {text}");
+    }
+    app.stop().await;
+}
+
+async fn calendar_marks_holidays_make_up_days_and_local_days(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let page = browser.get(&app, "/admin/calendar?year=2026").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("<td class=\"holiday\" data-date=\"2026-10-01\" title=\"2026-10-01 国庆节（法定节假日）\">")
+    );
+    assert!(page.html.contains("<td class=\"makeup\" data-date=\"2026-09-20\""), "Sunday make-up day");
+    assert!(page.html.contains("<td class=\"rest\" data-date=\"2026-10-18\""), "an ordinary Sunday");
+    assert!(page.html.contains("<td class=\"work\" data-date=\"2026-10-12\""));
+    for legend in ["法定节假日", "调休上班", "本地休息日", "本地工作日"] {
+        assert!(page.html.contains(legend));
+    }
+    assert_eq!(page.html.matches("<table class=\"cal-month\">").count(), 12);
+    // A year without an arrangement says so.
+    let page = browser.get(&app, "/admin/calendar?year=2030").await;
+    assert!(page.html.contains("尚未导入 2030 年"));
+
+    let fields = [("date", "2026-11-20"), ("kind", "off"), ("name", "暴雪停止对外办公")];
+    let done = submit(&mut browser, &app, "/admin/calendar", "/admin/calendar/local-days", &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&app, done.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("地方调整日已保存"), "{}", page.html);
+    assert!(page.html.contains("<td class=\"local-off\" data-date=\"2026-11-20\""));
+    assert!(!app.state.calendar().is_workday(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()));
+    let bad = [("date", "2026-13-01"), ("kind", "off"), ("name", "x")];
+    let page = submit(&mut browser, &app, "/admin/calendar", "/admin/calendar/local-days", &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("日期应为 YYYY-MM-DD 格式"), "{}", page.html);
+
+    let done = submit(
+        &mut browser,
+        &app,
+        "/admin/calendar?year=2026",
+        "/admin/calendar/local-days/remove",
+        &[("date", "2026-11-20")],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = browser.get(&app, done.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("<td class=\"work\" data-date=\"2026-11-20\""));
+    let audited = count(&app, "SELECT COUNT(*) FROM audit_log WHERE target LIKE '%2026-11-20%'").await;
+    assert!(audited >= 2, "set and removal audited ({audited})");
+    app.stop().await;
+}
+
+/// Posts the calendar import form as multipart, the way a browser uploads the file.
+async fn upload(browser: &mut Browser, app: &TestApp, year: &str, filename: &str, content: &str) -> Page {
+    let shown = browser.get(app, "/admin/calendar").await;
+    let token = form_csrf(&shown.html, "/admin/calendar/import");
+    let boundary = "----hcpTestBoundary7MA4YWxk";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"year\"\r\n\r\n{year}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/json\r\n\r\n{content}\r\n\
+         --{boundary}--\r\n"
+    );
+    let response = client()
+        .post(app.url("/admin/calendar/import"))
+        .header("cookie", browser.cookie_header())
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+    Page { status, location, content_type: String::new(), html: response.text().await.unwrap() }
+}
+
+async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let years = count(&app, "SELECT COUNT(*) FROM calendar_years").await;
+    let audit = count(&app, "SELECT COUNT(*) FROM audit_log").await;
+    for (year, content, message) in [
+        ("2027", "this is not json", "节假日文件格式错误"),
+        (
+            "2027",
+            r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-01","isOffDay":true}]}"#,
+            "重复出现",
+        ),
+        ("2028", r#"{"year":2027,"days":[]}"#, "年份与文件中的 year 不一致"),
+    ] {
+        let page = upload(&mut browser, &app, year, "holidays.json", content).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
+        assert!(page.html.contains("导入失败，日历未作任何修改"), "{}", page.html);
+        assert!(page.html.contains(message), "missing {message}: {}", page.html);
+    }
+    // Larger than a form (64 KB) but within the upload limit: the file's own error, not "too large".
+    let padded = format!("{{\"year\":2027,\"days\":[]{}", " ".repeat(200 * 1024));
+    let page = upload(&mut browser, &app, "2027", "big.json", &padded).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
+    assert!(page.html.contains("节假日文件格式错误"));
+    let page = upload(&mut browser, &app, "2027", "huge.json", &" ".repeat(2 * 1024 * 1024)).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.html.contains("文件过大"), "{}", page.html);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_years").await, years);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log").await, audit);
+
+    // A good file is imported and shown.
+    let file = r#"{"year":2027,"papers":[],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":false}]}"#;
+    let done = upload(&mut browser, &app, "2027", "2027.json", file).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let page = browser.get(&app, done.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("2027 年节假日安排已导入"), "{}", page.html);
+    assert!(page.html.contains("<td class=\"holiday\" data-date=\"2027-01-01\""));
+    assert!(page.html.contains("<td class=\"makeup\" data-date=\"2027-01-04\""));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_years").await, years + 1);
+    app.stop().await;
+}
+
+fn as_refs(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+async fn policy_edits_are_validated_audited_and_change_new_deadlines(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let mut browser = admin(&app).await;
+    let page = browser.get(&app, "/admin/policy").await;
+    assert!(page.html.contains("差评申诉期限"), "{}", page.html);
+    assert!(page.html.contains("name=\"policy.appeal_working_days\" value=\"2\""));
+    let token = form_csrf(&page.html, "/admin/policy");
+    // Every field as shown, with the changes on top.
+    let shown: Vec<(String, String)> = hcp_server::service::settings::SETTINGS
+        .iter()
+        .map(|s| {
+            let value = between(&page.html, &format!("name=\"{}\" value=\"", s.key), "\"").unwrap();
+            (s.key.to_owned(), value)
+        })
+        .collect();
+    let post = |changes: Vec<(&'static str, &'static str)>| {
+        let mut form: Vec<(String, String)> = vec![("csrf_token".into(), token.clone())];
+        for (key, value) in &shown {
+            let changed = changes.iter().find(|(k, _)| k == key).map(|(_, v)| (*v).to_owned());
+            form.push((key.clone(), changed.unwrap_or_else(|| value.clone())));
+        }
+        form
+    };
+
+    let bad = post(vec![("policy.appeal_working_days", "0"), ("supervision.bad_rate_percent", "abc")]);
+    let page = browser.post(&app, "/admin/policy", &as_refs(&bad)).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("应在 1 至 30 之间") && page.html.contains("请填写数字"), "{}", page.html);
+    assert!(page.html.contains("value=\"abc\""), "input kept");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM settings").await, 0);
+
+    let good = post(vec![("policy.appeal_working_days", "4")]);
+    let done = browser.post(&app, "/admin/policy", &as_refs(&good)).await;
+    assert_eq!(done.location.as_deref(), Some("/admin/policy?done=saved"), "{}", done.html);
+    assert_eq!(app.state.policy().appeal_working_days, 4);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM settings").await, 1, "only the changed value is stored");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 1);
+    let page = browser.get(&app, "/admin/policy?done=saved").await;
+    assert!(page.html.contains("参数已保存") && page.html.contains("页面设置"));
+
+    // A bad review now gets four working days to appeal: Mon 10-12 → Fri 10-16.
+    let (status, receipt) = app
+        .evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "staff_no": "S002", "level": 1, "tags": [113]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    let staff = app.login("staff").await;
+    let (_, ticket) = app.get(&format!("/api/v1/tickets/{}", receipt["ticket_id"]), Some(&staff)).await;
+    assert_eq!(ticket["deadlines"]["appeal_by"]["at"], json!("2026-10-16T23:59:59+08:00"), "{ticket}");
+
+    // Back to the file's values.
+    let page = browser.get(&app, "/admin/policy").await;
+    let token = form_csrf(&page.html[page.html.find("name=\"reset\"").unwrap() - 400..], "/admin/policy");
+    let done = browser.post(&app, "/admin/policy", &[("csrf_token", &token), ("reset", "1")]).await;
+    assert_eq!(done.location.as_deref(), Some("/admin/policy?done=reset"));
+    assert_eq!(app.state.policy().appeal_working_days, 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 2);
+    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+    app.stop().await;
+}
