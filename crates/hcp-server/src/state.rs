@@ -37,6 +37,8 @@ struct Inner {
     delivery: tokio::sync::Notify,
     /// Set in demo mode with `--demo-clock`: the clock `POST /api/v1/demo/clock` moves.
     training: Option<TrainingClock>,
+    /// `hcp serve --demo`: the sign-in page lists the demo users.
+    demo: bool,
     /// Calendar rows' fingerprint when last loaded: another process's edit shows as a change.
     calendar_version: RwLock<String>,
     /// When the integrity sweep last ran in this process.
@@ -92,6 +94,7 @@ impl AppState {
             intake,
             delivery: tokio::sync::Notify::new(),
             training,
+            demo: mode.demo,
             calendar_version: RwLock::new(calendar_version),
             last_sweep: std::sync::Mutex::new(None),
         })))
@@ -132,6 +135,10 @@ impl AppState {
         }
         *last = Some(now);
         true
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.0.demo
     }
 
     pub fn training_clock(&self) -> Option<&TrainingClock> {

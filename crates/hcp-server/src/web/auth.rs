@@ -73,10 +73,17 @@ pub async fn home(
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub chrome: Chrome,
+    /// In demo mode: each demo user with their role (password `<user>-demo`).
+    pub demo_users: Vec<(&'static str, &'static str)>,
     pub csrf: String,
     pub next: String,
     pub username: String,
     pub error: Option<String>,
+}
+
+/// The demo creates one user per role, named by the role's code (`service::demo`).
+fn demo_users(state: &AppState) -> Vec<(&'static str, &'static str)> {
+    if state.is_demo() { hcp_core::role::Role::ALL.iter().map(|r| (r.code(), r.label())).collect() } else { Vec::new() }
 }
 
 #[derive(serde::Deserialize)]
@@ -93,6 +100,7 @@ pub async fn login_page(
     let csrf = Csrf::for_request(&state, &headers);
     let page = LoginPage {
         chrome: Chrome::public("工作人员登录"),
+        demo_users: demo_users(&state),
         csrf: csrf.token(&state, LOGIN_FORM),
         next: safe_next(next.as_deref()).to_owned(),
         username: String::new(),
@@ -122,6 +130,7 @@ pub async fn login_submit(
             let csrf = Csrf::for_request(&state, &headers);
             let page = LoginPage {
                 chrome: Chrome::public("工作人员登录"),
+                demo_users: demo_users(&state),
                 csrf: csrf.token(&state, LOGIN_FORM),
                 next,
                 username,
