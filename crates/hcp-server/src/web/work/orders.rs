@@ -47,6 +47,12 @@ impl OrdersPage {
         self.failed.as_ref().filter(|(f, _, _)| f == id).map(|(_, m, _)| m.as_str())
     }
 
+    /// A refusal for an order whose form is no longer shown (already reported), shown at the top.
+    pub fn orphan_message(&self) -> Option<&str> {
+        let (id, message, _) = self.failed.as_ref()?;
+        (!self.orders.iter().any(|o| o.view.id == *id && o.reportable)).then_some(message.as_str())
+    }
+
     pub fn text_for(&self, id: &i64) -> &str {
         self.failed.as_ref().filter(|(f, _, _)| f == id).map_or("", |(_, _, t)| t.as_str())
     }

@@ -55,9 +55,9 @@ fn action_of(segment: &str) -> Option<Action> {
     })
 }
 
-fn csrf_form(action: &str) -> String {
-    format!("ticket-{action}")
-}
+/// One CSRF form name for all the ticket's action forms: the URL names the action, and the service checks
+/// whether this user may take it.
+const TICKET_FORM: &str = "ticket";
 
 /// Which forms the page shows: the role may take the action and the state machine would accept it now. Only
 /// a guide: the POST goes through the full check of the service either way.
@@ -149,7 +149,7 @@ pub struct TicketPage {
     pub timeline: Vec<EventLine>,
     pub attachments: Vec<AttachmentLine>,
     pub forms: Vec<&'static str>,
-    pub tokens: BTreeMap<String, String>,
+    pub csrf: String,
     pub windows: Vec<Option2>,
     pub staff: Vec<Option2>,
     pub done: Option<&'static str>,
@@ -162,8 +162,9 @@ impl TicketPage {
         self.forms.contains(&action)
     }
 
-    pub fn token(&self, action: &str) -> &str {
-        self.tokens.get(action).map_or("", String::as_str)
+    /// A refusal of an action whose form is no longer shown (e.g. the state moved on), shown at the top.
+    pub fn orphan_message(&self) -> Option<&str> {
+        if self.forms.contains(&self.attempt.action.as_str()) { None } else { self.attempt.general.as_deref() }
     }
 
     /// The value typed into a field of the form that was just refused, else "".
@@ -351,7 +352,6 @@ async fn build(
             .map(|w| Option2 { label: format!("{} {}", w.code, w.name), value: w.code, group: String::new() })
             .collect();
     }
-    let tokens = forms.iter().map(|a| ((*a).to_owned(), me.token(state, &csrf_form(a)))).collect();
     Ok(TicketPage {
         chrome: me.chrome(state, format!("工单 #{id}")),
         due: Due::of_ticket(t, now, &calendar),
@@ -361,7 +361,7 @@ async fn build(
         timeline,
         attachments,
         forms,
-        tokens,
+        csrf: me.token(state, TICKET_FORM),
         windows,
         staff,
         done,
@@ -573,7 +573,7 @@ pub async fn submit(
     };
     let action: &'static str = action;
     let Submitted { form, file } = read_body(&state, &me.headers, body).await?;
-    me.verify(&state, &csrf_form(action), &form)?;
+    me.verify(&state, TICKET_FORM, &form)?;
     me.user.require_reader().map_err(PageError::from)?;
     let values: BTreeMap<String, String> = form
         .0
