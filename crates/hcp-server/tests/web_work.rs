@@ -19,6 +19,7 @@ on_both_backends!(
     the_evaluations_page_never_shows_the_evaluator_to_the_evaluated_side,
     the_head_reports_on_an_order_from_the_orders_page,
     the_citizen_rates_the_handling_on_track_with_the_password_asked_again,
+    the_citizen_adds_the_one_follow_up_on_track,
 );
 
 /// A citizen's bad review (QR code) of `staff_no` at `window`; returns (ticket id, tracking code, password).
@@ -499,4 +500,50 @@ async fn rate(browser: &mut Browser, app: &TestApp, token: &str, code: &str, pas
         ("note", "满意"),
     ];
     browser.post(app, "/track", &form).await
+}
+
+async fn the_citizen_adds_the_one_follow_up_on_track(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let (_, code, password) =
+        bad_review(&app, "", "", json!({"channel": "mobile", "case_no": "C-001", "window_code": null, "staff_no": null}))
+            .await;
+    let mut citizen = Browser::default();
+    let token = csrf(&citizen.get(&app, "/track").await.html);
+    let page =
+        citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
+    assert!(page.html.contains("id=\"follow-up-form\""), "{}", page.html);
+    assert!(!page.html.contains("id=\"rate-form\""), "nothing to rate before feedback");
+    let form = between(&page.html, "id=\"follow-up-form\"", "</form>").unwrap();
+    let follow_token = between(&form, "name=\"csrf_token\" value=\"", "\"").unwrap();
+    let follow = |level: &'static str, pw: String| {
+        let (t, c) = (follow_token.clone(), code.clone());
+        move |comment: &'static str| {
+            vec![
+                ("csrf_token", t.clone()),
+                ("action", "follow_up".to_owned()),
+                ("code", c.clone()),
+                ("password", pw.clone()),
+                ("level", level.to_owned()),
+                ("comment", comment.to_owned()),
+            ]
+        }
+    };
+    // No level: intake's message next to the form, the comment kept; nothing stored.
+    let fields = follow("", password.clone())("整改后好多了");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = citizen.post(&app, "/track", &refs).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
+    assert!(page.html.contains("请选择评价等级") && page.html.contains(">整改后好多了</textarea>"));
+    let fields = follow("4", password.clone())("整改后好多了");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = citizen.post(&app, "/track", &refs).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let new_code = between(&page.html, "id=\"follow-code\">", "<").unwrap();
+    let new_password = between(&page.html, "id=\"follow-password\">", "<").unwrap();
+    assert!(new_code.starts_with('E') && new_code != code);
+    assert!(!page.html.contains("id=\"follow-up-form\""), "one follow-up only");
+    let (status, view) = app.get(&format!("/api/v1/track/{new_code}?password={new_password}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["level"], 4);
+    app.stop().await;
 }

@@ -273,17 +273,19 @@ async fn build(
     let calendar = state.calendar();
     let t = &detail.ticket;
     let mut deadlines = Vec::new();
-    for (label, d) in [
-        ("申请复核期限", &t.deadlines.appeal_by),
-        ("复核决定期限", &t.deadlines.review_by),
-        ("反馈期限", &t.deadlines.feedback_by),
+    // Only a deadline the ticket still waits on counts down; the others are shown as dates.
+    let waiting_feedback = matches!(t.state.as_str(), "dispatched" | "rectifying" | "explaining" | "reopened");
+    for (label, d, pending) in [
+        ("申请复核期限", &t.deadlines.appeal_by, t.appeal_open),
+        ("复核决定期限", &t.deadlines.review_by, t.state == "under_review"),
+        ("反馈期限", &t.deadlines.feedback_by, waiting_feedback),
     ] {
         if let Some(d) = d {
             deadlines.push(DeadlineLine {
                 label,
                 at: local_text(&d.at),
                 provisional: d.provisional,
-                due: Due::of_rfc3339(Some(&d.at), now, &calendar),
+                due: if pending { Due::of_rfc3339(Some(&d.at), now, &calendar) } else { Due::none() },
             });
         }
     }
