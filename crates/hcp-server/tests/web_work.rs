@@ -102,7 +102,8 @@ async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: 
     let page = staff.get(&app, "/work/tickets").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert_eq!(inbox_ids(&page.html), [clerk], "the staff member sees their own ticket only");
-    for text in ["差评", "已分派", "剩余 7 个工作日", "市场主体登记窗口 · 李强（S002）", "<label for=\"f-state\">"] {
+    for text in ["差评", "已分派", "剩余 7 个工作日", "市场主体登记窗口 · 李强（S002）", "<label for=\"f-state\">"]
+    {
         assert!(page.html.contains(text), "missing {text}: {}", page.html);
     }
     // Someone else's ticket is not found, as in the API.
@@ -236,9 +237,14 @@ async fn a_bad_review_is_verified_rectified_and_answered_through_the_forms(backe
     // A refusal: verifying again after feedback is an invalid transition, shown on the page (the form is gone;
     // the token comes from an earlier page).
     assert!(!page.html.contains("id=\"form-verify\""));
-    let page = post_action(&mut head, &app, &token, ticket, "verify", &[("classification", "immediate"), (
-        "finding", "再核实",
-    )])
+    let page = post_action(
+        &mut head,
+        &app,
+        &token,
+        ticket,
+        "verify",
+        &[("classification", "immediate"), ("finding", "再核实")],
+    )
     .await;
     assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.html);
     assert!(page.html.contains("id=\"refused\""), "{}", page.html);
@@ -282,10 +288,9 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
     assert!(page.html.contains("id=\"ticket-state\">已分派"), "{}", page.html);
     assert!(!page.html.contains("id=\"form-appeal\""), "{}", page.html);
     let token = csrf(&staff.get(&app, &format!("/work/tickets/{fresh}")).await.html);
-    let page = post_action(&mut staff, &app, &token, late, "appeal", &[("reason", "mis_evaluation"), (
-        "statement", "误评",
-    )])
-    .await;
+    let page =
+        post_action(&mut staff, &app, &token, late, "appeal", &[("reason", "mis_evaluation"), ("statement", "误评")])
+            .await;
     assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.html);
     assert!(page.html.contains("id=\"refused\""));
     assert_eq!(api_ticket(&app, late).await["state"], "dispatched");
@@ -295,8 +300,8 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
     let page = supervisor.get(&app, &format!("/work/tickets/{early}")).await;
     assert!(page.html.contains("id=\"form-decision\""));
     assert!(page.html.contains("该群众未在本窗口办理业务"), "the statement is on the timeline");
-    let page = act(&mut supervisor, &app, early, "decision", &[("outcome", "overturned"), ("explanation", "查看监控")])
-        .await;
+    let page =
+        act(&mut supervisor, &app, early, "decision", &[("outcome", "overturned"), ("explanation", "查看监控")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
     assert!(page.html.contains("改判须说明理由"));
     assert!(page.html.contains("value=\"overturned\" checked"));
@@ -339,10 +344,13 @@ async fn forms_without_a_token_or_by_a_role_that_may_not_act_are_refused(backend
 
     // Staff may not decide an appeal: the 403 page, nothing stored.
     let mut staff = signed_in(&app, "staff").await;
-    let page = act(&mut staff, &app, ticket, "decision", &[("outcome", "overturned"), ("reason", "malicious"), (
-        "explanation",
-        "自己改判",
-    )])
+    let page = act(
+        &mut staff,
+        &app,
+        ticket,
+        "decision",
+        &[("outcome", "overturned"), ("reason", "malicious"), ("explanation", "自己改判")],
+    )
     .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.html);
     assert!(page.html.contains("无权"), "{}", page.html);
@@ -417,7 +425,8 @@ async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
     let mut head = signed_in(&app, "window_head").await;
     let page = head.get(&app, "/work/orders").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    for text in ["整改通知", "10月差评集中，请限期整改", "待整改报告", "剩余 5 个工作日", "<label for=\"report-"] {
+    for text in ["整改通知", "10月差评集中，请限期整改", "待整改报告", "剩余 5 个工作日", "<label for=\"report-"]
+    {
         assert!(page.html.contains(text), "missing {text}: {}", page.html);
     }
     let token = csrf(&page.html);
@@ -427,7 +436,8 @@ async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
     assert!(page.html.contains("请填写1至4000字的整改报告"), "{}", page.html);
     let page = head.post(&app, &path, &[("report", "已整改")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN, "no token");
-    let page = head.post(&app, &path, &[("csrf_token", token.as_str()), ("report", "已开展窗口礼仪培训，增设取号机")]).await;
+    let page =
+        head.post(&app, &path, &[("csrf_token", token.as_str()), ("report", "已开展窗口礼仪培训，增设取号机")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     let page = head.get(&app, page.location.as_deref().unwrap()).await;
     assert!(page.html.contains("整改报告已提交") && page.html.contains("已报告，待评估"));
@@ -457,8 +467,7 @@ async fn the_citizen_rates_the_handling_on_track_with_the_password_asked_again(b
 
     let mut citizen = Browser::default();
     let token = csrf(&citizen.get(&app, "/track").await.html);
-    let page =
-        citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
+    let page = citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("已当场致歉并加强培训") && page.html.contains("id=\"rate-form\""));
     assert!(page.html.contains("<label for=\"rate-password\">"));
@@ -504,13 +513,16 @@ async fn rate(browser: &mut Browser, app: &TestApp, token: &str, code: &str, pas
 
 async fn the_citizen_adds_the_one_follow_up_on_track(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
-    let (_, code, password) =
-        bad_review(&app, "", "", json!({"channel": "mobile", "case_no": "C-001", "window_code": null, "staff_no": null}))
-            .await;
+    let (_, code, password) = bad_review(
+        &app,
+        "",
+        "",
+        json!({"channel": "mobile", "case_no": "C-001", "window_code": null, "staff_no": null}),
+    )
+    .await;
     let mut citizen = Browser::default();
     let token = csrf(&citizen.get(&app, "/track").await.html);
-    let page =
-        citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
+    let page = citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
     assert!(page.html.contains("id=\"follow-up-form\""), "{}", page.html);
     assert!(!page.html.contains("id=\"rate-form\""), "nothing to rate before feedback");
     let form = between(&page.html, "id=\"follow-up-form\"", "</form>").unwrap();

@@ -341,7 +341,12 @@ impl TrackPage {
         let kept = &self.kept;
         self.levels = Level::ALL
             .iter()
-            .map(|l| LevelOption { code: l.code(), label: l.label(), bad: l.is_bad(), checked: kept.level == Some(l.code()) })
+            .map(|l| LevelOption {
+                code: l.code(),
+                label: l.label(),
+                bad: l.is_bad(),
+                checked: kept.level == Some(l.code()),
+            })
             .collect();
         self.tag_groups = Level::ALL
             .iter()

@@ -114,10 +114,10 @@ pub async fn page(
             ticket_id: e.ticket_id,
         })
         .collect();
-    let pairs = [("period", if bounds.is_some() { period.clone() } else { String::new() }), (
-        "level",
-        level.map(|l| l.to_string()).unwrap_or_default(),
-    )];
+    let pairs = [
+        ("period", if bounds.is_some() { period.clone() } else { String::new() }),
+        ("level", level.map(|l| l.to_string()).unwrap_or_default()),
+    ];
     let title = if me.user.role == Role::Staff { "我的评价" } else { "评价" };
     let page = EvaluationsPage {
         chrome: me.chrome(&state, title),

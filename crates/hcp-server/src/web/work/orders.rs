@@ -87,11 +87,7 @@ async fn build(
         .map(|o| OrderLine {
             issued_at: local_text(&o.issued_at),
             due_at: o.due_at.as_deref().map(local_text).unwrap_or_default(),
-            due: if o.state == "issued" {
-                Due::of_rfc3339(o.due_at.as_deref(), now, &calendar)
-            } else {
-                Due::none()
-            },
+            due: if o.state == "issued" { Due::of_rfc3339(o.due_at.as_deref(), now, &calendar) } else { Due::none() },
             state_label: state_label(&o.state),
             reportable: o.state == "issued" && o.kind != "referral" && o.kind != "notice",
             assessment_label: match o.assessment.as_deref() {
@@ -102,7 +98,9 @@ async fn build(
             view: o,
         })
         .collect();
-    Ok(OrdersPage { chrome: me.chrome(state, "整改通知"), orders, csrf: me.token(state, REPORT_FORM), done, failed })
+    Ok(OrdersPage {
+        chrome: me.chrome(state, "整改通知"), orders, csrf: me.token(state, REPORT_FORM), done, failed
+    })
 }
 
 pub async fn page(
@@ -129,9 +127,7 @@ pub async fn report(
     let text = form.text("report");
     match report_order(&state, &me.user, id, &text).await {
         Ok(_) => Ok(crate::web::with_page_headers(Redirect::to("/work/orders?done=reported").into_response())),
-        Err(err) if matches!(err.status.as_u16(), 401 | 403 | 404) || !err.status.is_client_error() => {
-            Err(err.into())
-        }
+        Err(err) if matches!(err.status.as_u16(), 401 | 403 | 404) || !err.status.is_client_error() => Err(err.into()),
         Err(err) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
             let page = build(&state, &me, false, Some((id, message, text))).await?;

@@ -81,10 +81,12 @@ fn available(role: Role, kind: TicketKind, facts: &TicketFacts, state: &AppState
                 Action::Verify(_) => [Classification::Immediate, Classification::Complex, Classification::NoLegalBasis]
                     .into_iter()
                     .any(|c| probe(Action::Verify(c))),
-                Action::Decide(_) => probe(Action::Decide(Outcome::Upheld)) || probe(Action::Decide(Outcome::Overturned)),
-                Action::Revisit(_) => [Satisfaction::Satisfied, Satisfaction::Unsatisfied]
-                    .into_iter()
-                    .any(|s| probe(Action::Revisit(s))),
+                Action::Decide(_) => {
+                    probe(Action::Decide(Outcome::Upheld)) || probe(Action::Decide(Outcome::Overturned))
+                }
+                Action::Revisit(_) => {
+                    [Satisfaction::Satisfied, Satisfaction::Unsatisfied].into_iter().any(|s| probe(Action::Revisit(s)))
+                }
                 other => probe(other),
             };
             kind_fits && permitted(role, action) && accepted
@@ -420,8 +422,8 @@ async fn read_body(state: &AppState, headers: &axum::http::HeaderMap, body: Body
     if let Some(boundary) = multipart_boundary(content_type) {
         let limit = state.config().upload.max_attachment_bytes + FORM_BODY_LIMIT;
         let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
-        let (pairs, file) =
-            parse_multipart(&bytes, &boundary).ok_or_else(|| PageError::bad_request("无法读取提交的内容，请返回重试。"))?;
+        let (pairs, file) = parse_multipart(&bytes, &boundary)
+            .ok_or_else(|| PageError::bad_request("无法读取提交的内容，请返回重试。"))?;
         Ok(Submitted { form: FormPairs(pairs), file })
     } else {
         let bytes = axum::body::to_bytes(body, FORM_BODY_LIMIT).await.map_err(|_| {
@@ -486,10 +488,8 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Option<Parsed> {
             }
         }
         match (name, filename) {
-            (Some(_), Some(filename)) => {
-                if file.is_none() && !content.is_empty() {
-                    file = Some(Upload { filename, content_type: part_type, content: content.to_vec() });
-                }
+            (Some(_), Some(filename)) if file.is_none() && !content.is_empty() => {
+                file = Some(Upload { filename, content_type: part_type, content: content.to_vec() });
             }
             (Some(name), None) => pairs.push((name, String::from_utf8_lossy(content).into_owned())),
             _ => {}
@@ -516,17 +516,28 @@ fn command(action: &str, form: &FormPairs) -> Result<Command, BTreeMap<String, S
         v.and_then(|v| serde_json::from_value(v).ok())
     }
     let command = match action {
-        "dispatch" => Some(Command::Dispatch { window_code: opt("window_code"), staff_no: opt("staff_no"), note: opt("note") }),
+        "dispatch" => {
+            Some(Command::Dispatch { window_code: opt("window_code"), staff_no: opt("staff_no"), note: opt("note") })
+        }
         "verify" => parse::<Classification>(choose("classification", "请选择核实分类"))
             .map(|classification| Command::Verify { classification, finding: text("finding") }),
         "rectify" => Some(Command::Rectify { measures: text("measures"), attachments: Vec::new() }),
         "feedback" => Some(Command::Feedback { text: text("text") }),
-        "appeal" => parse::<ReviewReason>(choose("reason", "请选择申请复核的理由"))
-            .map(|reason| Command::Appeal { reason, statement: text("statement"), attachments: Vec::new() }),
+        "appeal" => parse::<ReviewReason>(choose("reason", "请选择申请复核的理由")).map(|reason| Command::Appeal {
+            reason,
+            statement: text("statement"),
+            attachments: Vec::new(),
+        }),
         "decision" => {
             let outcome = parse::<Outcome>(choose("outcome", "请选择复核结果"));
-            let reason = form.get("reason").and_then(|r| parse::<ReviewReason>(Some(serde_json::Value::String(r.to_owned()))));
-            outcome.map(|outcome| Command::Decide { outcome, reason, explanation: text("explanation"), attachments: Vec::new() })
+            let reason =
+                form.get("reason").and_then(|r| parse::<ReviewReason>(Some(serde_json::Value::String(r.to_owned()))));
+            outcome.map(|outcome| Command::Decide {
+                outcome,
+                reason,
+                explanation: text("explanation"),
+                attachments: Vec::new(),
+            })
         }
         "revisit" => parse::<Satisfaction>(choose("satisfaction", "请选择回访满意度"))
             .map(|satisfaction| Command::Revisit { satisfaction, note: opt("note") }),
@@ -549,7 +560,9 @@ fn command(action: &str, form: &FormPairs) -> Result<Command, BTreeMap<String, S
 fn with_attachment(command: Command, attachment: i64) -> Command {
     match command {
         Command::Rectify { measures, .. } => Command::Rectify { measures, attachments: vec![attachment] },
-        Command::Appeal { reason, statement, .. } => Command::Appeal { reason, statement, attachments: vec![attachment] },
+        Command::Appeal { reason, statement, .. } => {
+            Command::Appeal { reason, statement, attachments: vec![attachment] }
+        }
         other => other,
     }
 }
@@ -577,12 +590,8 @@ pub async fn submit(
     let Submitted { form, file } = read_body(&state, &me.headers, body).await?;
     me.verify(&state, TICKET_FORM, &form)?;
     me.user.require_reader().map_err(PageError::from)?;
-    let values: BTreeMap<String, String> = form
-        .0
-        .iter()
-        .filter(|(k, _)| k != crate::web::csrf::FIELD)
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let values: BTreeMap<String, String> =
+        form.0.iter().filter(|(k, _)| k != crate::web::csrf::FIELD).map(|(k, v)| (k.clone(), v.clone())).collect();
     let refuse = |status: StatusCode, general: Option<String>, fields: BTreeMap<String, String>| {
         let attempt = Attempt { action: action.to_owned(), values: values.clone(), general, fields };
         let (state, me) = (&state, &me);
@@ -631,7 +640,11 @@ pub async fn submit(
         // Not allowed or not visible: the error page, as for a page the user may not open.
         Err(err) if matches!(err.status.as_u16(), 401 | 403 | 404) => Err(err.into()),
         Err(err) if err.status.is_client_error() => {
-            let general = if err.fields.is_empty() { err.message.clone() } else { "提交的信息有误，请按提示修改。".into() };
+            let general = if err.fields.is_empty() {
+                err.message.clone()
+            } else {
+                "提交的信息有误，请按提示修改。".into()
+            };
             let fields = err.fields.0.clone();
             refuse(err.status, Some(general), fields).await
         }
