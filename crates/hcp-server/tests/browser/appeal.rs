@@ -30,7 +30,8 @@ async fn staff_appeals_and_the_supervisor_overturns() {
     let before = bad_rate(&app).await;
     assert!(before > 0.0, "{before}");
 
-    client.set_window_size(1280, 900).await.unwrap();
+    // The staff member on a phone.
+    client.set_window_size(360, 740).await.unwrap();
     sign_in(&client, &app, "staff").await;
     client.goto(&app.url("/work/tickets")).await.unwrap();
     click(&client, &format!("a[href='/work/tickets/{ticket}']")).await;
@@ -38,6 +39,8 @@ async fn staff_appeals_and_the_supervisor_overturns() {
     assert!(body.contains("根本没给我办") && body.contains("工作人员看不到评价人信息"), "{body}");
     click(&client, "#appeal-malicious").await;
     fill(&client, "appeal-statement", "该群众当日未在本窗口取号办理，大厅监控可证").await;
+    let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_i64().unwrap() <= 360, "ticket page is {width} px wide at 360 px");
     shoot(&client, "appeal-1-staff").await;
     click(&client, "#form-appeal button[type=submit]").await;
     let body = wait_for_text(&client, "复核申请已提交").await;
@@ -45,6 +48,8 @@ async fn staff_appeals_and_the_supervisor_overturns() {
     shoot(&client, "appeal-2-submitted").await;
     sign_out(&client).await;
 
+    // The supervisor at a desk.
+    client.set_window_size(1280, 900).await.unwrap();
     sign_in(&client, &app, "supervisor").await;
     client.goto(&app.url(&format!("/work/tickets/{ticket}"))).await.unwrap();
     let body = wait_for_text(&client, "复核决定").await;
