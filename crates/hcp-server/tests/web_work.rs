@@ -20,6 +20,7 @@ on_both_backends!(
     the_head_reports_on_an_order_from_the_orders_page,
     the_citizen_rates_the_handling_on_track_with_the_password_asked_again,
     the_citizen_adds_the_one_follow_up_on_track,
+    a_complaint_without_a_window_is_dispatched_from_the_ticket_page,
 );
 
 /// A citizen's bad review (QR code) of `staff_no` at `window`; returns (ticket id, tracking code, password).
@@ -557,5 +558,35 @@ async fn the_citizen_adds_the_one_follow_up_on_track(backend: Backend) {
     let (status, view) = app.get(&format!("/api/v1/track/{new_code}?password={new_password}"), None).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["level"], 4);
+    app.stop().await;
+}
+
+async fn a_complaint_without_a_window_is_dispatched_from_the_ticket_page(backend: Backend) {
+    let Some(app) = spawn(backend).await else { return };
+    let operator = app.login("hotline_operator").await;
+    let complaint = json!({"channel": "phone", "department_code": "SCJG", "content": "营业执照办理一直没有结果"});
+    let (status, receipt) = app.post("/api/v1/complaints", Some(&operator), &complaint).await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    let ticket = receipt["ticket_id"].as_i64().unwrap();
+    let mut browser = signed_in(&app, "hotline_operator").await;
+    let page = browser.get(&app, &format!("/work/tickets/{ticket}")).await;
+    assert!(page.html.contains("id=\"form-dispatch\"") && page.html.contains("已登记"), "{}", page.html);
+    assert!(page.html.contains("<option value=\"W-SC-01\">W-SC-01 市场主体登记窗口</option>"));
+    assert!(!page.html.contains("id=\"form-appeal\""), "complaints are not appealed");
+    // No window: the service's field error next to the select.
+    let page = act(&mut browser, &app, ticket, "dispatch", &[("window_code", ""), ("note", "请尽快办理")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
+    assert!(page.html.contains("请指定窗口编号") && page.html.contains(">请尽快办理</textarea>"));
+    // Staff of another window: refused with the field named.
+    let page = act(&mut browser, &app, ticket, "dispatch", &[("window_code", "W-SC-01"), ("staff_no", "S101")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("该工作人员不在承办窗口"));
+    let page =
+        act_ok(&mut browser, &app, ticket, "dispatch", &[("window_code", "W-SC-01"), ("staff_no", "S002")]).await;
+    assert!(page.html.contains("工单已分派") && page.html.contains("id=\"ticket-state\">已分派"));
+    assert!(page.html.contains("李强（S002）") && page.html.contains("反馈期限"));
+    // Now the staff member has it.
+    let mut staff = signed_in(&app, "staff").await;
+    assert_eq!(inbox_ids(&staff.get(&app, "/work/tickets").await.html), [ticket]);
     app.stop().await;
 }
