@@ -158,7 +158,7 @@ pub fn intake_error(err: IntakeError) -> ApiError {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ListQuery {
     /// Org unit code: that unit and everything below it (within your own scope).
     pub org: Option<String>,
@@ -214,6 +214,11 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paged<EvaluationView>>> {
+    list_for(&state, &user, &q).await.map(Json)
+}
+
+/// What `GET /evaluations` answers, for the work pages too: the same scope, filters and masking.
+pub async fn list_for(state: &AppState, user: &CurrentUser, q: &ListQuery) -> ApiResult<Paged<EvaluationView>> {
     user.require_reader()?;
     let scope = user.scope()?;
     let mut conn = state.store().reader().await?;
@@ -227,7 +232,7 @@ pub async fn list(
     };
     drop(conn);
     let filter = evaluations::Filter {
-        org_path: org_filter(&state, q.org.as_deref(), scope).await?,
+        org_path: org_filter(state, q.org.as_deref(), scope).await?,
         from_ms: period_bound(q.from.as_deref(), "from", false)?,
         to_ms: period_bound(q.to.as_deref(), "to", true)?,
         level: q.level,
@@ -239,7 +244,7 @@ pub async fn list(
     let mut conn = state.store().reader().await?;
     let (rows, total) = evaluations::list(&mut conn, &filter, scope, limit, offset).await?;
     let items = rows.into_iter().map(|row| EvaluationView::new(row, user.role, state.key())).collect();
-    Ok(Json(Paged { items, total, page: offset / limit + 1, per_page: limit }))
+    Ok(Paged { items, total, page: offset / limit + 1, per_page: limit })
 }
 
 /// One evaluation in the caller's scope.
@@ -250,11 +255,16 @@ pub async fn detail(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EvaluationView>> {
-    user.require_reader()?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("评价"))?;
+    view_of(&state, &user, id).await.map(Json)
+}
+
+/// What `GET /evaluations/{id}` answers (masked per role), for the ticket page too.
+pub async fn view_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResult<EvaluationView> {
+    user.require_reader()?;
     let mut conn = state.store().reader().await?;
     let row = evaluations::get(&mut conn, id, Some(user.scope()?)).await?.ok_or_else(|| ApiError::not_found("评价"))?;
-    Ok(Json(EvaluationView::new(row, user.role, state.key())))
+    Ok(EvaluationView::new(row, user.role, state.key()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

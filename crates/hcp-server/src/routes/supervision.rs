@@ -308,7 +308,7 @@ pub async fn issue(
     Ok((axum::http::StatusCode::CREATED, Json(OrderView::from(row))))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct OrdersQuery {
     pub kind: Option<String>,
     pub state: Option<String>,
@@ -322,12 +322,17 @@ pub async fn list_orders(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<OrdersQuery>,
 ) -> ApiResult<Json<Vec<OrderView>>> {
+    orders_for(&state, &user, &q).await.map(Json)
+}
+
+/// What `GET /supervision/orders` answers, for the pages too.
+pub async fn orders_for(state: &AppState, user: &CurrentUser, q: &OrdersQuery) -> ApiResult<Vec<OrderView>> {
     user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead, Role::WindowHead])?;
     let kind = if user.role == Role::Discipline { Some("referral") } else { q.kind.as_deref() };
     let rows =
         hcp_store::supervision::list(&mut *state.store().reader().await?, user.scope()?, kind, q.state.as_deref())
             .await?;
-    Ok(Json(rows.into_iter().map(OrderView::from).collect()))
+    Ok(rows.into_iter().map(OrderView::from).collect())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -350,8 +355,13 @@ pub async fn report(
     crate::extract::ApiJson(body): crate::extract::ApiJson<ReportBody>,
 ) -> ApiResult<Json<OrderView>> {
     user.require(&[Role::WindowHead, Role::DeptHead])?;
-    let id = order_id(&id)?;
-    let text = body.report.trim();
+    report_order(&state, &user, order_id(&id)?, &body.report).await.map(Json)
+}
+
+/// The rectification report of `POST /supervision/orders/{id}/report`, for the orders page too.
+pub async fn report_order(state: &AppState, user: &CurrentUser, id: i64, report: &str) -> ApiResult<OrderView> {
+    user.require(&[Role::WindowHead, Role::DeptHead])?;
+    let text = report.trim();
     if text.is_empty() || text.chars().count() > 4000 {
         return Err(ApiError::invalid_field("report", "请填写1至4000字的整改报告"));
     }
@@ -384,7 +394,7 @@ pub async fn report(
     let row = hcp_store::supervision::get(&mut *state.store().reader().await?, id, user.scope()?)
         .await?
         .ok_or_else(|| ApiError::not_found("督办事项"))?;
-    Ok(Json(OrderView::from(row)))
+    Ok(OrderView::from(row))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

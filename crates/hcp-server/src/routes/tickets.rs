@@ -44,7 +44,7 @@ pub fn upload_router() -> Router<AppState> {
     Router::new().route("/tickets/{id}/attachments", post(upload))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct TicketQuery {
     /// registered, dispatched, rectifying, explaining, under_review, feedback_given, reopened, overturned, closed
     pub state: Option<String>,
@@ -76,6 +76,11 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> ApiResult<Json<Paged<TicketView>>> {
+    list_for(&state, &user, &q).await.map(Json)
+}
+
+/// What `GET /tickets` answers, for the work pages too: the same scope, filters and pagination.
+pub async fn list_for(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> ApiResult<Paged<TicketView>> {
     user.require_reader()?;
     let scope = user.scope()?;
     if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty())
@@ -95,7 +100,7 @@ pub async fn list(
     let filter = tickets::Filter {
         state: q.state.clone().filter(|s| !s.is_empty()),
         kind: q.kind.clone().filter(|k| !k.is_empty()),
-        org_path: org_filter(&state, q.org.as_deref(), scope).await?,
+        org_path: org_filter(state, q.org.as_deref(), scope).await?,
         from_ms,
         to_ms,
         overdue: q.overdue,
@@ -106,12 +111,12 @@ pub async fn list(
     let (rows, total) = tickets::list(&mut conn, &filter, scope, limit, offset).await?;
     let now = state.now();
     let calendar = state.calendar();
-    Ok(Json(Paged {
+    Ok(Paged {
         items: rows.into_iter().map(|row| TicketView::with_calendar(row, now, Some(&calendar))).collect(),
         total,
         page: offset / limit + 1,
         per_page: limit,
-    }))
+    })
 }
 
 /// `YYYY-MM` → the month's bounds in China Standard Time, as epoch milliseconds.
@@ -140,11 +145,12 @@ pub async fn detail(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TicketDetail>> {
-    user.require_reader()?;
     detail_of(&state, &user, ticket_id(&id)?).await.map(Json)
 }
 
-async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResult<TicketDetail> {
+/// What `GET /tickets/{id}` answers, for the ticket page too.
+pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResult<TicketDetail> {
+    user.require_reader()?;
     let mut conn = state.store().reader().await?;
     let row = tickets::get(&mut conn, id, user.scope()?, sees_misconduct(user.role))
         .await?
@@ -154,12 +160,17 @@ async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResult<T
     Ok(TicketDetail::new(row, events, attachments, state.now(), &state.calendar()))
 }
 
-async fn act(state: &AppState, user: &CurrentUser, id: &str, command: Command) -> ApiResult<Json<TicketDetail>> {
+/// One lifecycle action by a signed-in user, as every action endpoint and the ticket page's forms take it.
+pub async fn act_on(state: &AppState, user: &CurrentUser, id: i64, command: Command) -> ApiResult<TicketDetail> {
     user.require_reader()?;
-    let id = ticket_id(id)?;
     let actor = Actor { user_id: Some(user.user.id), name: user.actor(), role: Some(user.role) };
     lifecycle::perform(state, &actor, Some(user.scope()?), id, command).await?;
-    detail_of(state, user, id).await.map(Json)
+    detail_of(state, user, id).await
+}
+
+async fn act(state: &AppState, user: &CurrentUser, id: &str, command: Command) -> ApiResult<Json<TicketDetail>> {
+    user.require_reader()?;
+    act_on(state, user, ticket_id(id)?, command).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -412,6 +423,23 @@ pub async fn upload(
             ApiError::bad_request("invalid_body", "无法读取上传的文件")
         }
     })?;
+    let declared = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let meta = store_attachment(&state, &user, ticket_id(&id)?, q.filename, declared, &body).await?;
+    Ok((StatusCode::CREATED, Json(meta)))
+}
+
+/// Stores one evidence file for a later action on a ticket in the caller's scope (the upload endpoint and the
+/// ticket page's forms): size, sniffed type, scope and audit as one.
+pub async fn store_attachment(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    filename: Option<String>,
+    declared: Option<&str>,
+    body: &[u8],
+) -> ApiResult<AttachmentMeta> {
+    user.require(&[Role::Staff, Role::WindowHead, Role::DeptHead, Role::Supervisor])?;
+    let limit = state.config().upload.max_attachment_bytes;
     if body.len() > limit {
         return Err(ApiError::payload_too_large(limit));
     }
@@ -422,16 +450,15 @@ pub async fn upload(
             "附件仅支持 JPEG、PNG 图片或 PDF 文件",
         )
     };
-    let content_type = sniff(&body).ok_or_else(unsupported)?;
-    if let Some(declared) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok())
+    let content_type = sniff(body).ok_or_else(unsupported)?;
+    if let Some(declared) = declared
         && declared.split(';').next().map(str::trim) != Some(content_type)
         && !declared.starts_with("application/octet-stream")
     {
         return Err(unsupported());
     }
-    let id = ticket_id(&id)?;
-    let filename: String = q
-        .filename
+    let filename: String = filename
+        .filter(|f| !f.trim().is_empty())
         .unwrap_or_else(|| "附件".into())
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
@@ -441,7 +468,7 @@ pub async fn upload(
     tickets::get(&mut tx, id, user.scope()?, sees_misconduct(user.role))
         .await?
         .ok_or_else(|| ApiError::not_found("工单"))?;
-    let sha = hex::encode(Sha256::digest(&body));
+    let sha = hex::encode(Sha256::digest(body));
     let now = state.now();
     let attachment = tickets::add_attachment(
         &mut tx,
@@ -450,7 +477,7 @@ pub async fn upload(
             filename: &filename,
             content_type,
             sha256: &sha,
-            content: &body,
+            content: body,
             uploaded_by: Some(user.user.id),
             uploaded_at_ms: hcp_store::ms(now),
         },
@@ -466,12 +493,11 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
-    let meta = tickets::attachments(&mut *state.store().reader().await?, id)
+    tickets::attachments(&mut *state.store().reader().await?, id)
         .await?
         .into_iter()
         .find(|a| a.id == attachment)
-        .ok_or_else(|| ApiError::internal("attachment vanished"))?;
-    Ok((StatusCode::CREATED, Json(meta)))
+        .ok_or_else(|| ApiError::internal("attachment vanished"))
 }
 
 /// Download evidence: only those who can see the ticket.

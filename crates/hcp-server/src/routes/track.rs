@@ -267,17 +267,30 @@ pub async fn rate(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RatingBody>,
 ) -> ApiResult<Json<TrackView>> {
-    let (code, found) = open(&state, ip, &code, password_from(&headers, body.password.as_deref())).await?;
-    let ticket = ticket_of(&state, &found)
+    let password = password_from(&headers, body.password.as_deref());
+    rate_with(&state, ip, &code, password, body.satisfaction, body.note).await.map(Json)
+}
+
+/// The rating of `POST /track/{code}/rating`, for the `/track` page too: the same password check and limits.
+pub async fn rate_with(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    code: &str,
+    password: Option<String>,
+    satisfaction: Satisfaction,
+    note: Option<String>,
+) -> ApiResult<TrackView> {
+    let (code, found) = open(state, ip, code, password).await?;
+    let ticket = ticket_of(state, &found)
         .await?
         .filter(|t| t.kind != TicketKind::Misconduct)
         .ok_or_else(|| ApiError::conflict("nothing_to_rate", "该评价没有需要评价的处理结果"))?;
     if ticket.facts.state() != TicketState::FeedbackGiven {
         return Err(ApiError::conflict("not_ready", "尚未收到处理反馈，暂不能评价处理结果"));
     }
-    let command = Command::Revisit { satisfaction: body.satisfaction, note: body.note };
-    lifecycle::perform(&state, &Actor::citizen(), None, ticket.id, command).await?;
-    view(&state, code, &found).await.map(Json)
+    let command = Command::Revisit { satisfaction, note };
+    lifecycle::perform(state, &Actor::citizen(), None, ticket.id, command).await?;
+    view(state, code, &found).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -303,7 +316,19 @@ pub async fn follow_up(
     headers: HeaderMap,
     ApiJson(body): ApiJson<FollowUpBody>,
 ) -> ApiResult<(StatusCode, Json<Receipt>)> {
-    let (_, found) = open(&state, ip, &code, password_from(&headers, body.password.as_deref())).await?;
+    let password = password_from(&headers, body.password.as_deref());
+    follow_up_with(&state, ip, &code, password, body).await
+}
+
+/// The follow-up evaluation of `POST /track/{code}/follow-up`, for the `/track` page too.
+pub async fn follow_up_with(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    code: &str,
+    password: Option<String>,
+    body: FollowUpBody,
+) -> ApiResult<(StatusCode, Json<Receipt>)> {
+    let (_, found) = open(state, ip, code, password).await?;
     let Found::Evaluation(first) = found else {
         return Err(ApiError::conflict("not_followable", "投诉和举报不能追评"));
     };
@@ -342,5 +367,5 @@ pub async fn follow_up(
         import_ref: None,
         rules: state.rules(),
     };
-    submit(&state, request).await
+    submit(state, request).await
 }

@@ -15,6 +15,7 @@ use axum::routing::get;
 use hcp_core::FieldErrors;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
 use hcp_core::level::Level;
+use hcp_core::lifecycle::Satisfaction;
 use hcp_store::{AnyConnection, evaluations, org};
 use serde::Deserialize;
 
@@ -25,7 +26,7 @@ use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text,
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
 use crate::routes::evaluations::{intake_error, submitter_for};
-use crate::routes::track::{TrackView, lookup};
+use crate::routes::track::{FollowUpBody, TrackView, follow_up_with, lookup, rate_with};
 use crate::service::intake::{IntakeRequest, Outcome, Receipt, Submission};
 use crate::state::AppState;
 
@@ -473,6 +474,76 @@ pub struct TrackPage {
     pub code: String,
     pub error: Option<String>,
     pub result: Option<TrackResult>,
+    /// The rating and follow-up forms under the result (each with its own CSRF token).
+    pub rate_csrf: String,
+    pub follow_csrf: String,
+    /// What the rating or follow-up form was refused for, with the citizen's choices kept.
+    pub form_error: Option<(&'static str, String)>,
+    pub kept: TrackKept,
+    pub done: Option<&'static str>,
+    /// The follow-up evaluation's own receipt (its query password is shown this once).
+    pub follow_receipt: Option<Receipt>,
+    pub levels: Vec<LevelOption>,
+    pub tag_groups: Vec<TagGroup>,
+}
+
+/// The rating and follow-up choices of a refused form (never the password).
+#[derive(Default)]
+pub struct TrackKept {
+    pub satisfaction: String,
+    pub note: String,
+    pub level: Option<i64>,
+    pub tags: Vec<u16>,
+    pub comment: String,
+}
+
+impl TrackPage {
+    fn new(state: &AppState, csrf: &Csrf, code: String) -> Self {
+        let mut page = TrackPage {
+            chrome: Chrome::public("评价进度查询"),
+            csrf: csrf.token(state, TRACK_FORM),
+            code,
+            error: None,
+            result: None,
+            rate_csrf: csrf.token(state, RATE_FORM),
+            follow_csrf: csrf.token(state, FOLLOW_UP_FORM),
+            form_error: None,
+            kept: TrackKept::default(),
+            done: None,
+            follow_receipt: None,
+            levels: Vec::new(),
+            tag_groups: Vec::new(),
+        };
+        page.set_choices();
+        page
+    }
+
+    fn set_choices(&mut self) {
+        let kept = &self.kept;
+        self.levels = Level::ALL
+            .iter()
+            .map(|l| LevelOption {
+                code: l.code(),
+                label: l.label(),
+                bad: l.is_bad(),
+                checked: kept.level == Some(l.code()),
+            })
+            .collect();
+        self.tag_groups = Level::ALL
+            .iter()
+            .map(|&l| TagGroup {
+                level: l.code(),
+                label: l.label(),
+                tags: hcp_core::tags::for_level(l)
+                    .map(|t| TagOption { code: t.code, label: t.label, checked: kept.tags.contains(&t.code) })
+                    .collect(),
+            })
+            .collect();
+    }
+
+    pub fn form_error_for(&self, form: &str) -> Option<&str> {
+        self.form_error.as_ref().filter(|(f, _)| *f == form).map(|(_, m)| m.as_str())
+    }
 }
 
 /// The API's citizen view with instants in words.
@@ -499,6 +570,8 @@ impl TrackResult {
 }
 
 const TRACK_FORM: &str = "track";
+const RATE_FORM: &str = "track-rate";
+const FOLLOW_UP_FORM: &str = "track-follow-up";
 
 #[derive(Deserialize)]
 pub struct TrackQuery {
@@ -512,16 +585,23 @@ pub async fn track_page(
 ) -> Response {
     let code = query.ok().and_then(|q| q.0.code).unwrap_or_default();
     let csrf = Csrf::for_request(&state, &headers);
-    let page = TrackPage {
-        chrome: Chrome::public("评价进度查询"),
-        csrf: csrf.token(&state, TRACK_FORM),
-        code,
-        error: None,
-        result: None,
-    };
+    let page = TrackPage::new(&state, &csrf, code);
     csrf.attach(render(StatusCode::OK, &page))
 }
 
+fn with_retry_after(mut response: Response, err: &crate::error::ApiError) -> Response {
+    if let Some(seconds) = err.retry_after
+        && let Ok(value) = seconds.to_string().parse()
+    {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// `POST /track`: the lookup form, and under a result the rating form (`action=rate`) and the follow-up form
+/// (`action=follow_up`). The latter two carry the code the citizen looked up and ask for the query password
+/// again: the password is never written into the page, so it is not left in the HTML, a cached copy or a
+/// screenshot.
 pub async fn track_submit(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -529,46 +609,82 @@ pub async fn track_submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, TRACK_FORM, form.get(csrf::FIELD))?;
+    let action = form.get("action").unwrap_or("lookup");
+    let form_name = match action {
+        "rate" => RATE_FORM,
+        "follow_up" => FOLLOW_UP_FORM,
+        _ => TRACK_FORM,
+    };
+    csrf::verify(&state, &headers, form_name, form.get(csrf::FIELD))?;
     let code = form.get("code").unwrap_or_default().to_owned();
     let csrf = Csrf::for_request(&state, &headers);
-    let token = csrf.token(&state, TRACK_FORM);
+    let mut page = TrackPage::new(&state, &csrf, code.clone());
     if code.is_empty() {
-        let page = TrackPage {
-            chrome: Chrome::public("评价进度查询"),
-            csrf: token,
-            code,
-            error: Some("请输入查询码".into()),
-            result: None,
-        };
+        page.error = Some("请输入查询码".into());
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    match lookup(&state, ip, &code, form.get("password").map(str::to_owned)).await {
-        Ok(view) => {
-            let page = TrackPage {
-                chrome: Chrome::public("评价进度查询"),
-                csrf: token,
-                code: view.tracking_code.clone(),
-                error: None,
-                result: Some(TrackResult::new(view)),
+    let password = form.get("password").map(str::to_owned);
+    page.kept = TrackKept {
+        satisfaction: form.text("satisfaction"),
+        note: form.text("note"),
+        level: form.get("level").and_then(|l| l.parse().ok()),
+        tags: form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect(),
+        comment: form.text("comment"),
+    };
+    page.set_choices();
+    // A refusal of the rating or follow-up is shown next to that form, under the result as it stands.
+    let outcome: Result<TrackView, crate::error::ApiError> = match action {
+        "rate" => {
+            let satisfaction = form
+                .get("satisfaction")
+                .and_then(|s| serde_json::from_value::<Satisfaction>(serde_json::Value::String(s.to_owned())).ok());
+            match satisfaction {
+                None => Err(crate::error::ApiError::invalid_field("satisfaction", "请选择您对处理结果的满意程度")),
+                Some(satisfaction) => {
+                    rate_with(&state, ip, &code, password.clone(), satisfaction, form.get("note").map(str::to_owned))
+                        .await
+                        .inspect(|_| page.done = Some("感谢您的评价，我们已收到您对处理结果的意见。"))
+                }
+            }
+        }
+        "follow_up" => {
+            let body = FollowUpBody {
+                password: None,
+                level: form.get("level").and_then(|l| l.parse().ok()),
+                tags: form.all("tags").into_iter().map(|t| serde_json::Value::String(t.to_owned())).collect(),
+                comment: form.get("comment").map(str::to_owned),
             };
+            match follow_up_with(&state, ip, &code, password.clone(), body).await {
+                Ok((_, axum::Json(receipt))) => {
+                    page.follow_receipt = Some(receipt);
+                    page.done = Some("追评已提交。");
+                    lookup(&state, ip, &code, password.clone()).await
+                }
+                Err(err) => Err(err),
+            }
+        }
+        _ => lookup(&state, ip, &code, password.clone()).await,
+    };
+    match outcome {
+        Ok(view) => {
+            page.code = view.tracking_code.clone();
+            page.result = Some(TrackResult::new(view));
             Ok(render(StatusCode::OK, &page))
         }
         Err(err) if err.status.is_client_error() => {
-            let page = TrackPage {
-                chrome: Chrome::public("评价进度查询"),
-                csrf: token,
-                code,
-                error: Some(err.message.clone()),
-                result: None,
-            };
-            let mut response = render(err.status, &page);
-            if let Some(seconds) = err.retry_after
-                && let Ok(value) = seconds.to_string().parse()
-            {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            let wrong_password = matches!(err.status.as_u16(), 401 | 404 | 429);
+            let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
+            if action == "lookup" || wrong_password {
+                page.error = Some(message);
+            } else {
+                // The password was right: show the result again with the refusal next to the form.
+                page.form_error = Some((if action == "rate" { "rate" } else { "follow_up" }, message));
+                match lookup(&state, ip, &code, password).await {
+                    Ok(view) => page.result = Some(TrackResult::new(view)),
+                    Err(again) => page.error = Some(again.message),
+                }
             }
-            Ok(response)
+            Ok(with_retry_after(render(err.status, &page), &err))
         }
         Err(err) => Err(err.into()),
     }

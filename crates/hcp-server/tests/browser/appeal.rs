@@ -1,1 +1,72 @@
-//! A staff member appeals; the supervisor overturns (to be written).
+//! A staff member appeals a bad review on the ticket page; the supervisor overturns it; the bad-review rate of
+//! `GET /api/v1/stats` drops.
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use crate::common::{Backend, TestApp, spawn};
+use crate::harness::{click, fill, shoot, sign_in, sign_out, start_browser};
+use crate::ticket::wait_for_text;
+
+async fn bad_rate(app: &TestApp) -> f64 {
+    let supervisor = app.login("supervisor").await;
+    let (_, stats) = app.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", Some(&supervisor)).await;
+    stats["groups"][0]["rates"]["bad_rate"].as_f64().unwrap_or_else(|| panic!("{stats}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_appeals_and_the_supervisor_overturns() {
+    let Some((_driver, client)) = start_browser().await else { return };
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    // The seeded `staff` user is S002 (李强) at W-SC-01: a good review for the window, a bad one for them.
+    let (status, _) = app.evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5})).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let (status, receipt) = app
+        .evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "staff_no": "S002", "level": 1,
+            "tags": [113], "comment": "根本没给我办"}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{receipt}");
+    let ticket = receipt["ticket_id"].as_i64().unwrap();
+    let before = bad_rate(&app).await;
+    assert!(before > 0.0, "{before}");
+
+    // The staff member on a phone.
+    client.set_window_size(360, 740).await.unwrap();
+    sign_in(&client, &app, "staff").await;
+    client.goto(&app.url("/work/tickets")).await.unwrap();
+    click(&client, &format!("a[href='/work/tickets/{ticket}']")).await;
+    let body = wait_for_text(&client, "申请复核").await;
+    assert!(body.contains("根本没给我办") && body.contains("工作人员看不到评价人信息"), "{body}");
+    click(&client, "#appeal-malicious").await;
+    fill(&client, "appeal-statement", "该群众当日未在本窗口取号办理，大厅监控可证").await;
+    let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_i64().unwrap() <= 360, "ticket page is {width} px wide at 360 px");
+    shoot(&client, "appeal-1-staff").await;
+    click(&client, "#form-appeal button[type=submit]").await;
+    let body = wait_for_text(&client, "复核申请已提交").await;
+    assert!(body.contains("复核中") && body.contains("复核决定期限"), "{body}");
+    shoot(&client, "appeal-2-submitted").await;
+    sign_out(&client).await;
+
+    // The supervisor at a desk.
+    client.set_window_size(1280, 900).await.unwrap();
+    sign_in(&client, &app, "supervisor").await;
+    client.goto(&app.url(&format!("/work/tickets/{ticket}"))).await.unwrap();
+    let body = wait_for_text(&client, "复核决定").await;
+    assert!(body.contains("该群众当日未在本窗口取号办理"), "the statement is on the timeline: {body}");
+    click(&client, "#decision-overturned").await;
+    click(&client, "#decision-malicious").await;
+    fill(&client, "decision-explanation", "经调取监控，该评价人当日未在本窗口办理业务，属恶意差评").await;
+    shoot(&client, "appeal-3-decision").await;
+    click(&client, "#form-decision button[type=submit]").await;
+    let body = wait_for_text(&client, "复核决定已作出").await;
+    assert!(body.contains("已改判") && body.contains("不予采纳"), "{body}");
+    let state = client.find(Locator::Id("ticket-state")).await.unwrap().text().await.unwrap();
+    assert!(state.starts_with("已改判"), "{state}");
+    shoot(&client, "appeal-4-overturned").await;
+
+    let after = bad_rate(&app).await;
+    assert!(after < before, "bad-review rate {before} → {after}");
+    client.close().await.unwrap();
+    app.stop().await;
+}

@@ -1,0 +1,144 @@
+//! `/work/tickets`: the tickets the user may see, exactly as `GET /api/v1/tickets` scopes them, with filters,
+//! pagination and each one's next deadline in words.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hcp_core::ticket::{TicketKind, TicketState};
+use serde::Deserialize;
+
+use super::{Due, Pager};
+use crate::routes::tickets::{TicketQuery, list_for};
+use crate::state::AppState;
+use crate::web::errors::PageError;
+use crate::web::layout::Chrome;
+use crate::web::local_text;
+use crate::web::signed_in::SignedIn;
+
+const PER_PAGE: i64 = 20;
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub overdue: Option<String>,
+    pub page: Option<String>,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub kind_label: String,
+    pub state_label: String,
+    pub due: Due,
+    pub target: String,
+    pub created_at: String,
+    pub escalated: bool,
+    pub overdue: bool,
+    /// Sort key: the next deadline (RFC 3339 sorts as text within one offset).
+    deadline: Option<String>,
+}
+
+pub struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "work_tickets.html")]
+pub struct InboxPage {
+    pub chrome: Chrome,
+    pub rows: Vec<Row>,
+    pub states: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    pub overdue_only: bool,
+    pub pager: Pager,
+    pub error: Option<String>,
+}
+
+const STATES: [TicketState; 9] = [
+    TicketState::Registered,
+    TicketState::Dispatched,
+    TicketState::Rectifying,
+    TicketState::Explaining,
+    TicketState::UnderReview,
+    TicketState::FeedbackGiven,
+    TicketState::Reopened,
+    TicketState::Overturned,
+    TicketState::Closed,
+];
+
+pub async fn page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    me.user.require_reader().map_err(PageError::from)?;
+    let q = query.map(|q| q.0).unwrap_or_default();
+    let wanted_state = q.state.clone().filter(|s| TicketState::parse(s).is_some());
+    let wanted_kind = q.kind.clone().filter(|k| TicketKind::parse(k).is_some());
+    let overdue_only = q.overdue.as_deref().is_some_and(|v| v == "1" || v == "true" || v == "on");
+    let page = q.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
+    let api_query = TicketQuery {
+        state: wanted_state.clone(),
+        kind: wanted_kind.clone(),
+        overdue: overdue_only.then_some(true),
+        page: Some(page),
+        per_page: Some(PER_PAGE),
+        ..Default::default()
+    };
+    let listed = list_for(&state, &me.user, &api_query).await?;
+    let now = state.now();
+    let calendar = state.calendar();
+    let mut rows: Vec<Row> = listed
+        .items
+        .into_iter()
+        .map(|t| Row {
+            due: Due::of_ticket(&t, now, &calendar),
+            id: t.id,
+            kind_label: t.kind_label.clone(),
+            state_label: t.state_label.clone(),
+            target: match (&t.window, &t.staff) {
+                (Some(w), Some(s)) => format!("{} · {}（{}）", w.name, s.name, s.code),
+                (Some(w), None) => w.name.clone(),
+                (None, _) => t.department.clone().or(t.org_unit.clone()).unwrap_or_else(|| "待分派".into()),
+            },
+            created_at: local_text(&t.created_at),
+            escalated: t.escalated,
+            overdue: t.overdue,
+            deadline: t.next_deadline.clone(),
+        })
+        .collect();
+    // Within the page: overdue first, then the nearest deadline, then those waiting on nothing.
+    rows.sort_by(|a, b| {
+        let key = |r: &Row| (r.due.class != "overdue", r.deadline.is_none(), r.deadline.clone());
+        key(a).cmp(&key(b))
+    });
+    let pairs = [
+        ("state", wanted_state.clone().unwrap_or_default()),
+        ("kind", wanted_kind.clone().unwrap_or_default()),
+        ("overdue", if overdue_only { "1".to_owned() } else { String::new() }),
+    ];
+    let page = InboxPage {
+        chrome: me.chrome(&state, "工单"),
+        rows,
+        states: STATES
+            .iter()
+            .map(|s| Choice { code: s.code(), label: s.label(), selected: wanted_state.as_deref() == Some(s.code()) })
+            .collect(),
+        kinds: [TicketKind::BadReview, TicketKind::Complaint, TicketKind::Misconduct]
+            .iter()
+            .filter(|k| **k != TicketKind::Misconduct || sees_misconduct(&me))
+            .map(|k| Choice { code: k.code(), label: k.label(), selected: wanted_kind.as_deref() == Some(k.code()) })
+            .collect(),
+        overdue_only,
+        pager: Pager::new("/work/tickets", &pairs, listed.page, listed.per_page, listed.total),
+        error: None,
+    };
+    Ok(me.render(StatusCode::OK, &page))
+}
+
+fn sees_misconduct(me: &SignedIn) -> bool {
+    matches!(me.user.role, hcp_core::role::Role::Supervisor | hcp_core::role::Role::Discipline)
+}
