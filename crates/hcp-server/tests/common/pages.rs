@@ -78,10 +78,14 @@ pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
 impl Browser {
     /// Signs in through the `/login` page as the seeded user `username`.
     pub async fn sign_in(&mut self, app: &TestApp, username: &str) {
+        self.sign_in_with(app, username, PASSWORD).await;
+    }
+
+    pub async fn sign_in_with(&mut self, app: &TestApp, username: &str, password: &str) {
         let page = self.get(app, "/login").await;
         let token = csrf(&page.html);
         let page =
-            self.post(app, "/login", &[("csrf_token", &token), ("username", username), ("password", PASSWORD)]).await;
+            self.post(app, "/login", &[("csrf_token", &token), ("username", username), ("password", password)]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "sign-in as {username}: {}", page.html);
     }
 }
