@@ -1,5 +1,5 @@
-//! A staff member appeals a bad review on the ticket page; the supervisor overturns it; the bad-review rate of
-//! `GET /api/v1/stats` drops.
+//! A staff member appeals a bad review on the ticket page; the supervisor finds it in the appeals queue and
+//! overturns it; the dashboard's 差评率 (and `GET /api/v1/stats`'s) drops.
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -12,6 +12,12 @@ async fn bad_rate(app: &TestApp) -> f64 {
     let supervisor = app.login("supervisor").await;
     let (_, stats) = app.get("/api/v1/stats?from=2026-10-01&to=2026-10-31", Some(&supervisor)).await;
     stats["groups"][0]["rates"]["bad_rate"].as_f64().unwrap_or_else(|| panic!("{stats}"))
+}
+
+/// The 差评率 headline of the supervisor's dashboard (default period, which contains the test clock's month).
+async fn dashboard_bad_rate(client: &fantoccini::Client, app: &TestApp) -> String {
+    client.goto(&app.url("/supervise")).await.unwrap();
+    client.wait().for_element(Locator::Id("bad-rate")).await.unwrap().text().await.unwrap().trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,22 +57,31 @@ async fn staff_appeals_and_the_supervisor_overturns() {
     // The supervisor at a desk.
     client.set_window_size(1280, 900).await.unwrap();
     sign_in(&client, &app, "supervisor").await;
-    client.goto(&app.url(&format!("/work/tickets/{ticket}"))).await.unwrap();
+    let dashboard_before = dashboard_bad_rate(&client, &app).await;
+    assert!(dashboard_before.ends_with('%') && dashboard_before != "0.0%", "{dashboard_before}");
+    client.goto(&app.url("/supervise/appeals")).await.unwrap();
+    shoot(&client, "appeal-3-queue").await;
+    click(&client, &format!("a[href='/work/tickets/{ticket}']")).await;
     let body = wait_for_text(&client, "复核决定").await;
     assert!(body.contains("该群众当日未在本窗口取号办理"), "the statement is on the timeline: {body}");
     click(&client, "#decision-overturned").await;
     click(&client, "#decision-malicious").await;
     fill(&client, "decision-explanation", "经调取监控，该评价人当日未在本窗口办理业务，属恶意差评").await;
-    shoot(&client, "appeal-3-decision").await;
+    shoot(&client, "appeal-4-decision").await;
     click(&client, "#form-decision button[type=submit]").await;
     let body = wait_for_text(&client, "复核决定已作出").await;
     assert!(body.contains("已改判") && body.contains("不予采纳"), "{body}");
     let state = client.find(Locator::Id("ticket-state")).await.unwrap().text().await.unwrap();
     assert!(state.starts_with("已改判"), "{state}");
-    shoot(&client, "appeal-4-overturned").await;
+    shoot(&client, "appeal-5-overturned").await;
 
     let after = bad_rate(&app).await;
     assert!(after < before, "bad-review rate {before} → {after}");
+    let dashboard_after = dashboard_bad_rate(&client, &app).await;
+    assert_ne!(dashboard_after, dashboard_before, "the dashboard's 差评率 changes");
+    let percent = |text: &str| text.trim_end_matches('%').parse::<f64>().unwrap();
+    assert!(percent(&dashboard_after) < percent(&dashboard_before), "{dashboard_before} → {dashboard_after}");
+    shoot(&client, "appeal-6-dashboard").await;
     client.close().await.unwrap();
     app.stop().await;
 }

@@ -10,4 +10,5 @@ mod harness;
 mod appeal;
 mod citizen;
 mod ticket;
+mod tour;
 mod upload;
