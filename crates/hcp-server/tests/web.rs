@@ -48,6 +48,7 @@ async fn citizen_form_shows_the_window_levels_and_tags(backend: Backend) {
         assert!(page.html.contains(text), "missing {text}");
     }
     assert!(page.html.contains("lang=\"zh-CN\""));
+    assert!(!page.html.contains("/static/work.css"), "the citizen's page loads only the small stylesheet");
     assert!(browser.cookies.contains_key("hcp_csrf"), "the form sets the CSRF cookie");
     // Page weight: the HTML and the one stylesheet are everything the phone loads.
     let css = app.client.get(app.url("/static/hcp.css")).send().await.unwrap();
@@ -239,6 +240,10 @@ async fn login_page_signs_in_with_the_api_session_and_logout_ends_it(backend: Ba
     assert!(home.html.contains("窗口负责人"), "{}", home.html);
     assert!(home.html.contains("窗口：市场主体登记窗口"));
     assert!(home.html.contains("action=\"/logout\"") && home.html.contains("退出"));
+    assert!(home.html.contains("/static/work.css"), "signed-in pages add the work stylesheet");
+    let work_css = app.client.get(app.url("/static/work.css")).send().await.unwrap();
+    assert_eq!(work_css.status(), StatusCode::OK);
+    assert!(work_css.text().await.unwrap().contains(".sv-figures"));
     // The role's menu, with the workbench marked as the current page.
     assert!(home.html.contains("href=\"/work/tickets\"") && home.html.contains("aria-current=\"page\""));
     // The same session as the API's.

@@ -34,16 +34,17 @@ use axum::routing::{get, post};
 use crate::state::AppState;
 use errors::PageError;
 
-/// The only stylesheet, embedded in the binary: the common rules, then each area's own.
-pub const STYLESHEET: &str = concat!(
-    include_str!("../../assets/base.css"),
-    include_str!("../../assets/citizen.css"),
+/// The stylesheet of every page, embedded in the binary: common rules and the citizen's pages. Kept small
+/// because the citizen's page must load fast on a weak phone connection.
+pub const STYLESHEET: &str = concat!(include_str!("../../assets/base.css"), include_str!("../../assets/citizen.css"));
+
+/// The second stylesheet, linked only by signed-in pages: each work area's rules.
+pub const WORK_STYLESHEET: &str = concat!(
     include_str!("../../assets/work.css"),
     include_str!("../../assets/entry.css"),
     include_str!("../../assets/supervise.css"),
     include_str!("../../assets/admin.css"),
 );
-
 /// Largest form body accepted (a 2000-character comment is ~18 KB URL-encoded).
 pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 
@@ -54,7 +55,8 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))
-        .route("/static/hcp.css", get(stylesheet))
+        .route("/static/hcp.css", get(|| stylesheet(STYLESHEET)))
+        .route("/static/work.css", get(|| stylesheet(WORK_STYLESHEET)))
         .merge(citizen::router())
         .merge(work::router())
         .merge(entry::router())
@@ -69,8 +71,8 @@ pub fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/") || path == "/healthz"
 }
 
-async fn stylesheet() -> Response {
-    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET).into_response();
+async fn stylesheet(css: &'static str) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], css).into_response();
     // The stylesheet changes only with the binary; pages link it with a version query.
     response
         .headers_mut()
