@@ -17,6 +17,7 @@ pub mod discipline;
 pub mod entry;
 pub mod errors;
 pub mod layout;
+pub mod multipart;
 pub mod qr;
 pub mod signed_in;
 pub mod supervise;

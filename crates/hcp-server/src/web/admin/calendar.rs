@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use super::{ADMIN, FormView, done, multipart, unprocessable};
+use super::{ADMIN, FormView, done, unprocessable};
 use crate::error::ApiError;
 use crate::routes::admin::import_year;
 use crate::routes::local_days::{LocalDayBody, remove_day, set_day};
@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
+use crate::web::multipart;
 use crate::web::signed_in::SignedIn;
 
 /// A holiday-cn file is a few KB; this leaves room and keeps the form route small.
@@ -217,19 +218,24 @@ pub async fn import(
             return render_page(&state, &me, StatusCode::PAYLOAD_TOO_LARGE, fallback_year, extra).await;
         }
     };
-    let parts = multipart::parse(&me.headers, &body)
+    let parts = me
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(multipart::boundary)
+        .and_then(|boundary| multipart::parse(&body, &boundary))
         .ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
     let field = |name: &str| parts.iter().find(|p| p.name == name);
-    let token = field(crate::web::csrf::FIELD).map(|p| String::from_utf8_lossy(&p.data).into_owned());
+    let token = field(crate::web::csrf::FIELD).map(|p| String::from_utf8_lossy(p.data).into_owned());
     crate::web::csrf::verify(&state, &me.headers, IMPORT_FORM, token.as_deref())?;
-    let year_text = field("year").map(|p| String::from_utf8_lossy(&p.data).trim().to_owned()).unwrap_or_default();
+    let year_text = field("year").map(|p| String::from_utf8_lossy(p.data).trim().to_owned()).unwrap_or_default();
     let shown_year = year_of(&state, Some(&year_text));
     let file = field("file").filter(|p| !p.data.is_empty());
     let Some(file) = file else {
         let extra = refuse("请选择要导入的节假日文件（holiday-cn 格式的 JSON）。".into());
         return render_page(&state, &me, unprocessable(), shown_year, extra).await;
     };
-    match import_year(&state, &me.user, &year_text, &file.data).await {
+    match import_year(&state, &me.user, &year_text, file.data).await {
         Ok(done) => Ok(done_at(done.year, "imported", done.recomputed.unwrap_or(0))),
         Err(err) if err.status.is_client_error() => {
             let detail = err.fields.0.values().cloned().collect::<Vec<_>>().join("；");

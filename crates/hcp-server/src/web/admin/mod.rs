@@ -4,7 +4,6 @@
 //! Administrators configure; they never see evaluations or tickets (DESIGN §7).
 
 mod calendar;
-mod multipart;
 mod org;
 mod policy;
 mod staff;

@@ -5,7 +5,6 @@
 
 mod complaint;
 mod form;
-pub mod multipart;
 mod upload;
 
 use axum::Router;

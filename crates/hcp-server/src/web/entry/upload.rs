@@ -17,12 +17,13 @@ use super::super::csrf;
 use super::super::errors::PageError;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
-use super::{ENTRY_ROLES, multipart};
+use super::ENTRY_ROLES;
 use crate::error::ApiError;
 use crate::routes::evaluations::import_file;
 use crate::service::import::ImportReport;
 use crate::service::import_file::{FileFormat, TEMPLATE_HEADERS};
 use crate::state::AppState;
+use crate::web::multipart;
 
 const FORM: &str = "entry-upload";
 

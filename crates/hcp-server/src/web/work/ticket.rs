@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
-use crate::web::{FORM_BODY_LIMIT, FormPairs, local_text};
+use crate::web::{FORM_BODY_LIMIT, FormPairs, local_text, multipart};
 
 /// The actions of the page: URL segment, lifecycle action (for "may this user do it now"), success message.
 const ACTIONS: [(&str, &str); 9] = [
@@ -419,7 +419,7 @@ async fn read_body(state: &AppState, headers: &axum::http::HeaderMap, body: Body
             ),
         )
     };
-    if let Some(boundary) = multipart_boundary(content_type) {
+    if let Some(boundary) = multipart::boundary(content_type) {
         let limit = state.config().upload.max_attachment_bytes + FORM_BODY_LIMIT;
         let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
         let (pairs, file) = parse_multipart(&bytes, &boundary)
@@ -433,69 +433,22 @@ async fn read_body(state: &AppState, headers: &axum::http::HeaderMap, body: Body
     }
 }
 
-fn multipart_boundary(content_type: &str) -> Option<String> {
-    let mut parts = content_type.split(';');
-    if !parts.next()?.trim().eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    parts.find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_owned())
-    })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return None;
-    }
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// A `multipart/form-data` body as browsers send it: text fields, and the first non-empty file part.
+/// Text fields, and the first non-empty file part.
 type Parsed = (Vec<(String, String)>, Option<Upload>);
 
 fn parse_multipart(body: &[u8], boundary: &str) -> Option<Parsed> {
-    let delimiter = format!("--{boundary}");
-    let mut rest = &body[find(body, delimiter.as_bytes())? + delimiter.len()..];
-    let next_delimiter = format!("\r\n--{boundary}");
     let (mut pairs, mut file) = (Vec::new(), None);
-    loop {
-        if rest.starts_with(b"--") {
-            return Some((pairs, file));
-        }
-        rest = rest.strip_prefix(b"\r\n")?;
-        let head_end = find(rest, b"\r\n\r\n")?;
-        let head = std::str::from_utf8(&rest[..head_end]).ok()?;
-        let content_start = head_end + 4;
-        let content_len = find(&rest[content_start..], next_delimiter.as_bytes())?;
-        let content = &rest[content_start..content_start + content_len];
-        let (mut name, mut filename, mut part_type) = (None, None, None);
-        for line in head.split("\r\n") {
-            let (key, value) = line.split_once(':')?;
-            if key.trim().eq_ignore_ascii_case("content-disposition") {
-                for param in value.split(';').skip(1) {
-                    if let Some((k, v)) = param.trim().split_once('=') {
-                        let v = v.trim().trim_matches('"').to_owned();
-                        match k.trim() {
-                            "name" => name = Some(v),
-                            "filename" => filename = Some(v),
-                            _ => {}
-                        }
-                    }
+    for part in multipart::parse(body, boundary)? {
+        match part.filename {
+            Some(filename) => {
+                if file.is_none() && !part.data.is_empty() {
+                    file = Some(Upload { filename, content_type: part.content_type, content: part.data.to_vec() });
                 }
-            } else if key.trim().eq_ignore_ascii_case("content-type") {
-                part_type = Some(value.trim().to_owned());
             }
+            None => pairs.push((part.name, String::from_utf8_lossy(part.data).into_owned())),
         }
-        match (name, filename) {
-            (Some(_), Some(filename)) if file.is_none() && !content.is_empty() => {
-                file = Some(Upload { filename, content_type: part_type, content: content.to_vec() });
-            }
-            (Some(name), None) => pairs.push((name, String::from_utf8_lossy(content).into_owned())),
-            _ => {}
-        }
-        rest = &rest[content_start + content_len + next_delimiter.len()..];
     }
+    Some((pairs, file))
 }
 
 /// Turns a form into the API's command, or the field errors of values that cannot even be read.
@@ -664,8 +617,8 @@ mod tests {
         let file = file.unwrap();
         assert_eq!(file.filename, "a.png");
         assert_eq!(file.content, b"\x89PNG\r\n\x1a\n\x00");
-        assert_eq!(multipart_boundary("multipart/form-data; boundary=XyZ").as_deref(), Some("XyZ"));
-        assert_eq!(multipart_boundary("application/x-www-form-urlencoded"), None);
+        assert_eq!(multipart::boundary("multipart/form-data; boundary=XyZ").as_deref(), Some("XyZ"));
+        assert_eq!(multipart::boundary("application/x-www-form-urlencoded"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Just enough `multipart/form-data` (RFC 7578) for the upload form: a CSRF field and one file. Written here
-//! rather than pulling in a multipart crate for a single form; the whole body is read first (bounded by the
-//! configured import limit), so no streaming parser is needed.
+//! Just enough `multipart/form-data` (RFC 7578) for the page forms that carry a file (batch import, calendar
+//! import, attachments on rectify and appeal): a few text fields and one file. The whole body is read first
+//! (bounded by the form's limit), so no streaming parser — and no multipart crate — is needed.
 
 /// One part of the body: a form field or a file.
 #[derive(Debug, PartialEq, Eq)]
