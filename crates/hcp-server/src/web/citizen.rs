@@ -14,7 +14,6 @@ use axum::response::Response;
 use axum::routing::get;
 use hcp_core::FieldErrors;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
-use hcp_core::level::Level;
 use hcp_core::lifecycle::Satisfaction;
 use hcp_store::{AnyConnection, evaluations, org};
 use serde::Deserialize;
@@ -22,6 +21,7 @@ use serde::Deserialize;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::layout::Chrome;
+pub use super::levels::{LevelOption, TagGroup, TagOption, level_options, tag_groups};
 use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
@@ -143,45 +143,6 @@ async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageEr
         staff: Vec::new(),
         evaluated: first.is_some(),
     })
-}
-
-pub struct LevelOption {
-    pub code: i64,
-    pub label: &'static str,
-    pub bad: bool,
-    pub checked: bool,
-}
-
-pub struct TagOption {
-    pub code: u16,
-    pub label: &'static str,
-    pub checked: bool,
-}
-
-pub struct TagGroup {
-    pub level: i64,
-    pub label: &'static str,
-    pub tags: Vec<TagOption>,
-}
-
-pub fn level_options(chosen: Option<i64>) -> Vec<LevelOption> {
-    Level::ALL
-        .iter()
-        .map(|l| LevelOption { code: l.code(), label: l.label(), bad: l.is_bad(), checked: chosen == Some(l.code()) })
-        .collect()
-}
-
-pub fn tag_groups(chosen: &[u16]) -> Vec<TagGroup> {
-    Level::ALL
-        .iter()
-        .map(|&l| TagGroup {
-            level: l.code(),
-            label: l.label(),
-            tags: hcp_core::tags::for_level(l)
-                .map(|t| TagOption { code: t.code, label: t.label, checked: chosen.contains(&t.code) })
-                .collect(),
-        })
-        .collect()
 }
 
 pub struct StaffOption {
@@ -520,25 +481,8 @@ impl TrackPage {
 
     fn set_choices(&mut self) {
         let kept = &self.kept;
-        self.levels = Level::ALL
-            .iter()
-            .map(|l| LevelOption {
-                code: l.code(),
-                label: l.label(),
-                bad: l.is_bad(),
-                checked: kept.level == Some(l.code()),
-            })
-            .collect();
-        self.tag_groups = Level::ALL
-            .iter()
-            .map(|&l| TagGroup {
-                level: l.code(),
-                label: l.label(),
-                tags: hcp_core::tags::for_level(l)
-                    .map(|t| TagOption { code: t.code, label: t.label, checked: kept.tags.contains(&t.code) })
-                    .collect(),
-            })
-            .collect();
+        self.levels = level_options(kept.level);
+        self.tag_groups = tag_groups(&kept.tags);
     }
 
     pub fn form_error_for(&self, form: &str) -> Option<&str> {

@@ -17,6 +17,7 @@ pub mod discipline;
 pub mod entry;
 pub mod errors;
 pub mod layout;
+pub mod levels;
 pub mod multipart;
 pub mod qr;
 pub mod signed_in;

@@ -12,12 +12,12 @@ use hcp_core::FieldErrors;
 use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
-use hcp_core::level::Level;
 use hcp_core::role::Role;
 
 use super::super::FormPairs;
 use super::super::errors::PageError;
 use super::super::layout::Chrome;
+use super::super::levels::{LevelOption, TagGroup, level_options, tag_groups};
 use super::super::signed_in::SignedIn;
 use super::{Choice, Directory, ENTRY_ROLES, new_submit_key, submitted_key};
 use crate::error::ApiError;
@@ -32,25 +32,6 @@ pub const ENTRY_CHANNELS: [Channel; 3] = [Channel::Phone, Channel::Paper, Channe
 
 fn default_channel(role: Role) -> Channel {
     if role == Role::HotlineOperator { Channel::Phone } else { Channel::Paper }
-}
-
-pub struct LevelOption {
-    pub code: i64,
-    pub label: &'static str,
-    pub bad: bool,
-    pub checked: bool,
-}
-
-pub struct TagOption {
-    pub code: u16,
-    pub label: &'static str,
-    pub checked: bool,
-}
-
-pub struct TagGroup {
-    pub level: i64,
-    pub label: &'static str,
-    pub tags: Vec<TagOption>,
 }
 
 /// What was typed, re-shown after an error, or kept for the next record.
@@ -177,25 +158,8 @@ impl EntryPage {
             .iter()
             .map(|c| Choice { value: c.code().into(), label: c.label().into(), selected: values.channel == c.code() })
             .collect();
-        let levels = Level::ALL
-            .iter()
-            .map(|l| LevelOption {
-                code: l.code(),
-                label: l.label(),
-                bad: l.is_bad(),
-                checked: values.level == Some(l.code()),
-            })
-            .collect();
-        let tag_groups = Level::ALL
-            .iter()
-            .map(|&l| TagGroup {
-                level: l.code(),
-                label: l.label(),
-                tags: hcp_core::tags::for_level(l)
-                    .map(|t| TagOption { code: t.code, label: t.label, checked: values.tags.contains(&t.code) })
-                    .collect(),
-            })
-            .collect();
+        let levels = level_options(values.level);
+        let tag_groups = tag_groups(&values.tags);
         // The cursor goes where typing continues: the first error, else the first field not kept.
         let focus = errors.first_field().unwrap_or(if saved.is_some() && !values.window.is_empty() {
             "staff"
