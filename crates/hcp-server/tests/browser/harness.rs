@@ -110,7 +110,19 @@ pub async fn fill(client: &Client, id: &str, text: &str) {
 
 /// The visible text of the page's body.
 pub async fn body_text(client: &Client) -> String {
-    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    // A form's answer may replace the page between finding <body> and reading it (a stale element): read again.
+    let mut last_error = None;
+    for _ in 0..20 {
+        match client.find(Locator::Css("body")).await {
+            Ok(body) => match body.text().await {
+                Ok(text) => return text,
+                Err(err) => last_error = Some(err),
+            },
+            Err(err) => last_error = Some(err),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not read the page: {last_error:?}");
 }
 
 /// Signs in through `/login` with the seeded user `username` (password: `common::PASSWORD`) and waits for the
