@@ -21,6 +21,7 @@ on_both_backends!(
     an_imported_calendar_recomputes_open_deadlines,
     a_local_closure_moves_deadlines_and_back,
     two_schedulers_escalate_each_ticket_once,
+    inbox_lists_the_most_urgent_first,
 );
 
 async fn app(backend: Backend) -> Option<TestApp> {
@@ -591,4 +592,36 @@ async fn a_local_closure_moves_deadlines_and_back(backend: Backend) {
     let (_, t) = app.get(&path, Some(&supervisor)).await;
     let recomputes = t["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == json!("recompute")).count();
     assert_eq!(recomputes, 2);
+}
+
+async fn inbox_lists_the_most_urgent_first(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    let (older, ..) = bad_review(&app, json!({})).await;
+    app.clock.advance(Duration::days(1));
+    let (newer, ..) = bad_review(&app, json!({"comment": "第二次来还是没办成"})).await;
+    let supervisor = app.login("supervisor").await;
+    let ids = |list: &Value| {
+        list["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}"))
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let (status, list) = app.get("/api/v1/tickets", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(ids(&list), vec![newer, older], "newest first by default");
+    let (status, list) = app.get("/api/v1/tickets?sort=deadline", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(ids(&list), vec![older, newer], "the nearest deadline first: {list}");
+    // Past both appeal deadlines the next one is feedback: still the older first.
+    app.clock.advance(Duration::days(5));
+    app.run_jobs().await;
+    let supervisor = app.login("supervisor").await; // the session of five days ago has expired
+    let (_, list) = app.get("/api/v1/tickets?sort=deadline", Some(&supervisor)).await;
+    assert_eq!(ids(&list), vec![older, newer]);
+    assert_eq!(list["items"][0]["deadlines"]["appeal_by"]["passed"], json!(true), "{list}");
+    let (status, body) = app.get("/api/v1/tickets?sort=random", Some(&supervisor)).await;
+    assert_eq!((status, code(&body)), (StatusCode::BAD_REQUEST, "invalid_query"));
+    app.stop().await;
 }

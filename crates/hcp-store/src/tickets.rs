@@ -463,6 +463,8 @@ pub struct Filter {
     /// Misconduct reports may name the very people who would read them: only the bureau and discipline
     /// inspectors see them.
     pub include_misconduct: bool,
+    /// Most urgent first (the nearest pending deadline, missed ones first; none last) instead of newest first.
+    pub by_deadline: bool,
 }
 
 fn push_filter(sql: &mut Sql, filter: &Filter, scope: &Scope) {
@@ -502,7 +504,12 @@ pub async fn list(
     let total: i64 = count.query_scalar().fetch_one(&mut *conn).await?;
     let mut sql = Sql::new(SELECT);
     push_filter(&mut sql, filter, scope);
-    sql.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
+    if filter.by_deadline {
+        sql.push(" ORDER BY CASE WHEN t.next_deadline IS NULL THEN 1 ELSE 0 END, t.next_deadline, t.id DESC");
+    } else {
+        sql.push(" ORDER BY t.created_at DESC, t.id DESC");
+    }
+    sql.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
     Ok((sql.query_as().fetch_all(conn).await?, total))
 }
 

@@ -60,6 +60,9 @@ pub struct TicketQuery {
     pub to: Option<String>,
     /// A natural month (YYYY-MM), instead of `from`/`to`.
     pub period: Option<String>,
+    /// `deadline`: most urgent first (the nearest pending deadline, missed ones first, tickets waiting on none
+    /// last); default newest first.
+    pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -68,7 +71,7 @@ fn sees_misconduct(role: Role) -> bool {
     matches!(role, Role::Supervisor | Role::Discipline)
 }
 
-/// Tickets in the caller's scope, newest first, with their deadlines.
+/// Tickets in the caller's scope, newest first (or most urgent first), with their deadlines.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketQuery),
     responses((status = 200, body = Paged<TicketView>), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -93,6 +96,13 @@ pub async fn list_for(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> 
     {
         return Err(ApiError::bad_request("invalid_query", format!("未知的工单类型“{k}”")));
     }
+    let by_deadline = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None | Some("created") => false,
+        Some("deadline") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request("invalid_query", format!("未知的排序方式“{other}”（可选 deadline）")));
+        }
+    };
     let (from_ms, to_ms) = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(month) => month_bounds(month)?,
         None => (period_bound(q.from.as_deref(), "from", false)?, period_bound(q.to.as_deref(), "to", true)?),
@@ -105,6 +115,7 @@ pub async fn list_for(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> 
         to_ms,
         overdue: q.overdue,
         include_misconduct: sees_misconduct(user.role),
+        by_deadline,
     };
     let (limit, offset) = Page { page: q.page, per_page: q.per_page }.limit_offset();
     let mut conn = state.store().reader().await?;

@@ -264,6 +264,7 @@ pub async fn page(
                 from: Some(from.clone()),
                 to: Some(to.clone()),
                 period: None,
+                sort: None,
                 page: Some(1),
                 per_page: Some(10),
             }),

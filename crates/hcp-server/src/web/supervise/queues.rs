@@ -77,6 +77,8 @@ async fn tickets(
                 from: None,
                 to: None,
                 period: None,
+                // The queues are worked through by their deadlines.
+                sort: Some("deadline".to_owned()),
                 page: Some(page),
                 per_page: Some(PER_PAGE),
             }),

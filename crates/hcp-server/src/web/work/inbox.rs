@@ -35,8 +35,6 @@ pub struct Row {
     pub created_at: String,
     pub escalated: bool,
     pub overdue: bool,
-    /// Sort key: the next deadline (RFC 3339 sorts as text within one offset).
-    deadline: Option<String>,
 }
 
 pub struct Choice {
@@ -84,6 +82,7 @@ pub async fn page(
         state: wanted_state.clone(),
         kind: wanted_kind.clone(),
         overdue: overdue_only.then_some(true),
+        sort: Some("deadline".to_owned()),
         page: Some(page),
         per_page: Some(PER_PAGE),
         ..Default::default()
@@ -91,7 +90,7 @@ pub async fn page(
     let listed = list_for(&state, &me.user, &api_query).await?;
     let now = state.now();
     let calendar = state.calendar();
-    let mut rows: Vec<Row> = listed
+    let rows: Vec<Row> = listed
         .items
         .into_iter()
         .map(|t| Row {
@@ -107,14 +106,8 @@ pub async fn page(
             created_at: local_text(&t.created_at),
             escalated: t.escalated,
             overdue: t.overdue,
-            deadline: t.next_deadline.clone(),
         })
         .collect();
-    // Within the page: overdue first, then the nearest deadline, then those waiting on nothing.
-    rows.sort_by(|a, b| {
-        let key = |r: &Row| (r.due.class != "overdue", r.deadline.is_none(), r.deadline.clone());
-        key(a).cmp(&key(b))
-    });
     let pairs = [
         ("state", wanted_state.clone().unwrap_or_default()),
         ("kind", wanted_kind.clone().unwrap_or_default()),
