@@ -564,7 +564,8 @@ async fn the_citizen_adds_the_one_follow_up_on_track(backend: Backend) {
 async fn a_complaint_without_a_window_is_dispatched_from_the_ticket_page(backend: Backend) {
     let Some(app) = spawn(backend).await else { return };
     let operator = app.login("hotline_operator").await;
-    let complaint = json!({"channel": "phone", "department_code": "SCJG", "content": "营业执照办理一直没有结果"});
+    let complaint = json!({"channel": "phone", "department_code": "SCJG", "content": "营业执照办理一直没有结果",
+        "contact": {"name": "王小明", "phone": "13912345678"}});
     let (status, receipt) = app.post("/api/v1/complaints", Some(&operator), &complaint).await;
     assert_eq!(status, StatusCode::CREATED, "{receipt}");
     let ticket = receipt["ticket_id"].as_i64().unwrap();
@@ -573,6 +574,9 @@ async fn a_complaint_without_a_window_is_dispatched_from_the_ticket_page(backend
     assert!(page.html.contains("id=\"form-dispatch\"") && page.html.contains("已登记"), "{}", page.html);
     assert!(page.html.contains("<option value=\"W-SC-01\">W-SC-01 市场主体登记窗口</option>"));
     assert!(!page.html.contains("id=\"form-appeal\""), "complaints are not appealed");
+    // What the caller said, with the contact masked for the operator.
+    assert!(page.html.contains("营业执照办理一直没有结果") && page.html.contains("12345热线"), "{}", page.html);
+    assert!(page.html.contains("139****5678") && !page.html.contains("13912345678"));
     // No window: the service's field error next to the select.
     let page = act(&mut browser, &app, ticket, "dispatch", &[("window_code", ""), ("note", "请尽快办理")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
@@ -588,5 +592,9 @@ async fn a_complaint_without_a_window_is_dispatched_from_the_ticket_page(backend
     // Now the staff member has it.
     let mut staff = signed_in(&app, "staff").await;
     assert_eq!(inbox_ids(&staff.get(&app, "/work/tickets").await.html), [ticket]);
+    // The staff member reads the complaint but never learns who made it.
+    let page = staff.get(&app, &format!("/work/tickets/{ticket}")).await;
+    assert!(page.html.contains("营业执照办理一直没有结果"), "{}", page.html);
+    assert!(!page.html.contains("139****5678") && !page.html.contains("王*") && !page.html.contains("王小明"));
     app.stop().await;
 }

@@ -69,3 +69,26 @@ pub async fn by_tracking_code(conn: &mut AnyConnection, code: &str) -> crate::Re
     .fetch_optional(conn)
     .await?)
 }
+
+/// What a complaint said, for the ticket it became (the contact stays encrypted here).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ComplaintRow {
+    pub id: i64,
+    pub channel: String,
+    pub content: String,
+    pub contact_name: Option<Vec<u8>>,
+    pub contact_phone: Option<Vec<u8>>,
+    pub key_id: Option<String>,
+    pub report_kind: Option<String>,
+    pub received_at: i64,
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<ComplaintRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, channel, content, contact_name, contact_phone, key_id, report_kind, received_at \
+         FROM complaints WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}

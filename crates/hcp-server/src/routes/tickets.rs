@@ -168,7 +168,15 @@ pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResu
         .ok_or_else(|| ApiError::not_found("工单"))?;
     let events = tickets::events(&mut conn, id, false).await?;
     let attachments = tickets::attachments(&mut conn, id).await?;
-    Ok(TicketDetail::new(row, events, attachments, state.now(), &state.calendar()))
+    let complaint = match row.complaint_id {
+        Some(complaint_id) => hcp_store::complaints::get(&mut conn, complaint_id)
+            .await?
+            .map(|c| crate::routes::views::ComplaintView::new(c, user.role, state.key())),
+        None => None,
+    };
+    let mut detail = TicketDetail::new(row, events, attachments, state.now(), &state.calendar());
+    detail.complaint = complaint;
+    Ok(detail)
 }
 
 /// One lifecycle action by a signed-in user, as every action endpoint and the ticket page's forms take it.

@@ -249,6 +249,56 @@ pub struct TicketDetail {
     pub ticket: TicketView,
     pub timeline: Vec<EventView>,
     pub attachments: Vec<AttachmentMeta>,
+    /// What the complaint or misconduct report said (tickets of those kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint: Option<ComplaintView>,
+}
+
+/// A complaint or misconduct report as its ticket shows it. The contact follows the evaluator's rule: absent for
+/// the staff and heads it may concern, masked for others.
+#[derive(Serialize, ToSchema)]
+pub struct ComplaintView {
+    pub id: i64,
+    pub channel: String,
+    pub channel_label: String,
+    pub content: String,
+    /// Misconduct reports: coercion, falsification, leaking, not_rectifying.
+    pub report_kind: Option<String>,
+    pub report_kind_label: Option<String>,
+    pub received_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<EvaluatorView>,
+}
+
+impl ComplaintView {
+    pub fn new(row: hcp_store::complaints::ComplaintRow, role: Role, key: &DataKey) -> ComplaintView {
+        let contact = role.sees_masked_evaluator().then(|| {
+            let open = |value: &Option<Vec<u8>>, context: &str, mask: fn(&str) -> String| {
+                let data = value.as_ref()?;
+                let key_id = row.key_id.as_deref().unwrap_or_default();
+                Some(key.decrypt(key_id, data, context).map(|v| mask(&v)).unwrap_or_else(|_| "***".into()))
+            };
+            EvaluatorView {
+                kind: None,
+                name: open(&row.contact_name, "contact.name", mask_name),
+                phone: open(&row.contact_phone, "contact.phone", mask_phone),
+                id_no: None,
+            }
+        });
+        let kind = row.report_kind.as_deref().and_then(hcp_core::complaint::ReportKind::parse);
+        ComplaintView {
+            id: row.id,
+            channel_label: hcp_core::complaint::ComplaintChannel::parse(&row.channel)
+                .map(|c| c.label().to_owned())
+                .unwrap_or_default(),
+            channel: row.channel,
+            content: row.content,
+            report_kind_label: kind.map(|k| k.label().to_owned()),
+            report_kind: row.report_kind,
+            received_at: local_time(row.received_at),
+            contact,
+        }
+    }
 }
 
 /// One step of the timeline: who, when, what, why, with which evidence.
@@ -297,6 +347,7 @@ impl TicketDetail {
             ticket: TicketView::with_calendar(row, now, Some(calendar)),
             timeline: events.into_iter().map(EventView::new).collect(),
             attachments,
+            complaint: None,
         }
     }
 }
