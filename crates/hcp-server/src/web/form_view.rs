@@ -1,0 +1,124 @@
+//! A form as re-shown after a refusal: the values typed, the messages next to the fields and one message above
+//! the form. Every page form uses it, so the mapping of the API's field names onto the form's fields is written
+//! once.
+
+use std::collections::BTreeMap;
+
+use hcp_core::FieldErrors;
+
+use super::FormPairs;
+use super::errors::PageError;
+use crate::error::ApiError;
+
+/// The message above a form whose fields carry the messages.
+pub const CHECK_FIELDS: &str = "提交的信息有误，请按提示修改。";
+
+#[derive(Default, Clone)]
+pub struct FormView {
+    values: BTreeMap<String, String>,
+    /// Fields with several values (checkboxes), trimmed, empty ones left out.
+    lists: BTreeMap<String, Vec<String>>,
+    errors: BTreeMap<String, String>,
+    pub general: Option<String>,
+}
+
+impl FormView {
+    /// The value typed in `name` ("" when none).
+    pub fn v(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    /// Every value of a field kept with [`FormView::keep_all`].
+    pub fn all(&self, name: &str) -> &[String] {
+        self.lists.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The message for `name`, if any.
+    pub fn e(&self, name: &str) -> Option<&str> {
+        self.errors.get(name).map(String::as_str)
+    }
+
+    /// Whether a checkbox or option `name` had `value`.
+    pub fn is(&self, name: &str, value: &str) -> bool {
+        self.v(name) == value
+    }
+
+    pub fn with(values: &[(&str, &str)]) -> FormView {
+        FormView {
+            values: values.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            ..FormView::default()
+        }
+    }
+
+    /// The fields `names` of a submitted form, as typed.
+    pub fn from_pairs(pairs: &FormPairs, names: &[&str]) -> FormView {
+        FormView { values: names.iter().map(|n| ((*n).to_owned(), pairs.text(n))).collect(), ..FormView::default() }
+    }
+
+    /// Also keeps every value of the multi-valued field `name`.
+    pub fn keep_all(mut self, pairs: &FormPairs, name: &str) -> FormView {
+        self.lists.insert(name.to_owned(), pairs.all(name).into_iter().map(str::to_owned).collect());
+        self
+    }
+
+    /// One message above the form.
+    pub fn message(mut self, message: impl Into<String>) -> FormView {
+        self.general = Some(message.into());
+        self
+    }
+
+    /// One message next to the field `name` (added to one already there).
+    pub fn field_error(mut self, name: &str, message: &str) -> FormView {
+        self.add_error(name, message);
+        self
+    }
+
+    fn add_error(&mut self, name: &str, message: &str) {
+        self.errors
+            .entry(name.to_owned())
+            .and_modify(|before| *before = format!("{before}；{message}"))
+            .or_insert_with(|| message.to_owned());
+    }
+
+    /// The parser's or the API's messages next to the fields: `fields` maps each API field name the form shows
+    /// to the form's field (e.g. `("evaluator.phone", "phone")`); the messages of other fields go above the form,
+    /// else `general` does.
+    pub fn field_errors(mut self, errors: &FieldErrors, fields: &[(&str, &str)], general: &str) -> FormView {
+        let mut other = Vec::new();
+        for (field, message) in &errors.0 {
+            match fields.iter().find(|(api, _)| api == field) {
+                Some((_, name)) => self.add_error(name, message),
+                None => other.push(message.as_str()),
+            }
+        }
+        self.general = Some(if other.is_empty() { general.to_owned() } else { other.join("；") });
+        self
+    }
+
+    /// The API's refusal of the form: its field messages as [`FormView::field_errors`], or, without any, its
+    /// message above the form.
+    pub fn api_error(self, err: &ApiError, fields: &[(&str, &str)], general: &str) -> FormView {
+        if err.fields.is_empty() {
+            self.message(err.message.clone())
+        } else {
+            self.field_errors(&err.fields, fields, general)
+        }
+    }
+
+    /// The first of the fields `order` that has a message (for the cursor).
+    pub fn first_error<'a>(&self, order: &[&'a str]) -> Option<&'a str> {
+        order.iter().copied().find(|name| self.errors.contains_key(*name))
+    }
+
+    /// The submitted form after the API refused it: the user's mistakes are shown on the form, server faults
+    /// are the error page. Every field message is shown under the API's own field name.
+    pub fn refused(pairs: &FormPairs, names: &[&str], err: ApiError) -> Result<FormView, PageError> {
+        if err.status.is_server_error() {
+            return Err(err.into());
+        }
+        let mut view = FormView::from_pairs(pairs, names);
+        view.general = Some(if err.fields.is_empty() { err.message } else { CHECK_FIELDS.to_owned() });
+        view.errors = err.fields.0;
+        Ok(view)
+    }
+}
