@@ -105,20 +105,32 @@ impl FormView {
         }
     }
 
+    /// Whether anything is to be shown: a field message or one above the form.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.general.is_some()
+    }
+
     /// The first of the fields `order` that has a message (for the cursor).
     pub fn first_error<'a>(&self, order: &[&'a str]) -> Option<&'a str> {
         order.iter().copied().find(|name| self.errors.contains_key(*name))
     }
 
-    /// The submitted form after the API refused it: the user's mistakes are shown on the form, server faults
-    /// are the error page. Every field message is shown under the API's own field name.
+    /// The API's refusal with every field message under the API's own field name; without any, its message
+    /// above the form.
+    pub fn named_errors(mut self, err: &ApiError) -> FormView {
+        self.general = Some(if err.fields.is_empty() { err.message.clone() } else { CHECK_FIELDS.to_owned() });
+        for (field, message) in &err.fields.0 {
+            self.add_error(field, message);
+        }
+        self
+    }
+
+    /// The submitted form after the API refused it: the user's mistakes are shown on the form (as
+    /// [`FormView::named_errors`]), server faults are the error page.
     pub fn refused(pairs: &FormPairs, names: &[&str], err: ApiError) -> Result<FormView, PageError> {
         if err.status.is_server_error() {
             return Err(err.into());
         }
-        let mut view = FormView::from_pairs(pairs, names);
-        view.general = Some(if err.fields.is_empty() { err.message } else { CHECK_FIELDS.to_owned() });
-        view.errors = err.fields.0;
-        Ok(view)
+        Ok(FormView::from_pairs(pairs, names).named_errors(&err))
     }
 }
