@@ -325,13 +325,7 @@ async fn submit(
     let submitter = match submitter_for(state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
         Ok(submitter) => submitter,
         Err(err) => {
-            let mut response = again(values.message(err.message.clone()), err.status, subject);
-            if let Some(seconds) = err.retry_after
-                && let Ok(value) = seconds.to_string().parse()
-            {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-            }
-            return Ok(response);
+            return Ok(with_retry_after(again(values.message(err.message.clone()), err.status, subject), &err));
         }
     };
     let request = IntakeRequest {
@@ -474,7 +468,8 @@ pub async fn track_page(
     csrf.attach(render(StatusCode::OK, &page))
 }
 
-fn with_retry_after(mut response: Response, err: &crate::error::ApiError) -> Response {
+/// The refused page, telling the browser when to try again after a rate limit.
+pub fn with_retry_after(mut response: Response, err: &crate::error::ApiError) -> Response {
     if let Some(seconds) = err.retry_after
         && let Ok(value) = seconds.to_string().parse()
     {

@@ -6,11 +6,12 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hcp_core::complaint::{ComplaintInput, ContactInput, NewComplaint, ReportKind};
 use hcp_store::org;
 
+use super::citizen::with_retry_after;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
@@ -254,11 +255,5 @@ async fn file(
     }
     let view = values.api_error(&refused, FIELDS, CHECK_FIELDS);
     let page = ComplaintPage::new(state, report, token, view).await?;
-    let mut response = render(refused.status, &page);
-    if let Some(seconds) = refused.retry_after
-        && let Ok(value) = seconds.to_string().parse()
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    Ok(response)
+    Ok(with_retry_after(render(refused.status, &page), &refused))
 }

@@ -16,10 +16,9 @@ use super::super::errors::PageError;
 use super::super::form_view::FormView;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
-use super::{Choice, Directory, ENTRY_ROLES, new_submit_key, submitted_key};
+use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
 use crate::error::ApiError;
-use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
-use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use crate::service::intake::{Receipt, Submission};
 use crate::state::AppState;
 
 const FORM: &str = "entry-complaint";
@@ -44,6 +43,11 @@ const FIELDS: &[(&str, &str)] = &[
     ("contact.name", "name"),
     ("contact.phone", "phone"),
 ];
+
+const SAVE: EntryForm = EntryForm {
+    scope: "entry-complaint",
+    key_reused: "这张表单已经保存过一次，内容已有改动。如需作为新投诉保存，请再次点击保存。",
+};
 
 /// The form's fields in page order: the cursor goes to the first with an error.
 const ORDER: &[&str] = &["channel", "org", "department", "window", "staff", "content", "name", "phone"];
@@ -164,32 +168,10 @@ pub async fn submit(
         }
     };
     let channel = complaint.channel;
-    let submitter = submitter_for(&state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    let idempotency = submitted_key(form.get("submit_key"))
-        .map(|key| scoped_idempotency(&format!("entry-complaint:{key}"), Some(&me.user), &input));
-    let request = IntakeRequest {
-        submission: Submission::Complaint(complaint),
-        submitter,
-        received_at: state.now(),
-        idempotency,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    let (receipt, replayed) = match state.intake().submit(request).await {
-        Ok(Outcome::Created(receipt)) => (receipt, false),
-        Ok(Outcome::Replayed(receipt)) => (receipt, true),
-        Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
-        Err(IntakeError::KeyReused) => {
-            let view = values.message("这张表单已经保存过一次，内容已有改动。如需作为新投诉保存，请再次点击保存。");
-            return Ok(again(view, StatusCode::CONFLICT));
-        }
-        Err(err) => {
-            let err: ApiError = intake_error(err);
-            if !err.status.is_client_error() {
-                return Err(err.into());
-            }
-            return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), err.status));
-        }
+    let submission = Submission::Complaint(complaint);
+    let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, state.now()).await? {
+        Ok(saved) => saved,
+        Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), err.status)),
     };
     let saved =
         Saved { receipt, replayed, channel_label: channel.label(), hotline: channel == ComplaintChannel::Phone };

@@ -8,7 +8,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
-use hcp_core::FieldErrors;
 use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
@@ -20,10 +19,8 @@ use super::super::form_view::FormView;
 use super::super::layout::Chrome;
 use super::super::levels::{LevelOption, TagGroup, form_choices};
 use super::super::signed_in::SignedIn;
-use super::{Choice, Directory, ENTRY_ROLES, new_submit_key, submitted_key};
-use crate::error::ApiError;
-use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
-use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
+use crate::service::intake::{Receipt, Submission};
 use crate::state::AppState;
 
 const FORM: &str = "entry";
@@ -52,16 +49,20 @@ const FIELDS: &[(&str, &str)] = &[
     ("evaluated_at", "when"),
 ];
 
-/// The parser's or intake's messages on the form.
-fn with_errors(form: FormView, errors: &FieldErrors) -> FormView {
+/// [`FIELDS`] for what was typed.
+fn fields_for(form: &FormView) -> Vec<(&'static str, &'static str)> {
     // "case number or window" without a case number: shown at the window field, which comes first.
     let case_at_window = form.v("case_no").trim().is_empty();
-    let fields: Vec<(&str, &str)> = FIELDS
+    FIELDS
         .iter()
         .map(|&(api, name)| if api == "case_no" && case_at_window { (api, "window") } else { (api, name) })
-        .collect();
-    form.field_errors(errors, &fields, NOT_SAVED)
+        .collect()
 }
+
+const SAVE: EntryForm = EntryForm {
+    scope: "entry",
+    key_reused: "这张表单已经保存过一次，内容已有改动。如需作为新记录保存，请再次点击保存。",
+};
 
 /// The id of the first field with an error, for autofocus.
 fn first_field(form: &FormView) -> Option<&'static str> {
@@ -201,40 +202,18 @@ pub async fn submit(
     };
     let evaluation = match NewEvaluation::parse(&input, now) {
         Ok(evaluation) => evaluation,
-        Err(fields) => return Ok(again(with_errors(values, &fields), StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(fields) => {
+            let view = values.clone().field_errors(&fields, &fields_for(&values), NOT_SAVED);
+            return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
+        }
     };
-    let submitter = submitter_for(&state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    let idempotency = submitted_key(form.get("submit_key"))
-        .map(|key| scoped_idempotency(&format!("entry:{key}"), Some(&me.user), &input));
     let saved_channel = evaluation.channel;
     let level = evaluation.level;
-    let request = IntakeRequest {
-        submission: Submission::Evaluation(evaluation),
-        submitter,
-        received_at: now,
-        idempotency,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    let (receipt, replayed) = match state.intake().submit(request).await {
-        Ok(Outcome::Created(receipt)) => (receipt, false),
-        Ok(Outcome::Replayed(receipt)) => (receipt, true),
-        Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
-        Err(IntakeError::KeyReused) => {
-            // The same shown form, saved before and changed since (e.g. after going back): save it as a new one.
-            let view = values.message("这张表单已经保存过一次，内容已有改动。如需作为新记录保存，请再次点击保存。");
-            return Ok(again(view, StatusCode::CONFLICT));
-        }
+    let submission = Submission::Evaluation(evaluation);
+    let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, now).await? {
+        Ok(saved) => saved,
         Err(err) => {
-            let err: ApiError = intake_error(err);
-            if !err.status.is_client_error() {
-                return Err(err.into());
-            }
-            let view = if err.fields.is_empty() {
-                values.message(err.message.clone())
-            } else {
-                with_errors(values, &err.fields)
-            };
+            let view = values.clone().api_error(&err, &fields_for(&values), NOT_SAVED);
             return Ok(again(view, err.status));
         }
     };
