@@ -375,22 +375,12 @@ pub struct TrackPage {
     pub follow_csrf: String,
     /// What the rating or follow-up form was refused for, with the citizen's choices kept.
     pub form_error: Option<(&'static str, String)>,
-    pub kept: TrackKept,
+    pub kept: FormView,
     pub done: Option<&'static str>,
     /// The follow-up evaluation's own receipt (its query password is shown this once).
     pub follow_receipt: Option<Receipt>,
     pub levels: Vec<LevelOption>,
     pub tag_groups: Vec<TagGroup>,
-}
-
-/// The rating and follow-up choices of a refused form (never the password).
-#[derive(Default)]
-pub struct TrackKept {
-    pub satisfaction: String,
-    pub note: String,
-    pub level: Option<i64>,
-    pub tags: Vec<u16>,
-    pub comment: String,
 }
 
 impl TrackPage {
@@ -404,7 +394,7 @@ impl TrackPage {
             rate_csrf: csrf.token(state, RATE_FORM),
             follow_csrf: csrf.token(state, FOLLOW_UP_FORM),
             form_error: None,
-            kept: TrackKept::default(),
+            kept: FormView::default(),
             done: None,
             follow_receipt: None,
             levels: Vec::new(),
@@ -415,9 +405,7 @@ impl TrackPage {
     }
 
     fn set_choices(&mut self) {
-        let kept = &self.kept;
-        self.levels = level_options(kept.level);
-        self.tag_groups = tag_groups(&kept.tags);
+        (self.levels, self.tag_groups) = form_choices(&self.kept);
     }
 
     pub fn form_error_for(&self, form: &str) -> Option<&str> {
@@ -504,13 +492,8 @@ pub async fn track_submit(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let password = form.get("password").map(str::to_owned);
-    page.kept = TrackKept {
-        satisfaction: form.text("satisfaction"),
-        note: form.text("note"),
-        level: form.get("level").and_then(|l| l.parse().ok()),
-        tags: form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect(),
-        comment: form.text("comment"),
-    };
+    // The rating and follow-up choices of a refused form (never the password).
+    page.kept = FormView::from_pairs(&form, &["satisfaction", "note", "level", "comment"]).keep_all(&form, "tags");
     page.set_choices();
     // A refusal of the rating or follow-up is shown next to that form, under the result as it stands.
     let outcome: Result<TrackView, crate::error::ApiError> = match action {
