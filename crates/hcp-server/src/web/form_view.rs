@@ -134,3 +134,40 @@ impl FormView {
         Ok(FormView::from_pairs(pairs, names).named_errors(&err))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[(&str, &str)] = &[("evaluator.phone", "phone"), ("window_code", "window"), ("case_no", "window")];
+
+    #[test]
+    fn api_field_names_are_shown_at_the_form_fields_and_others_above() {
+        let mut errors = FieldErrors::new();
+        errors.add("evaluator.phone", "手机号码格式不正确");
+        let view = FormView::with(&[("phone", "123")]).field_errors(&errors, FIELDS, CHECK_FIELDS);
+        assert_eq!(view.e("phone"), Some("手机号码格式不正确"));
+        assert_eq!(view.v("phone"), "123");
+        assert_eq!(view.general.as_deref(), Some(CHECK_FIELDS));
+
+        // Two API fields at one form field: both messages; an unknown field's message goes above the form.
+        errors.add("case_no", "请填写办件编号或窗口编号");
+        errors.add("window_code", "窗口编号不存在");
+        errors.add("level", "请选择评价等级");
+        let view = FormView::default().field_errors(&errors, FIELDS, CHECK_FIELDS);
+        assert_eq!(view.e("window"), Some("请填写办件编号或窗口编号；窗口编号不存在"));
+        assert_eq!(view.general.as_deref(), Some("请选择评价等级"));
+        assert_eq!(view.first_error(&["name", "window", "phone"]), Some("window"));
+        assert_eq!(FormView::default().first_error(&["window"]), None);
+    }
+
+    #[test]
+    fn a_refusal_without_fields_is_its_message() {
+        let err = ApiError::conflict("already_evaluated", "该办件已经评价过了");
+        let view = FormView::default().api_error(&err, FIELDS, CHECK_FIELDS);
+        assert_eq!(view.general.as_deref(), Some("该办件已经评价过了"));
+        assert!(view.has_errors() && view.e("window").is_none());
+        let named = FormView::default().named_errors(&ApiError::invalid_field("code", "编码已存在"));
+        assert_eq!((named.e("code"), named.general.as_deref()), (Some("编码已存在"), Some(CHECK_FIELDS)));
+    }
+}
