@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use hcp_core::FieldErrors;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
 use hcp_core::lifecycle::Satisfaction;
 use hcp_store::{AnyConnection, evaluations, org};
@@ -20,8 +19,9 @@ use serde::Deserialize;
 
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
+use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
-pub use super::levels::{LevelOption, TagGroup, TagOption, level_options, tag_groups};
+pub use super::levels::{LevelOption, TagGroup, TagOption, form_choices, level_options, tag_groups};
 use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
@@ -151,55 +151,15 @@ pub struct StaffOption {
     pub checked: bool,
 }
 
-/// What the citizen typed, re-shown with the errors next to the fields.
-#[derive(Default)]
-pub struct EvaluateValues {
-    pub level: Option<i64>,
-    pub tags: Vec<u16>,
-    pub staff_no: String,
-    pub comment: String,
-    pub name: String,
-    pub phone: String,
-}
-
-#[derive(Default)]
-pub struct EvaluateErrors {
-    pub general: Option<String>,
-    pub level: Option<String>,
-    pub tags: Option<String>,
-    pub staff: Option<String>,
-    pub comment: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-}
-
-impl EvaluateErrors {
-    fn from_fields(fields: &FieldErrors) -> Self {
-        let mut errors = EvaluateErrors::default();
-        let mut other = Vec::new();
-        for (field, message) in &fields.0 {
-            let slot = match field.as_str() {
-                "level" => &mut errors.level,
-                "tags" => &mut errors.tags,
-                "staff_no" => &mut errors.staff,
-                "comment" => &mut errors.comment,
-                "evaluator.name" => &mut errors.name,
-                "evaluator.phone" => &mut errors.phone,
-                _ => {
-                    other.push(message.clone());
-                    continue;
-                }
-            };
-            *slot = Some(message.clone());
-        }
-        errors.general = Some(if other.is_empty() {
-            "提交的信息有误，请按提示修改。".to_owned()
-        } else {
-            other.join("；")
-        });
-        errors
-    }
-}
+/// The evaluation form's fields as the API names them → as the form names them.
+const EVALUATE_FIELDS: &[(&str, &str)] = &[
+    ("level", "level"),
+    ("tags", "tags"),
+    ("staff_no", "staff_no"),
+    ("comment", "comment"),
+    ("evaluator.name", "name"),
+    ("evaluator.phone", "phone"),
+];
 
 #[derive(Template)]
 #[template(path = "evaluate.html")]
@@ -214,8 +174,8 @@ pub struct EvaluatePage {
     pub csrf: String,
     pub levels: Vec<LevelOption>,
     pub tag_groups: Vec<TagGroup>,
-    pub values: EvaluateValues,
-    pub errors: EvaluateErrors,
+    /// What the citizen typed, re-shown with the errors next to the fields.
+    pub form: FormView,
 }
 
 /// Shown on a case's page once it has been evaluated.
@@ -223,12 +183,13 @@ const ALREADY_EVALUATED: &str =
     "该办件已经评价过了（一事一评），感谢您的参与。如需查看处理进度，请使用评价时获得的查询码和查询密码。";
 
 impl EvaluatePage {
-    fn new(subject: Subject, csrf: String, values: EvaluateValues, errors: EvaluateErrors) -> Self {
+    fn new(subject: Subject, csrf: String, form: FormView) -> Self {
         let staff = subject
             .staff
             .into_iter()
-            .map(|(staff_no, name)| StaffOption { checked: values.staff_no == staff_no, staff_no, name })
+            .map(|(staff_no, name)| StaffOption { checked: form.v("staff_no") == staff_no, staff_no, name })
             .collect();
+        let (levels, tag_groups) = form_choices(&form);
         let title = match &subject.case {
             Some(case) => format!("评价办件：{}", case.item),
             None => format!("评价：{}", subject.window.name),
@@ -244,10 +205,9 @@ impl EvaluatePage {
             staff,
             notice: subject.evaluated.then(|| ALREADY_EVALUATED.to_owned()),
             csrf,
-            levels: level_options(values.level),
-            tag_groups: tag_groups(&values.tags),
-            values,
-            errors,
+            levels,
+            tag_groups,
+            form,
         }
     }
 }
@@ -266,12 +226,7 @@ const EVALUATE_FORM: &str = "evaluate";
 
 fn form_page(state: &AppState, headers: &HeaderMap, subject: Subject) -> Response {
     let csrf = Csrf::for_request(state, headers);
-    let page = EvaluatePage::new(
-        subject,
-        csrf.token(state, EVALUATE_FORM),
-        EvaluateValues::default(),
-        EvaluateErrors::default(),
-    );
+    let page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), FormView::default());
     csrf.attach(render(StatusCode::OK, &page))
 }
 
@@ -328,15 +283,7 @@ async fn submit(
     mut subject: Subject,
 ) -> Result<Response, PageError> {
     let level = form.get("level").and_then(|l| l.parse::<i64>().ok());
-    let tags: Vec<u16> = form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect();
-    let values = EvaluateValues {
-        level,
-        tags,
-        staff_no: form.text("staff_no"),
-        comment: form.text("comment"),
-        name: form.text("name"),
-        phone: form.text("phone"),
-    };
+    let values = FormView::from_pairs(form, &["level", "staff_no", "comment", "name", "phone"]).keep_all(form, "tags");
     let (name, phone) = (form.get("name"), form.get("phone"));
     let (channel, case_no, window_code, staff_no) = match &subject.case {
         // A case names its window and staff itself; its link reaches the citizen's phone (SMS, receipt).
@@ -360,15 +307,16 @@ async fn submit(
         ..Default::default()
     };
     let csrf = Csrf::for_request(state, headers);
-    let again = |values: EvaluateValues, errors: EvaluateErrors, status: StatusCode, subject: Subject| {
-        let page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values, errors);
+    let again = |view: FormView, status: StatusCode, subject: Subject| {
+        let page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), view);
         render(status, &page)
     };
     let now = state.now();
     let evaluation = match NewEvaluation::parse(&input, now) {
         Ok(evaluation) => evaluation,
         Err(fields) => {
-            return Ok(again(values, EvaluateErrors::from_fields(&fields), StatusCode::UNPROCESSABLE_ENTITY, subject));
+            let view = values.field_errors(&fields, EVALUATE_FIELDS, CHECK_FIELDS);
+            return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY, subject));
         }
     };
     let level_label = evaluation.level.label();
@@ -377,14 +325,7 @@ async fn submit(
     let submitter = match submitter_for(state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
         Ok(submitter) => submitter,
         Err(err) => {
-            let errors = EvaluateErrors { general: Some(err.message.clone()), ..Default::default() };
-            let mut response = again(values, errors, err.status, subject);
-            if let Some(seconds) = err.retry_after
-                && let Ok(value) = seconds.to_string().parse()
-            {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-            }
-            return Ok(response);
+            return Ok(with_retry_after(again(values.message(err.message.clone()), err.status, subject), &err));
         }
     };
     let request = IntakeRequest {
@@ -409,17 +350,11 @@ async fn submit(
             if err.code == "already_evaluated" {
                 // Intake's own words, in place of the form.
                 subject.evaluated = true;
-                let mut page =
-                    EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values, EvaluateErrors::default());
+                let mut page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values);
                 page.notice = Some(err.message.clone());
                 Ok(render(err.status, &page))
             } else if err.status.is_client_error() {
-                let errors = if err.fields.is_empty() {
-                    EvaluateErrors { general: Some(err.message.clone()), ..Default::default() }
-                } else {
-                    EvaluateErrors::from_fields(&err.fields)
-                };
-                Ok(again(values, errors, err.status, subject))
+                Ok(again(values.api_error(&err, EVALUATE_FIELDS, CHECK_FIELDS), err.status, subject))
             } else {
                 Err(err.into())
             }
@@ -440,22 +375,12 @@ pub struct TrackPage {
     pub follow_csrf: String,
     /// What the rating or follow-up form was refused for, with the citizen's choices kept.
     pub form_error: Option<(&'static str, String)>,
-    pub kept: TrackKept,
+    pub kept: FormView,
     pub done: Option<&'static str>,
     /// The follow-up evaluation's own receipt (its query password is shown this once).
     pub follow_receipt: Option<Receipt>,
     pub levels: Vec<LevelOption>,
     pub tag_groups: Vec<TagGroup>,
-}
-
-/// The rating and follow-up choices of a refused form (never the password).
-#[derive(Default)]
-pub struct TrackKept {
-    pub satisfaction: String,
-    pub note: String,
-    pub level: Option<i64>,
-    pub tags: Vec<u16>,
-    pub comment: String,
 }
 
 impl TrackPage {
@@ -469,7 +394,7 @@ impl TrackPage {
             rate_csrf: csrf.token(state, RATE_FORM),
             follow_csrf: csrf.token(state, FOLLOW_UP_FORM),
             form_error: None,
-            kept: TrackKept::default(),
+            kept: FormView::default(),
             done: None,
             follow_receipt: None,
             levels: Vec::new(),
@@ -480,9 +405,7 @@ impl TrackPage {
     }
 
     fn set_choices(&mut self) {
-        let kept = &self.kept;
-        self.levels = level_options(kept.level);
-        self.tag_groups = tag_groups(&kept.tags);
+        (self.levels, self.tag_groups) = form_choices(&self.kept);
     }
 
     pub fn form_error_for(&self, form: &str) -> Option<&str> {
@@ -533,7 +456,8 @@ pub async fn track_page(
     csrf.attach(render(StatusCode::OK, &page))
 }
 
-fn with_retry_after(mut response: Response, err: &crate::error::ApiError) -> Response {
+/// The refused page, telling the browser when to try again after a rate limit.
+pub fn with_retry_after(mut response: Response, err: &crate::error::ApiError) -> Response {
     if let Some(seconds) = err.retry_after
         && let Ok(value) = seconds.to_string().parse()
     {
@@ -568,13 +492,8 @@ pub async fn track_submit(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let password = form.get("password").map(str::to_owned);
-    page.kept = TrackKept {
-        satisfaction: form.text("satisfaction"),
-        note: form.text("note"),
-        level: form.get("level").and_then(|l| l.parse().ok()),
-        tags: form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect(),
-        comment: form.text("comment"),
-    };
+    // The rating and follow-up choices of a refused form (never the password).
+    page.kept = FormView::from_pairs(&form, &["satisfaction", "note", "level", "comment"]).keep_all(&form, "tags");
     page.set_choices();
     // A refusal of the rating or follow-up is shown next to that form, under the result as it stands.
     let outcome: Result<TrackView, crate::error::ApiError> = match action {

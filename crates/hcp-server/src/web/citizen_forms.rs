@@ -6,14 +6,15 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use hcp_core::FieldErrors;
 use hcp_core::complaint::{ComplaintInput, ContactInput, NewComplaint, ReportKind};
 use hcp_store::org;
 
+use super::citizen::with_retry_after;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
+use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 use super::{FormPairs, render};
 use crate::error::ApiError;
@@ -39,51 +40,19 @@ pub struct KindOption {
     pub checked: bool,
 }
 
-#[derive(Default)]
-pub struct Values {
-    pub target: String,
-    pub kind: String,
-    pub content: String,
-    pub name: String,
-    pub phone: String,
-}
-
-#[derive(Default)]
-pub struct Errors {
-    pub general: Option<String>,
-    pub target: Option<String>,
-    pub kind: Option<String>,
-    pub content: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-}
-
-impl Errors {
-    fn from_fields(fields: &FieldErrors) -> Self {
-        let mut errors = Errors::default();
-        let mut other = Vec::new();
-        for (field, message) in &fields.0 {
-            let slot = match field.as_str() {
-                "org_code" | "department_code" | "window_code" | "staff_no" | "target" => &mut errors.target,
-                "kind" => &mut errors.kind,
-                "content" => &mut errors.content,
-                "contact.name" => &mut errors.name,
-                "contact.phone" => &mut errors.phone,
-                _ => {
-                    other.push(message.clone());
-                    continue;
-                }
-            };
-            *slot = Some(message.clone());
-        }
-        errors.general = Some(if other.is_empty() {
-            "提交的信息有误，请按提示修改。".to_owned()
-        } else {
-            other.join("；")
-        });
-        errors
-    }
-}
+/// The complaint and report forms' fields as the API names them → as the form names them; every way of naming
+/// the target is shown at the one target list.
+const FIELDS: &[(&str, &str)] = &[
+    ("org_code", "target"),
+    ("department_code", "target"),
+    ("window_code", "target"),
+    ("staff_no", "target"),
+    ("target", "target"),
+    ("kind", "kind"),
+    ("content", "content"),
+    ("contact.name", "name"),
+    ("contact.phone", "phone"),
+];
 
 #[derive(Template)]
 #[template(path = "citizen_complaint.html")]
@@ -95,8 +64,8 @@ pub struct ComplaintPage {
     pub csrf: String,
     pub targets: Vec<TargetGroup>,
     pub kinds: Vec<KindOption>,
-    pub values: Values,
-    pub errors: Errors,
+    /// What the citizen typed, re-shown with the errors next to the fields.
+    pub form: FormView,
 }
 
 #[derive(Template)]
@@ -131,17 +100,11 @@ async fn targets(state: &AppState) -> Result<Vec<TargetGroup>, PageError> {
 }
 
 impl ComplaintPage {
-    async fn new(
-        state: &AppState,
-        report: bool,
-        csrf: String,
-        values: Values,
-        errors: Errors,
-    ) -> Result<ComplaintPage, PageError> {
+    async fn new(state: &AppState, report: bool, csrf: String, form: FormView) -> Result<ComplaintPage, PageError> {
         let kinds = if report {
             ReportKind::ALL
                 .iter()
-                .map(|k| KindOption { code: k.code(), label: k.label(), checked: values.kind == k.code() })
+                .map(|k| KindOption { code: k.code(), label: k.label(), checked: form.is("kind", k.code()) })
                 .collect()
         } else {
             Vec::new()
@@ -153,8 +116,7 @@ impl ComplaintPage {
             csrf,
             targets: targets(state).await?,
             kinds,
-            values,
-            errors,
+            form,
         })
     }
 }
@@ -165,9 +127,7 @@ fn form_name(report: bool) -> &'static str {
 
 async fn show(state: &AppState, headers: &HeaderMap, report: bool) -> Result<Response, PageError> {
     let csrf = Csrf::for_request(state, headers);
-    let page =
-        ComplaintPage::new(state, report, csrf.token(state, form_name(report)), Values::default(), Errors::default())
-            .await?;
+    let page = ComplaintPage::new(state, report, csrf.token(state, form_name(report)), FormView::default()).await?;
     Ok(csrf.attach(render(StatusCode::OK, &page)))
 }
 
@@ -220,13 +180,7 @@ async fn file(
     form: &FormPairs,
     report: bool,
 ) -> Result<Response, PageError> {
-    let values = Values {
-        target: form.text("target"),
-        kind: form.text("kind"),
-        content: form.text("content"),
-        name: form.text("name"),
-        phone: form.text("phone"),
-    };
+    let values = FormView::from_pairs(form, &["target", "kind", "content", "name", "phone"]);
     let csrf = Csrf::for_request(state, headers);
     let token = csrf.token(state, form_name(report));
     let (name, phone) = (form.get("name"), form.get("phone"));
@@ -268,7 +222,8 @@ async fn file(
     let submission = match parsed {
         Ok(submission) => submission,
         Err(fields) => {
-            let page = ComplaintPage::new(state, report, token, values, Errors::from_fields(&fields)).await?;
+            let view = values.field_errors(&fields, FIELDS, CHECK_FIELDS);
+            let page = ComplaintPage::new(state, report, token, view).await?;
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
@@ -298,17 +253,7 @@ async fn file(
     if !refused.status.is_client_error() {
         return Err(refused.into());
     }
-    let errors = if refused.fields.is_empty() {
-        Errors { general: Some(refused.message.clone()), ..Default::default() }
-    } else {
-        Errors::from_fields(&refused.fields)
-    };
-    let page = ComplaintPage::new(state, report, token, values, errors).await?;
-    let mut response = render(refused.status, &page);
-    if let Some(seconds) = refused.retry_after
-        && let Ok(value) = seconds.to_string().parse()
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    Ok(response)
+    let view = values.api_error(&refused, FIELDS, CHECK_FIELDS);
+    let page = ComplaintPage::new(state, report, token, view).await?;
+    Ok(with_retry_after(render(refused.status, &page), &refused))
 }

@@ -3,6 +3,8 @@
 
 use hcp_core::level::Level;
 
+use super::form_view::FormView;
+
 pub struct LevelOption {
     pub code: i64,
     pub label: &'static str,
@@ -40,4 +42,11 @@ pub fn tag_groups(chosen: &[u16]) -> Vec<TagGroup> {
                 .collect(),
         })
         .collect()
+}
+
+/// The level and tag choices of a re-shown form whose fields are named `level` and `tags`.
+pub fn form_choices(form: &FormView) -> (Vec<LevelOption>, Vec<TagGroup>) {
+    let level = form.v("level").trim().parse().ok();
+    let tags: Vec<u16> = form.all("tags").iter().filter_map(|t| t.parse().ok()).collect();
+    (level_options(level), tag_groups(&tags))
 }

@@ -10,8 +10,6 @@ mod staff;
 mod users;
 mod windows;
 
-use std::collections::BTreeMap;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -20,8 +18,8 @@ use axum::routing::{get, post};
 use hcp_core::role::Role;
 use hcp_store::org::{Department, OrgUnit, Staff, Window};
 
-use super::FormPairs;
 use super::errors::PageError;
+pub use super::form_view::FormView;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -51,54 +49,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
-
-/// A form as re-shown: the values typed and the messages next to the fields.
-#[derive(Default)]
-pub struct FormView {
-    values: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-    pub general: Option<String>,
-}
-
-impl FormView {
-    /// The value typed in `name` ("" when none).
-    pub fn v(&self, name: &str) -> &str {
-        self.values.get(name).map_or("", String::as_str)
-    }
-
-    /// The message for `name`, if any.
-    pub fn e(&self, name: &str) -> Option<&str> {
-        self.errors.get(name).map(String::as_str)
-    }
-
-    /// Whether a checkbox or option `name` had `value`.
-    pub fn is(&self, name: &str, value: &str) -> bool {
-        self.v(name) == value
-    }
-
-    pub fn with(values: &[(&str, &str)]) -> FormView {
-        FormView {
-            values: values.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            ..FormView::default()
-        }
-    }
-
-    /// The submitted form after the API refused it: the user's mistakes are shown on the form, server faults
-    /// are the error page. `rename` maps the API's field names to the form's where they differ.
-    pub fn refused(pairs: &FormPairs, names: &[&str], err: ApiError) -> Result<FormView, PageError> {
-        if err.status.is_server_error() {
-            return Err(err.into());
-        }
-        let values = names.iter().map(|n| ((*n).to_owned(), pairs.text(n))).collect();
-        let errors: BTreeMap<String, String> = err.fields.0.into_iter().collect();
-        let general = Some(if errors.is_empty() {
-            err.message
-        } else {
-            "提交的信息有误，请按提示修改。".to_owned()
-        });
-        Ok(FormView { values, errors, general })
-    }
-}
 
 /// The whole organisation, read once per page.
 pub struct OrgData {

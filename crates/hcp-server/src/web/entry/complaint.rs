@@ -7,19 +7,18 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
-use hcp_core::FieldErrors;
 use hcp_core::complaint::{ComplaintChannel, ComplaintInput, ContactInput, NewComplaint};
 use hcp_core::role::Role;
 use hcp_store::org;
 
 use super::super::FormPairs;
 use super::super::errors::PageError;
+use super::super::form_view::FormView;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
-use super::{Choice, Directory, ENTRY_ROLES, new_submit_key, submitted_key};
+use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
 use crate::error::ApiError;
-use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
-use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use crate::service::intake::{Receipt, Submission};
 use crate::state::AppState;
 
 const FORM: &str = "entry-complaint";
@@ -30,73 +29,28 @@ fn default_channel(role: Role) -> ComplaintChannel {
     if role == Role::HotlineOperator { ComplaintChannel::Phone } else { ComplaintChannel::Box }
 }
 
-#[derive(Default, Clone)]
-pub struct Values {
-    pub channel: String,
-    pub org: String,
-    pub department: String,
-    pub window: String,
-    pub staff: String,
-    pub content: String,
-    pub name: String,
-    pub phone: String,
-}
+/// The message above the form when its fields carry the messages.
+const NOT_SAVED: &str = "未保存：请按提示修改。";
 
-#[derive(Default)]
-pub struct Errors {
-    pub general: Option<String>,
-    pub channel: Option<String>,
-    pub org: Option<String>,
-    pub department: Option<String>,
-    pub window: Option<String>,
-    pub staff: Option<String>,
-    pub content: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-}
+/// The fields as the API names them → as the form names them.
+const FIELDS: &[(&str, &str)] = &[
+    ("channel", "channel"),
+    ("org_code", "org"),
+    ("department_code", "department"),
+    ("window_code", "window"),
+    ("staff_no", "staff"),
+    ("content", "content"),
+    ("contact.name", "name"),
+    ("contact.phone", "phone"),
+];
 
-impl Errors {
-    fn from_fields(fields: &FieldErrors) -> Errors {
-        let mut errors = Errors::default();
-        let mut other = Vec::new();
-        for (field, message) in &fields.0 {
-            let slot = match field.as_str() {
-                "channel" => &mut errors.channel,
-                "org_code" => &mut errors.org,
-                "department_code" => &mut errors.department,
-                "window_code" => &mut errors.window,
-                "staff_no" => &mut errors.staff,
-                "content" => &mut errors.content,
-                "contact.name" => &mut errors.name,
-                "contact.phone" => &mut errors.phone,
-                _ => {
-                    other.push(message.clone());
-                    continue;
-                }
-            };
-            *slot = Some(message.clone());
-        }
-        errors.general =
-            Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
-        errors
-    }
+const SAVE: EntryForm = EntryForm {
+    scope: "entry-complaint",
+    key_reused: "这张表单已经保存过一次，内容已有改动。如需作为新投诉保存，请再次点击保存。",
+};
 
-    fn first_field(&self) -> Option<&'static str> {
-        [
-            (&self.channel, "channel"),
-            (&self.org, "org"),
-            (&self.department, "department"),
-            (&self.window, "window"),
-            (&self.staff, "staff"),
-            (&self.content, "content"),
-            (&self.name, "name"),
-            (&self.phone, "phone"),
-        ]
-        .into_iter()
-        .find(|(e, _)| e.is_some())
-        .map(|(_, id)| id)
-    }
-}
+/// The form's fields in page order: the cursor goes to the first with an error.
+const ORDER: &[&str] = &["channel", "org", "department", "window", "staff", "content", "name", "phone"];
 
 pub struct Saved {
     pub receipt: Receipt,
@@ -116,8 +70,8 @@ pub struct ComplaintPage {
     pub departments: Vec<Choice>,
     pub windows: Vec<Choice>,
     pub staff: Vec<Choice>,
-    pub values: Values,
-    pub errors: Errors,
+    /// What was typed, re-shown with the errors next to the fields.
+    pub form: FormView,
     pub saved: Option<Saved>,
     pub focus: &'static str,
 }
@@ -143,8 +97,7 @@ fn page_for(
     state: &AppState,
     places: &Places,
     directory: &Directory,
-    values: Values,
-    errors: Errors,
+    form: FormView,
     saved: Option<Saved>,
 ) -> ComplaintPage {
     let choice = |value: &str, label: String, current: &str| Choice {
@@ -156,18 +109,17 @@ fn page_for(
         chrome: super::chrome(me, state, "投诉登记"),
         csrf: me.token(state, FORM),
         submit_key: new_submit_key(),
-        channels: CHANNELS.iter().map(|c| choice(c.code(), c.label().to_owned(), &values.channel)).collect(),
-        orgs: places.orgs.iter().map(|o| choice(&o.code, format!("{} {}", o.code, o.name), &values.org)).collect(),
+        channels: CHANNELS.iter().map(|c| choice(c.code(), c.label().to_owned(), form.v("channel"))).collect(),
+        orgs: places.orgs.iter().map(|o| choice(&o.code, format!("{} {}", o.code, o.name), form.v("org"))).collect(),
         departments: places
             .departments
             .iter()
-            .map(|d| choice(&d.code, format!("{} {}", d.code, d.name), &values.department))
+            .map(|d| choice(&d.code, format!("{} {}", d.code, d.name), form.v("department")))
             .collect(),
         windows: directory.window_choices(),
         staff: directory.staff_choices(),
-        focus: errors.first_field().unwrap_or("channel"),
-        values,
-        errors,
+        focus: form.first_error(ORDER).unwrap_or("channel"),
+        form,
         saved,
     }
 }
@@ -175,8 +127,8 @@ fn page_for(
 pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
     let (places, directory) = (Places::load(&state).await?, Directory::load(&state).await?);
-    let values = Values { channel: default_channel(me.user.role).code().into(), ..Default::default() };
-    let page = page_for(&me, &state, &places, &directory, values, Errors::default(), None);
+    let form = FormView::with(&[("channel", default_channel(me.user.role).code())]);
+    let page = page_for(&me, &state, &places, &directory, form, None);
     Ok(me.render(StatusCode::OK, &page))
 }
 
@@ -189,35 +141,21 @@ pub async fn submit(
     let form = FormPairs::parse(body)?;
     me.verify(&state, FORM, &form)?;
     let (places, directory) = (Places::load(&state).await?, Directory::load(&state).await?);
-    let values = Values {
-        channel: form.text("channel"),
-        org: form.text("org"),
-        department: form.text("department"),
-        window: form.text("window"),
-        staff: form.text("staff"),
-        content: form.text("content"),
-        name: form.text("name"),
-        phone: form.text("phone"),
-    };
-    let again = |values: Values, errors: Errors, status: StatusCode| {
-        me.render(status, &page_for(&me, &state, &places, &directory, values, errors, None))
-    };
+    let values = FormView::from_pairs(&form, ORDER);
+    let again =
+        |view: FormView, status: StatusCode| me.render(status, &page_for(&me, &state, &places, &directory, view, None));
     // Online complaints are the citizens' own page; here only the hotline and the box.
     if !form.get("channel").and_then(ComplaintChannel::parse).is_some_and(|c| c.is_registered()) {
-        let errors = Errors {
-            general: Some("未保存：请按提示修改。".into()),
-            channel: Some("请选择来源：12345热线或意见箱".into()),
-            ..Default::default()
-        };
-        return Ok(again(values, errors, StatusCode::UNPROCESSABLE_ENTITY));
+        let view = values.message(NOT_SAVED).field_error("channel", "请选择来源：12345热线或意见箱");
+        return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    let window_code = directory.window_code(&values.window);
+    let window_code = directory.window_code(values.v("window"));
     let (name, phone) = (form.get("name"), form.get("phone"));
     let input = ComplaintInput {
         channel: form.get("channel").map(str::to_owned),
         org_code: form.get("org").map(str::to_owned),
         department_code: form.get("department").map(str::to_owned),
-        staff_no: directory.staff_no(&values.staff, window_code.as_deref()),
+        staff_no: directory.staff_no(values.v("staff"), window_code.as_deref()),
         window_code,
         content: form.get("content").map(str::to_owned),
         contact: (name.is_some() || phone.is_some())
@@ -225,47 +163,19 @@ pub async fn submit(
     };
     let complaint = match NewComplaint::parse(&input) {
         Ok(complaint) => complaint,
-        Err(fields) => return Ok(again(values, Errors::from_fields(&fields), StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(fields) => {
+            return Ok(again(values.field_errors(&fields, FIELDS, NOT_SAVED), StatusCode::UNPROCESSABLE_ENTITY));
+        }
     };
     let channel = complaint.channel;
-    let submitter = submitter_for(&state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    let idempotency = submitted_key(form.get("submit_key"))
-        .map(|key| scoped_idempotency(&format!("entry-complaint:{key}"), Some(&me.user), &input));
-    let request = IntakeRequest {
-        submission: Submission::Complaint(complaint),
-        submitter,
-        received_at: state.now(),
-        idempotency,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    let (receipt, replayed) = match state.intake().submit(request).await {
-        Ok(Outcome::Created(receipt)) => (receipt, false),
-        Ok(Outcome::Replayed(receipt)) => (receipt, true),
-        Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
-        Err(IntakeError::KeyReused) => {
-            let errors = Errors {
-                general: Some("这张表单已经保存过一次，内容已有改动。如需作为新投诉保存，请再次点击保存。".into()),
-                ..Default::default()
-            };
-            return Ok(again(values, errors, StatusCode::CONFLICT));
-        }
-        Err(err) => {
-            let err: ApiError = intake_error(err);
-            if !err.status.is_client_error() {
-                return Err(err.into());
-            }
-            let errors = if err.fields.is_empty() {
-                Errors { general: Some(err.message.clone()), ..Default::default() }
-            } else {
-                Errors::from_fields(&err.fields)
-            };
-            return Ok(again(values, errors, err.status));
-        }
+    let submission = Submission::Complaint(complaint);
+    let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, state.now()).await? {
+        Ok(saved) => saved,
+        Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), err.status)),
     };
     let saved =
         Saved { receipt, replayed, channel_label: channel.label(), hotline: channel == ComplaintChannel::Phone };
-    let next = Values { channel: values.channel, ..Default::default() };
-    let page = page_for(&me, &state, &places, &directory, next, Errors::default(), Some(saved));
+    let next = FormView::with(&[("channel", values.v("channel"))]);
+    let page = page_for(&me, &state, &places, &directory, next, Some(saved));
     Ok(me.render(StatusCode::OK, &page))
 }

@@ -8,7 +8,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
-use hcp_core::FieldErrors;
 use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
@@ -16,13 +15,12 @@ use hcp_core::role::Role;
 
 use super::super::FormPairs;
 use super::super::errors::PageError;
+use super::super::form_view::FormView;
 use super::super::layout::Chrome;
-use super::super::levels::{LevelOption, TagGroup, level_options, tag_groups};
+use super::super::levels::{LevelOption, TagGroup, form_choices};
 use super::super::signed_in::SignedIn;
-use super::{Choice, Directory, ENTRY_ROLES, new_submit_key, submitted_key};
-use crate::error::ApiError;
-use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
-use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
+use crate::service::intake::{Receipt, Submission};
 use crate::state::AppState;
 
 const FORM: &str = "entry";
@@ -34,88 +32,46 @@ fn default_channel(role: Role) -> Channel {
     if role == Role::HotlineOperator { Channel::Phone } else { Channel::Paper }
 }
 
-/// What was typed, re-shown after an error, or kept for the next record.
-#[derive(Default, Clone)]
-pub struct Values {
-    pub channel: String,
-    pub window: String,
-    pub staff: String,
-    pub case_no: String,
-    pub level: Option<i64>,
-    pub tags: Vec<u16>,
-    pub comment: String,
-    pub name: String,
-    pub phone: String,
-    pub date: String,
-    pub time: String,
+/// The message above the form when its fields carry the messages.
+const NOT_SAVED: &str = "未保存：请按提示修改。";
+
+/// The fields as the API names them → as the form names them.
+const FIELDS: &[(&str, &str)] = &[
+    ("channel", "channel"),
+    ("case_no", "case_no"),
+    ("window_code", "window"),
+    ("staff_no", "staff"),
+    ("level", "level"),
+    ("tags", "tags"),
+    ("comment", "comment"),
+    ("evaluator.name", "name"),
+    ("evaluator.phone", "phone"),
+    ("evaluated_at", "when"),
+];
+
+/// [`FIELDS`] for what was typed.
+fn fields_for(form: &FormView) -> Vec<(&'static str, &'static str)> {
+    // "case number or window" without a case number: shown at the window field, which comes first.
+    let case_at_window = form.v("case_no").trim().is_empty();
+    FIELDS
+        .iter()
+        .map(|&(api, name)| if api == "case_no" && case_at_window { (api, "window") } else { (api, name) })
+        .collect()
 }
 
-#[derive(Default)]
-pub struct Errors {
-    pub general: Option<String>,
-    pub channel: Option<String>,
-    pub window: Option<String>,
-    pub staff: Option<String>,
-    pub case_no: Option<String>,
-    pub level: Option<String>,
-    pub tags: Option<String>,
-    pub comment: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub when: Option<String>,
-}
+const SAVE: EntryForm = EntryForm {
+    scope: "entry",
+    key_reused: "这张表单已经保存过一次，内容已有改动。如需作为新记录保存，请再次点击保存。",
+};
 
-impl Errors {
-    fn from_fields(fields: &FieldErrors, values: &Values) -> Errors {
-        let mut errors = Errors::default();
-        let mut other = Vec::new();
-        for (field, message) in &fields.0 {
-            let slot = match field.as_str() {
-                "channel" => &mut errors.channel,
-                // "case number or window": shown at the window field, which comes first.
-                "case_no" if values.case_no.trim().is_empty() => &mut errors.window,
-                "case_no" => &mut errors.case_no,
-                "window_code" => &mut errors.window,
-                "staff_no" => &mut errors.staff,
-                "level" => &mut errors.level,
-                "tags" => &mut errors.tags,
-                "comment" => &mut errors.comment,
-                "evaluator.name" => &mut errors.name,
-                "evaluator.phone" => &mut errors.phone,
-                "evaluated_at" => &mut errors.when,
-                _ => {
-                    other.push(message.clone());
-                    continue;
-                }
-            };
-            *slot = Some(match slot.take() {
-                Some(before) => format!("{before}；{message}"),
-                None => message.clone(),
-            });
-        }
-        errors.general =
-            Some(if other.is_empty() { "未保存：请按提示修改。".to_owned() } else { other.join("；") });
-        errors
-    }
-
-    /// The id of the first field with an error, for autofocus.
-    fn first_field(&self) -> Option<&'static str> {
-        [
-            (&self.channel, "channel"),
-            (&self.window, "window"),
-            (&self.staff, "staff"),
-            (&self.case_no, "case_no"),
-            (&self.level, "level-5"),
-            (&self.tags, "level-5"),
-            (&self.comment, "comment"),
-            (&self.name, "name"),
-            (&self.phone, "phone"),
-            (&self.when, "date"),
-        ]
-        .into_iter()
-        .find(|(e, _)| e.is_some())
-        .map(|(_, id)| id)
-    }
+/// The id of the first field with an error, for autofocus.
+fn first_field(form: &FormView) -> Option<&'static str> {
+    let order = ["channel", "window", "staff", "case_no", "level", "tags", "comment", "name", "phone", "when"];
+    form.first_error(&order).map(|name| match name {
+        "level" | "tags" => "level-5",
+        "when" => "date",
+        other => other,
+    })
 }
 
 /// The record just saved, shown above the next form.
@@ -138,30 +94,22 @@ pub struct EntryPage {
     pub staff: Vec<Choice>,
     pub levels: Vec<LevelOption>,
     pub tag_groups: Vec<TagGroup>,
-    pub values: Values,
-    pub errors: Errors,
+    /// What was typed, re-shown after an error, or kept for the next record.
+    pub form: FormView,
     pub saved: Option<Saved>,
     /// The field that gets the cursor.
     pub focus: &'static str,
 }
 
 impl EntryPage {
-    fn new(
-        me: &SignedIn,
-        state: &AppState,
-        directory: &Directory,
-        values: Values,
-        errors: Errors,
-        saved: Option<Saved>,
-    ) -> EntryPage {
+    fn new(me: &SignedIn, state: &AppState, directory: &Directory, form: FormView, saved: Option<Saved>) -> EntryPage {
         let channels = ENTRY_CHANNELS
             .iter()
-            .map(|c| Choice { value: c.code().into(), label: c.label().into(), selected: values.channel == c.code() })
+            .map(|c| Choice { value: c.code().into(), label: c.label().into(), selected: form.is("channel", c.code()) })
             .collect();
-        let levels = level_options(values.level);
-        let tag_groups = tag_groups(&values.tags);
+        let (levels, tag_groups) = form_choices(&form);
         // The cursor goes where typing continues: the first error, else the first field not kept.
-        let focus = errors.first_field().unwrap_or(if saved.is_some() && !values.window.is_empty() {
+        let focus = first_field(&form).unwrap_or(if saved.is_some() && !form.v("window").is_empty() {
             "staff"
         } else {
             "channel"
@@ -175,8 +123,7 @@ impl EntryPage {
             staff: directory.staff_choices(),
             levels,
             tag_groups,
-            values,
-            errors,
+            form,
             saved,
             focus,
         }
@@ -186,8 +133,8 @@ impl EntryPage {
 pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
     let directory = Directory::load(&state).await?;
-    let values = Values { channel: default_channel(me.user.role).code().into(), ..Default::default() };
-    let page = EntryPage::new(&me, &state, &directory, values, Errors::default(), None);
+    let form = FormView::with(&[("channel", default_channel(me.user.role).code())]);
+    let page = EntryPage::new(&me, &state, &directory, form, None);
     Ok(me.render(StatusCode::OK, &page))
 }
 
@@ -220,43 +167,28 @@ pub async fn submit(
     let form = FormPairs::parse(body)?;
     me.verify(&state, FORM, &form)?;
     let directory = Directory::load(&state).await?;
-    let values = Values {
-        channel: form.text("channel"),
-        window: form.text("window"),
-        staff: form.text("staff"),
-        case_no: form.text("case_no"),
-        level: form.get("level").and_then(|l| l.parse().ok()),
-        tags: form.all("tags").into_iter().filter_map(|t| t.parse().ok()).collect(),
-        comment: form.text("comment"),
-        name: form.text("name"),
-        phone: form.text("phone"),
-        date: form.text("date"),
-        time: form.text("time"),
-    };
-    let again = |values: Values, errors: Errors, status: StatusCode| {
-        let page = EntryPage::new(&me, &state, &directory, values, errors, None);
+    let names = ["channel", "window", "staff", "case_no", "level", "comment", "name", "phone", "date", "time"];
+    let values = FormView::from_pairs(&form, &names).keep_all(&form, "tags");
+    let again = |view: FormView, status: StatusCode| {
+        let page = EntryPage::new(&me, &state, &directory, view, None);
         me.render(status, &page)
     };
 
     // Only the off-line channels here: the online ones are the citizens' own.
     let channel = form.get("channel").and_then(Channel::parse);
     if !channel.is_some_and(|c| ENTRY_CHANNELS.contains(&c)) {
-        let errors = Errors {
-            general: Some("未保存：请按提示修改。".into()),
-            channel: Some("请选择来源：12345热线、纸质评价表或意见箱".into()),
-            ..Default::default()
-        };
-        return Ok(again(values, errors, StatusCode::UNPROCESSABLE_ENTITY));
+        let view = values.message(NOT_SAVED).field_error("channel", "请选择来源：12345热线、纸质评价表或意见箱");
+        return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    let window_code = directory.window_code(&values.window);
+    let window_code = directory.window_code(values.v("window"));
     let (name, phone) = (form.get("name"), form.get("phone"));
     let now = state.now();
     let input = EvaluationInput {
         channel: form.get("channel").map(str::to_owned),
         case_no: form.get("case_no").map(str::to_owned),
-        staff_no: directory.staff_no(&values.staff, window_code.as_deref()),
+        staff_no: directory.staff_no(values.v("staff"), window_code.as_deref()),
         window_code,
-        level: values.level.or_else(|| form.get("level").map(|_| 0)),
+        level: form.get("level").map(|l| l.parse().unwrap_or(0)),
         // Unknown values reach the parser as they were sent, so it names them.
         tags: form.all("tags").into_iter().map(|t| serde_json::Value::String(t.to_owned())).collect(),
         comment: form.get("comment").map(str::to_owned),
@@ -265,52 +197,24 @@ pub async fn submit(
             phone: phone.map(str::to_owned),
             ..Default::default()
         }),
-        evaluated_at: evaluated_at(&values.date, &values.time, now.with_timezone(&shanghai()).date_naive()),
+        evaluated_at: evaluated_at(values.v("date"), values.v("time"), now.with_timezone(&shanghai()).date_naive()),
         follow_up: false,
     };
     let evaluation = match NewEvaluation::parse(&input, now) {
         Ok(evaluation) => evaluation,
         Err(fields) => {
-            let errors = Errors::from_fields(&fields, &values);
-            return Ok(again(values, errors, StatusCode::UNPROCESSABLE_ENTITY));
+            let view = values.clone().field_errors(&fields, &fields_for(&values), NOT_SAVED);
+            return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let submitter = submitter_for(&state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    let idempotency = submitted_key(form.get("submit_key"))
-        .map(|key| scoped_idempotency(&format!("entry:{key}"), Some(&me.user), &input));
     let saved_channel = evaluation.channel;
     let level = evaluation.level;
-    let request = IntakeRequest {
-        submission: Submission::Evaluation(evaluation),
-        submitter,
-        received_at: now,
-        idempotency,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    let (receipt, replayed) = match state.intake().submit(request).await {
-        Ok(Outcome::Created(receipt)) => (receipt, false),
-        Ok(Outcome::Replayed(receipt)) => (receipt, true),
-        Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
-        Err(IntakeError::KeyReused) => {
-            // The same shown form, saved before and changed since (e.g. after going back): save it as a new one.
-            let errors = Errors {
-                general: Some("这张表单已经保存过一次，内容已有改动。如需作为新记录保存，请再次点击保存。".into()),
-                ..Default::default()
-            };
-            return Ok(again(values, errors, StatusCode::CONFLICT));
-        }
+    let submission = Submission::Evaluation(evaluation);
+    let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, now).await? {
+        Ok(saved) => saved,
         Err(err) => {
-            let err: ApiError = intake_error(err);
-            if !err.status.is_client_error() {
-                return Err(err.into());
-            }
-            let errors = if err.fields.is_empty() {
-                Errors { general: Some(err.message.clone()), ..Default::default() }
-            } else {
-                Errors::from_fields(&err.fields, &values)
-            };
-            return Ok(again(values, errors, err.status));
+            let view = values.clone().api_error(&err, &fields_for(&values), NOT_SAVED);
+            return Ok(again(view, err.status));
         }
     };
     let saved = Saved {
@@ -322,12 +226,12 @@ pub async fn submit(
     };
     // "保存并继续录入" keeps the channel and window for the next record of the same pile; "保存" starts afresh.
     let keep = form.get("after") != Some("new");
-    let next = Values {
-        channel: if keep { values.channel.clone() } else { default_channel(me.user.role).code().into() },
-        window: if keep { values.window.clone() } else { String::new() },
-        ..Default::default()
+    let next = if keep {
+        FormView::with(&[("channel", values.v("channel")), ("window", values.v("window"))])
+    } else {
+        FormView::with(&[("channel", default_channel(me.user.role).code())])
     };
-    let page = EntryPage::new(&me, &state, &directory, next, Errors::default(), Some(saved));
+    let page = EntryPage::new(&me, &state, &directory, next, Some(saved));
     Ok(me.render(StatusCode::OK, &page))
 }
 

@@ -13,10 +13,13 @@ use axum::routing::get;
 use hcp_core::role::Role;
 use hcp_store::org;
 
+use super::FormPairs;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::SignedIn;
 use crate::error::ApiError;
+use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
+use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
 use crate::state::AppState;
 
 /// Who may use these pages: the roles the API lets register off-line records.
@@ -146,4 +149,42 @@ pub fn new_submit_key() -> String {
 /// The submitted key, if it looks like one of ours.
 pub fn submitted_key(text: Option<&str>) -> Option<&str> {
     text.filter(|k| (8..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// An entry form as [`save`] knows it.
+pub struct EntryForm {
+    /// Scopes the form's submit key (one key space per form).
+    pub scope: &'static str,
+    /// Shown when a form already saved comes back changed (e.g. after going back).
+    pub key_reused: &'static str,
+}
+
+/// Saves a record typed on an entry form through intake, the signed-in user as submitter. The shown form's
+/// submit key makes a second click a replay. `Ok(Err(..))` is a refusal to show on the form: the API's error,
+/// or `key_reused` (409) for the same shown form saved before and changed since, which saves as a new record
+/// on the next click (the page gives a new key).
+pub async fn save<I: serde::Serialize>(
+    state: &AppState,
+    me: &SignedIn,
+    entry: &EntryForm,
+    form: &FormPairs,
+    input: &I,
+    submission: Submission,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<(Receipt, bool), ApiError>, PageError> {
+    let submitter = submitter_for(state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
+    let idempotency = submitted_key(form.get("submit_key"))
+        .map(|key| scoped_idempotency(&format!("{}:{key}", entry.scope), Some(&me.user), input));
+    let request =
+        IntakeRequest { submission, submitter, received_at, idempotency, import_ref: None, rules: state.rules() };
+    match state.intake().submit(request).await {
+        Ok(Outcome::Created(receipt)) => Ok(Ok((receipt, false))),
+        Ok(Outcome::Replayed(receipt)) => Ok(Ok((receipt, true))),
+        Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
+        Err(IntakeError::KeyReused) => Ok(Err(ApiError::conflict("idempotency_key_reused", entry.key_reused))),
+        Err(err) => {
+            let err = intake_error(err);
+            if err.status.is_client_error() { Ok(Err(err)) } else { Err(err.into()) }
+        }
+    }
 }

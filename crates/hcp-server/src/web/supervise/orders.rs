@@ -17,6 +17,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
 use crate::state::AppState;
 use crate::web::errors::PageError;
+use crate::web::form_view::FormView;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FormPairs, local_text, with_page_headers};
@@ -131,27 +132,12 @@ pub async fn list(
 
 pub const ISSUE_FORM: &str = "supervision_issue";
 
-#[derive(Default)]
-pub struct IssueValues {
-    pub kind: String,
-    pub level: String,
-    pub target: String,
-    pub period: String,
-    pub reason: String,
-    pub working_days: String,
-    pub previous_order_id: String,
-}
+/// The issue form's fields; the API names them alike.
+const ISSUE_FIELDS: &[&str] = &["kind", "level", "target", "period", "reason", "working_days", "previous_order_id"];
 
-#[derive(Default)]
-pub struct IssueErrors {
-    pub general: Option<String>,
-    pub kind: Option<String>,
-    pub level: Option<String>,
-    pub target: Option<String>,
-    pub period: Option<String>,
-    pub reason: Option<String>,
-    pub working_days: Option<String>,
-}
+/// The API's field messages the form shows next to a field; others go above the form.
+const ISSUE_ERRORS: &[(&str, &str)] =
+    &[("kind", "kind"), ("level", "level"), ("target", "target"), ("period", "period"), ("reason", "reason")];
 
 #[derive(Template)]
 #[template(path = "supervise_order_new.html")]
@@ -160,18 +146,17 @@ pub struct IssuePage {
     pub csrf: String,
     pub kinds: Vec<Choice>,
     pub levels: Vec<Choice>,
-    pub values: IssueValues,
-    pub errors: IssueErrors,
+    /// What was typed, re-shown with the errors next to the fields.
+    pub form: FormView,
 }
 
-fn issue_page(state: &AppState, me: &SignedIn, values: IssueValues, errors: IssueErrors) -> IssuePage {
+fn issue_page(state: &AppState, me: &SignedIn, form: FormView) -> IssuePage {
     IssuePage {
         chrome: me.chrome(state, "发出督办"),
         csrf: me.token(state, ISSUE_FORM),
-        kinds: choices(&KINDS, Some(values.kind.as_str())),
-        levels: choices(&LEVELS, Some(values.level.as_str())),
-        values,
-        errors,
+        kinds: choices(&KINDS, Some(form.v("kind"))),
+        levels: choices(&LEVELS, Some(form.v("level"))),
+        form,
     }
 }
 
@@ -194,16 +179,16 @@ pub async fn new_order(
     let q = query.map(|q| q.0).unwrap_or_default();
     let last_month =
         first_of(today(&state)).checked_sub_months(chrono::Months::new(1)).unwrap_or_else(|| today(&state));
-    let values = IssueValues {
-        kind: q.kind.unwrap_or_else(|| "rectification_order".into()),
-        level: q.level.unwrap_or_else(|| "window".into()),
-        target: q.target.unwrap_or_default(),
-        period: q.period.unwrap_or_else(|| month_text(last_month)),
-        reason: String::new(),
-        working_days: "10".into(),
-        previous_order_id: q.previous.unwrap_or_default(),
-    };
-    let page = issue_page(&state, &me, values, IssueErrors::default());
+    let period = q.period.unwrap_or_else(|| month_text(last_month));
+    let form = FormView::with(&[
+        ("kind", q.kind.as_deref().unwrap_or("rectification_order")),
+        ("level", q.level.as_deref().unwrap_or("window")),
+        ("target", q.target.as_deref().unwrap_or_default()),
+        ("period", &period),
+        ("working_days", "10"),
+        ("previous_order_id", q.previous.as_deref().unwrap_or_default()),
+    ]);
+    let page = issue_page(&state, &me, form);
     Ok(me.render(StatusCode::OK, &page))
 }
 
@@ -216,22 +201,13 @@ pub async fn issue(
     me.require(&[Role::Supervisor])?;
     let form = FormPairs::parse(body)?;
     me.verify(&state, ISSUE_FORM, &form)?;
-    let values = IssueValues {
-        kind: form.text("kind"),
-        level: form.text("level"),
-        target: form.text("target"),
-        period: form.text("period"),
-        reason: form.text("reason"),
-        working_days: form.text("working_days"),
-        previous_order_id: form.text("previous_order_id"),
-    };
-    let mut errors = IssueErrors::default();
+    let mut values = FormView::from_pairs(&form, ISSUE_FIELDS);
     let working_days = match form.get("working_days") {
         None => None,
         Some(t) => match t.parse::<u32>() {
             Ok(n) if (1..=60).contains(&n) => Some(n),
             _ => {
-                errors.working_days = Some("整改期限应为1至60个工作日".into());
+                values = values.field_error("working_days", "整改期限应为1至60个工作日");
                 None
             }
         },
@@ -241,21 +217,21 @@ pub async fn issue(
         Some(t) => match t.trim_start_matches('#').parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errors.general = Some("上一级督办事项编号应为数字".into());
+                values = values.message("上一级督办事项编号应为数字");
                 None
             }
         },
     };
-    if errors.working_days.is_some() || errors.general.is_some() {
-        let page = issue_page(&state, &me, values, errors);
+    if values.has_errors() {
+        let page = issue_page(&state, &me, values);
         return Ok(me.render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let body = IssueBody {
-        kind: values.kind.trim().to_owned(),
-        level: values.level.trim().to_owned(),
-        target: values.target.trim().to_owned(),
-        period: values.period.trim().to_owned(),
-        reason: values.reason.clone(),
+        kind: values.v("kind").trim().to_owned(),
+        level: values.v("level").trim().to_owned(),
+        target: values.v("target").trim().to_owned(),
+        period: values.v("period").trim().to_owned(),
+        reason: values.v("reason").to_owned(),
         working_days,
         previous_order_id,
     };
@@ -264,39 +240,11 @@ pub async fn issue(
             Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
         }
         Err(err) if err.status.is_client_error() && err.status != StatusCode::FORBIDDEN => {
-            let errors = issue_errors(&err);
-            let page = issue_page(&state, &me, values, errors);
+            let page = issue_page(&state, &me, values.api_error(&err, ISSUE_ERRORS, "填写的内容有误，请按提示修改。"));
             Ok(me.render(err.status, &page))
         }
         Err(err) => Err(err.into()),
     }
-}
-
-fn issue_errors(err: &ApiError) -> IssueErrors {
-    let mut errors = IssueErrors::default();
-    let mut other = Vec::new();
-    for (field, message) in &err.fields.0 {
-        let slot = match field.as_str() {
-            "kind" => &mut errors.kind,
-            "level" => &mut errors.level,
-            "target" => &mut errors.target,
-            "period" => &mut errors.period,
-            "reason" => &mut errors.reason,
-            _ => {
-                other.push(message.clone());
-                continue;
-            }
-        };
-        *slot = Some(message.clone());
-    }
-    errors.general = Some(if err.fields.0.is_empty() {
-        err.message.clone()
-    } else if other.is_empty() {
-        "填写的内容有误，请按提示修改。".to_owned()
-    } else {
-        other.join("；")
-    });
-    errors
 }
 
 #[derive(Deserialize, Default)]

@@ -23,6 +23,7 @@ use crate::routes::views::{EvaluationView, TicketDetail};
 use crate::service::lifecycle::{Command, ReportFinding, ReviewReason};
 use crate::state::AppState;
 use crate::web::errors::PageError;
+use crate::web::form_view::{CHECK_FIELDS, FormView};
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FORM_BODY_LIMIT, FormPairs, local_text, multipart};
@@ -98,9 +99,7 @@ fn available(role: Role, kind: TicketKind, facts: &TicketFacts, state: &AppState
 #[derive(Default)]
 pub struct Attempt {
     pub action: String,
-    pub values: BTreeMap<String, String>,
-    pub general: Option<String>,
-    pub fields: BTreeMap<String, String>,
+    pub form: FormView,
 }
 
 pub struct DeadlineLine {
@@ -166,12 +165,12 @@ impl TicketPage {
 
     /// A refusal of an action whose form is no longer shown (e.g. the state moved on), shown at the top.
     pub fn orphan_message(&self) -> Option<&str> {
-        if self.forms.contains(&self.attempt.action.as_str()) { None } else { self.attempt.general.as_deref() }
+        if self.forms.contains(&self.attempt.action.as_str()) { None } else { self.attempt.form.general.as_deref() }
     }
 
     /// The value typed into a field of the form that was just refused, else "".
     pub fn val(&self, action: &str, field: &str) -> &str {
-        if self.attempt.action == action { self.attempt.values.get(field).map_or("", String::as_str) } else { "" }
+        if self.attempt.action == action { self.attempt.form.v(field) } else { "" }
     }
 
     pub fn is(&self, action: &str, field: &str, value: &str) -> bool {
@@ -179,11 +178,11 @@ impl TicketPage {
     }
 
     pub fn err(&self, action: &str, field: &str) -> Option<&str> {
-        if self.attempt.action == action { self.attempt.fields.get(field).map(String::as_str) } else { None }
+        if self.attempt.action == action { self.attempt.form.e(field) } else { None }
     }
 
     pub fn general(&self, action: &str) -> Option<&str> {
-        if self.attempt.action == action { self.attempt.general.as_deref() } else { None }
+        if self.attempt.action == action { self.attempt.form.general.as_deref() } else { None }
     }
 }
 
@@ -543,10 +542,11 @@ pub async fn submit(
     let Submitted { form, file } = read_body(&state, &me.headers, body).await?;
     me.verify(&state, TICKET_FORM, &form)?;
     me.user.require_reader().map_err(PageError::from)?;
-    let values: BTreeMap<String, String> =
-        form.0.iter().filter(|(k, _)| k != crate::web::csrf::FIELD).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let refuse = |status: StatusCode, general: Option<String>, fields: BTreeMap<String, String>| {
-        let attempt = Attempt { action: action.to_owned(), values: values.clone(), general, fields };
+    let typed: Vec<(&str, &str)> =
+        form.0.iter().filter(|(k, _)| k != crate::web::csrf::FIELD).map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let values = FormView::with(&typed);
+    let refuse = |status: StatusCode, view: FormView| {
+        let attempt = Attempt { action: action.to_owned(), form: view };
         let (state, me) = (&state, &me);
         async move {
             let page = build(state, me, id, None, attempt).await?;
@@ -556,17 +556,17 @@ pub async fn submit(
     let mut command = match command(action, &form) {
         Ok(c) => c,
         Err(mut fields) => {
-            let general = fields.remove("general").or_else(|| Some("提交的信息有误，请按提示修改。".into()));
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, general, fields).await;
+            let general = fields.remove("general").unwrap_or_else(|| CHECK_FIELDS.into());
+            let view = fields.iter().fold(values.clone(), |view, (field, message)| view.field_error(field, message));
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, view.message(general)).await;
         }
     };
     if let Some(upload) = file.filter(|_| required_text(action).is_some()) {
         if let Some(field) = required_text(action)
             && form.get(field).is_none()
         {
-            let fields = BTreeMap::from([(field.to_owned(), "请填写此项".to_owned())]);
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, Some("提交的信息有误，请按提示修改。".into()), fields)
-                .await;
+            let view = values.clone().message(CHECK_FIELDS).field_error(field, "请填写此项");
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, view).await;
         }
         match store_attachment(
             &state,
@@ -580,8 +580,8 @@ pub async fn submit(
         {
             Ok(meta) => command = with_attachment(command, meta.id),
             Err(err) if err.status.is_client_error() && !matches!(err.status.as_u16(), 403 | 404) => {
-                let fields = BTreeMap::from([("file".to_owned(), err.message.clone())]);
-                return refuse(err.status, Some(err.message), fields).await;
+                let view = values.clone().message(err.message.clone()).field_error("file", &err.message);
+                return refuse(err.status, view).await;
             }
             Err(err) => return Err(err.into()),
         }
@@ -592,15 +592,7 @@ pub async fn submit(
         )),
         // Not allowed or not visible: the error page, as for a page the user may not open.
         Err(err) if matches!(err.status.as_u16(), 401 | 403 | 404) => Err(err.into()),
-        Err(err) if err.status.is_client_error() => {
-            let general = if err.fields.is_empty() {
-                err.message.clone()
-            } else {
-                "提交的信息有误，请按提示修改。".into()
-            };
-            let fields = err.fields.0.clone();
-            refuse(err.status, Some(general), fields).await
-        }
+        Err(err) if err.status.is_client_error() => refuse(err.status, values.clone().named_errors(&err)).await,
         Err(err) => Err(err.into()),
     }
 }
