@@ -2,6 +2,65 @@
 //! import, attachments on rectify and appeal): a few text fields and one file. The whole body is read first
 //! (bounded by the form's limit), so no streaming parser — and no multipart crate — is needed.
 
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use futures_util::StreamExt;
+
+/// An oversized body is read to its end (up to this much more) before the 413 page is sent: answering
+/// mid-upload resets the connection and the browser shows its own error instead of ours.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not `multipart/form-data` (the form was not the page's).
+    NotMultipart,
+    TooLarge,
+    /// The upload broke off.
+    Broken,
+}
+
+/// A `multipart/form-data` body read whole; [`Upload::parts`] splits it.
+pub struct Upload {
+    bytes: Vec<u8>,
+    boundary: String,
+}
+
+impl Upload {
+    /// The parts; `None` if the body is not well-formed.
+    pub fn parts(&self) -> Option<Vec<Part<'_>>> {
+        parse(&self.bytes, &self.boundary)
+    }
+}
+
+/// Reads a `multipart/form-data` request body of at most `limit` bytes.
+pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Upload, ReadError> {
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(boundary)
+        .ok_or(ReadError::NotMultipart)?;
+    Ok(Upload { bytes: read_limited(body, limit).await?, boundary })
+}
+
+/// A request body of at most `limit` bytes; beyond that it is drained (bounded) and refused.
+pub async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ReadError::Broken)?;
+        seen += chunk.len();
+        if seen > limit {
+            if seen > limit + DRAIN_BYTES {
+                break;
+            }
+            continue;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if seen > limit { Err(ReadError::TooLarge) } else { Ok(bytes) }
+}
+
 /// One part of the body: a form field or a file.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Part<'a> {

@@ -3,7 +3,7 @@
 //! JSON file) and the local days. Each change recomputes open tickets' deadlines, as the API does.
 
 use askama::Template;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -202,29 +202,22 @@ fn done_at(year: impl std::fmt::Display, flag: &str, recomputed: usize) -> Respo
     done("/admin/calendar", &format!("{flag}&year={year}&recomputed={recomputed}"))
 }
 
-pub async fn import(
-    State(state): State<AppState>,
-    me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, PageError> {
+pub async fn import(State(state): State<AppState>, me: SignedIn, body: Body) -> Result<Response, PageError> {
     me.require(ADMIN)?;
     let refuse =
         |message: String| Extra { message: None, import_error: Some(message), local_form: FormView::default() };
     let fallback_year = year_of(&state, None);
-    let body = match body {
-        Ok(body) => body,
+    let upload = match multipart::read(&me.headers, body, UPLOAD_LIMIT).await {
+        Ok(upload) => upload,
+        Err(multipart::ReadError::NotMultipart) => {
+            return Err(PageError::bad_request("无法读取上传的内容，请返回重试。"));
+        }
         Err(_) => {
             let extra = refuse("文件过大或上传中断，节假日文件一般只有几 KB，请检查后重试。".into());
             return render_page(&state, &me, StatusCode::PAYLOAD_TOO_LARGE, fallback_year, extra).await;
         }
     };
-    let parts = me
-        .headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .and_then(|boundary| multipart::parse(&body, &boundary))
-        .ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
+    let parts = upload.parts().ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
     let field = |name: &str| parts.iter().find(|p| p.name == name);
     let token = field(crate::web::csrf::FIELD).map(|p| String::from_utf8_lossy(p.data).into_owned());
     crate::web::csrf::verify(&state, &me.headers, IMPORT_FORM, token.as_deref())?;

@@ -41,10 +41,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/calendar/local-days/remove", post(calendar::remove_local_day))
         .route("/admin/policy", get(policy::page).post(policy::save))
         .merge(
-            // A holiday-cn file is a few KB, but it is a file: the import limit of the configuration applies.
-            Router::new()
-                .route("/admin/calendar/import", post(calendar::import))
-                .layer(DefaultBodyLimit::max(calendar::UPLOAD_LIMIT)),
+            // A holiday-cn file is a few KB; the handler reads at most `calendar::UPLOAD_LIMIT` itself.
+            Router::new().route("/admin/calendar/import", post(calendar::import)).layer(DefaultBodyLimit::disable()),
         )
 }
 

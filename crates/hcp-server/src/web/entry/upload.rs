@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use hcp_core::clock::shanghai;
 use hcp_core::level::Level;
 use hcp_store::org;
@@ -29,10 +28,6 @@ const FORM: &str = "entry-upload";
 
 /// Room for the multipart envelope and the CSRF field beside the file itself.
 const ENVELOPE_BYTES: usize = 16 * 1024;
-
-/// An oversized upload is read to its end (up to this much) before the 413 page is sent: answering mid-upload
-/// resets the connection and the browser shows its own error instead of ours.
-const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 
 /// Accepted rows listed one by one on the result page; the rest are counted (a 50 000-row file stays readable).
 const LISTED_ACCEPTED: usize = 500;
@@ -247,30 +242,6 @@ pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Respons
     Ok(me.render(StatusCode::OK, &upload_page(&me, &state, &example, None, None)))
 }
 
-enum ReadError {
-    TooLarge,
-    Broken,
-}
-
-/// The body, at most `limit` bytes; beyond that it is drained (bounded) and refused.
-async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
-    let mut stream = body.into_data_stream();
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ReadError::Broken)?;
-        seen += chunk.len();
-        if seen > limit {
-            if seen > limit + DRAIN_BYTES {
-                break;
-            }
-            continue;
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    if seen > limit { Err(ReadError::TooLarge) } else { Ok(bytes) }
-}
-
 pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
     let max = state.config().upload.max_import_bytes;
@@ -282,19 +253,15 @@ pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> 
             format!("上传的文件超过了{}KB的上限，请拆分成多个文件分批导入。", max / 1024),
         )
     };
-    let boundary = me
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .ok_or_else(|| PageError::bad_request("请从“批量导入”页面选择文件后上传。"))?;
-    let bytes = match read_body(body, max + ENVELOPE_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(ReadError::TooLarge) => return Err(too_large()),
-        Err(ReadError::Broken) => return Err(PageError::bad_request("文件没有完整上传，请重试。")),
+    let upload = match multipart::read(&me.headers, body, max + ENVELOPE_BYTES).await {
+        Ok(upload) => upload,
+        Err(multipart::ReadError::NotMultipart) => {
+            return Err(PageError::bad_request("请从“批量导入”页面选择文件后上传。"));
+        }
+        Err(multipart::ReadError::TooLarge) => return Err(too_large()),
+        Err(multipart::ReadError::Broken) => return Err(PageError::bad_request("文件没有完整上传，请重试。")),
     };
-    let parts = multipart::parse(&bytes, &boundary)
-        .ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
+    let parts = upload.parts().ok_or_else(|| PageError::bad_request("无法读取上传的内容，请返回重试。"))?;
     let token = parts.iter().find(|p| p.name == csrf::FIELD).and_then(|p| std::str::from_utf8(p.data).ok());
     csrf::verify(&state, &me.headers, FORM, token.map(str::trim))?;
 

@@ -418,17 +418,27 @@ async fn read_body(state: &AppState, headers: &axum::http::HeaderMap, body: Body
             ),
         )
     };
+    // Read to the end even when too large (bounded), so that the browser gets the page rather than a reset.
+    let read = |limit| async move {
+        multipart::read_limited(body, limit).await.map_err(|err| match err {
+            multipart::ReadError::TooLarge => too_large(),
+            _ => PageError::bad_request("无法读取提交的内容，请返回重试。"),
+        })
+    };
     if let Some(boundary) = multipart::boundary(content_type) {
-        let limit = state.config().upload.max_attachment_bytes + FORM_BODY_LIMIT;
-        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+        let bytes = read(state.config().upload.max_attachment_bytes + FORM_BODY_LIMIT).await?;
         let (pairs, file) = parse_multipart(&bytes, &boundary)
             .ok_or_else(|| PageError::bad_request("无法读取提交的内容，请返回重试。"))?;
         Ok(Submitted { form: FormPairs(pairs), file })
     } else {
-        let bytes = axum::body::to_bytes(body, FORM_BODY_LIMIT).await.map_err(|_| {
-            PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过多", "提交的内容超过了上限，请删减后重试。")
+        let bytes = read(FORM_BODY_LIMIT).await.map_err(|err| {
+            if err.status == StatusCode::PAYLOAD_TOO_LARGE {
+                PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过多", "提交的内容超过了上限，请删减后重试。")
+            } else {
+                err
+            }
         })?;
-        Ok(Submitted { form: FormPairs::parse(Ok(bytes))?, file: None })
+        Ok(Submitted { form: FormPairs::parse(Ok(bytes.into()))?, file: None })
     }
 }
 
