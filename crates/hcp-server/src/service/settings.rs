@@ -277,13 +277,9 @@ fn check(setting: &Setting, text: &str) -> Result<f64, String> {
         return Err("请填写整数".to_owned());
     }
     if value < setting.min || value > setting.max {
-        return Err(format!("应在 {} 至 {} 之间", text_of(setting.min), text_of(setting.max)));
+        return Err(format!("应在 {} 至 {} 之间", self::text(setting.min), self::text(setting.max)));
     }
     Ok(value)
-}
-
-fn text_of(value: f64) -> String {
-    text(value)
 }
 
 /// Validates a whole form (`value(key)` gives the typed text): every setting present and in range, and the

@@ -16,10 +16,10 @@ use serde::Deserialize;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::SignedIn;
-use super::supervise::{answer, evidence_lines};
+use super::supervise::evidence_lines;
 use super::{FormPairs, local_text, with_page_headers};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::ApiJson;
 use crate::routes::supervision::{OrderView, OrdersQuery, OutcomeBody};
 use crate::state::AppState;
 
@@ -126,14 +126,8 @@ async fn referrals_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Discipline])?;
-    let views = answer(
-        crate::routes::supervision::list_orders(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(OrdersQuery { kind: Some("referral".into()), state: None }),
-        )
-        .await,
-    )?;
+    let query = OrdersQuery { kind: Some("referral".into()), state: None };
+    let views = crate::routes::supervision::orders_for(state, &me.user, &query).await?;
     let mut referrals = Vec::new();
     for view in views.into_iter().filter(|v| v.kind == "referral") {
         let failed_here = failed.as_ref().filter(|(id, ..)| *id == view.id);

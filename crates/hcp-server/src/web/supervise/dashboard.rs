@@ -252,25 +252,20 @@ pub async fn page(
     }
 
     // Tickets of the period that missed a deadline.
-    let overdue_page = answer(
-        crate::routes::tickets::list(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(TicketQuery {
-                state: None,
-                kind: None,
-                overdue: Some(true),
-                org: org_code.clone(),
-                from: Some(from.clone()),
-                to: Some(to.clone()),
-                period: None,
-                sort: None,
-                page: Some(1),
-                per_page: Some(10),
-            }),
-        )
-        .await,
-    )?;
+    let overdue_page = crate::routes::tickets::list_for(
+        &state,
+        &me.user,
+        &TicketQuery {
+            overdue: Some(true),
+            org: org_code.clone(),
+            from: Some(from.clone()),
+            to: Some(to.clone()),
+            page: Some(1),
+            per_page: Some(10),
+            ..Default::default()
+        },
+    )
+    .await?;
     let overdue = overdue_page
         .items
         .into_iter()

@@ -11,9 +11,9 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::dashboard::level_label;
-use super::{answer, deadline_words, evidence_lines, first_of, month_text, today};
+use super::{deadline_words, evidence_lines, first_of, month_text, today};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::ApiJson;
 use crate::routes::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
 use crate::state::AppState;
 use crate::web::errors::PageError;
@@ -113,14 +113,8 @@ pub async fn list(
     let q = query.map(|q| q.0).unwrap_or_default();
     let kind = q.kind.filter(|k| KINDS.iter().any(|(c, _)| c == k));
     let order_state = q.state.filter(|s| STATES.iter().any(|(c, _)| c == s));
-    let views = answer(
-        crate::routes::supervision::list_orders(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(OrdersQuery { kind: kind.clone(), state: order_state.clone() }),
-        )
-        .await,
-    )?;
+    let query = OrdersQuery { kind: kind.clone(), state: order_state.clone() };
+    let views = crate::routes::supervision::orders_for(&state, &me.user, &query).await?;
     let page = OrdersPage {
         chrome: me.chrome(&state, "督查督办"),
         kinds: choices(&KINDS, kind.as_deref()),

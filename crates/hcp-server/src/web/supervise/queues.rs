@@ -65,26 +65,15 @@ async fn tickets(
     ticket_state: &str,
     page: i64,
 ) -> Result<crate::routes::views::Paged<TicketView>, PageError> {
-    answer(
-        crate::routes::tickets::list(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(TicketQuery {
-                state: Some(ticket_state.to_owned()),
-                kind: None,
-                overdue: None,
-                org: None,
-                from: None,
-                to: None,
-                period: None,
-                // The queues are worked through by their deadlines.
-                sort: Some("deadline".to_owned()),
-                page: Some(page),
-                per_page: Some(PER_PAGE),
-            }),
-        )
-        .await,
-    )
+    let query = TicketQuery {
+        state: Some(ticket_state.to_owned()),
+        // The queues are worked through by their deadlines.
+        sort: Some("deadline".to_owned()),
+        page: Some(page),
+        per_page: Some(PER_PAGE),
+        ..Default::default()
+    };
+    Ok(crate::routes::tickets::list_for(state, &me.user, &query).await?)
 }
 
 fn row(state: &AppState, t: TicketView, since: String, deadline: Option<&str>) -> TicketRow {

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hcp_core::role::Role;
 
-use super::answer;
 use crate::routes::evaluations::{REVEAL_REASON_MIN, RevealedContact, reveal_contact};
 use crate::routes::views::EvaluationView;
 use crate::state::AppState;
@@ -45,7 +44,8 @@ fn kind_label(kind: Option<&str>) -> &'static str {
 }
 
 async fn evaluation(state: &AppState, me: &SignedIn, id: &str) -> Result<EvaluationView, PageError> {
-    answer(crate::routes::evaluations::detail(State(state.clone()), me.user.clone(), Path(id.to_owned())).await)
+    let id: i64 = id.parse().map_err(|_| PageError::from(crate::error::ApiError::not_found("评价")))?;
+    Ok(crate::routes::evaluations::view_of(state, &me.user, id).await?)
 }
 
 fn build(
