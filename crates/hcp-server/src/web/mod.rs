@@ -19,6 +19,7 @@ pub mod errors;
 pub mod form_view;
 pub mod layout;
 pub mod levels;
+pub mod listing;
 pub mod multipart;
 pub mod qr;
 pub mod signed_in;

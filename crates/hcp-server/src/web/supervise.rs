@@ -12,7 +12,7 @@ mod reveal;
 use axum::Json;
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate};
 use hcp_core::clock::shanghai;
 
 use super::errors::PageError;
@@ -48,24 +48,14 @@ pub(crate) fn score_text(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
 }
 
-/// A deadline in words and the badge class it gets: "剩余 2 个工作日" / "今天到期" / "已超期 1 天".
+/// A deadline in words and the badge class it gets: "剩余 2 个工作日" / "今天到期" / "已超期 1 天" (the work pages'
+/// rule).
 pub(crate) fn deadline_words(state: &AppState, rfc3339: &str) -> (String, &'static str) {
-    let Ok(at) = DateTime::parse_from_rfc3339(rfc3339) else {
+    if DateTime::parse_from_rfc3339(rfc3339).is_err() {
         return (rfc3339.to_owned(), "");
-    };
-    let at = at.with_timezone(&Utc);
-    let now = state.now();
-    if at >= now {
-        match state.calendar().working_days_left(now, at) {
-            0 => ("今天到期".to_owned(), "soon"),
-            1 => ("剩余 1 个工作日".to_owned(), "soon"),
-            n => (format!("剩余 {n} 个工作日"), "ok"),
-        }
-    } else {
-        // Started days count: one minute late is "1 天".
-        let days = ((now - at).num_minutes() + 24 * 60 - 1) / (24 * 60);
-        (format!("已超期 {} 天", days.max(1)), "overdue")
     }
+    let due = crate::web::listing::Due::of_rfc3339(Some(rfc3339), state.now(), &state.calendar());
+    (due.text, due.class)
 }
 
 /// Today in China Standard Time.

@@ -19,6 +19,7 @@ use crate::routes::views::TicketView;
 use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
+use crate::web::listing::Pager;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FormPairs, local_text, with_page_headers};
 
@@ -55,8 +56,7 @@ pub struct QueuePage {
     pub empty: &'static str,
     pub total: i64,
     pub rows: Vec<TicketRow>,
-    pub prev: Option<String>,
-    pub next: Option<String>,
+    pub pager: Pager,
 }
 
 async fn tickets(
@@ -94,12 +94,6 @@ fn row(state: &AppState, t: TicketView, since: String, deadline: Option<&str>) -
     }
 }
 
-fn pager(path: &str, page: i64, total: i64) -> (Option<String>, Option<String>) {
-    let prev = (page > 1).then(|| format!("{path}?page={}", page - 1));
-    let next = (page * PER_PAGE < total).then(|| format!("{path}?page={}", page + 1));
-    (prev, next)
-}
-
 /// `/supervise/appeals`: tickets whose appeal awaits the bureau's decision, with the review deadline.
 pub async fn appeals(
     State(state): State<AppState>,
@@ -109,7 +103,7 @@ pub async fn appeals(
     me.require(&[Role::Supervisor])?;
     let page = query.ok().and_then(|q| q.0.page).unwrap_or(1).max(1);
     let list = tickets(&state, &me, "under_review", page).await?;
-    let (prev, next) = pager("/supervise/appeals", page, list.total);
+    let pager = Pager::new("/supervise/appeals", &[], page, PER_PAGE, list.total);
     let rows = list
         .items
         .into_iter()
@@ -128,8 +122,7 @@ pub async fn appeals(
         empty: "目前没有待复核的申诉。",
         total: list.total,
         rows,
-        prev,
-        next,
+        pager,
     };
     Ok(me.render(StatusCode::OK, &page))
 }
@@ -143,7 +136,7 @@ pub async fn revisits(
     me.require(&[Role::Supervisor])?;
     let page = query.ok().and_then(|q| q.0.page).unwrap_or(1).max(1);
     let list = tickets(&state, &me, "feedback_given", page).await?;
-    let (prev, next) = pager("/supervise/revisits", page, list.total);
+    let pager = Pager::new("/supervise/revisits", &[], page, PER_PAGE, list.total);
     let rows = list
         .items
         .into_iter()
@@ -161,8 +154,7 @@ pub async fn revisits(
         empty: "目前没有待回访的工单。",
         total: list.total,
         rows,
-        prev,
-        next,
+        pager,
     };
     Ok(me.render(StatusCode::OK, &page))
 }
@@ -199,8 +191,7 @@ pub struct FlagsPage {
     pub total: i64,
     pub rows: Vec<FlagRow>,
     pub done: Option<&'static str>,
-    pub prev: Option<String>,
-    pub next: Option<String>,
+    pub pager: Pager,
 }
 
 pub const FLAG_FORM: &str = "fraud_flag_decision";
@@ -246,12 +237,8 @@ async fn flags_page(
         )
         .await,
     )?;
-    let base = format!(
-        "/supervise/fraud-flags?status={status}{}",
-        rule.as_deref().map(|r| format!("&rule={r}")).unwrap_or_default()
-    );
-    let prev = (page > 1).then(|| format!("{base}&page={}", page - 1));
-    let next = (page * PER_PAGE < list.total).then(|| format!("{base}&page={}", page + 1));
+    let pairs = [("status", status.clone()), ("rule", rule.clone().unwrap_or_default())];
+    let pager = Pager::new("/supervise/fraud-flags", &pairs, page, PER_PAGE, list.total);
     let rows = list
         .items
         .into_iter()
@@ -298,8 +285,7 @@ async fn flags_page(
         total: list.total,
         rows,
         done,
-        prev,
-        next,
+        pager,
     };
     Ok(me.render(status_code, &page))
 }

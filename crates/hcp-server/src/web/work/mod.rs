@@ -9,14 +9,11 @@ pub mod inbox;
 pub mod orders;
 pub mod ticket;
 
+use crate::state::AppState;
+pub use crate::web::listing::{Due, Pager};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
-use hcp_core::calendar::WorkCalendar;
-
-use crate::routes::views::TicketView;
-use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,81 +25,4 @@ pub fn router() -> Router<AppState> {
         .route("/work/evaluations", get(evaluations::page))
         .route("/work/orders", get(orders::page))
         .route("/work/orders/{id}/report", post(orders::report))
-}
-
-/// A deadline in words, with the badge class it is shown with.
-pub struct Due {
-    pub text: String,
-    /// `overdue`, `soon`, `ok` or empty.
-    pub class: &'static str,
-}
-
-impl Due {
-    pub fn none() -> Self {
-        Due { text: "—".into(), class: "" }
-    }
-
-    /// "剩余 2 个工作日", "今天到期", "已超期 3 天", computed with the working calendar.
-    pub fn until(at: DateTime<Utc>, now: DateTime<Utc>, calendar: &WorkCalendar) -> Self {
-        if at < now {
-            let local = |t: DateTime<Utc>| t.with_timezone(&hcp_core::clock::shanghai()).date_naive();
-            let days = (local(now) - local(at)).num_days().max(1);
-            return Due { text: format!("已超期 {days} 天"), class: "overdue" };
-        }
-        match calendar.working_days_left(now, at) {
-            0 => Due { text: "今天到期".into(), class: "soon" },
-            1 => Due { text: "剩余 1 个工作日".into(), class: "soon" },
-            n => Due { text: format!("剩余 {n} 个工作日"), class: "ok" },
-        }
-    }
-
-    pub fn of_rfc3339(at: Option<&str>, now: DateTime<Utc>, calendar: &WorkCalendar) -> Self {
-        match at.and_then(|a| DateTime::parse_from_rfc3339(a).ok()) {
-            Some(at) => Due::until(at.with_timezone(&Utc), now, calendar),
-            None => Due::none(),
-        }
-    }
-
-    /// The deadline the ticket waits on now; a missed one that no longer pends still shows.
-    pub fn of_ticket(t: &TicketView, now: DateTime<Utc>, calendar: &WorkCalendar) -> Self {
-        match t.next_deadline.as_deref() {
-            Some(at) => Due::of_rfc3339(Some(at), now, calendar),
-            None if t.overdue => Due { text: "曾超期".into(), class: "overdue" },
-            None => Due::none(),
-        }
-    }
-}
-
-/// A page link keeping the other query parameters.
-pub fn page_link(base: &str, pairs: &[(&str, String)], page: i64) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        if !v.is_empty() {
-            query.append_pair(k, v);
-        }
-    }
-    query.append_pair("page", &page.to_string());
-    format!("{base}?{}", query.finish())
-}
-
-/// Previous/next links of a paged list.
-pub struct Pager {
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    pub page: i64,
-    pub pages: i64,
-    pub total: i64,
-}
-
-impl Pager {
-    pub fn new(base: &str, pairs: &[(&str, String)], page: i64, per_page: i64, total: i64) -> Self {
-        let pages = ((total + per_page - 1) / per_page).max(1);
-        Pager {
-            prev: (page > 1).then(|| page_link(base, pairs, page - 1)),
-            next: (page < pages).then(|| page_link(base, pairs, page + 1)),
-            page,
-            pages,
-            total,
-        }
-    }
 }
