@@ -105,7 +105,8 @@ pub fn orders_router() -> Router<AppState> {
         .route("/supervision/orders/{id}/outcome", post(outcome))
 }
 
-const KINDS: [(&str, &str); 4] = [
+/// The ladder of orders (DESIGN §6), code and label.
+pub const KINDS: [(&str, &str); 4] = [
     ("rectification_order", "整改通知"),
     ("notice", "通报"),
     ("replacement_order", "责令更换窗口人员"),

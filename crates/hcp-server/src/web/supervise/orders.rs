@@ -22,12 +22,7 @@ use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FormPairs, local_text, with_page_headers};
 
-pub const KINDS: [(&str, &str); 4] = [
-    ("rectification_order", "整改通知"),
-    ("notice", "通报"),
-    ("replacement_order", "责令更换窗口人员"),
-    ("referral", "移送纪检监察"),
-];
+pub use crate::routes::supervision::KINDS;
 
 const LEVELS: [(&str, &str); 3] =
     [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];

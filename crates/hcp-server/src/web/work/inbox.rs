@@ -55,17 +55,6 @@ pub struct InboxPage {
     pub error: Option<String>,
 }
 
-const STATES: [TicketState; 9] = [
-    TicketState::Registered,
-    TicketState::Dispatched,
-    TicketState::Rectifying,
-    TicketState::Explaining,
-    TicketState::UnderReview,
-    TicketState::FeedbackGiven,
-    TicketState::Reopened,
-    TicketState::Overturned,
-    TicketState::Closed,
-];
 
 pub async fn page(
     State(state): State<AppState>,
@@ -116,7 +105,7 @@ pub async fn page(
     let page = InboxPage {
         chrome: me.chrome(&state, "工单"),
         rows,
-        states: STATES
+        states: TicketState::ALL
             .iter()
             .map(|s| Choice { code: s.code(), label: s.label(), selected: wanted_state.as_deref() == Some(s.code()) })
             .collect(),
