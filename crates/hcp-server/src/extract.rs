@@ -60,8 +60,36 @@ fn declared_length(req: &Request) -> Option<usize> {
 
 /// Reads and discards an oversized body (up to [`DRAIN_LIMIT`]) so that the 413 reaches the client.
 async fn drain_oversized(req: Request, limit: usize) -> ApiError {
-    let _ = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT).await;
+    let _ = read_limited(req.into_body(), 0, DRAIN_LIMIT).await;
     ApiError::payload_too_large(limit)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    /// The upload broke off.
+    Broken,
+}
+
+/// A request body of at most `limit` bytes. A larger one is read on, up to `drain` bytes more, and refused:
+/// answering while the client still sends resets the connection and loses the answer.
+pub async fn read_limited(body: axum::body::Body, limit: usize, drain: usize) -> Result<Vec<u8>, BodyError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Broken)?;
+        seen += chunk.len();
+        if seen > limit {
+            if seen > limit + drain {
+                break;
+            }
+            continue;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if seen > limit { Err(BodyError::TooLarge) } else { Ok(bytes) }
 }
 
 /// Parses JSON, naming the field whose type is wrong.

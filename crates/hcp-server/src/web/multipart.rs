@@ -4,7 +4,6 @@
 
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
-use futures_util::StreamExt;
 
 /// An oversized body is read to its end (up to this much more) before the 413 page is sent: answering
 /// mid-upload resets the connection and the browser shows its own error instead of ours.
@@ -42,23 +41,12 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Uploa
     Ok(Upload { bytes: read_limited(body, limit).await?, boundary })
 }
 
-/// A request body of at most `limit` bytes; beyond that it is drained (bounded) and refused.
+/// A request body of at most `limit` bytes; beyond that it is drained (up to 64 MB more) and refused.
 pub async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
-    let mut stream = body.into_data_stream();
-    let mut bytes = Vec::new();
-    let mut seen = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ReadError::Broken)?;
-        seen += chunk.len();
-        if seen > limit {
-            if seen > limit + DRAIN_BYTES {
-                break;
-            }
-            continue;
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    if seen > limit { Err(ReadError::TooLarge) } else { Ok(bytes) }
+    crate::extract::read_limited(body, limit, DRAIN_BYTES).await.map_err(|err| match err {
+        crate::extract::BodyError::TooLarge => ReadError::TooLarge,
+        crate::extract::BodyError::Broken => ReadError::Broken,
+    })
 }
 
 /// One part of the body: a form field or a file.

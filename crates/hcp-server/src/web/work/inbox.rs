@@ -55,7 +55,6 @@ pub struct InboxPage {
     pub error: Option<String>,
 }
 
-
 pub async fn page(
     State(state): State<AppState>,
     me: SignedIn,
