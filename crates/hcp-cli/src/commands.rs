@@ -7,14 +7,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::HolidayFile;
 use hcp_core::clock::{Clock, SystemClock, TrainingClock, shanghai};
+use hcp_server::app::accounts::{self, AccountError, NewAccount};
+use hcp_server::app::demo::{self, DemoOptions};
+use hcp_server::app::import::{self, ImportFailure};
+use hcp_server::app::import_file::FileFormat;
+use hcp_server::app::intake::Submitter;
+use hcp_server::app::lifecycle::{self, Rules};
+use hcp_server::app::state::Mode;
 use hcp_server::config::Database;
-use hcp_server::service::accounts::{self, AccountError, NewAccount};
-use hcp_server::service::demo::{self, DemoOptions};
-use hcp_server::service::import::{self, ImportFailure};
-use hcp_server::service::import_file::FileFormat;
-use hcp_server::service::intake::Submitter;
-use hcp_server::service::lifecycle::{self, Rules};
-use hcp_server::state::Mode;
 use hcp_server::{AppState, Config};
 use hcp_store::crypto::{DataKey, new_token};
 use hcp_store::{Store, audit, calendar, org, users};
@@ -188,8 +188,7 @@ pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
     let replaced = calendar::save_year(&mut tx, &holidays, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     // Open tickets' deadlines follow the new calendar in the same transaction (running servers reload it).
     // With the deadlines in force: the administrator's saved settings over the config file's.
-    let policy =
-        hcp_server::service::settings::Tunables::load(&mut tx, &config).await.map_err(|e| e.to_string())?.policy;
+    let policy = hcp_server::app::settings::Tunables::load(&mut tx, &config).await.map_err(|e| e.to_string())?.policy;
     let recomputed =
         lifecycle::calendar_changed(&mut tx, &policy, &cli_actor(), now).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
@@ -227,7 +226,7 @@ pub async fn calendar_deadline(db: DbArgs, from: String, working_days: u32) -> C
 pub async fn stats_rebuild(db: DbArgs) -> CmdResult {
     let config = config(&db)?;
     let (store, _) = open(&config).await?;
-    let rows = hcp_server::service::stats::rebuild(&store).await.map_err(|e| e.to_string())?;
+    let rows = hcp_server::app::stats::rebuild(&store).await.map_err(|e| e.to_string())?;
     store.close().await;
     println!("统计汇总已重建：{rows} 行。");
     Ok(ExitCode::SUCCESS)

@@ -11,8 +11,8 @@ use hcp_core::role::{Role, Scope};
 use hcp_store::users::User;
 use serde::de::DeserializeOwned;
 
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "hcp_session";
 
@@ -35,12 +35,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "请求体应为 JSON（Content-Type: application/json）",
             ));
         }
-        if declared_length(&req).is_some_and(|len| len > crate::routes::JSON_BODY_LIMIT) {
-            return Err(drain_oversized(req, crate::routes::JSON_BODY_LIMIT).await);
+        if declared_length(&req).is_some_and(|len| len > crate::api::JSON_BODY_LIMIT) {
+            return Err(drain_oversized(req, crate::api::JSON_BODY_LIMIT).await);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(crate::routes::JSON_BODY_LIMIT)
+                ApiError::payload_too_large(crate::api::JSON_BODY_LIMIT)
             } else {
                 ApiError::bad_request("invalid_body", "无法读取请求体")
             }

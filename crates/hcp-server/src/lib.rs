@@ -1,25 +1,23 @@
 //! HTTP side of hcp: the JSON API under `/api/v1`, its OpenAPI description, the application services shared
 //! with the CLI (intake, import, demo data, users) and the state they run on.
 
+pub mod api;
+pub mod app;
 pub mod config;
 pub mod error;
 pub mod extract;
-pub mod openapi;
 pub mod ratelimit;
-pub mod routes;
-pub mod service;
-pub mod state;
 pub mod web;
 
+pub use app::state::AppState;
 pub use config::Config;
-pub use state::AppState;
 
 use std::net::SocketAddr;
 
 /// Serves until the process is told to stop (Ctrl-C / SIGTERM), finishing requests in flight. The deadline
 /// scheduler and the notification delivery run beside it.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let app = routes::router(state.clone());
+    let app = api::router(state.clone());
     let background = start_background(&state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -33,7 +31,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
 
 /// The scheduler and the outbox delivery as background tasks.
 pub fn start_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(service::scheduler::run(state.clone())), tokio::spawn(service::delivery::run(state.clone()))]
+    vec![tokio::spawn(app::scheduler::run(state.clone())), tokio::spawn(app::delivery::run(state.clone()))]
 }
 
 async fn shutdown_signal() {

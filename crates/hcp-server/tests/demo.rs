@@ -4,8 +4,8 @@
 mod common;
 
 use common::{Backend, Options, spawn_with};
-use hcp_server::service::demo::{self, DemoError, DemoOptions};
-use hcp_server::service::demo_plan;
+use hcp_server::app::demo::{self, DemoError, DemoOptions};
+use hcp_server::app::demo_plan;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -83,7 +83,7 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
     // The planted campaign and malicious evaluator are caught; ordinary traffic raises (almost) no flags, at
     // intake or in the sweep.
-    hcp_server::service::integrity_sweep::run(&app.state, common::start()).await.unwrap();
+    hcp_server::app::integrity_sweep::run(&app.state, common::start()).await.unwrap();
     let planted = [demo::CAMPAIGN_PHONE, demo::MALICIOUS_PHONE].map(|p| app.state.key().blind_index(p));
     let rules: Vec<(String, String)> = hcp_store::sqlx::query_as(
         "SELECT f.rule, COALESCE(e.phone_index, '') FROM fraud_flags f JOIN evaluations e ON e.id = f.evaluation_id",
@@ -99,7 +99,7 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     eprintln!("integrity flags on ordinary demo traffic: {false_flags} of {} evaluations", summary.evaluations);
     assert!((false_flags as f64) <= summary.evaluations as f64 * 0.002, "{false_flags} false flags");
     // The statistics aggregate built while loading (intake, histories, late answers) equals a recount.
-    let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
+    let expected = hcp_server::app::stats::recount(&mut conn).await.unwrap();
     let stored: std::collections::BTreeMap<_, _> =
         hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
     assert!(stored == expected, "aggregate differs from a recount");
@@ -132,7 +132,7 @@ async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: 
         .unwrap();
         let stored: std::collections::BTreeMap<_, _> =
             hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
-        let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
+        let expected = hcp_server::app::stats::recount(&mut conn).await.unwrap();
         assert!(stored == expected, "bulk={bulk}: aggregate differs from a recount");
         common::assert_rollups_agree(&mut conn).await;
         drop(conn);

@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use chrono::Duration;
 use common::{Backend, Options};
 use hcp_server::Config;
+use hcp_server::app::accounts::{self, NewAccount};
+use hcp_server::app::delivery::deliver_due;
 use hcp_server::config::{SmtpConfig, WebhookConfig};
-use hcp_server::service::accounts::{self, NewAccount};
-use hcp_server::service::delivery::deliver_due;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

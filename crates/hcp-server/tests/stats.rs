@@ -31,7 +31,7 @@ impl Dice {
 
 async fn assert_aggregate_matches(app: &TestApp) {
     let mut conn = app.state.store().reader().await.unwrap();
-    let expected = hcp_server::service::stats::recount(&mut conn).await.unwrap();
+    let expected = hcp_server::app::stats::recount(&mut conn).await.unwrap();
     let mut stored: std::collections::BTreeMap<_, Counters> = std::collections::BTreeMap::new();
     for (key, counters) in hcp_store::stats::all_rows(&mut conn).await.unwrap() {
         if !counters.is_zero() {
@@ -361,8 +361,8 @@ async fn an_aggregate_missing_at_start_is_built_once(backend: Backend) {
         hcp_store::stats::clear(&mut tx).await.unwrap();
         tx.commit().await.unwrap();
     }
-    let built = hcp_server::service::stats::ensure_built(app.state.store()).await.unwrap();
+    let built = hcp_server::app::stats::ensure_built(app.state.store()).await.unwrap();
     assert!(built.is_some_and(|rows| rows > 0), "{built:?}");
     assert_aggregate_matches(&app).await;
-    assert_eq!(hcp_server::service::stats::ensure_built(app.state.store()).await.unwrap(), None, "only once");
+    assert_eq!(hcp_server::app::stats::ensure_built(app.state.store()).await.unwrap(), None, "only once");
 }

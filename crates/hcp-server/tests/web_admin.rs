@@ -374,7 +374,7 @@ async fn policy_edits_are_validated_audited_and_change_new_deadlines(backend: Ba
     assert!(page.html.contains("name=\"policy.appeal_working_days\" value=\"2\""));
     let token = form_csrf(&page.html, "/admin/policy");
     // Every field as shown, with the changes on top.
-    let shown: Vec<(String, String)> = hcp_server::service::settings::SETTINGS
+    let shown: Vec<(String, String)> = hcp_server::app::settings::SETTINGS
         .iter()
         .map(|s| {
             let value = between(&page.html, &format!("name=\"{}\" value=\"", s.key), "\"").unwrap();

@@ -6,7 +6,7 @@ mod common;
 use common::pages::Browser;
 use common::{Backend, Options, spawn_with};
 use hcp_core::role::Role;
-use hcp_server::service::demo::{self, DemoOptions};
+use hcp_server::app::demo::{self, DemoOptions};
 use hcp_server::web::layout::menu;
 use reqwest::StatusCode;
 

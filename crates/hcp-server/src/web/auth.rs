@@ -12,9 +12,9 @@ use hcp_core::role::Scope;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::{FormPairs, render, with_page_headers};
+use crate::api::session::{CLEAR_SESSION_COOKIE, close_session, open_session};
+use crate::app::state::AppState;
 use crate::extract::{ClientAddr, MaybeUser, SESSION_COOKIE};
-use crate::routes::session::{CLEAR_SESSION_COOKIE, close_session, open_session};
-use crate::state::AppState;
 
 const LOGIN_FORM: &str = "login";
 use super::layout::Chrome;

@@ -23,12 +23,12 @@ use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 pub use super::levels::{LevelOption, TagGroup, TagOption, form_choices, level_options, tag_groups};
 use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
+use crate::api::evaluations::{intake_error, submitter_for};
+use crate::api::track::{FollowUpBody, TrackView, follow_up_with, lookup, rate_with};
+use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::app::state::AppState;
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
-use crate::routes::evaluations::{intake_error, submitter_for};
-use crate::routes::track::{FollowUpBody, TrackView, follow_up_with, lookup, rate_with};
-use crate::service::intake::{IntakeRequest, Outcome, Receipt, Submission};
-use crate::state::AppState;
 
 /// The citizen pages added beside `/e/{window_code}` and `/track` (which `web::router` lists itself).
 pub fn router() -> Router<AppState> {

@@ -17,12 +17,12 @@ use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 use super::{FormPairs, render};
+use crate::api::evaluations::{intake_error, submitter_for};
+use crate::api::reports::{self, ReportInput, ReportTarget};
+use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::app::state::AppState;
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
-use crate::routes::evaluations::{intake_error, submitter_for};
-use crate::routes::reports::{self, ReportInput, ReportTarget};
-use crate::service::intake::{IntakeRequest, Outcome, Receipt, Submission};
-use crate::state::AppState;
 
 const COMPLAINT_FORM: &str = "complaint";
 const REPORT_FORM: &str = "report";

@@ -11,7 +11,7 @@ use super::citizen::{LevelOption, TagGroup, WindowInfo, level_options, tag_group
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::{public_base, qr, render};
-use crate::state::AppState;
+use crate::app::state::AppState;
 
 #[derive(Template)]
 #[template(path = "citizen_paper.html")]

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::render;
-use crate::routes::stats::{MonthlyView, monthly_view};
-use crate::state::AppState;
+use crate::api::stats::{MonthlyView, monthly_view};
+use crate::app::state::AppState;
 
 #[derive(Deserialize)]
 pub struct PublicQuery {

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::errors::PageError;
+use crate::app::state::AppState;
 use crate::extract::SESSION_COOKIE;
-use crate::state::AppState;
 
 pub const CSRF_COOKIE: &str = "hcp_csrf";
 pub const FIELD: &str = "csrf_token";

@@ -18,10 +18,10 @@ use super::layout::Chrome;
 use super::signed_in::SignedIn;
 use super::supervise::evidence_lines;
 use super::{FormPairs, local_text, with_page_headers};
+use crate::api::supervision::{OrderView, OrdersQuery, OutcomeBody};
+use crate::app::state::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::supervision::{OrderView, OrdersQuery, OutcomeBody};
-use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -127,7 +127,7 @@ async fn referrals_page(
 ) -> Result<Response, PageError> {
     me.require(&[Role::Discipline])?;
     let query = OrdersQuery { kind: Some("referral".into()), state: None };
-    let views = crate::routes::supervision::orders_for(state, &me.user, &query).await?;
+    let views = crate::api::supervision::orders_for(state, &me.user, &query).await?;
     let mut referrals = Vec::new();
     for view in views.into_iter().filter(|v| v.kind == "referral") {
         let failed_here = failed.as_ref().filter(|(id, ..)| *id == view.id);
@@ -175,7 +175,7 @@ pub async fn outcome(
     let order_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let text = form.text("outcome");
     let body = OutcomeBody { outcome: text.clone() };
-    match crate::routes::supervision::outcome(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await {
+    match crate::api::supervision::outcome(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await {
         Ok(_) => Ok(with_page_headers(
             Redirect::to(&format!("/discipline/referrals?done=outcome#referral-{order_id}")).into_response(),
         )),

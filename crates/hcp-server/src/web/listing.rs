@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::WorkCalendar;
 
-use crate::routes::views::TicketView;
+use crate::app::views::TicketView;
 
 /// A deadline in words, with the badge class it is shown with.
 pub struct Due {

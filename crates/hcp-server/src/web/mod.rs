@@ -35,7 +35,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::state::AppState;
+use crate::app::state::AppState;
 use errors::PageError;
 
 /// The stylesheet of every page, embedded in the binary: common rules and the citizen's pages. Kept small

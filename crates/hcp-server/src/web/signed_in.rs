@@ -12,8 +12,8 @@ use super::FormPairs;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::layout::Chrome;
+use crate::app::state::AppState;
 use crate::extract::{CurrentUser, MaybeUser};
-use crate::state::AppState;
 
 /// The form name of the header's sign-out button (shared with `auth::logout`).
 pub const LOGOUT_FORM: &str = "logout";

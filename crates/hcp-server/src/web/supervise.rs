@@ -16,8 +16,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate};
 use hcp_core::clock::shanghai;
 
 use super::errors::PageError;
+use crate::app::state::AppState;
 use crate::error::ApiResult;
-use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 use hcp_core::role::Role;
-use hcp_server::service::demo::{self, DemoOptions};
+use hcp_server::app::demo::{self, DemoOptions};
 use hcp_server::web::layout::menu;
 
 use crate::common::{Backend, Options, spawn_with};

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use hcp_core::clock::{Clock, ManualClock, TrainingClock};
-use hcp_server::service::accounts::{self, NewAccount};
-use hcp_server::state::Mode;
+use hcp_server::app::accounts::{self, NewAccount};
+use hcp_server::app::state::Mode;
 use hcp_server::{AppState, Config};
 use hcp_store::Store;
 use hcp_store::crypto::DataKey;
@@ -105,7 +105,7 @@ pub async fn start_with_mode(
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server_state = state.clone();
     let server = tokio::spawn(async move {
-        let app = hcp_server::routes::router(server_state);
+        let app = hcp_server::api::router(server_state);
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
     TestApp { base, client: reqwest::Client::new(), state, clock, dir, database_url, server }
@@ -182,9 +182,9 @@ impl TestApp {
     }
 
     /// Runs the scheduler and delivers the outbox, as the background tasks would.
-    pub async fn run_jobs(&self) -> hcp_server::service::scheduler::TickReport {
-        let report = hcp_server::service::scheduler::tick(&self.state).await.unwrap();
-        hcp_server::service::delivery::deliver_due(&self.state).await.unwrap();
+    pub async fn run_jobs(&self) -> hcp_server::app::scheduler::TickReport {
+        let report = hcp_server::app::scheduler::tick(&self.state).await.unwrap();
+        hcp_server::app::delivery::deliver_due(&self.state).await.unwrap();
         report
     }
 

@@ -11,10 +11,10 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::{ADMIN, FormView, done, unprocessable};
+use crate::api::admin::import_year;
+use crate::api::local_days::{LocalDayBody, remove_day, set_day};
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::routes::admin::import_year;
-use crate::routes::local_days::{LocalDayBody, remove_day, set_day};
-use crate::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -165,7 +165,7 @@ async fn render_page(
         chrome: me.chrome(state, "工作日历"),
         year,
         known: calendar.is_known_year(year),
-        years: years.into_iter().map(|(y, at)| (y, crate::routes::views::local_time(at))).collect(),
+        years: years.into_iter().map(|(y, at)| (y, crate::app::views::local_time(at))).collect(),
         months,
         listed,
         locals: locals.into_iter().map(|l| LocalRow { date: l.date, name: l.name, off: l.is_off_day != 0 }).collect(),

@@ -20,8 +20,8 @@ use hcp_store::org::{Department, OrgUnit, Staff, Window};
 
 use super::errors::PageError;
 pub use super::form_view::FormView;
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

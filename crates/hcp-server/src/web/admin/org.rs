@@ -9,8 +9,8 @@ use axum::response::Response;
 use hcp_core::org::OrgKind;
 
 use super::{ADMIN, Done, FormView, OrgData, done, unprocessable};
-use crate::routes::admin::{self, NewDepartment, NewOrgUnit, NewWindow};
-use crate::state::AppState;
+use crate::api::admin::{self, NewDepartment, NewOrgUnit, NewWindow};
+use crate::app::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;

@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{ADMIN, Done, FormView, done, unprocessable};
+use crate::app::settings::{self, INTEGRITY, POLICY, SETTINGS, SUPERVISION, Tunables};
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::service::settings::{self, INTEGRITY, POLICY, SETTINGS, SUPERVISION, Tunables};
-use crate::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;

@@ -9,8 +9,8 @@ use axum::response::Response;
 
 use super::org::Choice;
 use super::{ADMIN, Done, FormView, OrgData, done, unprocessable};
-use crate::routes::admin::{NewStaff, add_staff};
-use crate::state::AppState;
+use crate::api::admin::{NewStaff, add_staff};
+use crate::app::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;

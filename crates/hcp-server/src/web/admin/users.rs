@@ -12,10 +12,10 @@ use hcp_core::role::{Role, ScopeKind};
 
 use super::org::Choice;
 use super::{ADMIN, FormView, OrgData, unprocessable};
+use crate::api::admin::add_user;
+use crate::app::accounts::NewAccount;
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::routes::admin::add_user;
-use crate::service::accounts::NewAccount;
-use crate::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;

@@ -10,8 +10,8 @@ use axum::response::Response;
 use hcp_store::integrity::WindowNetwork;
 
 use super::{ADMIN, Done, FormView, OrgData, WindowRow, done, unprocessable};
-use crate::routes::integrity::{NetworkBody, add_window_network, window_networks};
-use crate::state::AppState;
+use crate::api::integrity::{NetworkBody, add_window_network, window_networks};
+use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;

@@ -17,9 +17,9 @@ use super::super::form_view::FormView;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
 use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
+use crate::app::intake::{Receipt, Submission};
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::service::intake::{Receipt, Submission};
-use crate::state::AppState;
 
 const FORM: &str = "entry-complaint";
 

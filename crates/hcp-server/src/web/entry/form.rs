@@ -20,8 +20,8 @@ use super::super::layout::Chrome;
 use super::super::levels::{LevelOption, TagGroup, form_choices};
 use super::super::signed_in::SignedIn;
 use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
-use crate::service::intake::{Receipt, Submission};
-use crate::state::AppState;
+use crate::app::intake::{Receipt, Submission};
+use crate::app::state::AppState;
 
 const FORM: &str = "entry";
 

@@ -17,10 +17,10 @@ use super::FormPairs;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::SignedIn;
+use crate::api::evaluations::{intake_error, scoped_idempotency, submitter_for};
+use crate::app::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::routes::evaluations::{intake_error, scoped_idempotency, submitter_for};
-use crate::service::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
-use crate::state::AppState;
 
 /// Who may use these pages: the roles the API lets register off-line records.
 pub const ENTRY_ROLES: &[Role] = &[Role::HotlineOperator, Role::Registrar];

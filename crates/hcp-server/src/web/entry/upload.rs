@@ -17,11 +17,11 @@ use super::super::errors::PageError;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
 use super::ENTRY_ROLES;
+use crate::api::evaluations::import_file;
+use crate::app::import::ImportReport;
+use crate::app::import_file::{FileFormat, TEMPLATE_HEADERS};
+use crate::app::state::AppState;
 use crate::error::ApiError;
-use crate::routes::evaluations::import_file;
-use crate::service::import::ImportReport;
-use crate::service::import_file::{FileFormat, TEMPLATE_HEADERS};
-use crate::state::AppState;
 use crate::web::multipart;
 
 const FORM: &str = "entry-upload";
@@ -384,7 +384,7 @@ pub async fn template_xlsx(State(state): State<AppState>, me: SignedIn) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::import_file;
+    use crate::app::import_file;
 
     fn example() -> Vec<String> {
         [

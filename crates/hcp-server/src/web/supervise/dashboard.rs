@@ -15,12 +15,12 @@ use hcp_store::org;
 use serde::Deserialize;
 
 use super::{MonthPeriod, answer, deadline_words, first_of, month_text, percent, score_text, today};
+use crate::api::stats::{Group, StatsQuery, figures};
+use crate::api::supervision::{PeriodQuery, concentrations};
+use crate::api::tickets::TicketQuery;
+use crate::app::state::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::routes::stats::{Group, StatsQuery, figures};
-use crate::routes::supervision::{PeriodQuery, concentrations};
-use crate::routes::tickets::TicketQuery;
-use crate::state::AppState;
 use crate::web::charts::{self, Bar};
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -252,7 +252,7 @@ pub async fn page(
     }
 
     // Tickets of the period that missed a deadline.
-    let overdue_page = crate::routes::tickets::list_for(
+    let overdue_page = crate::api::tickets::list_for(
         &state,
         &me.user,
         &TicketQuery {

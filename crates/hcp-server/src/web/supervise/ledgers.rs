@@ -11,9 +11,9 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::{MonthPeriod, answer};
+use crate::api::supervision::{DepartmentTopics, TopicsQuery};
+use crate::app::state::AppState;
 use crate::extract::ApiQuery;
-use crate::routes::supervision::{DepartmentTopics, TopicsQuery};
-use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
@@ -78,7 +78,7 @@ pub async fn page(
         csv: format!("/api/v1/reports/upward?format=csv&from={from}&to={to}"),
     };
     let topics = answer(
-        crate::routes::supervision::hot_topics(
+        crate::api::supervision::hot_topics(
             State(state.clone()),
             me.user.clone(),
             ApiQuery(TopicsQuery { org: None, from: Some(from.clone()), to: Some(to.clone()), limit: Some(10) }),
@@ -93,7 +93,7 @@ pub async fn page(
         error: period.error,
         downloads,
         upward,
-        upward_ready: crate::service::upward::division_code(&state).is_ok(),
+        upward_ready: crate::app::upward::division_code(&state).is_ok(),
         topics,
     };
     Ok(me.render(StatusCode::OK, &page))

@@ -12,17 +12,17 @@ use serde::Deserialize;
 
 use super::dashboard::level_label;
 use super::{deadline_words, evidence_lines, first_of, month_text, today};
+use crate::api::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
+use crate::app::state::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
-use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::form_view::FormView;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FormPairs, local_text, with_page_headers};
 
-pub use crate::routes::supervision::KINDS;
+pub use crate::api::supervision::KINDS;
 
 const LEVELS: [(&str, &str); 3] =
     [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];
@@ -109,7 +109,7 @@ pub async fn list(
     let kind = q.kind.filter(|k| KINDS.iter().any(|(c, _)| c == k));
     let order_state = q.state.filter(|s| STATES.iter().any(|(c, _)| c == s));
     let query = OrdersQuery { kind: kind.clone(), state: order_state.clone() };
-    let views = crate::routes::supervision::orders_for(&state, &me.user, &query).await?;
+    let views = crate::api::supervision::orders_for(&state, &me.user, &query).await?;
     let page = OrdersPage {
         chrome: me.chrome(&state, "督查督办"),
         kinds: choices(&KINDS, kind.as_deref()),
@@ -224,7 +224,7 @@ pub async fn issue(
         working_days,
         previous_order_id,
     };
-    match crate::routes::supervision::issue(State(state.clone()), me.user.clone(), ApiJson(body)).await {
+    match crate::api::supervision::issue(State(state.clone()), me.user.clone(), ApiJson(body)).await {
         Ok((_, axum::Json(order))) => {
             Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
         }
@@ -369,8 +369,7 @@ pub async fn assess(
         return order_page(&state, &me, &id, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let body = AssessBody { assessment: assessment.to_owned() };
-    match crate::routes::supervision::assess(State(state.clone()), me.user.clone(), Path(id.clone()), ApiJson(body))
-        .await
+    match crate::api::supervision::assess(State(state.clone()), me.user.clone(), Path(id.clone()), ApiJson(body)).await
     {
         Ok(_) => Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{id}?done=assessed")).into_response())),
         Err(err) if err.status == StatusCode::CONFLICT || err.status == StatusCode::UNPROCESSABLE_ENTITY => {

@@ -12,11 +12,11 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::{answer, deadline_words, evidence_lines};
+use crate::api::integrity::{DecisionBody, FlagQuery, FlagView, Judgment};
+use crate::api::tickets::TicketQuery;
+use crate::app::state::AppState;
+use crate::app::views::TicketView;
 use crate::extract::{ApiJson, ApiQuery};
-use crate::routes::integrity::{DecisionBody, FlagQuery, FlagView, Judgment};
-use crate::routes::tickets::TicketQuery;
-use crate::routes::views::TicketView;
-use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::listing::Pager;
@@ -64,7 +64,7 @@ async fn tickets(
     me: &SignedIn,
     ticket_state: &str,
     page: i64,
-) -> Result<crate::routes::views::Paged<TicketView>, PageError> {
+) -> Result<crate::app::views::Paged<TicketView>, PageError> {
     let query = TicketQuery {
         state: Some(ticket_state.to_owned()),
         // The queues are worked through by their deadlines.
@@ -73,7 +73,7 @@ async fn tickets(
         per_page: Some(PER_PAGE),
         ..Default::default()
     };
-    Ok(crate::routes::tickets::list_for(state, &me.user, &query).await?)
+    Ok(crate::api::tickets::list_for(state, &me.user, &query).await?)
 }
 
 fn row(state: &AppState, t: TicketView, since: String, deadline: Option<&str>) -> TicketRow {
@@ -225,7 +225,7 @@ async fn flags_page(
     let rule = q.rule.as_deref().map(str::trim).filter(|r| Rule::parse(r).is_some()).map(str::to_owned);
     let page = q.page.unwrap_or(1).max(1);
     let list = answer(
-        crate::routes::integrity::list(
+        crate::api::integrity::list(
             State(state.clone()),
             me.user.clone(),
             ApiQuery(FlagQuery {
@@ -338,7 +338,7 @@ pub async fn decide(
         _ => None,
     };
     let body = DecisionBody { decision, reason, note: form.get("note").map(str::to_owned) };
-    let result = crate::routes::integrity::decide(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await;
+    let result = crate::api::integrity::decide(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await;
     match result {
         Ok(_) => {
             let done = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };

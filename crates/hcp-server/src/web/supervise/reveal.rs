@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hcp_core::role::Role;
 
-use crate::routes::evaluations::{REVEAL_REASON_MIN, RevealedContact, reveal_contact};
-use crate::routes::views::EvaluationView;
-use crate::state::AppState;
+use crate::api::evaluations::{REVEAL_REASON_MIN, RevealedContact, reveal_contact};
+use crate::app::state::AppState;
+use crate::app::views::EvaluationView;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
@@ -45,7 +45,7 @@ fn kind_label(kind: Option<&str>) -> &'static str {
 
 async fn evaluation(state: &AppState, me: &SignedIn, id: &str) -> Result<EvaluationView, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::from(crate::error::ApiError::not_found("评价")))?;
-    Ok(crate::routes::evaluations::view_of(state, &me.user, id).await?)
+    Ok(crate::api::evaluations::view_of(state, &me.user, id).await?)
 }
 
 fn build(

@@ -12,8 +12,8 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::Pager;
-use crate::routes::evaluations::{ListQuery, list_for};
-use crate::state::AppState;
+use crate::api::evaluations::{ListQuery, list_for};
+use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::local_text;

@@ -9,8 +9,8 @@ use hcp_core::ticket::{TicketKind, TicketState};
 use serde::Deserialize;
 
 use super::{Due, Pager};
-use crate::routes::tickets::{TicketQuery, list_for};
-use crate::state::AppState;
+use crate::api::tickets::{TicketQuery, list_for};
+use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::local_text;

@@ -9,7 +9,7 @@ pub mod inbox;
 pub mod orders;
 pub mod ticket;
 
-use crate::state::AppState;
+use crate::app::state::AppState;
 pub use crate::web::listing::{Due, Pager};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -12,8 +12,8 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::Due;
-use crate::routes::supervision::{OrderView, OrdersQuery, orders_for, report_order};
-use crate::state::AppState;
+use crate::api::supervision::{OrderView, OrdersQuery, orders_for, report_order};
+use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;

@@ -17,11 +17,11 @@ use hcp_core::ticket::TicketKind;
 use serde::Deserialize;
 
 use super::Due;
+use crate::api::tickets::{act_on, detail_of, store_attachment};
+use crate::app::lifecycle::{Command, ReportFinding, ReviewReason};
+use crate::app::state::AppState;
+use crate::app::views::{EvaluationView, TicketDetail};
 use crate::error::ApiError;
-use crate::routes::tickets::{act_on, detail_of, store_attachment};
-use crate::routes::views::{EvaluationView, TicketDetail};
-use crate::service::lifecycle::{Command, ReportFinding, ReviewReason};
-use crate::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::form_view::{CHECK_FIELDS, FormView};
 use crate::web::layout::Chrome;
@@ -291,7 +291,7 @@ async fn build(
         }
     }
     let evaluation = match t.evaluation_id {
-        Some(e) => match crate::routes::evaluations::view_of(state, &me.user, e).await {
+        Some(e) => match crate::api::evaluations::view_of(state, &me.user, e).await {
             Ok(view) => Some(EvaluationBox {
                 evaluated_at: local_text(&view.evaluated_at),
                 tags: view.tags.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("、"),
@@ -334,7 +334,7 @@ async fn build(
                 _ => "图片",
             },
             size_kb: (a.size + 1023) / 1024,
-            at: local_text(&crate::routes::views::local_time(a.uploaded_at)),
+            at: local_text(&crate::app::views::local_time(a.uploaded_at)),
         })
         .collect();
     let (mut windows, mut staff) = (Vec::new(), Vec::new());

@@ -1,0 +1,83 @@
+//! Public calendar look-ups: deadlines and working days (DESIGN §3).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::state::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/calendar/deadline", get(deadline)).route("/calendar/workday", get(workday))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DeadlineQuery {
+    /// Instant of receipt, RFC 3339 (e.g. `2024-09-27T10:00:00+08:00`).
+    pub from: String,
+    /// Number of working days, 1–3650.
+    pub working_days: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineResponse {
+    /// End of the N-th working day after the date of `from`, `+08:00`.
+    pub deadline: String,
+    /// True when the period reaches a year whose holiday arrangement is not yet known (Mon–Fri assumed).
+    pub provisional: bool,
+}
+
+/// Deadline "within N working days of T": the starting day is not counted; the deadline is 23:59:59 (UTC+8)
+/// of the N-th working day after it.
+#[utoipa::path(get, path = "/api/v1/calendar/deadline", tag = "calendar", params(DeadlineQuery),
+    responses((status = 200, body = DeadlineResponse), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn deadline(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<DeadlineQuery>,
+) -> ApiResult<Json<DeadlineResponse>> {
+    let from = DateTime::parse_from_rfc3339(q.from.trim())
+        .map_err(|_| ApiError::bad_request("invalid_query", "from 应为 RFC 3339 时间，例如 2024-09-27T10:00:00+08:00"))?
+        .with_timezone(&Utc);
+    if !(1..=3650).contains(&q.working_days) {
+        return Err(ApiError::bad_request("invalid_query", "working_days 应在1至3650之间"));
+    }
+    let deadline = state.calendar().deadline(from, q.working_days);
+    Ok(Json(DeadlineResponse { deadline: deadline.to_rfc3339(), provisional: deadline.provisional }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct WorkdayQuery {
+    /// A date, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkdayResponse {
+    pub date: String,
+    pub workday: bool,
+    /// Holiday name for listed days (days off and make-up working days), null on an ordinary day.
+    pub name: Option<String>,
+    pub provisional: bool,
+}
+
+/// Whether a date is a working day on the official calendar.
+#[utoipa::path(get, path = "/api/v1/calendar/workday", tag = "calendar", params(WorkdayQuery),
+    responses((status = 200, body = WorkdayResponse), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn workday(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<WorkdayQuery>,
+) -> ApiResult<Json<WorkdayResponse>> {
+    let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::bad_request("invalid_query", "date 应为 YYYY-MM-DD 格式的日期"))?;
+    let day = state.calendar().day(date);
+    Ok(Json(WorkdayResponse {
+        date: date.format("%Y-%m-%d").to_string(),
+        workday: day.workday,
+        name: day.name,
+        provisional: day.provisional,
+    }))
+}

@@ -1,0 +1,51 @@
+//! Complaints from the 12345 hotline, the complaint box and online; each becomes a ticket.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use hcp_core::complaint::{ComplaintInput, NewComplaint};
+
+use super::evaluations::{idempotency_key, submit, submitter_for};
+use crate::app::intake::{IntakeRequest, Receipt, Submission};
+use crate::app::state::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ClientAddr, MaybeUser};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/complaints", post(create))
+}
+
+/// Register a complaint. `online` is public and rate-limited; `phone` and `box` are entered by a hotline
+/// operator or registrar. Any part of the target (org unit, department, window, staff) may be left out.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用同一键值，不会重复登记")),
+    responses((status = 201, body = Receipt), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ComplaintInput>,
+) -> ApiResult<(StatusCode, Json<Receipt>)> {
+    let complaint = NewComplaint::parse(&input).map_err(ApiError::invalid)?;
+    let submitter = submitter_for(
+        &state,
+        user.as_ref(),
+        ip,
+        complaint.channel.is_registered(),
+        state.config().rate_limit.complaints_per_minute,
+    )?;
+    let idempotency = idempotency_key(&headers, user.as_ref(), &input)?;
+    let request = IntakeRequest {
+        submission: Submission::Complaint(complaint),
+        submitter,
+        received_at: state.now(),
+        idempotency,
+        import_ref: None,
+        rules: state.rules(),
+    };
+    submit(&state, request).await
+}

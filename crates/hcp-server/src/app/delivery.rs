@@ -1,0 +1,178 @@
+//! Delivery of the outbox: each due message is leased, sent, and marked delivered; a failure is retried with
+//! exponential backoff (30 s doubling up to an hour) until it succeeds. The inbox write and its mark happen in
+//! one transaction, and the inbox keys on the outbox id, so a user never sees a message twice. External
+//! senders may repeat a message after a crash between sending and marking; each carries its outbox id so the
+//! receiving gateway can drop the repeat.
+
+use chrono::{DateTime, Duration, Utc};
+use hcp_store::outbox::{self, Message};
+use hcp_store::{ms, tickets};
+use serde_json::json;
+
+use crate::app::smtp;
+use crate::app::state::AppState;
+
+const BATCH: i64 = 50;
+/// How long a claimed message is reserved for the process delivering it.
+const LEASE_SECONDS: i64 = 120;
+
+fn backoff(attempts: i64) -> Duration {
+    Duration::seconds((30i64 << attempts.clamp(0, 7)).min(3600))
+}
+
+/// Delivers what is due now; returns how many messages were delivered.
+pub async fn deliver_due(state: &AppState) -> hcp_store::Result<usize> {
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
+    let batch =
+        outbox::claim_due(&mut tx, state.store().backend(), ms(now), ms(now + Duration::seconds(LEASE_SECONDS)), BATCH)
+            .await?;
+    tx.commit().await?;
+    let mut delivered = 0;
+    for message in batch {
+        let result = match message.sender.as_str() {
+            "inbox" => deliver_inbox(state, &message, now).await,
+            sender => send_external(state, sender, &message).await,
+        };
+        let mut tx = state.store().begin().await?;
+        match result {
+            Ok(()) => {
+                if message.sender != "inbox" {
+                    outbox::mark_delivered(&mut tx, message.id, ms(now)).await?;
+                }
+                delivered += 1;
+            }
+            Err(error) => {
+                tracing::warn!(id = message.id, sender = %message.sender, %error, "notification not delivered; will retry");
+                let retry = now + backoff(message.attempts);
+                outbox::mark_failed(&mut tx, message.id, &error, ms(retry)).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(delivered)
+}
+
+async fn deliver_inbox(state: &AppState, message: &Message, now: DateTime<Utc>) -> Result<(), String> {
+    let user = user_of(&message.recipient).ok_or_else(|| format!("收件人无法识别：{}", message.recipient))?;
+    let attempt = async {
+        let mut tx = state.store().begin().await?;
+        outbox::deliver_to_inbox(&mut tx, message, user).await?;
+        outbox::mark_delivered(&mut tx, message.id, ms(now)).await?;
+        tx.commit().await?;
+        Ok::<_, hcp_store::StoreError>(())
+    };
+    attempt.await.map_err(|e| e.to_string())
+}
+
+fn user_of(recipient: &str) -> Option<i64> {
+    recipient.strip_prefix("user:")?.parse().ok()
+}
+
+/// The JSON a file line or a webhook carries. Citizens' phones are opened only here, at the moment of sending.
+async fn payload(state: &AppState, message: &Message) -> Result<serde_json::Value, String> {
+    let to = match message.recipient.strip_prefix("citizen:") {
+        Some(ticket) => {
+            let ticket: i64 = ticket.parse().map_err(|_| "收件人无法识别".to_string())?;
+            let mut conn = state.store().reader().await.map_err(|e| e.to_string())?;
+            let (key_id, sealed, context) = tickets::citizen_phone(&mut conn, ticket)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("群众未留联系电话")?;
+            json!({"kind": "citizen", "phone": state.key().decrypt(&key_id, &sealed, context).map_err(|e| e.to_string())?})
+        }
+        None => json!({"kind": "user", "user_id": user_of(&message.recipient)}),
+    };
+    Ok(json!({
+        "id": message.id,
+        "to": to,
+        "subject": message.subject,
+        "text": message.body,
+        "ticket_id": message.ticket_id,
+        "created_at": crate::app::views::local_time(message.created_at),
+    }))
+}
+
+/// POSTs `body` as JSON; any answer but 2xx is a failure for the outbox to retry. `what` names the receiver in
+/// the error kept with the message.
+pub(crate) async fn post_json(
+    url: &str,
+    body: &serde_json::Value,
+    timeout_secs: u64,
+    what: &str,
+) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(timeout_secs))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let response = client.post(url).json(body).send().await.map_err(|e| e.to_string())?;
+    if response.status().is_success() { Ok(()) } else { Err(format!("{what} 返回 {}", response.status())) }
+}
+
+async fn send_external(state: &AppState, sender: &str, message: &Message) -> Result<(), String> {
+    let notify = &state.config().notify;
+    match sender {
+        "file" => append_line(state, &payload(state, message).await?).await,
+        "webhook" => {
+            let url = &notify.webhook.as_ref().ok_or("未配置 [notify.webhook]")?.url;
+            post_json(url, &payload(state, message).await?, 10, "webhook").await
+        }
+        crate::app::upward::SENDER => crate::app::upward::send(state, message).await,
+        "smtp" => {
+            let smtp_config = notify.smtp.as_ref().ok_or("未配置 [notify.smtp]")?;
+            let mail = smtp::Mail {
+                from: &smtp_config.from,
+                to: &message.recipient,
+                subject: &message.subject,
+                body: &message.body,
+                message_id: &message.id.to_string(),
+            };
+            smtp::send(&smtp_config.server, &mail).await
+        }
+        other => Err(format!("未知的通知方式 {other}")),
+    }
+}
+
+/// Appends one JSON line to the notification file (0600: it holds phone numbers for the SMS gateway).
+async fn append_line(state: &AppState, value: &serde_json::Value) -> Result<(), String> {
+    let path = state.config().notify_file();
+    let line = format!("{value}\n");
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path).map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+        file.write_all(line.as_bytes()).and_then(|_| file.sync_data()).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Delivers on every wake-up after a commit, and at least every `delivery_seconds` for retries.
+pub async fn run(state: AppState) {
+    let seconds = state.config().scheduler.delivery_seconds.max(1);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(seconds)) => {}
+            _ = state.delivery_woken() => {}
+        }
+        if let Err(err) = deliver_due(&state).await {
+            tracing::error!(error = %err, "notification delivery failed; will retry");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(0), Duration::seconds(30));
+        assert_eq!(backoff(1), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(960));
+        assert_eq!(backoff(20), Duration::seconds(3600));
+    }
+}
