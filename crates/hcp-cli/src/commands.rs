@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::HolidayFile;
 use hcp_core::clock::{Clock, SystemClock, TrainingClock, shanghai};
-use hcp_server::app::accounts::{self, AccountError, NewAccount};
+use hcp_server::app::accounts::{self, NewAccount};
 use hcp_server::app::demo::{self, DemoOptions};
-use hcp_server::app::import::{self, ImportFailure};
+use hcp_server::app::import;
 use hcp_server::app::import_file::FileFormat;
 use hcp_server::app::intake::Submitter;
 use hcp_server::app::lifecycle::{self, Rules};
@@ -158,11 +158,8 @@ pub async fn import_evaluations(db: DbArgs, file: PathBuf) -> CmdResult {
     let submitter =
         Submitter { user_id: None, actor: cli_actor(), scope_path: None, client_index: None, client_ip: None };
     let rules = Rules::load(&store, &config, Utc::now()).await.map_err(|e| e.to_string())?;
-    let report = match import::import(&store, &key, &rules, &submitter, &bytes, format, Utc::now()).await {
-        Ok(report) => report,
-        Err(ImportFailure::File(e)) => return Err(e.to_string()),
-        Err(ImportFailure::Store(e)) => return Err(e.to_string()),
-    };
+    let report =
+        import::import(&store, &key, &rules, &submitter, &bytes, format, Utc::now()).await.map_err(|e| e.summary())?;
     store.close().await;
     println!(
         "共 {} 行：导入 {} 条（其中差评 {} 条已生成工单），已导入过 {} 条，有误 {} 处。",
@@ -275,10 +272,8 @@ pub async fn user_add(
         email,
     };
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
-    let (id, password) = accounts::create(&mut tx, &account, &cli_actor(), Utc::now()).await.map_err(|e| match e {
-        AccountError::Invalid(fields) => fields.summary(),
-        AccountError::Store(err) => err.to_string(),
-    })?;
+    let (id, password) =
+        accounts::create(&mut tx, &account, &cli_actor(), Utc::now()).await.map_err(|e| e.summary())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
     println!("已创建用户 {}（#{id}），初始密码：{password}", account.username.trim());

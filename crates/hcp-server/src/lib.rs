@@ -4,8 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
-pub mod error;
-pub mod extract;
+pub mod edge;
 pub mod ratelimit;
 pub mod web;
 

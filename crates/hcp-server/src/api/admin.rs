@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
-use crate::app::accounts::{self, AccountError, NewAccount};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::app::accounts::{self, NewAccount};
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,7 +73,7 @@ async fn audited(
     action: &str,
     target: String,
     details: serde_json::Value,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     audit::append(conn, now, &user.actor(), action, &target, &details).await?;
     Ok(())
 }
@@ -90,17 +91,17 @@ pub struct NewOrgUnit {
 
 /// Create an org unit.
 #[utoipa::path(post, path = "/api/v1/admin/org-units", tag = "admin", request_body = NewOrgUnit,
-    responses((status = 201, body = OrgUnit), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = OrgUnit), (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_org_unit(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewOrgUnit>,
-) -> ApiResult<(StatusCode, Json<OrgUnit>)> {
+) -> AppResult<(StatusCode, Json<OrgUnit>)> {
     Ok((StatusCode::CREATED, Json(add_org_unit(&state, &user, &req).await?)))
 }
 
 /// The logic of `POST /admin/org-units`, shared with the admin pages.
-pub async fn add_org_unit(state: &AppState, user: &CurrentUser, req: &NewOrgUnit) -> ApiResult<OrgUnit> {
+pub async fn add_org_unit(state: &AppState, user: &CurrentUser, req: &NewOrgUnit) -> AppResult<OrgUnit> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -121,7 +122,7 @@ pub async fn add_org_unit(state: &AppState, user: &CurrentUser, req: &NewOrgUnit
         None => None,
     };
     let (Some(kind), true) = (kind, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+        return Err(AppError::invalid(errors));
     };
     let unit = org::create_org_unit(&mut tx, &code, &name, kind.code(), parent.as_ref(), now).await?;
     audited(
@@ -139,7 +140,7 @@ pub async fn add_org_unit(state: &AppState, user: &CurrentUser, req: &NewOrgUnit
 
 /// All org units, parents before children.
 #[utoipa::path(get, path = "/api/v1/admin/org-units", tag = "admin", responses((status = 200, body = Vec<OrgUnit>)))]
-pub async fn list_org_units(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<OrgUnit>>> {
+pub async fn list_org_units(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<OrgUnit>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(org::list_org_units(&mut *state.store().reader().await?).await?))
 }
@@ -155,17 +156,17 @@ pub struct NewDepartment {
 
 /// Create a stationed department.
 #[utoipa::path(post, path = "/api/v1/admin/departments", tag = "admin", request_body = NewDepartment,
-    responses((status = 201, body = Department), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Department), (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_department(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewDepartment>,
-) -> ApiResult<(StatusCode, Json<Department>)> {
+) -> AppResult<(StatusCode, Json<Department>)> {
     Ok((StatusCode::CREATED, Json(add_department(&state, &user, &req).await?)))
 }
 
 /// The logic of `POST /admin/departments`, shared with the admin pages.
-pub async fn add_department(state: &AppState, user: &CurrentUser, req: &NewDepartment) -> ApiResult<Department> {
+pub async fn add_department(state: &AppState, user: &CurrentUser, req: &NewDepartment) -> AppResult<Department> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -175,7 +176,7 @@ pub async fn add_department(state: &AppState, user: &CurrentUser, req: &NewDepar
     let unit =
         required(&mut errors, "org_code", "机构不存在", org::org_unit_by_code(&mut tx, req.org_code.trim()).await?);
     let (Some(unit), true) = (unit, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+        return Err(AppError::invalid(errors));
     };
     let department = org::create_department(&mut tx, &code, &name, unit.id, now).await?;
     audited(
@@ -193,7 +194,7 @@ pub async fn add_department(state: &AppState, user: &CurrentUser, req: &NewDepar
 
 /// All departments.
 #[utoipa::path(get, path = "/api/v1/admin/departments", tag = "admin", responses((status = 200, body = Vec<Department>)))]
-pub async fn list_departments(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<Department>>> {
+pub async fn list_departments(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<Department>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(org::list_departments(&mut *state.store().reader().await?).await?))
 }
@@ -211,17 +212,17 @@ pub struct NewWindow {
 
 /// Create a window.
 #[utoipa::path(post, path = "/api/v1/admin/windows", tag = "admin", request_body = NewWindow,
-    responses((status = 201, body = Window), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Window), (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_window(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewWindow>,
-) -> ApiResult<(StatusCode, Json<Window>)> {
+) -> AppResult<(StatusCode, Json<Window>)> {
     Ok((StatusCode::CREATED, Json(add_window(&state, &user, &req).await?)))
 }
 
 /// The logic of `POST /admin/windows`, shared with the admin pages.
-pub async fn add_window(state: &AppState, user: &CurrentUser, req: &NewWindow) -> ApiResult<Window> {
+pub async fn add_window(state: &AppState, user: &CurrentUser, req: &NewWindow) -> AppResult<Window> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -241,7 +242,7 @@ pub async fn add_window(state: &AppState, user: &CurrentUser, req: &NewWindow) -
         None => None,
     };
     let (Some(department), true) = (department, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+        return Err(AppError::invalid(errors));
     };
     let mut window = org::create_window(&mut tx, &code, &name, department.id, now).await?;
     if let Some(head) = &head {
@@ -255,7 +256,7 @@ pub async fn add_window(state: &AppState, user: &CurrentUser, req: &NewWindow) -
 
 /// All windows.
 #[utoipa::path(get, path = "/api/v1/admin/windows", tag = "admin", responses((status = 200, body = Vec<Window>)))]
-pub async fn list_windows(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<Window>>> {
+pub async fn list_windows(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<Window>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(org::list_windows(&mut *state.store().reader().await?).await?))
 }
@@ -274,17 +275,17 @@ pub struct NewStaff {
 
 /// Register a staff member at a window.
 #[utoipa::path(post, path = "/api/v1/admin/staff", tag = "admin", request_body = NewStaff,
-    responses((status = 201, body = Staff), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Staff), (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_staff(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewStaff>,
-) -> ApiResult<(StatusCode, Json<Staff>)> {
+) -> AppResult<(StatusCode, Json<Staff>)> {
     Ok((StatusCode::CREATED, Json(add_staff(&state, &user, &req).await?)))
 }
 
 /// The logic of `POST /admin/staff`, shared with the admin pages.
-pub async fn add_staff(state: &AppState, user: &CurrentUser, req: &NewStaff) -> ApiResult<Staff> {
+pub async fn add_staff(state: &AppState, user: &CurrentUser, req: &NewStaff) -> AppResult<Staff> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let staff_no = code(&mut errors, "staff_no", &req.staff_no);
@@ -294,7 +295,7 @@ pub async fn add_staff(state: &AppState, user: &CurrentUser, req: &NewStaff) -> 
     let window =
         required(&mut errors, "window_code", "窗口不存在", org::window_by_code(&mut tx, req.window_code.trim()).await?);
     let (Some(window), true) = (window, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+        return Err(AppError::invalid(errors));
     };
     let staff = org::create_staff(&mut tx, &staff_no, &name, Some(window.id), now).await?;
     if req.is_head {
@@ -315,7 +316,7 @@ pub async fn add_staff(state: &AppState, user: &CurrentUser, req: &NewStaff) -> 
 
 /// All staff.
 #[utoipa::path(get, path = "/api/v1/admin/staff", tag = "admin", responses((status = 200, body = Vec<Staff>)))]
-pub async fn list_staff(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<Staff>>> {
+pub async fn list_staff(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<Staff>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(org::list_staff(&mut *state.store().reader().await?).await?))
 }
@@ -331,12 +332,12 @@ pub struct NewServiceItem {
 
 /// Register a service item (政务服务事项).
 #[utoipa::path(post, path = "/api/v1/admin/service-items", tag = "admin", request_body = NewServiceItem,
-    responses((status = 201, body = ServiceItem), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = ServiceItem), (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_item(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewServiceItem>,
-) -> ApiResult<(StatusCode, Json<ServiceItem>)> {
+) -> AppResult<(StatusCode, Json<ServiceItem>)> {
     user.require(&[Role::Admin])?;
     let mut errors = FieldErrors::new();
     let code = code(&mut errors, "code", &req.code);
@@ -348,7 +349,7 @@ pub async fn create_item(
         None => None,
     };
     if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
+        return Err(AppError::invalid(errors));
     }
     let item = org::create_service_item(&mut tx, &code, &name, department.as_ref().map(|d| d.id), now).await?;
     audited(
@@ -366,7 +367,7 @@ pub async fn create_item(
 
 /// All service items.
 #[utoipa::path(get, path = "/api/v1/admin/service-items", tag = "admin", responses((status = 200, body = Vec<ServiceItem>)))]
-pub async fn list_items(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<ServiceItem>>> {
+pub async fn list_items(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<ServiceItem>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(org::list_service_items(&mut *state.store().reader().await?).await?))
 }
@@ -394,12 +395,12 @@ fn instant(errors: &mut FieldErrors, field: &str, text: &str) -> Option<DateTime
 
 /// Register a case (办件), as the case-handling system reports it. Admins and registrars.
 #[utoipa::path(post, path = "/api/v1/admin/cases", tag = "admin", request_body = NewCaseRequest,
-    responses((status = 201, body = Case), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Case), (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_case(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewCaseRequest>,
-) -> ApiResult<(StatusCode, Json<Case>)> {
+) -> AppResult<(StatusCode, Json<Case>)> {
     user.require(&[Role::Admin, Role::Registrar])?;
     let mut errors = FieldErrors::new();
     let case_no = code(&mut errors, "case_no", &req.case_no);
@@ -436,7 +437,7 @@ pub async fn create_case(
         None => None,
     };
     let (Some(item), Some(window), Some(accepted_at), true) = (item, window, accepted_at, errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
+        return Err(AppError::invalid(errors));
     };
     let case = org::create_case(
         &mut tx,
@@ -477,11 +478,11 @@ pub async fn list_cases(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<CaseQuery>,
-) -> ApiResult<Json<Vec<Case>>> {
+) -> AppResult<Json<Vec<Case>>> {
     user.require(&[Role::Admin, Role::Registrar])?;
     let mut conn = state.store().reader().await?;
     let window_id = match q.window.as_deref().filter(|w| !w.is_empty()) {
-        Some(code) => Some(org::window_by_code(&mut conn, code).await?.ok_or_else(|| ApiError::not_found("窗口"))?.id),
+        Some(code) => Some(org::window_by_code(&mut conn, code).await?.ok_or_else(|| AppError::not_found("窗口"))?.id),
         None => None,
     };
     let (limit, offset) = Page { page: q.page, per_page: q.per_page }.limit_offset();
@@ -498,31 +499,28 @@ pub struct CreatedUser {
 
 /// Create a user with a role and scope; the password is generated unless given.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewAccount,
-    responses((status = 201, body = CreatedUser), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = CreatedUser), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<NewAccount>,
-) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+) -> AppResult<(StatusCode, Json<CreatedUser>)> {
     Ok((StatusCode::CREATED, Json(add_user(&state, &user, &req).await?)))
 }
 
 /// The logic of `POST /admin/users`, shared with the admin pages.
-pub async fn add_user(state: &AppState, user: &CurrentUser, req: &NewAccount) -> ApiResult<CreatedUser> {
+pub async fn add_user(state: &AppState, user: &CurrentUser, req: &NewAccount) -> AppResult<CreatedUser> {
     user.require(&[Role::Admin])?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let (id, password) = accounts::create(&mut tx, req, &user.actor(), now).await.map_err(|e| match e {
-        AccountError::Invalid(fields) => ApiError::invalid(fields),
-        AccountError::Store(err) => err.into(),
-    })?;
+    let (id, password) = accounts::create(&mut tx, req, &user.actor(), now).await?;
     tx.commit().await?;
     Ok(CreatedUser { id, username: req.username.trim().to_owned(), password })
 }
 
 /// All users (without password hashes).
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<User>)))]
-pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<User>>> {
+pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<User>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(users::list(&mut *state.store().reader().await?).await?))
 }
@@ -538,7 +536,7 @@ pub struct CalendarYear {
 
 /// Years whose State Council arrangement is loaded.
 #[utoipa::path(get, path = "/api/v1/admin/calendar", tag = "admin", responses((status = 200, body = Vec<CalendarYear>)))]
-pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<CalendarYear>>> {
+pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<CalendarYear>>> {
     user.require(&[Role::Admin])?;
     let years = calendar::years(&mut *state.store().reader().await?).await?;
     Ok(Json(
@@ -552,23 +550,23 @@ pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) ->
 /// Add or replace a year's arrangement; the body is a holiday-cn JSON file.
 #[utoipa::path(put, path = "/api/v1/admin/calendar/{year}", tag = "admin", params(("year" = i32, Path)),
     request_body(content = Object, description = "holiday-cn 格式：{\"year\":2027,\"papers\":[],\"days\":[{\"name\":\"元旦\",\"date\":\"2027-01-01\",\"isOffDay\":true}]}"),
-    responses((status = 200, body = CalendarYear), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = CalendarYear), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn import_calendar(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(year): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<CalendarYear>> {
+) -> AppResult<Json<CalendarYear>> {
     Ok(Json(import_year(&state, &user, &year, &body).await?))
 }
 
 /// The logic of `PUT /admin/calendar/{year}`, shared with the admin pages.
-pub async fn import_year(state: &AppState, user: &CurrentUser, year: &str, body: &[u8]) -> ApiResult<CalendarYear> {
+pub async fn import_year(state: &AppState, user: &CurrentUser, year: &str, body: &[u8]) -> AppResult<CalendarYear> {
     user.require(&[Role::Admin])?;
     let file = HolidayFile::parse(&String::from_utf8_lossy(body))
-        .map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
+        .map_err(|e| AppError::invalid_field("body", e.to_string()))?;
     if year.parse::<i32>().ok() != Some(file.year) {
-        return Err(ApiError::invalid_field("year", "地址中的年份与文件中的 year 不一致"));
+        return Err(AppError::invalid_field("year", "地址中的年份与文件中的 year 不一致"));
     }
     let now = state.now();
     let mut tx = state.store().begin().await?;

@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::ApiQuery;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/calendar/deadline", get(deadline)).route("/calendar/workday", get(workday))
@@ -34,16 +34,16 @@ pub struct DeadlineResponse {
 /// Deadline "within N working days of T": the starting day is not counted; the deadline is 23:59:59 (UTC+8)
 /// of the N-th working day after it.
 #[utoipa::path(get, path = "/api/v1/calendar/deadline", tag = "calendar", params(DeadlineQuery),
-    responses((status = 200, body = DeadlineResponse), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = DeadlineResponse), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn deadline(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<DeadlineQuery>,
-) -> ApiResult<Json<DeadlineResponse>> {
+) -> AppResult<Json<DeadlineResponse>> {
     let from = DateTime::parse_from_rfc3339(q.from.trim())
-        .map_err(|_| ApiError::bad_request("invalid_query", "from 应为 RFC 3339 时间，例如 2024-09-27T10:00:00+08:00"))?
+        .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "from 应为 RFC 3339 时间，例如 2024-09-27T10:00:00+08:00"))?
         .with_timezone(&Utc);
     if !(1..=3650).contains(&q.working_days) {
-        return Err(ApiError::bad_request("invalid_query", "working_days 应在1至3650之间"));
+        return Err(AppError::new(ErrorCode::InvalidQuery, "working_days 应在1至3650之间"));
     }
     let deadline = state.calendar().deadline(from, q.working_days);
     Ok(Json(DeadlineResponse { deadline: deadline.to_rfc3339(), provisional: deadline.provisional }))
@@ -66,13 +66,13 @@ pub struct WorkdayResponse {
 
 /// Whether a date is a working day on the official calendar.
 #[utoipa::path(get, path = "/api/v1/calendar/workday", tag = "calendar", params(WorkdayQuery),
-    responses((status = 200, body = WorkdayResponse), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = WorkdayResponse), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn workday(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<WorkdayQuery>,
-) -> ApiResult<Json<WorkdayResponse>> {
+) -> AppResult<Json<WorkdayResponse>> {
     let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::bad_request("invalid_query", "date 应为 YYYY-MM-DD 格式的日期"))?;
+        .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "date 应为 YYYY-MM-DD 格式的日期"))?;
     let day = state.calendar().day(date);
     Ok(Json(WorkdayResponse {
         date: date.format("%Y-%m-%d").to_string(),

@@ -7,10 +7,12 @@ use axum::{Json, Router};
 use hcp_core::complaint::{ComplaintInput, NewComplaint};
 
 use super::evaluations::{idempotency_key, submit, submitter_for};
+use crate::api::extract::ApiJson;
+use crate::app::error::{AppError, AppResult};
 use crate::app::intake::{IntakeRequest, Receipt, Submission};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr, MaybeUser};
+use crate::edge::caller::MaybeUser;
+use crate::edge::client::ClientAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/complaints", post(create))
@@ -20,17 +22,17 @@ pub fn router() -> Router<AppState> {
 /// operator or registrar. Any part of the target (org unit, department, window, staff) may be left out.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用同一键值，不会重复登记")),
-    responses((status = 201, body = Receipt), (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
-        (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Receipt), (status = 401, body = crate::api::error::ErrorBody),
+        (status = 403, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody),
+        (status = 429, body = crate::api::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<ComplaintInput>,
-) -> ApiResult<(StatusCode, Json<Receipt>)> {
-    let complaint = NewComplaint::parse(&input).map_err(ApiError::invalid)?;
+) -> AppResult<(StatusCode, Json<Receipt>)> {
+    let complaint = NewComplaint::parse(&input).map_err(AppError::invalid)?;
     let submitter = submitter_for(
         &state,
         user.as_ref(),

@@ -2,7 +2,6 @@
 //! scheduler runs at once, so deadlines, reminders and escalations can be shown in minutes.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::DateTime;
@@ -10,11 +9,12 @@ use hcp_core::role::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::extract::ApiJson;
+use crate::app::auth::CurrentUser;
 use crate::app::delivery;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::scheduler::{self, TickReport};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/demo/clock", post(move_clock).get(show_clock))
@@ -38,16 +38,16 @@ pub struct ClockView {
     pub delivered: Option<usize>,
 }
 
-fn training(state: &AppState) -> ApiResult<&hcp_core::clock::TrainingClock> {
-    state.training_clock().ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, "demo_only", "仅在演示模式（hcp serve --demo --demo-clock）下可调整时钟")
-    })
+fn training(state: &AppState) -> AppResult<&hcp_core::clock::TrainingClock> {
+    state
+        .training_clock()
+        .ok_or_else(|| AppError::new(ErrorCode::DemoOnly, "仅在演示模式（hcp serve --demo --demo-clock）下可调整时钟"))
 }
 
 /// The training clock's present.
 #[utoipa::path(get, path = "/api/v1/demo/clock", tag = "demo",
-    responses((status = 200, body = ClockView), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn show_clock(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<ClockView>> {
+    responses((status = 200, body = ClockView), (status = 403, body = crate::api::error::ErrorBody)))]
+pub async fn show_clock(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<ClockView>> {
     user.require(&[Role::Admin])?;
     training(&state)?;
     Ok(Json(ClockView { now: crate::app::views::local(state.now()), scheduler: None, delivered: None }))
@@ -55,20 +55,20 @@ pub async fn show_clock(State(state): State<AppState>, user: CurrentUser) -> Api
 
 /// Move the training clock forward (admin, demo mode only) and run the scheduler and delivery at once.
 #[utoipa::path(post, path = "/api/v1/demo/clock", tag = "demo", request_body = ClockBody,
-    responses((status = 200, body = ClockView), (status = 403, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ClockView), (status = 403, body = crate::api::error::ErrorBody),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn move_clock(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(body): ApiJson<ClockBody>,
-) -> ApiResult<Json<ClockView>> {
+) -> AppResult<Json<ClockView>> {
     user.require(&[Role::Admin])?;
     let clock = training(&state)?;
     let to = DateTime::parse_from_rfc3339(body.now.trim())
-        .map_err(|_| ApiError::invalid_field("now", "时间应为 RFC 3339 格式，例如 2024-10-09T09:00:00+08:00"))?
+        .map_err(|_| AppError::invalid_field("now", "时间应为 RFC 3339 格式，例如 2024-10-09T09:00:00+08:00"))?
         .with_timezone(&chrono::Utc);
     clock.move_to(to).map_err(|now| {
-        ApiError::invalid_field("now", format!("训练时钟只能向前调整（当前为 {}）", crate::app::views::local(now)))
+        AppError::invalid_field("now", format!("训练时钟只能向前调整（当前为 {}）", crate::app::views::local(now)))
     })?;
     let mut tx = state.store().begin().await?;
     hcp_store::audit::append(

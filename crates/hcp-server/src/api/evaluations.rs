@@ -16,13 +16,16 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
-use crate::app::import::{self, ImportFailure, ImportReport};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::import::{self, ImportReport};
 use crate::app::import_file::FileFormat;
-use crate::app::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission, Submitter};
+use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission, Submitter};
 use crate::app::state::AppState;
 use crate::app::views::{EvaluationView, Paged};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, ClientAddr, CurrentUser, MaybeUser};
+use crate::edge::caller::MaybeUser;
+use crate::edge::client::ClientAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,18 +47,18 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用同一键值，不会重复登记")),
     responses(
         (status = 201, body = Receipt, description = "已登记；query_password 仅此一次返回"),
-        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody, description = "already_evaluated / follow_up_exists"),
-        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+        (status = 401, body = crate::api::error::ErrorBody), (status = 403, body = crate::api::error::ErrorBody),
+        (status = 409, body = crate::api::error::ErrorBody, description = "already_evaluated / follow_up_exists"),
+        (status = 422, body = crate::api::error::ErrorBody), (status = 429, body = crate::api::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<EvaluationInput>,
-) -> ApiResult<(StatusCode, Json<Receipt>)> {
+) -> AppResult<(StatusCode, Json<Receipt>)> {
     let now = state.now();
-    let evaluation = NewEvaluation::parse(&input, now).map_err(ApiError::invalid)?;
+    let evaluation = NewEvaluation::parse(&input, now).map_err(AppError::invalid)?;
     let registered = evaluation.channel.is_registered();
     let submitter =
         submitter_for(&state, user.as_ref(), ip, registered, state.config().rate_limit.evaluations_per_minute)?;
@@ -79,7 +82,7 @@ pub fn submitter_for(
     ip: std::net::IpAddr,
     registered: bool,
     per_minute: u32,
-) -> ApiResult<Submitter> {
+) -> AppResult<Submitter> {
     let client_index = Some(state.key().blind_index(&format!("ip:{ip}")));
     match user {
         Some(user) if user.role.may_register_offline() => Ok(Submitter {
@@ -92,10 +95,10 @@ pub fn submitter_for(
             client_index,
             client_ip: None,
         }),
-        Some(_) if registered => Err(ApiError::forbidden()),
-        None if registered => Err(ApiError::unauthorized()),
+        Some(_) if registered => Err(AppError::forbidden()),
+        None if registered => Err(AppError::unauthenticated()),
         _ => {
-            state.limiter().check(&format!("submit:{ip}"), per_minute).map_err(ApiError::too_many)?;
+            state.limiter().check(&format!("submit:{ip}"), per_minute).map_err(AppError::rate_limited)?;
             Ok(Submitter {
                 user_id: None,
                 actor: "citizen".into(),
@@ -113,7 +116,7 @@ pub fn idempotency_key<T: serde::Serialize>(
     headers: &HeaderMap,
     user: Option<&CurrentUser>,
     input: &T,
-) -> ApiResult<Option<(String, String)>> {
+) -> AppResult<Option<(String, String)>> {
     let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
         return Ok(None);
     };
@@ -122,7 +125,7 @@ pub fn idempotency_key<T: serde::Serialize>(
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key 应为1至200个可见字符"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidIdempotencyKey, "Idempotency-Key 应为1至200个可见字符"))?;
     Ok(Some(scoped_idempotency(key, user, input)))
 }
 
@@ -134,27 +137,11 @@ pub fn scoped_idempotency<T: serde::Serialize>(key: &str, user: Option<&CurrentU
     (format!("{owner}:{key}"), request_hash)
 }
 
-pub async fn submit(state: &AppState, request: IntakeRequest) -> ApiResult<(StatusCode, Json<Receipt>)> {
+pub async fn submit(state: &AppState, request: IntakeRequest) -> AppResult<(StatusCode, Json<Receipt>)> {
     match state.intake().submit(request).await {
         Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => Ok((StatusCode::CREATED, Json(receipt))),
-        Ok(Outcome::AlreadyImported) => Err(ApiError::conflict("already_imported", "该记录已导入")),
-        Err(err) => Err(intake_error(err)),
-    }
-}
-
-pub fn intake_error(err: IntakeError) -> ApiError {
-    match err {
-        IntakeError::Invalid(fields) => ApiError::invalid(fields),
-        IntakeError::Conflict { code, message } => ApiError::conflict(code, message),
-        IntakeError::KeyReused => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "该 Idempotency-Key 已用于另一内容不同的请求",
-        ),
-        IntakeError::Unavailable => {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "服务正在停止，请稍后重试")
-        }
-        IntakeError::Store(err) => ApiError::internal(err),
+        Ok(Outcome::AlreadyImported) => Err(AppError::new(ErrorCode::AlreadyImported, "该记录已导入")),
+        Err(err) => Err(err),
     }
 }
 
@@ -175,7 +162,7 @@ pub struct ListQuery {
 }
 
 /// Parses a period bound: a local date (start of day, or start of the next day for `to`) or an instant.
-pub fn period_bound(text: Option<&str>, field: &str, end: bool) -> ApiResult<Option<i64>> {
+pub fn period_bound(text: Option<&str>, field: &str, end: bool) -> AppResult<Option<i64>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -183,51 +170,51 @@ pub fn period_bound(text: Option<&str>, field: &str, end: bool) -> ApiResult<Opt
         return Ok(Some(at.with_timezone(&Utc).timestamp_millis()));
     }
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} 应为 YYYY-MM-DD 日期或 RFC 3339 时间")))?;
+        .map_err(|_| AppError::new(ErrorCode::InvalidQuery, format!("{field} 应为 YYYY-MM-DD 日期或 RFC 3339 时间")))?;
     let date = if end { date.succ_opt().unwrap_or(date) } else { date };
     let at = date.and_time(NaiveTime::MIN).and_local_timezone(shanghai()).single().map(|t| t.timestamp_millis());
     Ok(at)
 }
 
 /// Resolves `?org=CODE` to a path inside the caller's scope.
-pub async fn org_filter(state: &AppState, code: Option<&str>, scope: &Scope) -> ApiResult<Option<String>> {
+pub async fn org_filter(state: &AppState, code: Option<&str>, scope: &Scope) -> AppResult<Option<String>> {
     let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
     let unit = org::org_unit_by_code(&mut *state.store().reader().await?, code)
         .await?
-        .ok_or_else(|| ApiError::not_found("机构"))?;
+        .ok_or_else(|| AppError::not_found("机构"))?;
     if let Scope::OrgUnit { path, .. } = scope
         && !path_contains(path, &unit.path)
     {
-        return Err(ApiError::not_found("机构"));
+        return Err(AppError::not_found("机构"));
     }
     Ok(Some(unit.path))
 }
 
 /// Evaluations in the caller's scope, newest first. Evaluator data is masked, and hidden from the evaluated side.
 #[utoipa::path(get, path = "/api/v1/evaluations", tag = "evaluations", params(ListQuery),
-    responses((status = 200, body = Paged<EvaluationView>), (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Paged<EvaluationView>), (status = 401, body = crate::api::error::ErrorBody),
+        (status = 403, body = crate::api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Paged<EvaluationView>>> {
+) -> AppResult<Json<Paged<EvaluationView>>> {
     list_for(&state, &user, &q).await.map(Json)
 }
 
 /// What `GET /evaluations` answers, for the work pages too: the same scope, filters and masking.
-pub async fn list_for(state: &AppState, user: &CurrentUser, q: &ListQuery) -> ApiResult<Paged<EvaluationView>> {
+pub async fn list_for(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResult<Paged<EvaluationView>> {
     user.require_reader()?;
     let scope = user.scope()?;
     let mut conn = state.store().reader().await?;
     let window_id = match q.window.as_deref().filter(|w| !w.is_empty()) {
-        Some(code) => Some(org::window_by_code(&mut conn, code).await?.ok_or_else(|| ApiError::not_found("窗口"))?.id),
+        Some(code) => Some(org::window_by_code(&mut conn, code).await?.ok_or_else(|| AppError::not_found("窗口"))?.id),
         None => None,
     };
     let staff_id = match q.staff_no.as_deref().filter(|s| !s.is_empty()) {
-        Some(no) => Some(org::staff_by_no(&mut conn, no).await?.ok_or_else(|| ApiError::not_found("工作人员"))?.id),
+        Some(no) => Some(org::staff_by_no(&mut conn, no).await?.ok_or_else(|| AppError::not_found("工作人员"))?.id),
         None => None,
     };
     drop(conn);
@@ -249,21 +236,21 @@ pub async fn list_for(state: &AppState, user: &CurrentUser, q: &ListQuery) -> Ap
 
 /// One evaluation in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path)),
-    responses((status = 200, body = EvaluationView), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = EvaluationView), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<EvaluationView>> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("评价"))?;
+) -> AppResult<Json<EvaluationView>> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found("评价"))?;
     view_of(&state, &user, id).await.map(Json)
 }
 
 /// What `GET /evaluations/{id}` answers (masked per role), for the ticket page too.
-pub async fn view_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResult<EvaluationView> {
+pub async fn view_of(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<EvaluationView> {
     user.require_reader()?;
     let mut conn = state.store().reader().await?;
-    let row = evaluations::get(&mut conn, id, Some(user.scope()?)).await?.ok_or_else(|| ApiError::not_found("评价"))?;
+    let row = evaluations::get(&mut conn, id, Some(user.scope()?)).await?.ok_or_else(|| AppError::not_found("评价"))?;
     Ok(EvaluationView::new(row, user.role, state.key()))
 }
 
@@ -295,19 +282,19 @@ pub async fn reveal_contact(
     user: &CurrentUser,
     id: i64,
     reason: Option<&str>,
-) -> ApiResult<RevealedContact> {
+) -> AppResult<RevealedContact> {
     user.require(&[Role::Supervisor])?;
     let reason = reason.map(str::trim).unwrap_or_default();
     let length = reason.chars().count();
     if !(REVEAL_REASON_MIN..=500).contains(&length) {
-        return Err(ApiError::invalid_field("reason", "请说明查看联系方式的理由（4至500字）"));
+        return Err(AppError::invalid_field("reason", "请说明查看联系方式的理由（4至500字）"));
     }
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let row = evaluations::get(&mut tx, id, Some(user.scope()?)).await?.ok_or_else(|| ApiError::not_found("评价"))?;
+    let row = evaluations::get(&mut tx, id, Some(user.scope()?)).await?.ok_or_else(|| AppError::not_found("评价"))?;
     let key_id = row.key_id.clone().unwrap_or_default();
-    let open = |value: &Option<Vec<u8>>, context: &str| -> ApiResult<Option<String>> {
-        value.as_ref().map(|data| state.key().decrypt(&key_id, data, context).map_err(ApiError::internal)).transpose()
+    let open = |value: &Option<Vec<u8>>, context: &str| -> AppResult<Option<String>> {
+        value.as_ref().map(|data| state.key().decrypt(&key_id, data, context).map_err(AppError::internal)).transpose()
     };
     let contact = RevealedContact {
         evaluation_id: row.id,
@@ -338,16 +325,16 @@ pub async fn reveal_contact(
 /// reveal is audited with the actor, the evaluation and the reason.
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/reveal", tag = "evaluations", params(("id" = i64, Path)),
     request_body = RevealBody, responses((status = 200, body = RevealedContact),
-        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody, description = "reason missing or too short")))]
+        (status = 403, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody),
+        (status = 422, body = crate::api::error::ErrorBody, description = "reason missing or too short")))]
 pub async fn reveal(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RevealBody>,
-) -> ApiResult<Json<RevealedContact>> {
+) -> AppResult<Json<RevealedContact>> {
     user.require(&[Role::Supervisor])?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("评价"))?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found("评价"))?;
     reveal_contact(&state, &user, id, body.reason.as_deref()).await.map(Json)
 }
 
@@ -361,21 +348,21 @@ pub struct ImportQuery {
 /// `text/csv` or the XLSX type). Valid rows land; each invalid row is reported; re-importing adds nothing.
 #[utoipa::path(post, path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV（UTF-8）或 XLSX 文件内容"),
-    responses((status = 200, body = ImportReport), (status = 400, body = crate::error::ErrorBody),
-        (status = 413, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 400, body = crate::api::error::ErrorBody),
+        (status = 413, body = crate::api::error::ErrorBody)))]
 pub async fn import_upload(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<Json<ImportReport>> {
+) -> AppResult<Json<ImportReport>> {
     user.require(&[Role::Registrar, Role::HotlineOperator])?;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(state.config().upload.max_import_bytes)
+            AppError::payload_too_large(state.config().upload.max_import_bytes)
         } else {
-            ApiError::bad_request("invalid_body", "无法读取上传的文件")
+            AppError::new(ErrorCode::InvalidBody, "无法读取上传的文件")
         }
     })?;
     let format = headers
@@ -383,13 +370,7 @@ pub async fn import_upload(
         .and_then(|v| v.to_str().ok())
         .and_then(FileFormat::from_content_type)
         .or_else(|| q.filename.as_deref().and_then(FileFormat::from_name))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_file_type",
-                "仅支持 CSV（UTF-8）或 XLSX 文件",
-            )
-        })?;
+        .ok_or_else(|| AppError::new(ErrorCode::UnsupportedFileType, "仅支持 CSV（UTF-8）或 XLSX 文件"))?;
     import_file(&state, &user, &body, format).await.map(Json)
 }
 
@@ -399,12 +380,8 @@ pub async fn import_file(
     user: &CurrentUser,
     bytes: &[u8],
     format: FileFormat,
-) -> ApiResult<ImportReport> {
+) -> AppResult<ImportReport> {
     user.require(&[Role::Registrar, Role::HotlineOperator])?;
     let submitter = submitter_for(state, Some(user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    match import::import(state.store(), state.key(), &state.rules(), &submitter, bytes, format, state.now()).await {
-        Ok(report) => Ok(report),
-        Err(ImportFailure::File(err)) => Err(ApiError::bad_request("invalid_file", err.to_string())),
-        Err(ImportFailure::Store(err)) => Err(err.into()),
-    }
+    import::import(state.store(), state.key(), &state.rules(), &submitter, bytes, format, state.now()).await
 }

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
+use crate::api::extract::ApiQuery;
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
 use crate::app::views::Paged;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/inbox", get(list)).route("/inbox/{id}/read", post(mark_read))
@@ -38,12 +39,12 @@ pub struct InboxMessage {
 
 /// The caller's notifications, newest first: new tickets, reminders, overdue escalations, review decisions.
 #[utoipa::path(get, path = "/api/v1/inbox", tag = "inbox", params(InboxQuery),
-    responses((status = 200, body = Paged<InboxMessage>), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Paged<InboxMessage>), (status = 401, body = crate::api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<InboxQuery>,
-) -> ApiResult<Json<Paged<InboxMessage>>> {
+) -> AppResult<Json<Paged<InboxMessage>>> {
     let (limit, offset) = Page { page: q.page, per_page: q.per_page }.limit_offset();
     let mut conn = state.store().reader().await?;
     let (items, total) = outbox::inbox(&mut conn, user.user.id, q.unread.unwrap_or(false), limit, offset).await?;
@@ -63,16 +64,16 @@ pub async fn list(
 
 /// Mark one of the caller's messages read.
 #[utoipa::path(post, path = "/api/v1/inbox/{id}/read", tag = "inbox", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 204), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn mark_read(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<axum::http::StatusCode> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("消息"))?;
+) -> AppResult<axum::http::StatusCode> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found("消息"))?;
     let mut tx = state.store().begin().await?;
     if !outbox::mark_read(&mut tx, user.user.id, id, hcp_store::ms(state.now())).await? {
-        return Err(ApiError::not_found("消息"));
+        return Err(AppError::not_found("消息"));
     }
     tx.commit().await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::state::AppState;
 use crate::app::views::{Paged, local_time};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -82,21 +83,21 @@ impl From<FlagRow> for FlagView {
 
 /// The review queue in the caller's scope (supervisors judge; discipline inspectors read).
 #[utoipa::path(get, path = "/api/v1/fraud-flags", tag = "integrity", params(FlagQuery),
-    responses((status = 200, body = Paged<FlagView>), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Paged<FlagView>), (status = 403, body = crate::api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<FlagQuery>,
-) -> ApiResult<Json<Paged<FlagView>>> {
+) -> AppResult<Json<Paged<FlagView>>> {
     user.require(&[Role::Supervisor, Role::Discipline])?;
     let status = match q.status.as_deref().map(str::trim).unwrap_or("open") {
         "all" => None,
         s @ ("open" | "confirmed" | "dismissed") => Some(s.to_owned()),
-        other => return Err(ApiError::bad_request("invalid_query", format!("未知的状态“{other}”"))),
+        other => return Err(AppError::new(ErrorCode::InvalidQuery, format!("未知的状态“{other}”"))),
     };
     let rule = match q.rule.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) => {
-            Some(Rule::parse(r).ok_or_else(|| ApiError::bad_request("invalid_query", format!("未知的规则“{r}”")))?)
+            Some(Rule::parse(r).ok_or_else(|| AppError::new(ErrorCode::InvalidQuery, format!("未知的规则“{r}”")))?)
         }
         None => None,
     };
@@ -132,35 +133,35 @@ pub struct DecisionBody {
 /// flags are settled with it. Dismissed: it stays adopted.
 #[utoipa::path(post, path = "/api/v1/fraud-flags/{id}/decision", tag = "integrity", params(("id" = i64, Path)),
     request_body = DecisionBody, responses((status = 200, body = FlagView),
-        (status = 409, body = crate::error::ErrorBody, description = "already_decided"),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody, description = "already_decided"),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionBody>,
-) -> ApiResult<Json<FlagView>> {
+) -> AppResult<Json<FlagView>> {
     user.require(&[Role::Supervisor])?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("疑似异常评价"))?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found("疑似异常评价"))?;
     if body.decision == Judgment::Confirm && body.reason.is_none() {
-        return Err(ApiError::invalid_field(
+        return Err(AppError::invalid_field(
             "reason",
             "认定须说明类型：刷好评（fake_praise）、恶意差评（malicious）或重复评价（duplicate）",
         ));
     }
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 2000) {
-        return Err(ApiError::invalid_field("note", "不能超过2000个字"));
+        return Err(AppError::invalid_field("note", "不能超过2000个字"));
     }
     let scope = user.scope()?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let flag = integrity::get(&mut tx, id, scope).await?.ok_or_else(|| ApiError::not_found("疑似异常评价"))?;
+    let flag = integrity::get(&mut tx, id, scope).await?.ok_or_else(|| AppError::not_found("疑似异常评价"))?;
     let reason = body.reason.filter(|_| body.decision == Judgment::Confirm).map(FlagReason::code);
     let status = if body.decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
     let decision = Decision { status, reason, note, by: user.user.id, at_ms: ms(now) };
     if !integrity::decide(&mut tx, id, &decision).await? {
-        return Err(ApiError::conflict("already_decided", "该疑似异常评价已作出认定"));
+        return Err(AppError::new(ErrorCode::AlreadyDecided, "该疑似异常评价已作出认定"));
     }
     if body.decision == Judgment::Confirm {
         let before = crate::app::stats::of_evaluation(&mut tx, flag.evaluation_id).await?;
@@ -181,7 +182,7 @@ pub async fn decide(
     tx.commit().await?;
     let row = integrity::get(&mut *state.store().reader().await?, id, scope)
         .await?
-        .ok_or_else(|| ApiError::internal("flag vanished"))?;
+        .ok_or_else(|| AppError::internal("flag vanished"))?;
     Ok(Json(FlagView::from(row)))
 }
 
@@ -200,29 +201,29 @@ pub async fn networks(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
-) -> ApiResult<Json<Vec<WindowNetwork>>> {
+) -> AppResult<Json<Vec<WindowNetwork>>> {
     Ok(Json(window_networks(&state, &user, &code).await?))
 }
 
 /// The logic of `GET /admin/windows/{code}/networks`, shared with the admin pages.
-pub async fn window_networks(state: &AppState, user: &CurrentUser, code: &str) -> ApiResult<Vec<WindowNetwork>> {
+pub async fn window_networks(state: &AppState, user: &CurrentUser, code: &str) -> AppResult<Vec<WindowNetwork>> {
     user.require(&[Role::Admin])?;
     let mut conn = state.store().reader().await?;
-    let window = org::window_by_code(&mut conn, code).await?.ok_or_else(|| ApiError::not_found("窗口"))?;
+    let window = org::window_by_code(&mut conn, code).await?.ok_or_else(|| AppError::not_found("窗口"))?;
     Ok(integrity::list_networks(&mut conn, window.id).await?)
 }
 
 /// Register a network of the window's own terminals: online evaluations of that window from it are flagged at
 /// once (`own_terminal`).
 #[utoipa::path(post, path = "/api/v1/admin/windows/{code}/networks", tag = "admin", params(("code" = String, Path)),
-    request_body = NetworkBody, responses((status = 201, body = WindowNetwork), (status = 409, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    request_body = NetworkBody, responses((status = 201, body = WindowNetwork), (status = 409, body = crate::api::error::ErrorBody),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn add_network(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
     ApiJson(body): ApiJson<NetworkBody>,
-) -> ApiResult<(StatusCode, Json<WindowNetwork>)> {
+) -> AppResult<(StatusCode, Json<WindowNetwork>)> {
     Ok((StatusCode::CREATED, Json(add_window_network(&state, &user, &code, &body).await?)))
 }
 
@@ -232,15 +233,15 @@ pub async fn add_window_network(
     user: &CurrentUser,
     code: &str,
     body: &NetworkBody,
-) -> ApiResult<WindowNetwork> {
+) -> AppResult<WindowNetwork> {
     user.require(&[Role::Admin])?;
     let (address, bits) = parse_cidr(&body.cidr)
-        .ok_or_else(|| ApiError::invalid_field("cidr", "应为 IP 地址或网段，例如 10.20.3.0/24"))?;
+        .ok_or_else(|| AppError::invalid_field("cidr", "应为 IP 地址或网段，例如 10.20.3.0/24"))?;
     let cidr = format!("{address}/{bits}");
     let note = body.note.as_deref().map(str::trim).unwrap_or_default();
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let window = org::window_by_code(&mut tx, code).await?.ok_or_else(|| ApiError::not_found("窗口"))?;
+    let window = org::window_by_code(&mut tx, code).await?.ok_or_else(|| AppError::not_found("窗口"))?;
     let id = integrity::add_network(&mut tx, window.id, &cidr, note, ms(now)).await?;
     audit::append(
         &mut tx,

@@ -14,10 +14,11 @@ use hcp_store::ledger::{Kind, ledger};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::extract::ApiQuery;
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::ledger::{Format, body};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ledgers/{kind}", get(export))
@@ -33,11 +34,11 @@ pub struct LedgerQuery {
     pub to: Option<String>,
 }
 
-fn day(text: Option<&str>, field: &str, default: NaiveDate) -> ApiResult<NaiveDate> {
+fn day(text: Option<&str>, field: &str, default: NaiveDate) -> AppResult<NaiveDate> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} 应为 YYYY-MM-DD 日期"))),
+            .map_err(|_| AppError::new(ErrorCode::InvalidQuery, format!("{field} 应为 YYYY-MM-DD 日期"))),
     }
 }
 
@@ -52,20 +53,20 @@ fn start_of(d: NaiveDate) -> i64 {
 /// (评价明细, without evaluator identity), for records of the given days in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/ledgers/{kind}", tag = "stats", params(("kind" = String, Path), LedgerQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+        (status = 400, body = crate::api::error::ErrorBody), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(kind): Path<String>,
     ApiQuery(q): ApiQuery<LedgerQuery>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead, Role::WindowHead])?;
-    let kind = Kind::parse(&kind).ok_or_else(|| ApiError::not_found("台账"))?;
+    let kind = Kind::parse(&kind).ok_or_else(|| AppError::not_found("台账"))?;
     let format = match q.format.as_deref().map(str::trim).unwrap_or("xlsx") {
         "xlsx" | "" => Format::Xlsx,
         "csv" => Format::Csv,
         other => {
-            return Err(ApiError::bad_request("invalid_query", format!("format 应为 xlsx 或 csv，而不是“{other}”")));
+            return Err(AppError::new(ErrorCode::InvalidQuery, format!("format 应为 xlsx 或 csv，而不是“{other}”")));
         }
     };
     let today = state.now().with_timezone(&shanghai()).date_naive();

@@ -10,10 +10,11 @@ use hcp_store::calendar::{self, LocalDay};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::extract::ApiJson;
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult};
 use crate::app::lifecycle::calendar_changed;
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,28 +37,28 @@ pub struct CalendarChange {
     pub recomputed: usize,
 }
 
-fn date(text: &str) -> ApiResult<NaiveDate> {
+fn date(text: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid_field("date", "日期应为 YYYY-MM-DD 格式"))
+        .map_err(|_| AppError::invalid_field("date", "日期应为 YYYY-MM-DD 格式"))
 }
 
 /// Local days, in date order.
 #[utoipa::path(get, path = "/api/v1/admin/calendar/local-days", tag = "admin",
-    responses((status = 200, body = Vec<LocalDay>), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<Vec<LocalDay>>> {
+    responses((status = 200, body = Vec<LocalDay>), (status = 403, body = crate::api::error::ErrorBody)))]
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<LocalDay>>> {
     user.require(&[Role::Admin])?;
     Ok(Json(calendar::local_days(&mut *state.store().reader().await?).await?))
 }
 
 /// Set a local day; open tickets' deadlines are recomputed.
 #[utoipa::path(put, path = "/api/v1/admin/calendar/local-days/{date}", tag = "admin", params(("date" = String, Path)),
-    request_body = LocalDayBody, responses((status = 200, body = CalendarChange), (status = 422, body = crate::error::ErrorBody)))]
+    request_body = LocalDayBody, responses((status = 200, body = CalendarChange), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn set(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(text): Path<String>,
     ApiJson(body): ApiJson<LocalDayBody>,
-) -> ApiResult<Json<CalendarChange>> {
+) -> AppResult<Json<CalendarChange>> {
     Ok(Json(set_day(&state, &user, &text, &body).await?))
 }
 
@@ -67,12 +68,12 @@ pub async fn set_day(
     user: &CurrentUser,
     text: &str,
     body: &LocalDayBody,
-) -> ApiResult<CalendarChange> {
+) -> AppResult<CalendarChange> {
     user.require(&[Role::Admin])?;
     let day = date(text)?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(ApiError::invalid_field("name", "请填写1至50字的说明"));
+        return Err(AppError::invalid_field("name", "请填写1至50字的说明"));
     }
     let now = state.now();
     let mut tx = state.store().begin().await?;
@@ -85,23 +86,23 @@ pub async fn set_day(
 
 /// Remove a local day; open tickets' deadlines are recomputed.
 #[utoipa::path(delete, path = "/api/v1/admin/calendar/local-days/{date}", tag = "admin", params(("date" = String, Path)),
-    responses((status = 200, body = CalendarChange), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = CalendarChange), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(text): Path<String>,
-) -> ApiResult<Json<CalendarChange>> {
+) -> AppResult<Json<CalendarChange>> {
     Ok(Json(remove_day(&state, &user, &text).await?))
 }
 
 /// The logic of `DELETE /admin/calendar/local-days/{date}`, shared with the admin pages.
-pub async fn remove_day(state: &AppState, user: &CurrentUser, text: &str) -> ApiResult<CalendarChange> {
+pub async fn remove_day(state: &AppState, user: &CurrentUser, text: &str) -> AppResult<CalendarChange> {
     user.require(&[Role::Admin])?;
     let day = date(text)?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
     if !calendar::delete_local_day(&mut tx, day, &user.actor(), now).await? {
-        return Err(ApiError::not_found("该地方调整日"));
+        return Err(AppError::not_found("该地方调整日"));
     }
     let recomputed = calendar_changed(&mut tx, &state.policy(), &user.actor(), now).await?;
     tx.commit().await?;

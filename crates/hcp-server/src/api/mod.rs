@@ -5,7 +5,9 @@ pub mod admin;
 pub mod calendar;
 pub mod complaints;
 pub mod demo;
+pub mod error;
 pub mod evaluations;
+pub mod extract;
 pub mod health;
 pub mod inbox;
 pub mod integrity;
@@ -23,11 +25,11 @@ pub mod upward;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 
+use crate::app::error::{AppError, ErrorCode};
 use crate::app::state::AppState;
-use crate::error::ApiError;
 use crate::web::errors::PageError;
 
 /// Largest JSON body accepted (a 2000-character comment is ~6 KB in UTF-8).
@@ -73,7 +75,7 @@ pub fn router(state: AppState) -> Router {
 /// The API keeps its JSON errors; every other path is a page and gets a Chinese HTML page.
 async fn not_found(uri: Uri) -> Response {
     if crate::web::is_api_path(uri.path()) {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "请求的地址不存在").into_response()
+        AppError::new(ErrorCode::NotFound, "请求的地址不存在").into_response()
     } else {
         PageError::not_found().into_response()
     }
@@ -81,7 +83,7 @@ async fn not_found(uri: Uri) -> Response {
 
 async fn method_not_allowed(uri: Uri) -> Response {
     if crate::web::is_api_path(uri.path()) {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持此请求方法").into_response()
+        AppError::new(ErrorCode::MethodNotAllowed, "不支持此请求方法").into_response()
     } else {
         PageError::method_not_allowed().into_response()
     }

@@ -10,8 +10,8 @@ use hcp_store::org;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::error::AppResult;
 use crate::app::state::AppState;
-use crate::error::ApiResult;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/org", get(tree))
@@ -56,7 +56,7 @@ pub struct StaffNode {
 
 /// The whole tree with departments, windows and staff.
 #[utoipa::path(get, path = "/api/v1/org", tag = "org", responses((status = 200, body = OrgTree)))]
-pub async fn tree(State(state): State<AppState>) -> ApiResult<Json<OrgTree>> {
+pub async fn tree(State(state): State<AppState>) -> AppResult<Json<OrgTree>> {
     let mut conn = state.store().reader().await?;
     let units = org::list_org_units(&mut conn).await?;
     let departments = org::list_departments(&mut conn).await?;

@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::evaluations::{idempotency_key, submit, submitter_for};
+use crate::api::extract::ApiJson;
+use crate::app::error::{AppError, AppResult};
 use crate::app::intake::{IntakeRequest, Receipt, Submission};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr, MaybeUser};
+use crate::edge::caller::MaybeUser;
+use crate::edge::client::ClientAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/misconduct-reports", post(create))
@@ -47,16 +49,16 @@ pub struct ReportInput {
 
 /// Report misconduct. Answers with a tracking code (prefix M) and query password.
 #[utoipa::path(post, path = "/api/v1/misconduct-reports", tag = "complaints", request_body = ReportInput,
-    responses((status = 201, body = Receipt), (status = 422, body = crate::error::ErrorBody),
-        (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Receipt), (status = 422, body = crate::api::error::ErrorBody),
+        (status = 429, body = crate::api::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<ReportInput>,
-) -> ApiResult<(StatusCode, Json<Receipt>)> {
-    let (kind, report) = parse(&input).map_err(ApiError::invalid)?;
+) -> AppResult<(StatusCode, Json<Receipt>)> {
+    let (kind, report) = parse(&input).map_err(AppError::invalid)?;
     let submitter = submitter_for(
         &state,
         user.as_ref(),

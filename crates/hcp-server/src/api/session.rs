@@ -12,9 +12,13 @@ use hcp_store::{audit, org, users};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::state::{AppState, resolve};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr, CurrentUser, SESSION_COOKIE};
+use crate::api::extract::ApiJson;
+use crate::app::auth::CurrentUser;
+use crate::app::auth::resolve;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::state::AppState;
+use crate::edge::caller::SESSION_COOKIE;
+use crate::edge::client::ClientAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,7 +47,7 @@ pub struct MeView {
     pub staff_no: Option<String>,
 }
 
-async fn me_view(state: &AppState, user: &CurrentUser) -> ApiResult<MeView> {
+async fn me_view(state: &AppState, user: &CurrentUser) -> AppResult<MeView> {
     let staff_no = match user.user.staff_id {
         Some(id) => org::staff_by_id(&mut *state.store().reader().await?, id).await?.map(|s| s.staff_no),
         None => None,
@@ -61,13 +65,13 @@ async fn me_view(state: &AppState, user: &CurrentUser) -> ApiResult<MeView> {
 
 /// Log in; sets an HttpOnly, SameSite=Strict session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
-    responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody),
-        (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = MeView), (status = 401, body = crate::api::error::ErrorBody),
+        (status = 429, body = crate::api::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     let (current, cookie) = open_session(&state, ip, &req.username, &req.password).await?;
     let view = me_view(&state, &current).await?;
     let mut response = Json(view).into_response();
@@ -82,11 +86,11 @@ pub async fn open_session(
     ip: std::net::IpAddr,
     username: &str,
     password: &str,
-) -> ApiResult<(CurrentUser, HeaderValue)> {
+) -> AppResult<(CurrentUser, HeaderValue)> {
     state
         .limiter()
         .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
-        .map_err(ApiError::too_many)?;
+        .map_err(AppError::rate_limited)?;
     let now = state.now();
     let mut conn = state.store().reader().await?;
     let user = users::by_username(&mut conn, username.trim()).await?;
@@ -96,7 +100,7 @@ pub async fn open_session(
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
     let user = match user {
         Some(user) if ok && user.disabled == 0 => user,
-        _ => return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "用户名或密码错误")),
+        _ => return Err(AppError::new(ErrorCode::InvalidCredentials, "用户名或密码错误")),
     };
     let current = resolve(&mut conn, user).await?;
     drop(conn);
@@ -117,7 +121,7 @@ pub async fn open_session(
     let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
     let cookie =
         format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ttl.num_seconds());
-    Ok((current, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?))
+    Ok((current, HeaderValue::from_str(&cookie).map_err(AppError::internal)?))
 }
 
 /// An argon2id hash of a random password, used to spend the same time on unknown user names.
@@ -127,8 +131,8 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 /// Log out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts) -> ApiResult<Response> {
-    close_session(&state, crate::extract::session_cookie(&parts)).await?;
+pub async fn logout(State(state): State<AppState>, parts: axum::http::request::Parts) -> AppResult<Response> {
+    close_session(&state, crate::edge::caller::session_cookie(&parts.headers)).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
     Ok(response)
@@ -138,7 +142,7 @@ pub async fn logout(State(state): State<AppState>, parts: axum::http::request::P
 pub const CLEAR_SESSION_COOKIE: &str = "hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
 
 /// Ends the session of this cookie, if it is one (audited).
-pub async fn close_session(state: &AppState, cookie: Option<String>) -> ApiResult<()> {
+pub async fn close_session(state: &AppState, cookie: Option<String>) -> AppResult<()> {
     if let Some(token) = cookie {
         let mut tx = state.store().begin().await?;
         if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.now()).await? {
@@ -160,8 +164,8 @@ pub async fn close_session(state: &AppState, cookie: Option<String>) -> ApiResul
 
 /// The signed-in user, role and scope.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<MeView>> {
+    responses((status = 200, body = MeView), (status = 401, body = crate::api::error::ErrorBody)))]
+pub async fn me(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<MeView>> {
     Ok(Json(me_view(&state, &user).await?))
 }
 
@@ -182,16 +186,16 @@ pub struct TokenResponse {
 
 /// Create an API token acting as the signed-in user (for integrations such as the hotline system).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = crate::api::error::ErrorBody),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(req): ApiJson<TokenRequest>,
-) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+) -> AppResult<(StatusCode, Json<TokenResponse>)> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid_field("name", "请填写1至100字的令牌用途"));
+        return Err(AppError::invalid_field("name", "请填写1至100字的令牌用途"));
     }
     let (token, hash) = new_token();
     let now = state.now();

@@ -17,9 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::evaluations::org_filter;
-use crate::app::state::{AppState, root_scope};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, CurrentUser};
+use crate::api::extract::ApiQuery;
+use crate::app::auth::CurrentUser;
+use crate::app::auth::root_scope;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/stats", get(figures)).route("/public/monthly", get(monthly))
@@ -69,11 +71,11 @@ pub struct StatsView {
     pub groups: Vec<Group>,
 }
 
-fn parse_day(text: Option<&str>, field: &str, default: NaiveDate) -> ApiResult<NaiveDate> {
+fn parse_day(text: Option<&str>, field: &str, default: NaiveDate) -> AppResult<NaiveDate> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} 应为 YYYY-MM-DD 日期"))),
+            .map_err(|_| AppError::new(ErrorCode::InvalidQuery, format!("{field} 应为 YYYY-MM-DD 日期"))),
     }
 }
 
@@ -95,7 +97,7 @@ fn group(key: String, name: String, c: &Counters) -> Group {
 }
 
 /// Names of the groups' keys.
-pub(crate) async fn names(state: &AppState, group_by: GroupBy) -> ApiResult<HashMap<String, String>> {
+pub(crate) async fn names(state: &AppState, group_by: GroupBy) -> AppResult<HashMap<String, String>> {
     let mut conn = state.store().reader().await?;
     Ok(match group_by {
         GroupBy::Department => {
@@ -126,17 +128,17 @@ pub(crate) async fn names(state: &AppState, group_by: GroupBy) -> ApiResult<Hash
 /// real-name valid bad reviews; 回访满意率 = satisfied or basically satisfied / revisited; 申诉率 = appealed / all
 /// bad reviews; 改判率 = overturned / decided appeals. Percentages with one decimal; null when undefined.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", params(StatsQuery),
-    responses((status = 200, body = StatsView), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = StatsView), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn figures(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<StatsQuery>,
-) -> ApiResult<Json<StatsView>> {
+) -> AppResult<Json<StatsView>> {
     user.require_reader()?;
     let scope = user.scope()?;
     let group_by = GroupBy::parse(q.group_by.as_deref().unwrap_or("none").trim()).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_query",
+        AppError::new(
+            ErrorCode::InvalidQuery,
             "group_by 应为 none、department、window、staff、channel、item、day 或 month",
         )
     })?;
@@ -206,19 +208,19 @@ pub struct MonthlyView {
 
 /// The monthly disclosure (R10): per stationed department, open to everyone.
 #[utoipa::path(get, path = "/api/v1/public/monthly", tag = "stats", params(MonthQuery),
-    responses((status = 200, body = MonthlyView), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn monthly(State(state): State<AppState>, ApiQuery(q): ApiQuery<MonthQuery>) -> ApiResult<Json<MonthlyView>> {
+    responses((status = 200, body = MonthlyView), (status = 400, body = crate::api::error::ErrorBody)))]
+pub async fn monthly(State(state): State<AppState>, ApiQuery(q): ApiQuery<MonthQuery>) -> AppResult<Json<MonthlyView>> {
     Ok(Json(monthly_view(&state, q.month.as_deref()).await?))
 }
 
 /// The disclosure of `month` (YYYY-MM; default last month), for the API and the `/public` page.
-pub async fn monthly_view(state: &AppState, month: Option<&str>) -> ApiResult<MonthlyView> {
+pub async fn monthly_view(state: &AppState, month: Option<&str>) -> AppResult<MonthlyView> {
     let today = state.now().with_timezone(&shanghai()).date_naive();
     let this_month = today.with_day(1).unwrap_or(today);
     let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
         None => this_month.checked_sub_months(Months::new(1)).unwrap_or(this_month),
         Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_request("invalid_query", "month 应为 YYYY-MM 格式的月份"))?,
+            .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "month 应为 YYYY-MM 格式的月份"))?,
     };
     let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first);
     let mut conn = state.store().reader().await?;

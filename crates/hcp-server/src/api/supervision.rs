@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::stats::names;
+use crate::api::extract::ApiQuery;
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::state::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/supervision/concentrations", get(concentrations))
@@ -51,19 +52,19 @@ pub struct ConcentrationsView {
 /// The staff, windows and departments whose adopted bad reviews in the month crossed the thresholds (count, or
 /// rate once there are enough evaluations), worst first. Supervisors and discipline inspectors, in scope.
 #[utoipa::path(get, path = "/api/v1/supervision/concentrations", tag = "supervision", params(PeriodQuery),
-    responses((status = 200, body = ConcentrationsView), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ConcentrationsView), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn concentrations(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<PeriodQuery>,
-) -> ApiResult<Json<ConcentrationsView>> {
+) -> AppResult<Json<ConcentrationsView>> {
     user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead])?;
     let today = state.now().with_timezone(&shanghai()).date_naive();
     let this_month = today.with_day(1).unwrap_or(today);
     let first = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => this_month.checked_sub_months(Months::new(1)).unwrap_or(this_month),
         Some(p) => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_request("invalid_query", "period 应为 YYYY-MM 格式的月份"))?,
+            .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "period 应为 YYYY-MM 格式的月份"))?,
     };
     let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first);
     let thresholds = state.tunables().supervision;
@@ -189,7 +190,7 @@ async fn figures_of(
     target: &hcp_core::role::Scope,
     from: NaiveDate,
     to: NaiveDate,
-) -> ApiResult<serde_json::Value> {
+) -> AppResult<serde_json::Value> {
     let filter = Filter { org_path: None, from_day: Some(from.to_string()), to_day: Some(to.to_string()) };
     let rows = stats::query(&mut *state.store().reader().await?, &filter, Some(target), GroupBy::None).await?;
     let c = rows.into_iter().next().map(|(_, c)| c).unwrap_or_default();
@@ -202,15 +203,15 @@ async fn target_of(
     state: &AppState,
     level: &str,
     code: &str,
-) -> ApiResult<(hcp_core::role::Scope, String, Option<i64>, Option<i64>, Option<i64>, String)> {
+) -> AppResult<(hcp_core::role::Scope, String, Option<i64>, Option<i64>, Option<i64>, String)> {
     use hcp_core::role::Scope;
     use hcp_store::org;
     let mut conn = state.store().reader().await?;
-    let missing = || ApiError::invalid_field("target", format!("对象“{code}”不存在"));
+    let missing = || AppError::invalid_field("target", format!("对象“{code}”不存在"));
     match level {
         "staff" => {
             let s = org::staff_by_no(&mut conn, code).await?.ok_or_else(missing)?;
-            let window = s.window_id.ok_or_else(|| ApiError::invalid_field("target", "该工作人员不在任何窗口"))?;
+            let window = s.window_id.ok_or_else(|| AppError::invalid_field("target", "该工作人员不在任何窗口"))?;
             let place = org::placement(&mut conn, window).await?.ok_or_else(missing)?;
             let name = format!("{}（{}）", s.name, s.staff_no);
             let scope = Scope::Staff { id: s.id, staff_no: s.staff_no, name: s.name };
@@ -230,36 +231,36 @@ async fn target_of(
             let scope = Scope::Department { id: d.id, code: d.code, name: d.name };
             Ok((scope, unit.path, Some(d.id), None, None, name))
         }
-        _ => Err(ApiError::invalid_field("level", "应为 staff、window 或 department")),
+        _ => Err(AppError::invalid_field("level", "应为 staff、window 或 department")),
     }
 }
 
 /// Issue an order (supervisor). Rectification orders carry a deadline in working days; the figures of the
 /// period are attached as evidence.
 #[utoipa::path(post, path = "/api/v1/supervision/orders", tag = "supervision", request_body = IssueBody,
-    responses((status = 201, body = OrderView), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = OrderView), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     user: CurrentUser,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<IssueBody>,
-) -> ApiResult<(axum::http::StatusCode, Json<OrderView>)> {
+    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<IssueBody>,
+) -> AppResult<(axum::http::StatusCode, Json<OrderView>)> {
     user.require(&[Role::Supervisor])?;
     if !KINDS.iter().any(|(k, _)| *k == body.kind) {
-        return Err(ApiError::invalid_field("kind", "应为 rectification_order、notice、replacement_order 或 referral"));
+        return Err(AppError::invalid_field("kind", "应为 rectification_order、notice、replacement_order 或 referral"));
     }
     let reason = body.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::invalid_field("reason", "请填写1至2000字的理由"));
+        return Err(AppError::invalid_field("reason", "请填写1至2000字的理由"));
     }
     let first = NaiveDate::parse_from_str(&format!("{}-01", body.period.trim()), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid_field("period", "应为 YYYY-MM 格式的月份"))?;
+        .map_err(|_| AppError::invalid_field("period", "应为 YYYY-MM 格式的月份"))?;
     let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first);
     let (target_scope, org_path, department_id, window_id, staff_id, name) =
         target_of(&state, body.level.trim(), body.target.trim()).await?;
     if let hcp_core::role::Scope::OrgUnit { path, .. } = user.scope()?
         && !hcp_core::org::path_contains(path, &org_path)
     {
-        return Err(ApiError::invalid_field("target", "对象不在您的管辖范围内"));
+        return Err(AppError::invalid_field("target", "对象不在您的管辖范围内"));
     }
     let evidence = figures_of(&state, &target_scope, first, last).await?;
     let now = state.now();
@@ -305,7 +306,7 @@ pub async fn issue(
     state.wake_delivery();
     let row = hcp_store::supervision::get(&mut *state.store().reader().await?, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::internal("order vanished"))?;
+        .ok_or_else(|| AppError::internal("order vanished"))?;
     Ok((axum::http::StatusCode::CREATED, Json(OrderView::from(row))))
 }
 
@@ -322,12 +323,12 @@ pub async fn list_orders(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<OrdersQuery>,
-) -> ApiResult<Json<Vec<OrderView>>> {
+) -> AppResult<Json<Vec<OrderView>>> {
     orders_for(&state, &user, &q).await.map(Json)
 }
 
 /// What `GET /supervision/orders` answers, for the pages too.
-pub async fn orders_for(state: &AppState, user: &CurrentUser, q: &OrdersQuery) -> ApiResult<Vec<OrderView>> {
+pub async fn orders_for(state: &AppState, user: &CurrentUser, q: &OrdersQuery) -> AppResult<Vec<OrderView>> {
     user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead, Role::WindowHead])?;
     let kind = if user.role == Role::Discipline { Some("referral") } else { q.kind.as_deref() };
     let rows =
@@ -342,37 +343,37 @@ pub struct ReportBody {
     pub report: String,
 }
 
-fn order_id(id: &str) -> ApiResult<i64> {
-    id.parse().map_err(|_| ApiError::not_found("督办事项"))
+fn order_id(id: &str) -> AppResult<i64> {
+    id.parse().map_err(|_| AppError::not_found("督办事项"))
 }
 
 /// The head's rectification report (window head or department head of the target).
 #[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/report", tag = "supervision", params(("id" = i64, Path)),
-    request_body = ReportBody, responses((status = 200, body = OrderView), (status = 409, body = crate::error::ErrorBody)))]
+    request_body = ReportBody, responses((status = 200, body = OrderView), (status = 409, body = crate::api::error::ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
     user: CurrentUser,
     axum::extract::Path(id): axum::extract::Path<String>,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<ReportBody>,
-) -> ApiResult<Json<OrderView>> {
+    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<ReportBody>,
+) -> AppResult<Json<OrderView>> {
     user.require(&[Role::WindowHead, Role::DeptHead])?;
     report_order(&state, &user, order_id(&id)?, &body.report).await.map(Json)
 }
 
 /// The rectification report of `POST /supervision/orders/{id}/report`, for the orders page too.
-pub async fn report_order(state: &AppState, user: &CurrentUser, id: i64, report: &str) -> ApiResult<OrderView> {
+pub async fn report_order(state: &AppState, user: &CurrentUser, id: i64, report: &str) -> AppResult<OrderView> {
     user.require(&[Role::WindowHead, Role::DeptHead])?;
     let text = report.trim();
     if text.is_empty() || text.chars().count() > 4000 {
-        return Err(ApiError::invalid_field("report", "请填写1至4000字的整改报告"));
+        return Err(AppError::invalid_field("report", "请填写1至4000字的整改报告"));
     }
     let now = state.now();
     let mut tx = state.store().begin().await?;
     let order = hcp_store::supervision::get(&mut tx, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::not_found("督办事项"))?;
+        .ok_or_else(|| AppError::not_found("督办事项"))?;
     if order.kind == "referral" || order.kind == "notice" {
-        return Err(ApiError::conflict("invalid_transition", "通报和移送事项无需提交整改报告"));
+        return Err(AppError::new(ErrorCode::InvalidTransition, "通报和移送事项无需提交整改报告"));
     }
     let sets = [
         ("report", hcp_store::sql::Param::from(text)),
@@ -380,7 +381,7 @@ pub async fn report_order(state: &AppState, user: &CurrentUser, id: i64, report:
         ("reported_at", hcp_store::sql::Param::from(hcp_store::ms(now))),
     ];
     if !hcp_store::supervision::advance(&mut tx, id, "issued", "reported", &sets).await? {
-        return Err(ApiError::conflict("invalid_transition", "该督办事项已提交过整改报告"));
+        return Err(AppError::new(ErrorCode::InvalidTransition, "该督办事项已提交过整改报告"));
     }
     hcp_store::audit::append(
         &mut tx,
@@ -394,7 +395,7 @@ pub async fn report_order(state: &AppState, user: &CurrentUser, id: i64, report:
     tx.commit().await?;
     let row = hcp_store::supervision::get(&mut *state.store().reader().await?, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::not_found("督办事项"))?;
+        .ok_or_else(|| AppError::not_found("督办事项"))?;
     Ok(OrderView::from(row))
 }
 
@@ -408,21 +409,21 @@ pub struct AssessBody {
 /// Assess a reported order (supervisor). The bad-review rate of the period and of the time since the order are
 /// attached as evidence automatically.
 #[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/assess", tag = "supervision", params(("id" = i64, Path)),
-    request_body = AssessBody, responses((status = 200, body = OrderView), (status = 409, body = crate::error::ErrorBody)))]
+    request_body = AssessBody, responses((status = 200, body = OrderView), (status = 409, body = crate::api::error::ErrorBody)))]
 pub async fn assess(
     State(state): State<AppState>,
     user: CurrentUser,
     axum::extract::Path(id): axum::extract::Path<String>,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<AssessBody>,
-) -> ApiResult<Json<OrderView>> {
+    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<AssessBody>,
+) -> AppResult<Json<OrderView>> {
     user.require(&[Role::Supervisor])?;
     let id = order_id(&id)?;
     if !matches!(body.assessment.as_str(), "effective" | "ineffective") {
-        return Err(ApiError::invalid_field("assessment", "应为 effective（整改有效）或 ineffective（整改无效）"));
+        return Err(AppError::invalid_field("assessment", "应为 effective（整改有效）或 ineffective（整改无效）"));
     }
     let order = hcp_store::supervision::get(&mut *state.store().reader().await?, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::not_found("督办事项"))?;
+        .ok_or_else(|| AppError::not_found("督办事项"))?;
     let (target, ..) = target_of(&state, &order.level, &target_code(&state, &order).await?).await?;
     let now = state.now();
     let issued = hcp_store::from_ms(order.issued_at).with_timezone(&shanghai()).date_naive();
@@ -438,7 +439,7 @@ pub async fn assess(
         ("assessed_at", hcp_store::sql::Param::from(hcp_store::ms(now))),
     ];
     if !hcp_store::supervision::advance(&mut tx, id, "reported", "assessed", &sets).await? {
-        return Err(ApiError::conflict("invalid_transition", "只能评估已提交整改报告的督办事项"));
+        return Err(AppError::new(ErrorCode::InvalidTransition, "只能评估已提交整改报告的督办事项"));
     }
     hcp_store::audit::append(
         &mut tx,
@@ -452,14 +453,14 @@ pub async fn assess(
     tx.commit().await?;
     let row = hcp_store::supervision::get(&mut *state.store().reader().await?, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::not_found("督办事项"))?;
+        .ok_or_else(|| AppError::not_found("督办事项"))?;
     Ok(Json(OrderView::from(row)))
 }
 
 /// The code the order's target is known by.
-async fn target_code(state: &AppState, order: &hcp_store::supervision::OrderRow) -> ApiResult<String> {
+async fn target_code(state: &AppState, order: &hcp_store::supervision::OrderRow) -> AppResult<String> {
     let mut conn = state.store().reader().await?;
-    let gone = || ApiError::internal("order target vanished");
+    let gone = || AppError::internal("order target vanished");
     Ok(match order.level.as_str() {
         "staff" => {
             hcp_store::org::staff_by_id(&mut conn, order.staff_id.ok_or_else(gone)?).await?.ok_or_else(gone)?.staff_no
@@ -484,26 +485,26 @@ pub struct OutcomeBody {
 
 /// Discipline inspectors record the outcome of a referral.
 #[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/outcome", tag = "supervision", params(("id" = i64, Path)),
-    request_body = OutcomeBody, responses((status = 200, body = OrderView), (status = 409, body = crate::error::ErrorBody)))]
+    request_body = OutcomeBody, responses((status = 200, body = OrderView), (status = 409, body = crate::api::error::ErrorBody)))]
 pub async fn outcome(
     State(state): State<AppState>,
     user: CurrentUser,
     axum::extract::Path(id): axum::extract::Path<String>,
-    crate::extract::ApiJson(body): crate::extract::ApiJson<OutcomeBody>,
-) -> ApiResult<Json<OrderView>> {
+    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<OutcomeBody>,
+) -> AppResult<Json<OrderView>> {
     user.require(&[Role::Discipline])?;
     let id = order_id(&id)?;
     let text = body.outcome.trim();
     if text.is_empty() || text.chars().count() > 4000 {
-        return Err(ApiError::invalid_field("outcome", "请填写1至4000字的处理结果"));
+        return Err(AppError::invalid_field("outcome", "请填写1至4000字的处理结果"));
     }
     let now = state.now();
     let mut tx = state.store().begin().await?;
     let order = hcp_store::supervision::get(&mut tx, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::not_found("督办事项"))?;
+        .ok_or_else(|| AppError::not_found("督办事项"))?;
     if order.kind != "referral" {
-        return Err(ApiError::not_found("督办事项"));
+        return Err(AppError::not_found("督办事项"));
     }
     let sets = [
         ("outcome", hcp_store::sql::Param::from(text)),
@@ -511,7 +512,7 @@ pub async fn outcome(
         ("outcome_at", hcp_store::sql::Param::from(hcp_store::ms(now))),
     ];
     if !hcp_store::supervision::advance(&mut tx, id, "issued", "concluded", &sets).await? {
-        return Err(ApiError::conflict("invalid_transition", "该移送事项已记录处理结果"));
+        return Err(AppError::new(ErrorCode::InvalidTransition, "该移送事项已记录处理结果"));
     }
     hcp_store::audit::append(
         &mut tx,
@@ -525,7 +526,7 @@ pub async fn outcome(
     tx.commit().await?;
     let row = hcp_store::supervision::get(&mut *state.store().reader().await?, id, user.scope()?)
         .await?
-        .ok_or_else(|| ApiError::not_found("督办事项"))?;
+        .ok_or_else(|| AppError::not_found("督办事项"))?;
     Ok(Json(OrderView::from(row)))
 }
 
@@ -563,12 +564,12 @@ pub struct DepartmentTopics {
 /// The most frequent issues in adopted bad-review comments and complaints over the period, per department, by
 /// segmenting the Chinese text. Supervisors, discipline inspectors and department heads, in scope.
 #[utoipa::path(get, path = "/api/v1/supervision/hot-topics", tag = "supervision", params(TopicsQuery),
-    responses((status = 200, body = Vec<DepartmentTopics>), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Vec<DepartmentTopics>), (status = 400, body = crate::api::error::ErrorBody)))]
 pub async fn hot_topics(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<TopicsQuery>,
-) -> ApiResult<Json<Vec<DepartmentTopics>>> {
+) -> AppResult<Json<Vec<DepartmentTopics>>> {
     user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead])?;
     let scope = user.scope()?;
     let today = state.now().with_timezone(&shanghai()).date_naive();
@@ -577,7 +578,7 @@ pub async fn hot_topics(
         |text: Option<&str>, default: NaiveDate, field: &str| match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(default),
             Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .map_err(|_| ApiError::bad_request("invalid_query", format!("{field} 应为 YYYY-MM-DD 日期"))),
+                .map_err(|_| AppError::new(ErrorCode::InvalidQuery, format!("{field} 应为 YYYY-MM-DD 日期"))),
         };
     let from = parse(q.from.as_deref(), default_from, "from")?;
     let to = parse(q.to.as_deref(), today, "to")?;
@@ -618,6 +619,6 @@ pub async fn hot_topics(
             .collect::<Vec<_>>()
     })
     .await
-    .map_err(ApiError::internal)?;
+    .map_err(AppError::internal)?;
     Ok(Json(result))
 }

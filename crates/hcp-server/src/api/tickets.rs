@@ -17,11 +17,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Page;
 use super::evaluations::{org_filter, period_bound};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::lifecycle::{self, Actor, Command, ReportFinding, ReviewReason};
 use crate::app::state::AppState;
 use crate::app::views::{Paged, TicketDetail, TicketView};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,34 +74,34 @@ fn sees_misconduct(role: Role) -> bool {
 
 /// Tickets in the caller's scope, newest first (or most urgent first), with their deadlines.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketQuery),
-    responses((status = 200, body = Paged<TicketView>), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Paged<TicketView>), (status = 401, body = crate::api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<TicketQuery>,
-) -> ApiResult<Json<Paged<TicketView>>> {
+) -> AppResult<Json<Paged<TicketView>>> {
     list_for(&state, &user, &q).await.map(Json)
 }
 
 /// What `GET /tickets` answers, for the work pages too: the same scope, filters and pagination.
-pub async fn list_for(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> ApiResult<Paged<TicketView>> {
+pub async fn list_for(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> AppResult<Paged<TicketView>> {
     user.require_reader()?;
     let scope = user.scope()?;
     if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty())
         && TicketState::parse(s).is_none()
     {
-        return Err(ApiError::bad_request("invalid_query", format!("未知的工单状态“{s}”")));
+        return Err(AppError::new(ErrorCode::InvalidQuery, format!("未知的工单状态“{s}”")));
     }
     if let Some(k) = q.kind.as_deref().filter(|k| !k.is_empty())
         && TicketKind::parse(k).is_none()
     {
-        return Err(ApiError::bad_request("invalid_query", format!("未知的工单类型“{k}”")));
+        return Err(AppError::new(ErrorCode::InvalidQuery, format!("未知的工单类型“{k}”")));
     }
     let by_deadline = match q.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None | Some("created") => false,
         Some("deadline") => true,
         Some(other) => {
-            return Err(ApiError::bad_request("invalid_query", format!("未知的排序方式“{other}”（可选 deadline）")));
+            return Err(AppError::new(ErrorCode::InvalidQuery, format!("未知的排序方式“{other}”（可选 deadline）")));
         }
     };
     let (from_ms, to_ms) = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -131,8 +132,8 @@ pub async fn list_for(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> 
 }
 
 /// `YYYY-MM` → the month's bounds in China Standard Time, as epoch milliseconds.
-fn month_bounds(month: &str) -> ApiResult<(Option<i64>, Option<i64>)> {
-    let bad = || ApiError::bad_request("invalid_query", "period 应为 YYYY-MM 格式的月份");
+fn month_bounds(month: &str) -> AppResult<(Option<i64>, Option<i64>)> {
+    let bad = || AppError::new(ErrorCode::InvalidQuery, "period 应为 YYYY-MM 格式的月份");
     let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| bad())?;
     let next = first.checked_add_months(chrono::Months::new(1)).ok_or_else(bad)?;
     let at = |d: chrono::NaiveDate| {
@@ -144,28 +145,28 @@ fn month_bounds(month: &str) -> ApiResult<(Option<i64>, Option<i64>)> {
     Ok((at(first), at(next)))
 }
 
-fn ticket_id(id: &str) -> ApiResult<i64> {
-    id.parse().map_err(|_| ApiError::not_found("工单"))
+fn ticket_id(id: &str) -> AppResult<i64> {
+    id.parse().map_err(|_| AppError::not_found("工单"))
 }
 
 /// One ticket in the caller's scope: state, deadlines, the full timeline and its evidence.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
-    responses((status = 200, body = TicketDetail), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = TicketDetail), (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     detail_of(&state, &user, ticket_id(&id)?).await.map(Json)
 }
 
 /// What `GET /tickets/{id}` answers, for the ticket page too.
-pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResult<TicketDetail> {
+pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<TicketDetail> {
     user.require_reader()?;
     let mut conn = state.store().reader().await?;
     let row = tickets::get(&mut conn, id, user.scope()?, sees_misconduct(user.role))
         .await?
-        .ok_or_else(|| ApiError::not_found("工单"))?;
+        .ok_or_else(|| AppError::not_found("工单"))?;
     let events = tickets::events(&mut conn, id, false).await?;
     let attachments = tickets::attachments(&mut conn, id).await?;
     let complaint = match row.complaint_id {
@@ -180,14 +181,14 @@ pub async fn detail_of(state: &AppState, user: &CurrentUser, id: i64) -> ApiResu
 }
 
 /// One lifecycle action by a signed-in user, as every action endpoint and the ticket page's forms take it.
-pub async fn act_on(state: &AppState, user: &CurrentUser, id: i64, command: Command) -> ApiResult<TicketDetail> {
+pub async fn act_on(state: &AppState, user: &CurrentUser, id: i64, command: Command) -> AppResult<TicketDetail> {
     user.require_reader()?;
     let actor = Actor { user_id: Some(user.user.id), name: user.actor(), role: Some(user.role) };
     lifecycle::perform(state, &actor, Some(user.scope()?), id, command).await?;
     detail_of(state, user, id).await
 }
 
-async fn act(state: &AppState, user: &CurrentUser, id: &str, command: Command) -> ApiResult<Json<TicketDetail>> {
+async fn act(state: &AppState, user: &CurrentUser, id: &str, command: Command) -> AppResult<Json<TicketDetail>> {
     user.require_reader()?;
     act_on(state, user, ticket_id(id)?, command).await.map(Json)
 }
@@ -204,13 +205,13 @@ pub struct DispatchBody {
 /// Dispatch a registered ticket to the responsible window (supervisor, hotline operator). The clocks start now.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/dispatch", tag = "tickets", params(("id" = i64, Path)),
     request_body = DispatchBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn dispatch(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DispatchBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     let command = Command::Dispatch { window_code: body.window_code, staff_no: body.staff_no, note: body.note };
     act(&state, &user, &id, command).await
 }
@@ -227,13 +228,13 @@ pub struct VerifyBody {
 /// (explain to the citizen).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/verify", tag = "tickets", params(("id" = i64, Path)),
     request_body = VerifyBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<VerifyBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     act(&state, &user, &id, Command::Verify { classification: body.classification, finding: body.finding }).await
 }
 
@@ -249,13 +250,13 @@ pub struct RectifyBody {
 /// Record the rectification measures taken.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/rectify", tag = "tickets", params(("id" = i64, Path)),
     request_body = RectifyBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn rectify(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RectifyBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     act(&state, &user, &id, Command::Rectify { measures: body.measures, attachments: body.attachments }).await
 }
 
@@ -269,13 +270,13 @@ pub struct FeedbackBody {
 /// Answer the citizen: the result of the rectification or the explanation.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/feedback", tag = "tickets", params(("id" = i64, Path)),
     request_body = FeedbackBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn feedback(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FeedbackBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     act(&state, &user, &id, Command::Feedback { text: body.text }).await
 }
 
@@ -294,14 +295,14 @@ pub struct AppealBody {
 /// feedback clock stops until the bureau decides.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/appeal", tag = "tickets", params(("id" = i64, Path)),
     request_body = AppealBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody, description = "appeal_window_closed, already_appealed, invalid_transition"),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody, description = "appeal_window_closed, already_appealed, invalid_transition"),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn appeal(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AppealBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     let command = Command::Appeal { reason: body.reason, statement: body.statement, attachments: body.attachments };
     act(&state, &user, &id, command).await
 }
@@ -321,14 +322,14 @@ pub struct DecisionBody {
 /// registering department is told; `upheld`: the ticket returns to where it was and the feedback clock resumes.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/appeal/decision", tag = "tickets", params(("id" = i64, Path)),
     request_body = DecisionBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody, description = "already_decided, invalid_transition"),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody, description = "already_decided, invalid_transition"),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     let command = Command::Decide {
         outcome: body.outcome,
         reason: body.reason,
@@ -349,13 +350,13 @@ pub struct RevisitBody {
 /// once, and a second time escalates to the bureau.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/revisit", tag = "tickets", params(("id" = i64, Path)),
     request_body = RevisitBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn revisit(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RevisitBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     act(&state, &user, &id, Command::Revisit { satisfaction: body.satisfaction, note: body.note }).await
 }
 
@@ -368,13 +369,13 @@ pub struct CloseBody {
 /// Close a ticket after feedback (e.g. the citizen cannot be reached for a revisit) or after an overturn.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path)),
     request_body = CloseBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CloseBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     act(&state, &user, &id, Command::Close { note: body.note }).await
 }
 
@@ -389,13 +390,13 @@ pub struct ConclusionBody {
 /// The bureau's finding on a misconduct report (supervisor).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/conclusion", tag = "tickets", params(("id" = i64, Path)),
     request_body = ConclusionBody, responses((status = 200, body = TicketDetail),
-        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn conclude(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ConclusionBody>,
-) -> ApiResult<Json<TicketDetail>> {
+) -> AppResult<Json<TicketDetail>> {
     act(&state, &user, &id, Command::Conclude { finding: body.outcome, action_taken: body.action_taken }).await
 }
 
@@ -423,8 +424,8 @@ pub struct UploadQuery {
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets",
     params(("id" = i64, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG、PNG 或 PDF 文件内容"),
-    responses((status = 201, body = AttachmentMeta), (status = 413, body = crate::error::ErrorBody),
-        (status = 415, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = AttachmentMeta), (status = 413, body = crate::api::error::ErrorBody),
+        (status = 415, body = crate::api::error::ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -432,14 +433,14 @@ pub async fn upload(
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<(StatusCode, Json<AttachmentMeta>)> {
+) -> AppResult<(StatusCode, Json<AttachmentMeta>)> {
     user.require(&[Role::Staff, Role::WindowHead, Role::DeptHead, Role::Supervisor])?;
     let limit = state.config().upload.max_attachment_bytes;
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large(limit)
+            AppError::payload_too_large(limit)
         } else {
-            ApiError::bad_request("invalid_body", "无法读取上传的文件")
+            AppError::new(ErrorCode::InvalidBody, "无法读取上传的文件")
         }
     })?;
     let declared = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
@@ -456,19 +457,13 @@ pub async fn store_attachment(
     filename: Option<String>,
     declared: Option<&str>,
     body: &[u8],
-) -> ApiResult<AttachmentMeta> {
+) -> AppResult<AttachmentMeta> {
     user.require(&[Role::Staff, Role::WindowHead, Role::DeptHead, Role::Supervisor])?;
     let limit = state.config().upload.max_attachment_bytes;
     if body.len() > limit {
-        return Err(ApiError::payload_too_large(limit));
+        return Err(AppError::payload_too_large(limit));
     }
-    let unsupported = || {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_file_type",
-            "附件仅支持 JPEG、PNG 图片或 PDF 文件",
-        )
-    };
+    let unsupported = || AppError::new(ErrorCode::UnsupportedFileType, "附件仅支持 JPEG、PNG 图片或 PDF 文件");
     let content_type = sniff(body).ok_or_else(unsupported)?;
     if let Some(declared) = declared
         && declared.split(';').next().map(str::trim) != Some(content_type)
@@ -486,7 +481,7 @@ pub async fn store_attachment(
     let mut tx = state.store().begin().await?;
     tickets::get(&mut tx, id, user.scope()?, sees_misconduct(user.role))
         .await?
-        .ok_or_else(|| ApiError::not_found("工单"))?;
+        .ok_or_else(|| AppError::not_found("工单"))?;
     let sha = hex::encode(Sha256::digest(body));
     let now = state.now();
     let attachment = tickets::add_attachment(
@@ -516,25 +511,25 @@ pub async fn store_attachment(
         .await?
         .into_iter()
         .find(|a| a.id == attachment)
-        .ok_or_else(|| ApiError::internal("attachment vanished"))
+        .ok_or_else(|| AppError::internal("attachment vanished"))
 }
 
 /// Download evidence: only those who can see the ticket.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "tickets", params(("id" = i64, Path)),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, body = crate::error::ErrorBody)))]
+        (status = 404, body = crate::api::error::ErrorBody)))]
 pub async fn attachment(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     user.require_reader()?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found("附件"))?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found("附件"))?;
     let mut conn = state.store().reader().await?;
-    let (meta, content) = tickets::attachment(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("附件"))?;
+    let (meta, content) = tickets::attachment(&mut conn, id).await?.ok_or_else(|| AppError::not_found("附件"))?;
     tickets::get(&mut conn, meta.ticket_id, user.scope()?, sees_misconduct(user.role))
         .await?
-        .ok_or_else(|| ApiError::not_found("附件"))?;
+        .ok_or_else(|| AppError::not_found("附件"))?;
     let mut response = content.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(sniff_static(&meta.content_type)));

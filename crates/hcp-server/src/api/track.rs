@@ -15,12 +15,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::evaluations::submit;
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::intake::{IntakeRequest, Receipt, Submission, Submitter, query_secret};
 use crate::app::lifecycle::{self, Actor, Command, citizen_state_label};
 use crate::app::state::AppState;
 use crate::app::views::{DeadlineView, local_time};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, ClientAddr};
+use crate::edge::client::ClientAddr;
 
 pub const PASSWORD_HEADER: &str = "x-query-password";
 
@@ -94,19 +95,19 @@ async fn open(
     ip: std::net::IpAddr,
     code: &str,
     password: Option<String>,
-) -> ApiResult<(String, Found)> {
+) -> AppResult<(String, Found)> {
     let limit = state.config().rate_limit.tracking_failures_per_minute;
     let code = code.trim().to_uppercase();
     let (by_ip, by_code) = (format!("track:{ip}"), format!("track-code:{code}"));
-    state.limiter().exhausted(&by_ip, limit).map_err(ApiError::too_many)?;
-    state.limiter().exhausted(&by_code, limit).map_err(ApiError::too_many)?;
+    state.limiter().exhausted(&by_ip, limit).map_err(AppError::rate_limited)?;
+    state.limiter().exhausted(&by_code, limit).map_err(AppError::rate_limited)?;
     let fail = || {
         let _ = state.limiter().check(&by_ip, limit);
         let _ = state.limiter().check(&by_code, limit);
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "查询码或查询密码不正确")
+        AppError::new(ErrorCode::NotFound, "查询码或查询密码不正确")
     };
     let password = password.ok_or_else(|| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "password_required", "请输入查询密码")
+        AppError::new(ErrorCode::PasswordRequired, "请输入查询密码")
             .with_fields(hcp_core::FieldErrors::single("password", "请输入查询密码"))
     })?;
     let secret = query_secret(state.key(), &code, &password);
@@ -125,7 +126,7 @@ async fn open(
     found.map(|f| (code, f)).ok_or_else(fail)
 }
 
-async fn ticket_of(state: &AppState, found: &Found) -> ApiResult<Option<tickets::Stored>> {
+async fn ticket_of(state: &AppState, found: &Found) -> AppResult<Option<tickets::Stored>> {
     let mut conn = state.store().reader().await?;
     Ok(match found {
         Found::Evaluation(e) => tickets::load_for(&mut conn, Some(e.id), None).await?,
@@ -136,15 +137,15 @@ async fn ticket_of(state: &AppState, found: &Found) -> ApiResult<Option<tickets:
 /// Follow a submission: state, deadline, the citizen-safe timeline and the feedback.
 #[utoipa::path(get, path = "/api/v1/track/{code}", tag = "track", params(("code" = String, Path), PasswordQuery,
         ("X-Query-Password" = Option<String>, Header, description = "查询密码")),
-    responses((status = 200, body = TrackView), (status = 404, body = crate::error::ErrorBody),
-        (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = TrackView), (status = 404, body = crate::api::error::ErrorBody),
+        (status = 429, body = crate::api::error::ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<PasswordQuery>,
     headers: HeaderMap,
-) -> ApiResult<Json<TrackView>> {
+) -> AppResult<Json<TrackView>> {
     lookup(&state, ip, &code, password_from(&headers, q.password.as_deref())).await.map(Json)
 }
 
@@ -154,12 +155,12 @@ pub async fn lookup(
     ip: std::net::IpAddr,
     code: &str,
     password: Option<String>,
-) -> ApiResult<TrackView> {
+) -> AppResult<TrackView> {
     let (code, found) = open(state, ip, code, password).await?;
     view(state, code, &found).await
 }
 
-async fn view(state: &AppState, code: String, found: &Found) -> ApiResult<TrackView> {
+async fn view(state: &AppState, code: String, found: &Found) -> AppResult<TrackView> {
     let ticket = ticket_of(state, found).await?;
     let mut conn = state.store().reader().await?;
     let events = match &ticket {
@@ -259,14 +260,14 @@ pub struct RatingBody {
 /// then escalates to the bureau.
 #[utoipa::path(post, path = "/api/v1/track/{code}/rating", tag = "track", params(("code" = String, Path)),
     request_body = RatingBody, responses((status = 200, body = TrackView),
-        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+        (status = 404, body = crate::api::error::ErrorBody), (status = 409, body = crate::api::error::ErrorBody)))]
 pub async fn rate(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     Path(code): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RatingBody>,
-) -> ApiResult<Json<TrackView>> {
+) -> AppResult<Json<TrackView>> {
     let password = password_from(&headers, body.password.as_deref());
     rate_with(&state, ip, &code, password, body.satisfaction, body.note).await.map(Json)
 }
@@ -279,14 +280,14 @@ pub async fn rate_with(
     password: Option<String>,
     satisfaction: Satisfaction,
     note: Option<String>,
-) -> ApiResult<TrackView> {
+) -> AppResult<TrackView> {
     let (code, found) = open(state, ip, code, password).await?;
     let ticket = ticket_of(state, &found)
         .await?
         .filter(|t| t.kind != TicketKind::Misconduct)
-        .ok_or_else(|| ApiError::conflict("nothing_to_rate", "该评价没有需要评价的处理结果"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::NothingToRate, "该评价没有需要评价的处理结果"))?;
     if ticket.facts.state() != TicketState::FeedbackGiven {
-        return Err(ApiError::conflict("not_ready", "尚未收到处理反馈，暂不能评价处理结果"));
+        return Err(AppError::new(ErrorCode::NotReady, "尚未收到处理反馈，暂不能评价处理结果"));
     }
     let command = Command::Revisit { satisfaction, note };
     lifecycle::perform(state, &Actor::citizen(), None, ticket.id, command).await?;
@@ -307,15 +308,15 @@ pub struct FollowUpBody {
 /// The one follow-up evaluation (追评) of a case-bound evaluation.
 #[utoipa::path(post, path = "/api/v1/track/{code}/follow-up", tag = "track", params(("code" = String, Path)),
     request_body = FollowUpBody, responses((status = 201, body = Receipt),
-        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 404, body = crate::api::error::ErrorBody), (status = 409, body = crate::api::error::ErrorBody),
+        (status = 422, body = crate::api::error::ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     Path(code): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<FollowUpBody>,
-) -> ApiResult<(StatusCode, Json<Receipt>)> {
+) -> AppResult<(StatusCode, Json<Receipt>)> {
     let password = password_from(&headers, body.password.as_deref());
     follow_up_with(&state, ip, &code, password, body).await
 }
@@ -327,18 +328,18 @@ pub async fn follow_up_with(
     code: &str,
     password: Option<String>,
     body: FollowUpBody,
-) -> ApiResult<(StatusCode, Json<Receipt>)> {
+) -> AppResult<(StatusCode, Json<Receipt>)> {
     let (_, found) = open(state, ip, code, password).await?;
     let Found::Evaluation(first) = found else {
-        return Err(ApiError::conflict("not_followable", "投诉和举报不能追评"));
+        return Err(AppError::new(ErrorCode::NotFollowable, "投诉和举报不能追评"));
     };
     let Some(case_no) = first.case_no.clone().filter(|_| first.follow_up == 0) else {
-        return Err(ApiError::conflict("not_followable", "只有针对办件的评价可以追评"));
+        return Err(AppError::new(ErrorCode::NotFollowable, "只有针对办件的评价可以追评"));
     };
     state
         .limiter()
         .check(&format!("submit:{ip}"), state.config().rate_limit.evaluations_per_minute)
-        .map_err(ApiError::too_many)?;
+        .map_err(AppError::rate_limited)?;
     // Online follow-ups come through the web; the original channel of a paper form cannot be reused.
     let channel = if first.channel == "mobile" || first.channel == "qrcode" { "mobile" } else { "pc" };
     let input = EvaluationInput {
@@ -351,7 +352,7 @@ pub async fn follow_up_with(
         ..Default::default()
     };
     let now = state.now();
-    let evaluation = NewEvaluation::parse(&input, now).map_err(ApiError::invalid)?;
+    let evaluation = NewEvaluation::parse(&input, now).map_err(AppError::invalid)?;
     let client_index = Some(state.key().blind_index(&format!("ip:{ip}")));
     let request = IntakeRequest {
         submission: Submission::Evaluation(evaluation),

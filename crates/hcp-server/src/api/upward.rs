@@ -11,10 +11,11 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::state::AppState;
 use crate::app::upward::{self, Enqueued, Format, MAX_BATCH_DAYS, MAX_FILE_DAYS, Period};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, CurrentUser};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/reports/upward", get(export).post(submit))
@@ -45,18 +46,18 @@ pub struct UpwardBody {
 /// Supervisors only (the file holds comments; admins read no evaluation contents).
 #[utoipa::path(get, path = "/api/v1/reports/upward", tag = "stats", params(UpwardQuery),
     responses((status = 200, content_type = "text/csv", body = Vec<u8>),
-        (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, description = "[upward] division_code is not configured", body = crate::error::ErrorBody)))]
+        (status = 400, body = crate::api::error::ErrorBody), (status = 403, body = crate::api::error::ErrorBody),
+        (status = 409, description = "[upward] division_code is not configured", body = crate::api::error::ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<UpwardQuery>,
-) -> ApiResult<Response> {
+) -> AppResult<Response> {
     user.require(&[Role::Supervisor])?;
     let format = match q.format.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
         None => Format::Csv,
         Some(text) => Format::parse(text).ok_or_else(|| {
-            ApiError::bad_request("invalid_query", format!("format 应为 csv、xlsx 或 jsonl，而不是“{text}”"))
+            AppError::new(ErrorCode::InvalidQuery, format!("format 应为 csv、xlsx 或 jsonl，而不是“{text}”"))
                 .with_fields(hcp_core::FieldErrors::single("format", "应为 csv、xlsx 或 jsonl"))
         })?,
     };
@@ -78,13 +79,13 @@ pub async fn export(
 /// with backoff until the endpoint accepts it. Answers 202 with the outbox message id and the record count.
 #[utoipa::path(post, path = "/api/v1/reports/upward", tag = "stats", request_body = UpwardBody,
     responses((status = 202, body = Enqueued),
-        (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, description = "[upward] endpoint or division_code is not configured", body = crate::error::ErrorBody)))]
+        (status = 400, body = crate::api::error::ErrorBody), (status = 403, body = crate::api::error::ErrorBody),
+        (status = 409, description = "[upward] endpoint or division_code is not configured", body = crate::api::error::ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(body): ApiJson<UpwardBody>,
-) -> ApiResult<(StatusCode, Json<Enqueued>)> {
+) -> AppResult<(StatusCode, Json<Enqueued>)> {
     user.require(&[Role::Supervisor, Role::Admin])?;
     let period = Period::parse(body.from.as_deref(), body.to.as_deref(), MAX_BATCH_DAYS)?;
     let scope = user.scope()?.clone();

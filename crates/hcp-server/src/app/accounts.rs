@@ -6,6 +6,8 @@ use hcp_core::role::Role;
 use hcp_store::crypto::{generate_password, hash_password};
 use hcp_store::{AnyConnection, StoreError, audit, org, users};
 use serde::Deserialize;
+
+use crate::app::error::{AppError, AppResult};
 use utoipa::ToSchema;
 
 /// A new account. The scope depends on the role: staff need a `staff_no`, window heads a `window_code`,
@@ -33,18 +35,11 @@ pub struct NewAccount {
     pub email: Option<String>,
 }
 
-#[derive(Debug)]
-pub enum AccountError {
-    Invalid(FieldErrors),
-    Store(StoreError),
-}
-
-impl From<StoreError> for AccountError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict(_) => AccountError::Invalid(FieldErrors::single("username", "用户名已存在")),
-            other => AccountError::Store(other),
-        }
+/// A user name that is taken is the form's error, not a conflict of the whole request.
+fn taken(err: StoreError) -> AppError {
+    match err {
+        StoreError::Conflict(_) => AppError::invalid_field("username", "用户名已存在"),
+        other => other.into(),
     }
 }
 
@@ -58,7 +53,7 @@ pub async fn create(
     account: &NewAccount,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<(i64, String), AccountError> {
+) -> AppResult<(i64, String)> {
     let mut errors = FieldErrors::new();
     let username = account.username.trim();
     if !(3..=32).contains(&username.len())
@@ -137,7 +132,7 @@ pub async fn create(
         errors.add("email", "邮箱地址格式不正确");
     }
     let (Some(role), true) = (role, errors.is_empty()) else {
-        return Err(AccountError::Invalid(errors));
+        return Err(AppError::invalid(errors));
     };
     let password_hash = hash_password(&password)?;
     let id = users::create(
@@ -154,7 +149,8 @@ pub async fn create(
         },
         now,
     )
-    .await?;
+    .await
+    .map_err(taken)?;
     if email.is_some() {
         users::set_email(conn, id, email).await?;
     }

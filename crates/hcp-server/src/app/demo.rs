@@ -9,7 +9,7 @@ use hcp_store::crypto::DataKey;
 use hcp_store::org::{self, NewCase};
 use hcp_store::{Store, StoreError, audit};
 
-use super::accounts::{self, AccountError, NewAccount};
+use super::accounts::{self, NewAccount};
 use super::demo_plan::{self, DemoEvent};
 use super::intake::{self, Submitter};
 
@@ -322,10 +322,8 @@ async fn create_demo_users(
             Role::DeptHead => account.department_code = Some(focus.department_code.clone()),
             _ => {}
         }
-        let (_, password) = accounts::create(conn, &account, "demo", now).await.map_err(|e| match e {
-            AccountError::Invalid(fields) => DemoError::Invalid(fields.summary()),
-            AccountError::Store(err) => DemoError::Store(err),
-        })?;
+        let (_, password) =
+            accounts::create(conn, &account, "demo", now).await.map_err(|e| DemoError::Invalid(e.summary()))?;
         created.push((role.code().to_owned(), password, role.label().to_owned()));
     }
     Ok(created)

@@ -8,7 +8,7 @@ use hcp_core::lifecycle::{Classification, Outcome, Satisfaction};
 use hcp_store::{AnyConnection, Store, from_ms};
 
 use super::lifecycle::{Actor, Command, ReviewReason, Rules, perform_in};
-use crate::error::ApiError;
+use crate::app::error::AppError;
 
 /// Tickets received more than this many working days ago have finished their course.
 const SETTLED_AFTER_WORKING_DAYS: u32 = 10;
@@ -18,7 +18,7 @@ fn percentile(id: i64, salt: u64) -> u64 {
     ((id as u64).wrapping_mul(2_654_435_761).wrapping_add(salt.wrapping_mul(40_503)) >> 7) % 100
 }
 
-pub async fn replay(store: &Store, rules: &Rules, now: DateTime<Utc>) -> Result<usize, ApiError> {
+pub async fn replay(store: &Store, rules: &Rules, now: DateTime<Utc>) -> Result<usize, AppError> {
     let open: Vec<(i64, i64)> = hcp_store::sqlx::query_as(
         "SELECT id, received_at FROM tickets WHERE state = 'dispatched' AND kind <> 'misconduct' ORDER BY id",
     )
@@ -52,7 +52,7 @@ async fn history(
     received: DateTime<Utc>,
     age: u32,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, AppError> {
     let head = Actor::system("窗口负责人（演示）");
     let bureau = Actor::system("督查人员（演示）");
     let hotline = Actor::system("12345热线（演示）");

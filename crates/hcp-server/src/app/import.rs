@@ -4,13 +4,14 @@
 
 use chrono::{DateTime, Utc};
 use hcp_core::evaluation::NewEvaluation;
+use hcp_store::Store;
 use hcp_store::crypto::DataKey;
-use hcp_store::{Store, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::import_file::{self, FileError, FileFormat};
-use super::intake::{self, IntakeError, IntakeRequest, Outcome, Submission, Submitter};
+use super::error::{AppError, AppResult, ErrorCode};
+use super::import_file::{self, FileFormat};
+use super::intake::{self, IntakeRequest, Outcome, Submission, Submitter};
 use super::lifecycle::Rules;
 
 /// Rows committed per transaction: large files do not hold the single SQLite writer for long, and a failure
@@ -58,8 +59,8 @@ pub async fn import(
     bytes: &[u8],
     format: FileFormat,
     now: DateTime<Utc>,
-) -> Result<ImportReport, ImportFailure> {
-    let parsed = import_file::parse(bytes, format).map_err(ImportFailure::File)?;
+) -> AppResult<ImportReport> {
+    let parsed = import_file::parse(bytes, format).map_err(|e| AppError::new(ErrorCode::InvalidFile, e.to_string()))?;
     let mut report = ImportReport { rows: parsed.rows.len() + parsed.problems.len(), ..Default::default() };
     for problem in parsed.problems {
         report.errors.push(RowError { row: problem.row_no, field: problem.field, message: problem.message });
@@ -85,7 +86,7 @@ pub async fn import(
 
     use hcp_store::sqlx::Connection;
     for chunk in pending.chunks(CHUNK) {
-        let mut tx = store.begin().await.map_err(ImportFailure::Store)?;
+        let mut tx = store.begin().await?;
         for (row_no, fingerprint, evaluation) in chunk {
             let request = IntakeRequest {
                 submission: Submission::Evaluation(evaluation.clone()),
@@ -95,11 +96,11 @@ pub async fn import(
                 import_ref: Some(fingerprint.clone()),
                 rules: rules.clone(),
             };
-            let mut savepoint = tx.begin().await.map_err(|e| ImportFailure::Store(e.into()))?;
+            let mut savepoint = tx.begin().await?;
             let result = intake::process(&mut savepoint, key, &request).await;
             match result {
                 Ok(outcome) => {
-                    savepoint.commit().await.map_err(|e| ImportFailure::Store(e.into()))?;
+                    savepoint.commit().await?;
                     match outcome {
                         Outcome::Created(receipt) | Outcome::Replayed(receipt) => {
                             report.imported += 1;
@@ -117,31 +118,29 @@ pub async fn import(
                     }
                 }
                 Err(err) => {
-                    savepoint.rollback().await.map_err(|e| ImportFailure::Store(e.into()))?;
-                    match err {
-                        IntakeError::Invalid(fields) => {
-                            for (field, message) in fields.0 {
-                                report.errors.push(RowError { row: *row_no, field, message });
-                            }
-                        }
-                        IntakeError::Conflict { message, .. } => {
-                            report.errors.push(RowError { row: *row_no, field: "case_no".into(), message })
-                        }
-                        IntakeError::KeyReused | IntakeError::Unavailable => {}
-                        IntakeError::Store(e) => return Err(ImportFailure::Store(e)),
+                    savepoint.rollback().await?;
+                    if err.is_internal() {
+                        return Err(err);
                     }
+                    report.errors.extend(row_errors(*row_no, err));
                 }
             }
         }
-        tx.commit().await.map_err(|e| ImportFailure::Store(e.into()))?;
+        tx.commit().await?;
     }
     report.errors.sort_by_key(|e| e.row);
     Ok(report)
 }
 
-#[derive(Debug)]
-pub enum ImportFailure {
-    /// The file as a whole cannot be read: nothing was imported.
-    File(FileError),
-    Store(StoreError),
+/// A refused row in the report: each field's message, or the refusal itself (a case already evaluated, a ticket
+/// the lifecycle would not take) under the field it concerns.
+fn row_errors(row: usize, err: AppError) -> Vec<RowError> {
+    if !err.fields.is_empty() {
+        return err.fields.0.into_iter().map(|(field, message)| RowError { row, field, message }).collect();
+    }
+    let field = match err.code {
+        ErrorCode::AlreadyEvaluated | ErrorCode::FollowUpExists => "case_no",
+        _ => "",
+    };
+    vec![RowError { row, field: field.into(), message: err.message }]
 }

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
+use crate::app::error::{AppError, ErrorCode};
 use crate::app::lifecycle::{Rules, dispatch_at_intake};
 
 /// Most submissions one transaction carries.
@@ -80,45 +81,6 @@ pub enum Outcome {
     Replayed(Receipt),
     /// An imported row that is already in the database.
     AlreadyImported,
-}
-
-#[derive(Debug)]
-pub enum IntakeError {
-    /// 422: the submission names things that do not exist or do not fit together.
-    Invalid(FieldErrors),
-    /// 409 with a code.
-    Conflict {
-        code: &'static str,
-        message: String,
-    },
-    /// 422: the idempotency key was used for a different request.
-    KeyReused,
-    Store(StoreError),
-    /// The writer has stopped (server shutting down).
-    Unavailable,
-}
-
-impl From<StoreError> for IntakeError {
-    fn from(err: StoreError) -> Self {
-        IntakeError::Store(err)
-    }
-}
-
-impl From<crate::error::ApiError> for IntakeError {
-    fn from(err: crate::error::ApiError) -> Self {
-        // Dispatch at intake fails only on storage faults; keep the message for the log.
-        IntakeError::Store(StoreError::Corrupt(format!("dispatch at intake: {}", err.message)))
-    }
-}
-
-impl From<hcp_store::sqlx::Error> for IntakeError {
-    fn from(err: hcp_store::sqlx::Error) -> Self {
-        IntakeError::Store(StoreError::Database(err))
-    }
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> IntakeError {
-    IntakeError::Invalid(FieldErrors::single(field, message))
 }
 
 /// A tracking code people can read out on the phone: prefix E (evaluation) or C (complaint) and 11 characters
@@ -193,42 +155,42 @@ pub async fn record_evaluation(
     submitter: &Submitter,
     received_at: DateTime<Utc>,
     import_ref: Option<&str>,
-) -> Result<Receipt, IntakeError> {
+) -> Result<Receipt, AppError> {
     // Attribution (谁办理、谁负责): a case brings its window and staff; otherwise the window (and staff) named.
     let (case, window, staff_id) = match &e.target {
         Target::Case { case_no, window_code, staff_no } => {
             let case = org::case_by_no(conn, case_no.as_str())
                 .await?
-                .ok_or_else(|| invalid("case_no", format!("办件编号“{}”不存在", case_no.as_str())))?;
+                .ok_or_else(|| AppError::invalid_field("case_no", format!("办件编号“{}”不存在", case_no.as_str())))?;
             let window = org::window_by_id(conn, case.window_id)
                 .await?
-                .ok_or_else(|| IntakeError::Store(StoreError::Corrupt("case without window".into())))?;
+                .ok_or_else(|| AppError::internal("case without window"))?;
             if let Some(code) = window_code
                 && code.as_str() != window.code
             {
-                return Err(invalid("window_code", "窗口编号与办件的受理窗口不一致"));
+                return Err(AppError::invalid_field("window_code", "窗口编号与办件的受理窗口不一致"));
             }
             if let Some(staff_no) = staff_no {
                 let staff = org::staff_by_no(conn, staff_no.as_str()).await?;
                 if staff.map(|s| s.id) != case.staff_id {
-                    return Err(invalid("staff_no", "工号与办件的经办人不一致"));
+                    return Err(AppError::invalid_field("staff_no", "工号与办件的经办人不一致"));
                 }
             }
             let staff_id = case.staff_id;
             (Some(case), window, staff_id)
         }
         Target::Window { window_code, staff_no } => {
-            let window = org::window_by_code(conn, window_code.as_str())
-                .await?
-                .ok_or_else(|| invalid("window_code", format!("窗口编号“{}”不存在", window_code.as_str())))?;
+            let window = org::window_by_code(conn, window_code.as_str()).await?.ok_or_else(|| {
+                AppError::invalid_field("window_code", format!("窗口编号“{}”不存在", window_code.as_str()))
+            })?;
             let staff_id = match staff_no {
                 None => None,
                 Some(staff_no) => {
-                    let staff = org::staff_by_no(conn, staff_no.as_str())
-                        .await?
-                        .ok_or_else(|| invalid("staff_no", format!("工号“{}”不存在", staff_no.as_str())))?;
+                    let staff = org::staff_by_no(conn, staff_no.as_str()).await?.ok_or_else(|| {
+                        AppError::invalid_field("staff_no", format!("工号“{}”不存在", staff_no.as_str()))
+                    })?;
                     if staff.window_id != Some(window.id) {
-                        return Err(invalid("staff_no", "该工作人员不在此窗口"));
+                        return Err(AppError::invalid_field("staff_no", "该工作人员不在此窗口"));
                     }
                     Some(staff.id)
                 }
@@ -236,21 +198,20 @@ pub async fn record_evaluation(
             (None, window, staff_id)
         }
     };
-    let place = org::placement(conn, window.id)
-        .await?
-        .ok_or_else(|| IntakeError::Store(StoreError::Corrupt("window without department".into())))?;
+    let place =
+        org::placement(conn, window.id).await?.ok_or_else(|| AppError::internal("window without department"))?;
 
     let evaluated_at = e.evaluated_at.unwrap_or(received_at);
     let mut first_evaluation_id = None;
     if let Some(case) = &case {
         let accepted_on = hcp_store::from_ms(case.accepted_at).with_timezone(&shanghai()).date_naive();
         if evaluated_at.with_timezone(&shanghai()).date_naive() < accepted_on {
-            return Err(invalid("evaluated_at", "评价日期早于办件受理日期"));
+            return Err(AppError::invalid_field("evaluated_at", "评价日期早于办件受理日期"));
         }
         let (first, has_follow_up) = evaluations::of_case(conn, case.id).await?;
         if e.follow_up {
             match (first, has_follow_up) {
-                (None, _) => return Err(invalid("follow_up", "该办件尚未评价，不能追评")),
+                (None, _) => return Err(AppError::invalid_field("follow_up", "该办件尚未评价，不能追评")),
                 (Some(_), true) => return Err(already_followed_up()),
                 (Some(id), false) => first_evaluation_id = Some(id),
             }
@@ -329,7 +290,7 @@ async fn check_integrity(
     comment: &str,
     submitter: &Submitter,
     received_at: DateTime<Utc>,
-) -> Result<(), IntakeError> {
+) -> Result<(), AppError> {
     let config = &rules.integrity;
     if !config.enabled {
         return Ok(());
@@ -386,16 +347,12 @@ async fn check_integrity(
     Ok(())
 }
 
-fn already_evaluated() -> IntakeError {
-    IntakeError::Conflict {
-        code: "already_evaluated", message: "该办件已评价（一事一评），如需补充请使用追评".into()
-    }
+fn already_evaluated() -> AppError {
+    AppError::new(ErrorCode::AlreadyEvaluated, "该办件已评价（一事一评），如需补充请使用追评")
 }
 
-fn already_followed_up() -> IntakeError {
-    IntakeError::Conflict {
-        code: "follow_up_exists", message: "该办件已追评过一次，不能再次追评".into()
-    }
+fn already_followed_up() -> AppError {
+    AppError::new(ErrorCode::FollowUpExists, "该办件已追评过一次，不能再次追评")
 }
 
 /// Records one complaint and its ticket. The target is resolved as far as it is known; the most specific part
@@ -408,7 +365,7 @@ pub async fn record_complaint(
     report: Option<ReportKind>,
     submitter: &Submitter,
     received_at: DateTime<Utc>,
-) -> Result<Receipt, IntakeError> {
+) -> Result<Receipt, AppError> {
     let mut errors = FieldErrors::new();
     let staff = match &c.staff_no {
         Some(no) => org::staff_by_no(conn, no.as_str()).await?.or_else(|| {
@@ -439,25 +396,31 @@ pub async fn record_complaint(
         None => None,
     };
     if !errors.is_empty() {
-        return Err(IntakeError::Invalid(errors));
+        return Err(AppError::invalid(errors));
     }
     if let Some(staff) = &staff {
         match (&window, staff.window_id) {
-            (Some(w), Some(sw)) if w.id != sw => return Err(invalid("staff_no", "该工作人员不在所填窗口")),
+            (Some(w), Some(sw)) if w.id != sw => {
+                return Err(AppError::invalid_field("staff_no", "该工作人员不在所填窗口"));
+            }
             (None, Some(sw)) => window = org::window_by_id(conn, sw).await?,
             _ => {}
         }
     }
     if let Some(w) = &window {
         match &department {
-            Some(d) if d.id != w.department_id => return Err(invalid("window_code", "窗口不属于所填部门")),
+            Some(d) if d.id != w.department_id => {
+                return Err(AppError::invalid_field("window_code", "窗口不属于所填部门"));
+            }
             None => department = org::department_by_id(conn, w.department_id).await?,
             _ => {}
         }
     }
     if let Some(d) = &department {
         match &unit {
-            Some(u) if u.id != d.org_unit_id => return Err(invalid("department_code", "部门不在所填机构")),
+            Some(u) if u.id != d.org_unit_id => {
+                return Err(AppError::invalid_field("department_code", "部门不在所填机构"));
+            }
             None => unit = org::org_unit_by_id(conn, d.org_unit_id).await?,
             _ => {}
         }
@@ -467,20 +430,20 @@ pub async fn record_complaint(
         Some(u) => u.path.clone(),
         None => match &submitter.scope_path {
             Some(path) => path.clone(),
-            None => crate::app::state::root_scope(conn)
+            None => crate::app::auth::root_scope(conn)
                 .await?
                 .and_then(|s| match s {
                     hcp_core::role::Scope::OrgUnit { path, .. } => Some(path),
                     _ => None,
                 })
-                .ok_or_else(|| invalid("org_code", "系统尚未设置组织机构，无法受理投诉"))?,
+                .ok_or_else(|| AppError::invalid_field("org_code", "系统尚未设置组织机构，无法受理投诉"))?,
         },
     };
     if let (Some(scope), Some(u)) = (&submitter.scope_path, &unit)
         && !path_contains(scope, &u.path)
         && !path_contains(&u.path, scope)
     {
-        return Err(invalid("org_code", "投诉对象不在您的受理范围内"));
+        return Err(AppError::invalid_field("org_code", "投诉对象不在您的受理范围内"));
     }
 
     let (tracking_code, query_password) = new_tracking(if report.is_some() { 'M' } else { 'C' });
@@ -542,16 +505,15 @@ pub async fn record_complaint(
 }
 
 /// One submission inside the caller's transaction, with idempotency and import de-duplication.
-pub async fn process(conn: &mut AnyConnection, key: &DataKey, req: &IntakeRequest) -> Result<Outcome, IntakeError> {
+pub async fn process(conn: &mut AnyConnection, key: &DataKey, req: &IntakeRequest) -> Result<Outcome, AppError> {
     if let Some((idem_key, request_hash)) = &req.idempotency
         && let Some(stored) = idempotency::get(conn, idem_key).await?
     {
         if &stored.request_hash != request_hash {
-            return Err(IntakeError::KeyReused);
+            return Err(AppError::new(ErrorCode::IdempotencyKeyReused, "该 Idempotency-Key 已用于另一内容不同的请求"));
         }
         let body = key.decrypt(&stored.key_id, &stored.response, "idempotency.response")?;
-        let receipt: Receipt =
-            serde_json::from_str(&body).map_err(|e| IntakeError::Store(StoreError::Corrupt(e.to_string())))?;
+        let receipt: Receipt = serde_json::from_str(&body).map_err(AppError::internal)?;
         return Ok(Outcome::Replayed(receipt));
     }
     if let Some(import_ref) = &req.import_ref
@@ -581,10 +543,9 @@ pub async fn process(conn: &mut AnyConnection, key: &DataKey, req: &IntakeReques
         };
         idempotency::put(conn, idem_key, &stored, req.received_at).await.map_err(|e| match e {
             // Another process stored the same key first; the client will get that answer on its retry.
-            StoreError::Database(db) if hcp_store::is_unique_violation(&db) => IntakeError::Conflict {
-                code: "idempotency_in_progress",
-                message: "相同的请求正在处理，请稍后重试".into(),
-            },
+            StoreError::Database(db) if hcp_store::is_unique_violation(&db) => {
+                AppError::new(ErrorCode::IdempotencyInProgress, "相同的请求正在处理，请稍后重试")
+            }
             other => other.into(),
         })?;
     }
@@ -593,7 +554,7 @@ pub async fn process(conn: &mut AnyConnection, key: &DataKey, req: &IntakeReques
 
 struct Job {
     request: IntakeRequest,
-    reply: oneshot::Sender<Result<Outcome, IntakeError>>,
+    reply: oneshot::Sender<Result<Outcome, AppError>>,
 }
 
 /// Handle to the group-commit writer task.
@@ -614,11 +575,11 @@ impl IntakeWriter {
     }
 
     /// Submits and waits for the commit.
-    pub async fn submit(&self, request: IntakeRequest) -> Result<Outcome, IntakeError> {
-        let sender = self.sender.lock().await.clone().ok_or(IntakeError::Unavailable)?;
+    pub async fn submit(&self, request: IntakeRequest) -> Result<Outcome, AppError> {
+        let sender = self.sender.lock().await.clone().ok_or_else(AppError::unavailable)?;
         let (reply, answer) = oneshot::channel();
-        sender.send(Job { request, reply }).await.map_err(|_| IntakeError::Unavailable)?;
-        answer.await.map_err(|_| IntakeError::Unavailable)?
+        sender.send(Job { request, reply }).await.map_err(|_| AppError::unavailable())?;
+        answer.await.map_err(|_| AppError::unavailable())?
     }
 
     /// Lets queued submissions finish, then stops the writer.
@@ -646,7 +607,7 @@ async fn run_writer(store: Store, key: DataKey, mut receiver: mpsc::Receiver<Job
     }
 }
 
-async fn commit_batch(store: &Store, key: &DataKey, batch: &[Job]) -> Vec<Result<Outcome, IntakeError>> {
+async fn commit_batch(store: &Store, key: &DataKey, batch: &[Job]) -> Vec<Result<Outcome, AppError>> {
     use hcp_store::sqlx::Connection;
     let attempt = async {
         let mut tx = store.begin().await?;
@@ -668,7 +629,7 @@ async fn commit_batch(store: &Store, key: &DataKey, batch: &[Job]) -> Vec<Result
         Ok(results) => results,
         Err(err) => {
             tracing::error!(error = %err, size = batch.len(), "intake batch failed");
-            batch.iter().map(|_| Err(IntakeError::Store(StoreError::Corrupt(err.to_string())))).collect()
+            batch.iter().map(|_| Err(AppError::internal(format!("intake batch: {err}")))).collect()
         }
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
 use hcp_core::calendar::{Deadline, WorkCalendar};
 use hcp_core::lifecycle::{
-    Action, Classification, Outcome, Policy, Refusal, Satisfaction, TicketFacts, apply, permitted, recompute,
+    Action, Classification, Outcome, Policy, Satisfaction, TicketFacts, apply, permitted, recompute,
 };
 use hcp_core::role::{Role, Scope};
 use hcp_core::ticket::{TicketKind, TicketState};
@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::notify::{self, Notice};
 use crate::app::state::AppState;
 use crate::config::NotifyConfig;
-use crate::error::{ApiError, ApiResult};
 
 /// What every transition is computed with: the calendar and policy of the moment, and where notices go.
 #[derive(Debug, Clone)]
@@ -202,10 +202,6 @@ impl Command {
     }
 }
 
-fn refused(refusal: Refusal) -> ApiError {
-    ApiError::conflict(refusal.code(), refusal.message())
-}
-
 fn deadline_text(d: &Option<Deadline>) -> String {
     d.map(|d| d.local().format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_else(|| "—".into())
 }
@@ -217,8 +213,8 @@ pub async fn perform(
     scope: Option<&Scope>,
     ticket_id: i64,
     command: Command,
-) -> ApiResult<i64> {
-    command.validate().map_err(ApiError::invalid)?;
+) -> AppResult<i64> {
+    command.validate().map_err(AppError::invalid)?;
     let rules = state.rules();
     let now = state.now();
     let mut tx = state.store().begin().await?;
@@ -237,17 +233,17 @@ pub async fn perform_in(
     ticket_id: i64,
     command: &Command,
     now: DateTime<Utc>,
-) -> ApiResult<i64> {
-    let mut ticket = tickets::load(conn, ticket_id, scope).await?.ok_or_else(|| ApiError::not_found("工单"))?;
+) -> AppResult<i64> {
+    let mut ticket = tickets::load(conn, ticket_id, scope).await?.ok_or_else(|| AppError::not_found("工单"))?;
     let action = command.action();
     if ticket.kind == TicketKind::Misconduct && !matches!(actor.role, Some(Role::Supervisor | Role::Discipline) | None)
     {
-        return Err(ApiError::not_found("工单"));
+        return Err(AppError::not_found("工单"));
     }
     if let Some(role) = actor.role
         && !permitted(role, action)
     {
-        return Err(ApiError::forbidden());
+        return Err(AppError::forbidden());
     }
     let from = ticket.facts.state();
     let stats_before = match ticket.evaluation_id {
@@ -257,13 +253,13 @@ pub async fn perform_in(
     match (ticket.kind, action) {
         (TicketKind::Misconduct, Action::Conclude | Action::Dispatch) => {}
         (TicketKind::Misconduct, _) | (_, Action::Conclude) => {
-            return Err(ApiError::conflict(
-                "invalid_transition",
+            return Err(AppError::new(
+                ErrorCode::InvalidTransition,
                 "举报工单由督查人员直接作出查处结论；差评和投诉工单按核实、整改、反馈办理",
             ));
         }
         (TicketKind::Complaint, Action::Appeal) => {
-            return Err(ApiError::conflict("not_appealable", "投诉工单不适用差评申诉复核"));
+            return Err(AppError::new(ErrorCode::NotAppealable, "投诉工单不适用差评申诉复核"));
         }
         _ => {}
     }
@@ -273,13 +269,13 @@ pub async fn perform_in(
         assign(conn, &mut ticket.attribution, window_code.as_deref(), staff_no.as_deref()).await?;
     }
 
-    let mut next = apply(&ticket.facts, action, now, &rules.calendar, &rules.policy).map_err(refused)?;
+    let mut next = apply(&ticket.facts, action, now, &rules.calendar, &rules.policy)?;
     if ticket.kind != TicketKind::BadReview {
         // Only a bad review can be appealed: complaints and reports carry no appeal deadline.
         next.appeal_by = None;
     }
     tickets::save(conn, &ticket, &next, ms(now)).await.map_err(|e| match e {
-        hcp_store::StoreError::Conflict(message) => ApiError::conflict("concurrent_update", message),
+        hcp_store::StoreError::Conflict(message) => AppError::new(ErrorCode::ConcurrentUpdate, message),
         other => other.into(),
     })?;
     let mut details = command.details();
@@ -301,7 +297,7 @@ pub async fn perform_in(
     .await?;
     let wanted = command.attachments();
     if !wanted.is_empty() && tickets::bind_attachments(conn, ticket_id, event, wanted).await? != wanted.len() as u64 {
-        return Err(ApiError::invalid_field("attachments", "附件不存在、不属于此工单或已被使用，请重新上传"));
+        return Err(AppError::invalid_field("attachments", "附件不存在、不属于此工单或已被使用，请重新上传"));
     }
     details["from"] = json!(from.code());
     details["to"] = json!(next.state().code());
@@ -327,22 +323,22 @@ async fn assign(
     attribution: &mut tickets::Attribution,
     window_code: Option<&str>,
     staff_no: Option<&str>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let window = match window_code.map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Some(
             org::window_by_code(conn, code)
                 .await?
-                .ok_or_else(|| ApiError::invalid_field("window_code", format!("窗口编号“{code}”不存在")))?,
+                .ok_or_else(|| AppError::invalid_field("window_code", format!("窗口编号“{code}”不存在")))?,
         ),
         None if attribution.window_id.is_none() => {
-            return Err(ApiError::invalid_field("window_code", "该工单尚未确定承办窗口，请指定窗口编号"));
+            return Err(AppError::invalid_field("window_code", "该工单尚未确定承办窗口，请指定窗口编号"));
         }
         None => None,
     };
     if let Some(window) = &window {
-        let place = org::placement(conn, window.id).await?.ok_or_else(|| ApiError::internal("window without place"))?;
+        let place = org::placement(conn, window.id).await?.ok_or_else(|| AppError::internal("window without place"))?;
         if !hcp_core::org::path_contains(&attribution.org_path, &place.org_path) && !attribution.org_path.is_empty() {
-            return Err(ApiError::invalid_field("window_code", "该窗口不在工单所属机构范围内"));
+            return Err(AppError::invalid_field("window_code", "该窗口不在工单所属机构范围内"));
         }
         if attribution.window_id != Some(window.id) {
             attribution.staff_id = None;
@@ -355,9 +351,9 @@ async fn assign(
     if let Some(no) = staff_no.map(str::trim).filter(|n| !n.is_empty()) {
         let staff = org::staff_by_no(conn, no)
             .await?
-            .ok_or_else(|| ApiError::invalid_field("staff_no", format!("工号“{no}”不存在")))?;
+            .ok_or_else(|| AppError::invalid_field("staff_no", format!("工号“{no}”不存在")))?;
         if staff.window_id != attribution.window_id {
-            return Err(ApiError::invalid_field("staff_no", "该工作人员不在承办窗口"));
+            return Err(AppError::invalid_field("staff_no", "该工作人员不在承办窗口"));
         }
         attribution.staff_id = Some(staff.id);
     }
@@ -377,7 +373,7 @@ async fn consequences(
     next: &TicketFacts,
     command: &Command,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let id = ticket.id;
     let a = &ticket.attribution;
     let at = ms(now);
@@ -471,7 +467,7 @@ fn reason_label(reason: ReviewReason) -> &'static str {
     }
 }
 
-async fn registrar_of(conn: &mut AnyConnection, evaluation: Option<i64>) -> ApiResult<Option<users::Recipient>> {
+async fn registrar_of(conn: &mut AnyConnection, evaluation: Option<i64>) -> AppResult<Option<users::Recipient>> {
     let Some(evaluation) = evaluation else { return Ok(None) };
     let by: Option<Option<i64>> = hcp_store::sqlx::query_scalar("SELECT registered_by FROM evaluations WHERE id = $1")
         .bind(evaluation)
@@ -509,7 +505,7 @@ pub async fn dispatch_at_intake(
     actor: &str,
     ticket_id: i64,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> AppResult<()> {
     let note = format!("目标明确，登记即分派（登记：{actor}）");
     let command = Command::Dispatch { window_code: None, staff_no: None, note: Some(note) };
     perform_in(conn, rules, &Actor::system("系统"), None, ticket_id, &command, now).await.map(|_| ())

@@ -2,11 +2,13 @@
 //! with storage inside one transaction each.
 
 pub mod accounts;
+pub mod auth;
 pub mod delivery;
 pub mod demo;
 mod demo_bulk;
 pub mod demo_history;
 pub mod demo_plan;
+pub mod error;
 pub mod hot_topics;
 pub mod import;
 pub mod import_file;

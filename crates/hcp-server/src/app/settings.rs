@@ -17,10 +17,10 @@ use hcp_store::AnyConnection;
 
 use hcp_core::role::Role;
 
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult};
 use crate::app::state::AppState;
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::CurrentUser;
 
 /// The values in force.
 #[derive(Debug, Clone)]
@@ -312,10 +312,10 @@ pub type FormValue<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
 
 /// Saves the administrator's form (`value(key)` gives the typed text; `None` returns every setting to the
 /// file's value): validated, stored, audited, and in force at once.
-pub async fn save(state: &AppState, user: &CurrentUser, value: Option<&FormValue<'_>>) -> ApiResult<()> {
+pub async fn save(state: &AppState, user: &CurrentUser, value: Option<&FormValue<'_>>) -> AppResult<()> {
     user.require(&[Role::Admin])?;
     let rows = match value {
-        Some(value) => validate(value, &Tunables::from_config(state.config())).map_err(ApiError::invalid)?,
+        Some(value) => validate(value, &Tunables::from_config(state.config())).map_err(AppError::invalid)?,
         None => Vec::new(),
     };
     let now = state.now();

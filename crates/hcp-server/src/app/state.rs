@@ -6,17 +6,14 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use hcp_core::calendar::WorkCalendar;
 use hcp_core::clock::{Clock, TrainingClock};
-use hcp_core::role::Scope;
-use hcp_store::crypto::{DataKey, token_hash};
-use hcp_store::{Store, org, users};
+use hcp_store::Store;
+use hcp_store::crypto::DataKey;
 
 use crate::app::intake::IntakeWriter;
 use crate::app::lifecycle::Rules;
 use crate::app::settings::Tunables;
 use crate::config::Config;
 use crate::config::NotifyConfig;
-use crate::error::ApiError;
-use crate::extract::CurrentUser;
 use crate::ratelimit::RateLimiter;
 
 #[derive(Clone)]
@@ -209,41 +206,4 @@ impl AppState {
         self.0.intake.stop().await;
         self.0.store.close().await;
     }
-
-    pub async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, ApiError> {
-        let mut conn = self.store().reader().await?;
-        match users::session_user(&mut conn, &token_hash(token), self.now()).await? {
-            Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
-            None => Ok(None),
-        }
-    }
-
-    pub async fn token_user(&self, token: &str) -> Result<Option<CurrentUser>, ApiError> {
-        let mut conn = self.store().reader().await?;
-        match users::token_user(&mut conn, &token_hash(token)).await? {
-            Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
-            None => Ok(None),
-        }
-    }
-}
-
-/// A user's role and scope. Roles attached to an org unit but not given one see the whole tree (the
-/// jurisdiction's root), which is what a district bureau's staff expect.
-pub async fn resolve(conn: &mut hcp_store::AnyConnection, user: users::User) -> Result<CurrentUser, ApiError> {
-    let role = user.role().ok_or_else(|| ApiError::internal(format!("unknown role {}", user.role)))?;
-    let mut scope = users::scope(conn, &user).await?;
-    if scope.is_none() && role.scope_kind() == hcp_core::role::ScopeKind::OrgUnit {
-        scope = root_scope(conn).await?;
-    }
-    Ok(CurrentUser { user, role, scope })
-}
-
-pub async fn root_scope(conn: &mut hcp_store::AnyConnection) -> hcp_store::Result<Option<Scope>> {
-    let units = org::list_org_units(conn).await?;
-    Ok(units.into_iter().find(|u| u.parent_id.is_none()).map(|u| Scope::OrgUnit {
-        id: u.id,
-        code: u.code,
-        name: u.name,
-        path: u.path,
-    }))
 }

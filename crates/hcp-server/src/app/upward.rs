@@ -17,9 +17,9 @@ use hcp_store::outbox::{self, Message, NewMessage};
 use hcp_store::{AnyConnection, Store};
 use serde_json::{Value, json};
 
+use crate::app::error::{AppError, ErrorCode};
 use crate::app::ledger::{csv_body, lines_body, spawn_rows, xlsx_body};
 use crate::app::state::AppState;
-use crate::error::ApiError;
 
 /// Worksheet and file name.
 pub const TITLE: &str = "评价数据上报";
@@ -73,7 +73,7 @@ pub struct Period {
 
 impl Period {
     /// Both days required as `YYYY-MM-DD`, `from` ≤ `to`, at most `max_days` days. Errors name the field.
-    pub fn parse(from: Option<&str>, to: Option<&str>, max_days: i64) -> Result<Period, ApiError> {
+    pub fn parse(from: Option<&str>, to: Option<&str>, max_days: i64) -> Result<Period, AppError> {
         let mut fields = FieldErrors::new();
         let mut day = |field: &str, text: Option<&str>| match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => {
@@ -90,7 +90,7 @@ impl Period {
         };
         let (from, to) = (day("from", from), day("to", to));
         let bad =
-            |fields: FieldErrors, message: String| ApiError::bad_request("invalid_period", message).with_fields(fields);
+            |fields: FieldErrors, message: String| AppError::new(ErrorCode::InvalidPeriod, message).with_fields(fields);
         let (Some(from), Some(to)) = (from, to) else {
             return Err(bad(fields, "上报期间有误：from 和 to 应为 YYYY-MM-DD 日期".into()));
         };
@@ -122,15 +122,15 @@ impl Period {
     }
 }
 
-fn not_configured(setting: &str, what: &str) -> ApiError {
-    ApiError::conflict(
-        "upward_not_configured",
+fn not_configured(setting: &str, what: &str) -> AppError {
+    AppError::new(
+        ErrorCode::UpwardNotConfigured,
         format!("尚未配置{what}：请管理员在配置文件 hcp.toml 的 [upward] 中设置 {setting} 后重启服务"),
     )
 }
 
 /// The configured 行政区划代码, or the refusal naming the setting.
-pub fn division_code(state: &AppState) -> Result<String, ApiError> {
+pub fn division_code(state: &AppState) -> Result<String, AppError> {
     let code = state.config().upward.division_code.trim();
     if code.is_empty() {
         return Err(not_configured("division_code", "行政区划代码（6位或9位数字）"));
@@ -181,7 +181,7 @@ pub async fn enqueue(
     actor: &str,
     scope: &Scope,
     period: Period,
-) -> Result<Enqueued, ApiError> {
+) -> Result<Enqueued, AppError> {
     let division_code = division_code(state)?;
     if state.config().upward.endpoint.is_none() {
         return Err(not_configured("endpoint", "上报接收地址"));

@@ -14,7 +14,8 @@ use super::errors::PageError;
 use super::{FormPairs, render, with_page_headers};
 use crate::api::session::{CLEAR_SESSION_COOKIE, close_session, open_session};
 use crate::app::state::AppState;
-use crate::extract::{ClientAddr, MaybeUser, SESSION_COOKIE};
+use crate::edge::caller::{MaybeUser, SESSION_COOKIE};
+use crate::edge::client::ClientAddr;
 
 const LOGIN_FORM: &str = "login";
 use super::layout::Chrome;
@@ -47,7 +48,7 @@ pub fn scope_label(scope: Option<&Scope>) -> String {
 
 pub async fn home(
     State(state): State<AppState>,
-    user: Result<MaybeUser, crate::error::ApiError>,
+    user: Result<MaybeUser, crate::app::error::AppError>,
     headers: HeaderMap,
 ) -> Response {
     // A stale or foreign bearer header on a page is just "not signed in".
@@ -126,7 +127,7 @@ pub async fn login_submit(
             response.headers_mut().insert(header::SET_COOKIE, cookie);
             Ok(response)
         }
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let csrf = Csrf::for_request(&state, &headers);
             let page = LoginPage {
                 chrome: Chrome::public("工作人员登录"),
@@ -136,7 +137,7 @@ pub async fn login_submit(
                 username,
                 error: Some(err.message.clone()),
             };
-            Ok(render(err.status, &page))
+            Ok(render(crate::edge::status::of(err.code), &page))
         }
         Err(err) => Err(err.into()),
     }

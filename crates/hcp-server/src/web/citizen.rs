@@ -23,12 +23,12 @@ use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 pub use super::levels::{LevelOption, TagGroup, TagOption, form_choices, level_options, tag_groups};
 use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
-use crate::api::evaluations::{intake_error, submitter_for};
+use crate::api::evaluations::submitter_for;
 use crate::api::track::{FollowUpBody, TrackView, follow_up_with, lookup, rate_with};
+use crate::app::error::AppError;
 use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
 use crate::app::state::AppState;
-use crate::error::ApiError;
-use crate::extract::ClientAddr;
+use crate::edge::client::ClientAddr;
 
 /// The citizen pages added beside `/e/{window_code}` and `/track` (which `web::router` lists itself).
 pub fn router() -> Router<AppState> {
@@ -55,13 +55,13 @@ fn window_not_found() -> PageError {
 }
 
 pub async fn window_info(state: &AppState, code: &str) -> Result<WindowInfo, PageError> {
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     let window =
-        org::window_by_code(&mut conn, code.trim()).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
+        org::window_by_code(&mut conn, code.trim()).await.map_err(AppError::from)?.ok_or_else(window_not_found)?;
     Ok(describe(&mut conn, window).await?)
 }
 
-async fn describe(conn: &mut AnyConnection, window: org::Window) -> Result<WindowInfo, ApiError> {
+async fn describe(conn: &mut AnyConnection, window: org::Window) -> Result<WindowInfo, AppError> {
     let department = org::department_by_id(conn, window.department_id).await?;
     let hall = match &department {
         Some(d) => org::org_unit_by_id(conn, d.org_unit_id).await?,
@@ -98,11 +98,11 @@ pub struct Subject {
 
 async fn window_subject(state: &AppState, code: &str) -> Result<Subject, PageError> {
     let window = window_info(state, code).await?;
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     // The org is small (a hall's staff), so filtering the whole list is fine.
     let staff = org::list_staff(&mut conn)
         .await
-        .map_err(ApiError::from)?
+        .map_err(AppError::from)?
         .into_iter()
         .filter(|s| s.window_id == Some(window.id))
         .map(|s| (s.staff_no, s.name))
@@ -111,8 +111,8 @@ async fn window_subject(state: &AppState, code: &str) -> Result<Subject, PageErr
 }
 
 async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageError> {
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-    let case = org::case_by_no(&mut conn, case_no.trim()).await.map_err(ApiError::from)?.ok_or_else(|| {
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
+    let case = org::case_by_no(&mut conn, case_no.trim()).await.map_err(AppError::from)?.ok_or_else(|| {
         PageError::new(
             StatusCode::NOT_FOUND,
             "办件不存在",
@@ -120,11 +120,11 @@ async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageEr
         )
     })?;
     let window =
-        org::window_by_id(&mut conn, case.window_id).await.map_err(ApiError::from)?.ok_or_else(window_not_found)?;
+        org::window_by_id(&mut conn, case.window_id).await.map_err(AppError::from)?.ok_or_else(window_not_found)?;
     let window = describe(&mut conn, window).await?;
     let item = org::list_service_items(&mut conn)
         .await
-        .map_err(ApiError::from)?
+        .map_err(AppError::from)?
         .into_iter()
         .find(|i| i.id == case.item_id)
         .map(|i| i.name)
@@ -132,11 +132,11 @@ async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageEr
     let staff = match case.staff_id {
         Some(id) => org::staff_by_id(&mut conn, id)
             .await
-            .map_err(ApiError::from)?
+            .map_err(AppError::from)?
             .map(|s| format!("{}（工号 {}）", s.name, s.staff_no)),
         None => None,
     };
-    let (first, _) = evaluations::of_case(&mut conn, case.id).await.map_err(ApiError::from)?;
+    let (first, _) = evaluations::of_case(&mut conn, case.id).await.map_err(AppError::from)?;
     Ok(Subject {
         window,
         case: Some(CaseInfo { case_no: case.case_no, item, staff }),
@@ -325,7 +325,10 @@ async fn submit(
     let submitter = match submitter_for(state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
         Ok(submitter) => submitter,
         Err(err) => {
-            return Ok(with_retry_after(again(values.message(err.message.clone()), err.status, subject), &err));
+            return Ok(with_retry_after(
+                again(values.message(err.message.clone()), crate::edge::status::of(err.code), subject),
+                &err,
+            ));
         }
     };
     let request = IntakeRequest {
@@ -346,15 +349,18 @@ async fn submit(
         }
         Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
         Err(err) => {
-            let err = intake_error(err);
-            if err.code == "already_evaluated" {
+            if err.code == crate::app::error::ErrorCode::AlreadyEvaluated {
                 // Intake's own words, in place of the form.
                 subject.evaluated = true;
                 let mut page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values);
                 page.notice = Some(err.message.clone());
-                Ok(render(err.status, &page))
-            } else if err.status.is_client_error() {
-                Ok(again(values.api_error(&err, EVALUATE_FIELDS, CHECK_FIELDS), err.status, subject))
+                Ok(render(crate::edge::status::of(err.code), &page))
+            } else if crate::edge::status::of(err.code).is_client_error() {
+                Ok(again(
+                    values.api_error(&err, EVALUATE_FIELDS, CHECK_FIELDS),
+                    crate::edge::status::of(err.code),
+                    subject,
+                ))
             } else {
                 Err(err.into())
             }
@@ -457,7 +463,7 @@ pub async fn track_page(
 }
 
 /// The refused page, telling the browser when to try again after a rate limit.
-pub fn with_retry_after(mut response: Response, err: &crate::error::ApiError) -> Response {
+pub fn with_retry_after(mut response: Response, err: &crate::app::error::AppError) -> Response {
     if let Some(seconds) = err.retry_after
         && let Ok(value) = seconds.to_string().parse()
     {
@@ -496,13 +502,13 @@ pub async fn track_submit(
     page.kept = FormView::from_pairs(&form, &["satisfaction", "note", "level", "comment"]).keep_all(&form, "tags");
     page.set_choices();
     // A refusal of the rating or follow-up is shown next to that form, under the result as it stands.
-    let outcome: Result<TrackView, crate::error::ApiError> = match action {
+    let outcome: Result<TrackView, crate::app::error::AppError> = match action {
         "rate" => {
             let satisfaction = form
                 .get("satisfaction")
                 .and_then(|s| serde_json::from_value::<Satisfaction>(serde_json::Value::String(s.to_owned())).ok());
             match satisfaction {
-                None => Err(crate::error::ApiError::invalid_field("satisfaction", "请选择您对处理结果的满意程度")),
+                None => Err(crate::app::error::AppError::invalid_field("satisfaction", "请选择您对处理结果的满意程度")),
                 Some(satisfaction) => {
                     rate_with(&state, ip, &code, password.clone(), satisfaction, form.get("note").map(str::to_owned))
                         .await
@@ -534,8 +540,8 @@ pub async fn track_submit(
             page.result = Some(TrackResult::new(view));
             Ok(render(StatusCode::OK, &page))
         }
-        Err(err) if err.status.is_client_error() => {
-            let wrong_password = matches!(err.status.as_u16(), 401 | 404 | 429);
+        Err(err) if crate::edge::status::of(err.code).is_client_error() => {
+            let wrong_password = matches!(crate::edge::status::of(err.code).as_u16(), 401 | 404 | 429);
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
             if action == "lookup" || wrong_password {
                 page.error = Some(message);
@@ -547,7 +553,7 @@ pub async fn track_submit(
                     Err(again) => page.error = Some(again.message),
                 }
             }
-            Ok(with_retry_after(render(err.status, &page), &err))
+            Ok(with_retry_after(render(crate::edge::status::of(err.code), &page), &err))
         }
         Err(err) => Err(err.into()),
     }

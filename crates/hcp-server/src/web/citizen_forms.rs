@@ -17,12 +17,12 @@ use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 use super::{FormPairs, render};
-use crate::api::evaluations::{intake_error, submitter_for};
+use crate::api::evaluations::submitter_for;
 use crate::api::reports::{self, ReportInput, ReportTarget};
+use crate::app::error::AppError;
 use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
 use crate::app::state::AppState;
-use crate::error::ApiError;
-use crate::extract::ClientAddr;
+use crate::edge::client::ClientAddr;
 
 const COMPLAINT_FORM: &str = "complaint";
 const REPORT_FORM: &str = "report";
@@ -77,12 +77,12 @@ pub struct FiledPage {
 }
 
 async fn targets(state: &AppState) -> Result<Vec<TargetGroup>, PageError> {
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-    let units = org::list_org_units(&mut conn).await.map_err(ApiError::from)?;
-    let windows = org::list_windows(&mut conn).await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
+    let units = org::list_org_units(&mut conn).await.map_err(AppError::from)?;
+    let windows = org::list_windows(&mut conn).await.map_err(AppError::from)?;
     Ok(org::list_departments(&mut conn)
         .await
-        .map_err(ApiError::from)?
+        .map_err(AppError::from)?
         .into_iter()
         .map(|d| {
             let hall = units.iter().find(|u| u.id == d.org_unit_id).map(|u| u.name.as_str()).unwrap_or_default();
@@ -245,15 +245,15 @@ async fn file(
                     return Ok(render(StatusCode::OK, &page));
                 }
                 Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
-                Err(err) => intake_error(err),
+                Err(err) => err,
             }
         }
         Err(err) => err,
     };
-    if !refused.status.is_client_error() {
+    if !crate::edge::status::of(refused.code).is_client_error() {
         return Err(refused.into());
     }
     let view = values.api_error(&refused, FIELDS, CHECK_FIELDS);
     let page = ComplaintPage::new(state, report, token, view).await?;
-    Ok(with_retry_after(render(refused.status, &page), &refused))
+    Ok(with_retry_after(render(crate::edge::status::of(refused.code), &page), &refused))
 }

@@ -74,7 +74,7 @@ pub async fn public_page(
                 })
                 .collect(),
         },
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let page = PublicPage {
                 chrome: Chrome::public("评价结果公开"),
                 month: asked,

@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use super::errors::PageError;
 use crate::app::state::AppState;
-use crate::extract::SESSION_COOKIE;
+use crate::edge::caller::SESSION_COOKIE;
 
 pub const CSRF_COOKIE: &str = "hcp_csrf";
 pub const FIELD: &str = "csrf_token";

@@ -18,10 +18,10 @@ use super::layout::Chrome;
 use super::signed_in::SignedIn;
 use super::supervise::evidence_lines;
 use super::{FormPairs, local_text, with_page_headers};
+use crate::api::extract::ApiJson;
 use crate::api::supervision::{OrderView, OrdersQuery, OutcomeBody};
+use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -81,12 +81,12 @@ fn level_label(level: &str) -> &'static str {
 /// The earlier orders the referral climbed from (at most a few steps), read in the inspector's scope.
 async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> Result<Vec<Step>, PageError> {
     let mut steps = Vec::new();
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     while let Some(id) = previous.take() {
         if steps.len() >= 5 {
             break;
         }
-        let Some(row) = hcp_store::supervision::get(&mut conn, id, me.scope()?).await.map_err(ApiError::from)? else {
+        let Some(row) = hcp_store::supervision::get(&mut conn, id, me.scope()?).await.map_err(AppError::from)? else {
             break;
         };
         let view = OrderView::from(row);
@@ -179,9 +179,12 @@ pub async fn outcome(
         Ok(_) => Ok(with_page_headers(
             Redirect::to(&format!("/discipline/referrals?done=outcome#referral-{order_id}")).into_response(),
         )),
-        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY || err.status == StatusCode::CONFLICT => {
+        Err(err)
+            if crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY
+                || crate::edge::status::of(err.code) == StatusCode::CONFLICT =>
+        {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            referrals_page(&state, &me, false, Some((order_id, message, text)), err.status).await
+            referrals_page(&state, &me, false, Some((order_id, message, text)), crate::edge::status::of(err.code)).await
         }
         Err(err) => Err(err.into()),
     }

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::app::error::AppError;
 
 /// Shown if even the error template fails.
 pub const FALLBACK_500: &str = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>服务器内部错误</title>\
@@ -69,11 +69,14 @@ impl PageError {
     }
 }
 
-/// The API's errors as pages: its Chinese message for client errors, nothing of the cause for server faults
-/// (`ApiError::internal` has already logged it).
-impl From<ApiError> for PageError {
-    fn from(err: ApiError) -> Self {
-        let status = err.status;
+/// A use case's refusal as a page: its Chinese message for a client's mistake, nothing of the cause for a
+/// fault of ours (logged here, once, with its cause chain).
+impl From<AppError> for PageError {
+    fn from(err: AppError) -> Self {
+        if err.is_internal() {
+            tracing::error!(cause = %err.chain(), "internal error");
+        }
+        let status = crate::edge::status::of(err.code);
         let mut page = match status.as_u16() {
             401 => PageError::new(status, "请先登录", "请先登录后再访问此页面。"),
             403 => PageError::forbidden(err.message),

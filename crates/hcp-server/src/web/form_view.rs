@@ -8,7 +8,7 @@ use hcp_core::FieldErrors;
 
 use super::FormPairs;
 use super::errors::PageError;
-use crate::error::ApiError;
+use crate::app::error::AppError;
 
 /// The message above a form whose fields carry the messages.
 pub const CHECK_FIELDS: &str = "提交的信息有误，请按提示修改。";
@@ -97,7 +97,7 @@ impl FormView {
 
     /// The API's refusal of the form: its field messages as [`FormView::field_errors`], or, without any, its
     /// message above the form.
-    pub fn api_error(self, err: &ApiError, fields: &[(&str, &str)], general: &str) -> FormView {
+    pub fn api_error(self, err: &AppError, fields: &[(&str, &str)], general: &str) -> FormView {
         if err.fields.is_empty() {
             self.message(err.message.clone())
         } else {
@@ -117,7 +117,7 @@ impl FormView {
 
     /// The API's refusal with every field message under the API's own field name; without any, its message
     /// above the form.
-    pub fn named_errors(mut self, err: &ApiError) -> FormView {
+    pub fn named_errors(mut self, err: &AppError) -> FormView {
         self.general = Some(if err.fields.is_empty() { err.message.clone() } else { CHECK_FIELDS.to_owned() });
         for (field, message) in &err.fields.0 {
             self.add_error(field, message);
@@ -127,8 +127,8 @@ impl FormView {
 
     /// The submitted form after the API refused it: the user's mistakes are shown on the form (as
     /// [`FormView::named_errors`]), server faults are the error page.
-    pub fn refused(pairs: &FormPairs, names: &[&str], err: ApiError) -> Result<FormView, PageError> {
-        if err.status.is_server_error() {
+    pub fn refused(pairs: &FormPairs, names: &[&str], err: AppError) -> Result<FormView, PageError> {
+        if crate::edge::status::of(err.code).is_server_error() {
             return Err(err.into());
         }
         Ok(FormView::from_pairs(pairs, names).named_errors(&err))
@@ -138,6 +138,7 @@ impl FormView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::error::ErrorCode;
 
     const FIELDS: &[(&str, &str)] = &[("evaluator.phone", "phone"), ("window_code", "window"), ("case_no", "window")];
 
@@ -163,11 +164,11 @@ mod tests {
 
     #[test]
     fn a_refusal_without_fields_is_its_message() {
-        let err = ApiError::conflict("already_evaluated", "该办件已经评价过了");
+        let err = AppError::new(ErrorCode::AlreadyEvaluated, "该办件已经评价过了");
         let view = FormView::default().api_error(&err, FIELDS, CHECK_FIELDS);
         assert_eq!(view.general.as_deref(), Some("该办件已经评价过了"));
         assert!(view.has_errors() && view.e("window").is_none());
-        let named = FormView::default().named_errors(&ApiError::invalid_field("code", "编码已存在"));
+        let named = FormView::default().named_errors(&AppError::invalid_field("code", "编码已存在"));
         assert_eq!((named.e("code"), named.general.as_deref()), (Some("编码已存在"), Some(CHECK_FIELDS)));
     }
 }

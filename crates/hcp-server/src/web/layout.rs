@@ -3,7 +3,7 @@
 
 use hcp_core::role::Role;
 
-use crate::extract::CurrentUser;
+use crate::app::auth::CurrentUser;
 
 /// One menu entry.
 pub struct NavLink {

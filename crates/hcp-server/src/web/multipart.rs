@@ -43,9 +43,9 @@ pub async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Uploa
 
 /// A request body of at most `limit` bytes; beyond that it is drained (up to 64 MB more) and refused.
 pub async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, ReadError> {
-    crate::extract::read_limited(body, limit, DRAIN_BYTES).await.map_err(|err| match err {
-        crate::extract::BodyError::TooLarge => ReadError::TooLarge,
-        crate::extract::BodyError::Broken => ReadError::Broken,
+    crate::edge::body::read_limited(body, limit, DRAIN_BYTES).await.map_err(|err| match err {
+        crate::edge::body::BodyError::TooLarge => ReadError::TooLarge,
+        crate::edge::body::BodyError::Broken => ReadError::Broken,
     })
 }
 

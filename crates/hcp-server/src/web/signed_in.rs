@@ -12,8 +12,9 @@ use super::FormPairs;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::layout::Chrome;
+use crate::app::auth::CurrentUser;
 use crate::app::state::AppState;
-use crate::extract::{CurrentUser, MaybeUser};
+use crate::edge::caller::MaybeUser;
 
 /// The form name of the header's sign-out button (shared with `auth::logout`).
 pub const LOGOUT_FORM: &str = "logout";

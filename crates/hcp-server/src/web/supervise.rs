@@ -16,8 +16,8 @@ use chrono::{DateTime, Datelike, Months, NaiveDate};
 use hcp_core::clock::shanghai;
 
 use super::errors::PageError;
+use crate::app::error::AppResult;
 use crate::app::state::AppState;
-use crate::error::ApiResult;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The body of an API handler's answer, or its error as a page.
-pub(crate) fn answer<T>(result: ApiResult<Json<T>>) -> Result<T, PageError> {
+pub(crate) fn answer<T>(result: AppResult<Json<T>>) -> Result<T, PageError> {
     result.map(|Json(t)| t).map_err(PageError::from)
 }
 

@@ -13,8 +13,8 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use super::{ADMIN, FormView, done, unprocessable};
 use crate::api::admin::import_year;
 use crate::api::local_days::{LocalDayBody, remove_day, set_day};
+use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::error::ApiError;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -108,9 +108,9 @@ async fn render_page(
     extra: Extra,
 ) -> Result<Response, PageError> {
     let calendar = state.calendar();
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-    let locals = hcp_store::calendar::local_days(&mut conn).await.map_err(ApiError::from)?;
-    let years = hcp_store::calendar::years(&mut conn).await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
+    let locals = hcp_store::calendar::local_days(&mut conn).await.map_err(AppError::from)?;
+    let years = hcp_store::calendar::years(&mut conn).await.map_err(AppError::from)?;
     drop(conn);
     let local_dates: std::collections::HashMap<&str, bool> =
         locals.iter().map(|l| (l.date.as_str(), l.is_off_day != 0)).collect();
@@ -230,7 +230,7 @@ pub async fn import(State(state): State<AppState>, me: SignedIn, body: Body) -> 
     };
     match import_year(&state, &me.user, &year_text, file.data).await {
         Ok(done) => Ok(done_at(done.year, "imported", done.recomputed.unwrap_or(0))),
-        Err(err) if err.status.is_client_error() => {
+        Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let detail = err.fields.0.values().cloned().collect::<Vec<_>>().join("；");
             let message = if detail.is_empty() { err.message } else { detail };
             let name = file.filename.as_deref().filter(|n| !n.is_empty()).map(|n| format!("“{n}”")).unwrap_or_default();
@@ -257,7 +257,7 @@ pub async fn set_local_day(
             let body = LocalDayBody { is_off_day: kind == Some("off"), name: form.text("name") };
             set_day(&state, &me.user, &date, &body).await
         }
-        _ => Err(ApiError::invalid_field("kind", "请选择休息或上班")),
+        _ => Err(AppError::invalid_field("kind", "请选择休息或上班")),
     };
     match result {
         Ok(change) => Ok(done_at(year, "local", change.recomputed)),

@@ -20,8 +20,8 @@ use hcp_store::org::{Department, OrgUnit, Staff, Window};
 
 use super::errors::PageError;
 pub use super::form_view::FormView;
+use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -58,13 +58,13 @@ pub struct OrgData {
 
 impl OrgData {
     pub async fn load(state: &AppState) -> Result<OrgData, PageError> {
-        let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+        let mut conn = state.store().reader().await.map_err(AppError::from)?;
         let conn = &mut *conn;
         Ok(OrgData {
-            units: hcp_store::org::list_org_units(conn).await.map_err(ApiError::from)?,
-            departments: hcp_store::org::list_departments(conn).await.map_err(ApiError::from)?,
-            windows: hcp_store::org::list_windows(conn).await.map_err(ApiError::from)?,
-            staff: hcp_store::org::list_staff(conn).await.map_err(ApiError::from)?,
+            units: hcp_store::org::list_org_units(conn).await.map_err(AppError::from)?,
+            departments: hcp_store::org::list_departments(conn).await.map_err(AppError::from)?,
+            windows: hcp_store::org::list_windows(conn).await.map_err(AppError::from)?,
+            staff: hcp_store::org::list_staff(conn).await.map_err(AppError::from)?,
         })
     }
 

@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{ADMIN, Done, FormView, done, unprocessable};
+use crate::app::error::AppError;
 use crate::app::settings::{self, INTEGRITY, POLICY, SETTINGS, SUPERVISION, Tunables};
 use crate::app::state::AppState;
-use crate::error::ApiError;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -56,9 +56,9 @@ async fn render_page(
     message: Option<&'static str>,
     form: Option<FormView>,
 ) -> Result<Response, PageError> {
-    let stored = hcp_store::settings::all(&mut *state.store().reader().await.map_err(ApiError::from)?)
+    let stored = hcp_store::settings::all(&mut *state.store().reader().await.map_err(AppError::from)?)
         .await
-        .map_err(ApiError::from)?;
+        .map_err(AppError::from)?;
     let file = Tunables::from_config(state.config());
     let current = state.tunables();
     let form = form.unwrap_or_else(|| {

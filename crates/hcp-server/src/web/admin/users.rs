@@ -14,8 +14,8 @@ use super::org::Choice;
 use super::{ADMIN, FormView, OrgData, unprocessable};
 use crate::api::admin::add_user;
 use crate::app::accounts::NewAccount;
+use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::error::ApiError;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -81,9 +81,9 @@ async fn render_page(
     form: FormView,
 ) -> Result<Response, PageError> {
     let org = OrgData::load(state).await?;
-    let accounts = hcp_store::users::list(&mut *state.store().reader().await.map_err(ApiError::from)?)
+    let accounts = hcp_store::users::list(&mut *state.store().reader().await.map_err(AppError::from)?)
         .await
-        .map_err(ApiError::from)?;
+        .map_err(AppError::from)?;
     let users = accounts
         .iter()
         .map(|u| UserRow {

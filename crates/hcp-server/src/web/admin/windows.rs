@@ -130,7 +130,7 @@ pub async fn add_network(
     let body = NetworkBody { cidr: form.text("cidr"), note: form.get("note").map(str::to_owned) };
     match add_window_network(&state, &me.user, &code, &body).await {
         Ok(_) => Ok(done(&format!("/admin/windows/{code}"), "network")),
-        Err(err) if err.status == StatusCode::NOT_FOUND => Err(not_found()),
+        Err(err) if crate::edge::status::of(err.code) == StatusCode::NOT_FOUND => Err(not_found()),
         Err(err) => {
             let view = FormView::refused(&form, &["cidr", "note"], err)?;
             render_window(&state, &me, &code, unprocessable(), None, view).await

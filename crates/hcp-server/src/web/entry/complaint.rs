@@ -17,9 +17,9 @@ use super::super::form_view::FormView;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
 use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
+use crate::app::error::AppError;
 use crate::app::intake::{Receipt, Submission};
 use crate::app::state::AppState;
-use crate::error::ApiError;
 
 const FORM: &str = "entry-complaint";
 
@@ -84,10 +84,10 @@ struct Places {
 
 impl Places {
     async fn load(state: &AppState) -> Result<Places, PageError> {
-        let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+        let mut conn = state.store().reader().await.map_err(AppError::from)?;
         Ok(Places {
-            orgs: org::list_org_units(&mut conn).await.map_err(ApiError::from)?,
-            departments: org::list_departments(&mut conn).await.map_err(ApiError::from)?,
+            orgs: org::list_org_units(&mut conn).await.map_err(AppError::from)?,
+            departments: org::list_departments(&mut conn).await.map_err(AppError::from)?,
         })
     }
 }
@@ -171,7 +171,7 @@ pub async fn submit(
     let submission = Submission::Complaint(complaint);
     let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, state.now()).await? {
         Ok(saved) => saved,
-        Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), err.status)),
+        Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), crate::edge::status::of(err.code))),
     };
     let saved =
         Saved { receipt, replayed, channel_label: channel.label(), hotline: channel == ComplaintChannel::Phone };

@@ -214,7 +214,7 @@ pub async fn submit(
         Ok(saved) => saved,
         Err(err) => {
             let view = values.clone().api_error(&err, &fields_for(&values), NOT_SAVED);
-            return Ok(again(view, err.status));
+            return Ok(again(view, crate::edge::status::of(err.code)));
         }
     };
     let saved = Saved {

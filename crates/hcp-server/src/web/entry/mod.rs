@@ -17,10 +17,10 @@ use super::FormPairs;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::SignedIn;
-use crate::api::evaluations::{intake_error, scoped_idempotency, submitter_for};
-use crate::app::intake::{IntakeError, IntakeRequest, Outcome, Receipt, Submission};
+use crate::api::evaluations::{scoped_idempotency, submitter_for};
+use crate::app::error::{AppError, ErrorCode};
+use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
 use crate::app::state::AppState;
-use crate::error::ApiError;
 
 /// Who may use these pages: the roles the API lets register off-line records.
 pub const ENTRY_ROLES: &[Role] = &[Role::HotlineOperator, Role::Registrar];
@@ -57,10 +57,10 @@ pub struct Directory {
 
 impl Directory {
     pub async fn load(state: &AppState) -> Result<Directory, PageError> {
-        let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-        let windows = org::list_windows(&mut conn).await.map_err(ApiError::from)?;
-        let departments = org::list_departments(&mut conn).await.map_err(ApiError::from)?;
-        let staff = org::list_staff(&mut conn).await.map_err(ApiError::from)?;
+        let mut conn = state.store().reader().await.map_err(AppError::from)?;
+        let windows = org::list_windows(&mut conn).await.map_err(AppError::from)?;
+        let departments = org::list_departments(&mut conn).await.map_err(AppError::from)?;
+        let staff = org::list_staff(&mut conn).await.map_err(AppError::from)?;
         let department_name =
             |id: i64| departments.iter().find(|d| d.id == id).map(|d| d.name.as_str()).unwrap_or_default();
         let window_labels =
@@ -171,7 +171,7 @@ pub async fn save<I: serde::Serialize>(
     input: &I,
     submission: Submission,
     received_at: chrono::DateTime<chrono::Utc>,
-) -> Result<Result<(Receipt, bool), ApiError>, PageError> {
+) -> Result<Result<(Receipt, bool), AppError>, PageError> {
     let submitter = submitter_for(state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
     let idempotency = submitted_key(form.get("submit_key"))
         .map(|key| scoped_idempotency(&format!("{}:{key}", entry.scope), Some(&me.user), input));
@@ -181,10 +181,15 @@ pub async fn save<I: serde::Serialize>(
         Ok(Outcome::Created(receipt)) => Ok(Ok((receipt, false))),
         Ok(Outcome::Replayed(receipt)) => Ok(Ok((receipt, true))),
         Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
-        Err(IntakeError::KeyReused) => Ok(Err(ApiError::conflict("idempotency_key_reused", entry.key_reused))),
+        Err(err) if err.code == ErrorCode::IdempotencyKeyReused => {
+            Ok(Err(AppError::new(ErrorCode::Conflict, entry.key_reused)))
+        }
         Err(err) => {
-            let err = intake_error(err);
-            if err.status.is_client_error() { Ok(Err(err)) } else { Err(err.into()) }
+            if crate::edge::status::of(err.code).is_client_error() {
+                Ok(Err(err))
+            } else {
+                Err(err.into())
+            }
         }
     }
 }

@@ -18,10 +18,10 @@ use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
 use super::ENTRY_ROLES;
 use crate::api::evaluations::import_file;
+use crate::app::error::AppError;
 use crate::app::import::ImportReport;
 use crate::app::import_file::{FileFormat, TEMPLATE_HEADERS};
 use crate::app::state::AppState;
-use crate::error::ApiError;
 use crate::web::multipart;
 
 const FORM: &str = "entry-upload";
@@ -202,13 +202,13 @@ fn upload_page(
 
 /// The template's example row: a real window of this installation and today's date, so it imports as is.
 async fn example_row(state: &AppState) -> Result<Vec<String>, PageError> {
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-    let windows = org::list_windows(&mut conn).await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
+    let windows = org::list_windows(&mut conn).await.map_err(AppError::from)?;
     let window = windows.first().map_or_else(|| "W-001".to_owned(), |w| w.code.clone());
     let staff = match windows.first() {
         Some(w) => org::list_staff(&mut conn)
             .await
-            .map_err(ApiError::from)?
+            .map_err(AppError::from)?
             .into_iter()
             .find(|s| s.window_id == Some(w.id))
             .map(|s| s.staff_no)
@@ -290,7 +290,7 @@ pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> 
             Ok(me.render(StatusCode::OK, &upload_page(&me, &state, &example, None, Some(view))))
         }
         // The whole file was refused (no header, wrong encoding …): nothing imported, the reason on the page.
-        Err(err) if err.status == StatusCode::BAD_REQUEST => {
+        Err(err) if crate::edge::status::of(err.code) == StatusCode::BAD_REQUEST => {
             Ok(again(format!("“{file_name}”未导入：{}", err.message), StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(err) => Err(err.into()),

@@ -15,12 +15,12 @@ use hcp_store::org;
 use serde::Deserialize;
 
 use super::{MonthPeriod, answer, deadline_words, first_of, month_text, percent, score_text, today};
+use crate::api::extract::ApiQuery;
 use crate::api::stats::{Group, StatsQuery, figures};
 use crate::api::supervision::{PeriodQuery, concentrations};
 use crate::api::tickets::TicketQuery;
+use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::error::ApiError;
-use crate::extract::ApiQuery;
 use crate::web::charts::{self, Bar};
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -375,10 +375,10 @@ async fn org_options(state: &AppState, scope: &Scope) -> Result<Vec<OrgOption>, 
     let Scope::OrgUnit { path, .. } = scope else {
         return Ok(Vec::new());
     };
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     let mut units: Vec<_> = org::list_org_units(&mut conn)
         .await
-        .map_err(ApiError::from)?
+        .map_err(AppError::from)?
         .into_iter()
         .filter(|u| path_contains(path, &u.path))
         .collect();
@@ -388,15 +388,15 @@ async fn org_options(state: &AppState, scope: &Scope) -> Result<Vec<OrgOption>, 
 
 /// The codes orders name their targets by (staff number, window code, department code), by (level, id).
 async fn target_codes(state: &AppState) -> Result<HashMap<(String, String), String>, PageError> {
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     let mut codes = HashMap::new();
-    for s in org::list_staff(&mut conn).await.map_err(ApiError::from)? {
+    for s in org::list_staff(&mut conn).await.map_err(AppError::from)? {
         codes.insert(("staff".to_owned(), s.id.to_string()), s.staff_no);
     }
-    for w in org::list_windows(&mut conn).await.map_err(ApiError::from)? {
+    for w in org::list_windows(&mut conn).await.map_err(AppError::from)? {
         codes.insert(("window".to_owned(), w.id.to_string()), w.code);
     }
-    for d in org::list_departments(&mut conn).await.map_err(ApiError::from)? {
+    for d in org::list_departments(&mut conn).await.map_err(AppError::from)? {
         codes.insert(("department".to_owned(), d.id.to_string()), d.code);
     }
     Ok(codes)

@@ -11,9 +11,9 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::{MonthPeriod, answer};
+use crate::api::extract::ApiQuery;
 use crate::api::supervision::{DepartmentTopics, TopicsQuery};
 use crate::app::state::AppState;
-use crate::extract::ApiQuery;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;

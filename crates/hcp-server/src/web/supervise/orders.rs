@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::dashboard::level_label;
 use super::{deadline_words, evidence_lines, first_of, month_text, today};
+use crate::api::extract::ApiJson;
 use crate::api::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
+use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
 use crate::web::errors::PageError;
 use crate::web::form_view::FormView;
 use crate::web::layout::Chrome;
@@ -228,9 +228,12 @@ pub async fn issue(
         Ok((_, axum::Json(order))) => {
             Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
         }
-        Err(err) if err.status.is_client_error() && err.status != StatusCode::FORBIDDEN => {
+        Err(err)
+            if crate::edge::status::of(err.code).is_client_error()
+                && crate::edge::status::of(err.code) != StatusCode::FORBIDDEN =>
+        {
             let page = issue_page(&state, &me, values.api_error(&err, ISSUE_ERRORS, "填写的内容有误，请按提示修改。"));
-            Ok(me.render(err.status, &page))
+            Ok(me.render(crate::edge::status::of(err.code), &page))
         }
         Err(err) => Err(err.into()),
     }
@@ -271,10 +274,10 @@ pub async fn order_row(
     id: &str,
 ) -> Result<hcp_store::supervision::OrderRow, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let mut conn = state.store().reader().await.map_err(ApiError::from)?;
+    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     hcp_store::supervision::get(&mut conn, id, me.scope()?)
         .await
-        .map_err(ApiError::from)?
+        .map_err(AppError::from)?
         .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "未找到", "未找到该督办事项，或它不在您的管辖范围内。"))
 }
 
@@ -372,9 +375,12 @@ pub async fn assess(
     match crate::api::supervision::assess(State(state.clone()), me.user.clone(), Path(id.clone()), ApiJson(body)).await
     {
         Ok(_) => Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{id}?done=assessed")).into_response())),
-        Err(err) if err.status == StatusCode::CONFLICT || err.status == StatusCode::UNPROCESSABLE_ENTITY => {
+        Err(err)
+            if crate::edge::status::of(err.code) == StatusCode::CONFLICT
+                || crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY =>
+        {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            order_page(&state, &me, &id, None, Some(message), err.status).await
+            order_page(&state, &me, &id, None, Some(message), crate::edge::status::of(err.code)).await
         }
         Err(err) => Err(err.into()),
     }

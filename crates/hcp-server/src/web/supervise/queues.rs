@@ -12,11 +12,11 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::{answer, deadline_words, evidence_lines};
+use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::integrity::{DecisionBody, FlagQuery, FlagView, Judgment};
 use crate::api::tickets::TicketQuery;
 use crate::app::state::AppState;
 use crate::app::views::TicketView;
-use crate::extract::{ApiJson, ApiQuery};
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::listing::Pager;
@@ -344,9 +344,12 @@ pub async fn decide(
             let done = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
             Ok(with_page_headers(Redirect::to(&format!("/supervise/fraud-flags?done={done}")).into_response()))
         }
-        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY || err.status == StatusCode::CONFLICT => {
+        Err(err)
+            if crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY
+                || crate::edge::status::of(err.code) == StatusCode::CONFLICT =>
+        {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            let status = err.status;
+            let status = crate::edge::status::of(err.code);
             flags_page(&state, &me, back, Some(failed(message)), status).await
         }
         Err(err) => Err(err.into()),

@@ -44,7 +44,7 @@ fn kind_label(kind: Option<&str>) -> &'static str {
 }
 
 async fn evaluation(state: &AppState, me: &SignedIn, id: &str) -> Result<EvaluationView, PageError> {
-    let id: i64 = id.parse().map_err(|_| PageError::from(crate::error::ApiError::not_found("评价")))?;
+    let id: i64 = id.parse().map_err(|_| PageError::from(crate::app::error::AppError::not_found("评价")))?;
     Ok(crate::api::evaluations::view_of(state, &me.user, id).await?)
 }
 
@@ -89,9 +89,9 @@ pub async fn submit(
     let reason = form.text("reason");
     match reveal_contact(&state, &me.user, view.id, form.get("reason")).await {
         Ok(contact) => Ok(me.render(StatusCode::OK, &build(&state, &me, view, String::new(), None, Some(contact)))),
-        Err(err) if err.status == StatusCode::UNPROCESSABLE_ENTITY => {
+        Err(err) if crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            Ok(me.render(err.status, &build(&state, &me, view, reason, Some(message), None)))
+            Ok(me.render(crate::edge::status::of(err.code), &build(&state, &me, view, reason, Some(message), None)))
         }
         Err(err) => Err(err.into()),
     }

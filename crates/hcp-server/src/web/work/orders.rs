@@ -127,11 +127,16 @@ pub async fn report(
     let text = form.text("report");
     match report_order(&state, &me.user, id, &text).await {
         Ok(_) => Ok(crate::web::with_page_headers(Redirect::to("/work/orders?done=reported").into_response())),
-        Err(err) if matches!(err.status.as_u16(), 401 | 403 | 404) || !err.status.is_client_error() => Err(err.into()),
+        Err(err)
+            if matches!(crate::edge::status::of(err.code).as_u16(), 401 | 403 | 404)
+                || !crate::edge::status::of(err.code).is_client_error() =>
+        {
+            Err(err.into())
+        }
         Err(err) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
             let page = build(&state, &me, false, Some((id, message, text))).await?;
-            Ok(me.render(err.status, &page))
+            Ok(me.render(crate::edge::status::of(err.code), &page))
         }
     }
 }

@@ -18,10 +18,10 @@ use serde::Deserialize;
 
 use super::Due;
 use crate::api::tickets::{act_on, detail_of, store_attachment};
+use crate::app::error::AppError;
 use crate::app::lifecycle::{Command, ReportFinding, ReviewReason};
 use crate::app::state::AppState;
 use crate::app::views::{EvaluationView, TicketDetail};
-use crate::error::ApiError;
 use crate::web::errors::PageError;
 use crate::web::form_view::{CHECK_FIELDS, FormView};
 use crate::web::layout::Chrome;
@@ -263,8 +263,8 @@ async fn build(
     let detail = detail_of(state, &me.user, id).await?;
     // The facts decide which forms to show; the ticket was just read in the same scope.
     let stored = {
-        let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-        hcp_store::tickets::load(&mut conn, id, Some(me.user.scope()?)).await.map_err(ApiError::from)?
+        let mut conn = state.store().reader().await.map_err(AppError::from)?;
+        hcp_store::tickets::load(&mut conn, id, Some(me.user.scope()?)).await.map_err(AppError::from)?
     };
     let forms = match &stored {
         Some(t) => available(me.user.role, t.kind, &t.facts, state),
@@ -297,7 +297,7 @@ async fn build(
                 tags: view.tags.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("、"),
                 view,
             }),
-            Err(err) if err.status == StatusCode::NOT_FOUND => None,
+            Err(err) if crate::edge::status::of(err.code) == StatusCode::NOT_FOUND => None,
             Err(err) => return Err(err.into()),
         },
         None => None,
@@ -339,9 +339,9 @@ async fn build(
         .collect();
     let (mut windows, mut staff) = (Vec::new(), Vec::new());
     if forms.contains(&"dispatch") {
-        let mut conn = state.store().reader().await.map_err(ApiError::from)?;
-        let all_windows = hcp_store::org::list_windows(&mut conn).await.map_err(ApiError::from)?;
-        let all_staff = hcp_store::org::list_staff(&mut conn).await.map_err(ApiError::from)?;
+        let mut conn = state.store().reader().await.map_err(AppError::from)?;
+        let all_windows = hcp_store::org::list_windows(&mut conn).await.map_err(AppError::from)?;
+        let all_staff = hcp_store::org::list_staff(&mut conn).await.map_err(AppError::from)?;
         for s in all_staff {
             let Some(w) = all_windows.iter().find(|w| Some(w.id) == s.window_id) else { continue };
             staff.push(Option2 {
@@ -589,9 +589,12 @@ pub async fn submit(
         .await
         {
             Ok(meta) => command = with_attachment(command, meta.id),
-            Err(err) if err.status.is_client_error() && !matches!(err.status.as_u16(), 403 | 404) => {
+            Err(err)
+                if crate::edge::status::of(err.code).is_client_error()
+                    && !matches!(crate::edge::status::of(err.code).as_u16(), 403 | 404) =>
+            {
                 let view = values.clone().message(err.message.clone()).field_error("file", &err.message);
-                return refuse(err.status, view).await;
+                return refuse(crate::edge::status::of(err.code), view).await;
             }
             Err(err) => return Err(err.into()),
         }
@@ -601,8 +604,10 @@ pub async fn submit(
             Redirect::to(&format!("/work/tickets/{id}?done={action}")).into_response(),
         )),
         // Not allowed or not visible: the error page, as for a page the user may not open.
-        Err(err) if matches!(err.status.as_u16(), 401 | 403 | 404) => Err(err.into()),
-        Err(err) if err.status.is_client_error() => refuse(err.status, values.clone().named_errors(&err)).await,
+        Err(err) if matches!(crate::edge::status::of(err.code).as_u16(), 401 | 403 | 404) => Err(err.into()),
+        Err(err) if crate::edge::status::of(err.code).is_client_error() => {
+            refuse(crate::edge::status::of(err.code), values.clone().named_errors(&err)).await
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -1,0 +1,86 @@
+//! The caller of a use case: a signed-in user with a role and a scope (their part of the organisation tree),
+//! found from a session or an API token. Every use case checks the role it needs and reads within the scope.
+
+use hcp_core::role::{Role, Scope, ScopeKind};
+use hcp_store::crypto::token_hash;
+use hcp_store::users::{self, User};
+use hcp_store::{AnyConnection, org};
+
+use super::error::{AppError, AppResult, ErrorCode};
+use super::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub role: Role,
+    /// `None` only before the organisation tree exists.
+    pub scope: Option<Scope>,
+}
+
+impl CurrentUser {
+    pub fn require(&self, allowed: &[Role]) -> AppResult<()> {
+        if allowed.contains(&self.role) { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+
+    /// Evaluations, tickets and their contents: every role but admin (DESIGN §7).
+    pub fn require_reader(&self) -> AppResult<()> {
+        if self.role.may_read_evaluations() { Ok(()) } else { Err(AppError::forbidden()) }
+    }
+
+    pub fn scope(&self) -> AppResult<&Scope> {
+        self.scope.as_ref().ok_or_else(|| AppError::new(ErrorCode::NoScope, "您的账号尚未设置管辖范围，请联系管理员"))
+    }
+
+    /// The caller's org path, for roles scoped to an org unit.
+    pub fn org_path(&self) -> Option<&str> {
+        match &self.scope {
+            Some(Scope::OrgUnit { path, .. }) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// How the audit log names this caller.
+    pub fn actor(&self) -> String {
+        self.user.username.clone()
+    }
+}
+
+/// The user of a session cookie's token, if the session is alive.
+pub async fn by_session(state: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
+    let mut conn = state.store().reader().await?;
+    match users::session_user(&mut conn, &token_hash(token), state.now()).await? {
+        Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The user an API token acts for, if the token exists.
+pub async fn by_token(state: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
+    let mut conn = state.store().reader().await?;
+    match users::token_user(&mut conn, &token_hash(token)).await? {
+        Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A user's role and scope. Roles attached to an org unit but not given one see the whole tree (the
+/// jurisdiction's root), which is what a district bureau's staff expect.
+pub async fn resolve(conn: &mut AnyConnection, user: User) -> AppResult<CurrentUser> {
+    let role = user.role().ok_or_else(|| AppError::internal(format!("unknown role {}", user.role)))?;
+    let mut scope = users::scope(conn, &user).await?;
+    if scope.is_none() && role.scope_kind() == ScopeKind::OrgUnit {
+        scope = root_scope(conn).await?;
+    }
+    Ok(CurrentUser { user, role, scope })
+}
+
+/// The jurisdiction's root org unit as a scope.
+pub async fn root_scope(conn: &mut AnyConnection) -> hcp_store::Result<Option<Scope>> {
+    let units = org::list_org_units(conn).await?;
+    Ok(units.into_iter().find(|u| u.parent_id.is_none()).map(|u| Scope::OrgUnit {
+        id: u.id,
+        code: u.code,
+        name: u.name,
+        path: u.path,
+    }))
+}

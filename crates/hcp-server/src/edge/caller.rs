@@ -1,0 +1,82 @@
+//! Who is calling: a session cookie from the browser or `Authorization: Bearer <token>` from an integration,
+//! resolved once per request.
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+
+use crate::app::auth::{self, CurrentUser};
+use crate::app::error::{AppError, ErrorCode};
+use crate::app::state::AppState;
+
+pub const SESSION_COOKIE: &str = "hcp_session";
+
+/// `Set-Cookie` value that removes the session cookie.
+pub const CLEAR_SESSION_COOKIE: &str = "hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+
+/// The `Set-Cookie` value of a new session (`Secure` when `[session] secure_cookie` says so).
+pub fn session_set_cookie(state: &AppState, token: &str, max_age_seconds: i64) -> String {
+    let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match MaybeUser::from_request_parts(parts, state).await?.0 {
+            Some(user) => Ok(user),
+            None => Err(AppError::unauthenticated()),
+        }
+    }
+}
+
+/// The caller if authenticated. A bearer token that does not resolve is an error (an integration must learn
+/// its token is wrong); a stale cookie just means anonymous.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(extension) = parts.extensions.get::<CachedUser>() {
+            return Ok(MaybeUser(extension.0.clone()));
+        }
+        let bearer = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_owned());
+        let user = if let Some(token) = bearer {
+            match auth::by_token(state, &token).await? {
+                Some(user) => Some(user),
+                None => return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌无效或已被吊销")),
+            }
+        } else if let Some(session) = session_cookie(&parts.headers) {
+            auth::by_session(state, &session).await?
+        } else {
+            None
+        };
+        parts.extensions.insert(CachedUser(user.clone()));
+        Ok(MaybeUser(user))
+    }
+}
+
+#[derive(Clone)]
+struct CachedUser(Option<CurrentUser>);
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
+        line.split(';').find_map(|pair| {
+            let (n, v) = pair.trim().split_once('=')?;
+            (n == name && !v.is_empty()).then(|| v.to_owned())
+        })
+    })
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
