@@ -1,62 +1,22 @@
 //! Evaluation channels: the platform's `pf` codes 1–7 plus the local offline ones.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Pc,
-    Mobile,
-    Qrcode,
-    HallTablet,
-    HallTerminal,
-    Phone,
-    Sms,
-    Box,
-    Paper,
+crate::coded! {
+    /// Where an evaluation came from.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Channel {
+        Pc => "pc", "PC端";
+        Mobile => "mobile", "移动端";
+        Qrcode => "qrcode", "二维码";
+        HallTablet => "hall_tablet", "政务大厅平板";
+        HallTerminal => "hall_terminal", "大厅其他终端";
+        Phone => "phone", "12345热线";
+        Sms => "sms", "短信";
+        Box => "box", "意见箱";
+        Paper => "paper", "纸质评价表";
+    }
 }
 
 impl Channel {
-    pub const ALL: [Channel; 9] = [
-        Channel::Pc,
-        Channel::Mobile,
-        Channel::Qrcode,
-        Channel::HallTablet,
-        Channel::HallTerminal,
-        Channel::Phone,
-        Channel::Sms,
-        Channel::Box,
-        Channel::Paper,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::Pc => "pc",
-            Channel::Mobile => "mobile",
-            Channel::Qrcode => "qrcode",
-            Channel::HallTablet => "hall_tablet",
-            Channel::HallTerminal => "hall_terminal",
-            Channel::Phone => "phone",
-            Channel::Sms => "sms",
-            Channel::Box => "box",
-            Channel::Paper => "paper",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Pc => "PC端",
-            Channel::Mobile => "移动端",
-            Channel::Qrcode => "二维码",
-            Channel::HallTablet => "政务大厅平板",
-            Channel::HallTerminal => "大厅其他终端",
-            Channel::Phone => "12345热线",
-            Channel::Sms => "短信",
-            Channel::Box => "意见箱",
-            Channel::Paper => "纸质评价表",
-        }
-    }
-
     /// Platform interface `pf` code; `None` for the local offline channels.
     pub fn pf_code(self) -> Option<u8> {
         match self {

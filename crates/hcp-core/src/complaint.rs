@@ -7,41 +7,22 @@ use crate::org::Code;
 
 pub const MAX_CONTENT_CHARS: usize = 4000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComplaintChannel {
-    /// 12345 hotline, entered by an operator.
-    Phone,
-    /// 意见箱, entered by a registrar.
-    Box,
-    /// Submitted by the citizen on the web or phone.
-    Online,
+crate::coded! {
+    /// Where a complaint came from.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ComplaintChannel {
+        /// 12345 hotline, entered by an operator.
+        Phone => "phone", "12345热线";
+        /// 意见箱, entered by a registrar.
+        Box => "box", "意见箱";
+        /// Submitted by the citizen on the web or phone.
+        Online => "online", "网上投诉";
+    }
 }
 
 impl ComplaintChannel {
-    pub fn code(self) -> &'static str {
-        match self {
-            ComplaintChannel::Phone => "phone",
-            ComplaintChannel::Box => "box",
-            ComplaintChannel::Online => "online",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ComplaintChannel::Phone => "12345热线",
-            ComplaintChannel::Box => "意见箱",
-            ComplaintChannel::Online => "网上投诉",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<ComplaintChannel> {
-        match text.trim() {
-            "phone" => Some(ComplaintChannel::Phone),
-            "box" => Some(ComplaintChannel::Box),
-            "online" => Some(ComplaintChannel::Online),
-            _ => None,
-        }
+        ComplaintChannel::from_code(text.trim())
     }
 
     pub fn is_registered(self) -> bool {
@@ -164,44 +145,23 @@ mod tests {
     }
 }
 
-/// Kinds of misconduct a citizen may report (R4): the bureau handles these as tickets of their own kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ReportKind {
-    /// 强迫、诱导评价 (pressing citizens for praise).
-    Coercion,
-    /// 弄虚作假 (fabricated evaluations).
-    Falsification,
-    /// 泄露评价人信息.
-    Leaking,
-    /// 差评不整改.
-    NotRectifying,
+crate::coded! {
+    /// Kinds of misconduct a citizen may report (R4): the bureau handles these as tickets of their own kind.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ReportKind {
+        /// 强迫、诱导评价 (pressing citizens for praise).
+        Coercion => "coercion", "强迫或诱导评价";
+        /// 弄虚作假 (fabricated evaluations).
+        Falsification => "falsification", "弄虚作假";
+        /// 泄露评价人信息.
+        Leaking => "leaking", "泄露评价人信息";
+        /// 差评不整改.
+        NotRectifying => "not_rectifying", "差评不整改";
+    }
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 4] =
-        [ReportKind::Coercion, ReportKind::Falsification, ReportKind::Leaking, ReportKind::NotRectifying];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ReportKind::Coercion => "coercion",
-            ReportKind::Falsification => "falsification",
-            ReportKind::Leaking => "leaking",
-            ReportKind::NotRectifying => "not_rectifying",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportKind::Coercion => "强迫或诱导评价",
-            ReportKind::Falsification => "弄虚作假",
-            ReportKind::Leaking => "泄露评价人信息",
-            ReportKind::NotRectifying => "差评不整改",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<ReportKind> {
-        ReportKind::ALL.into_iter().find(|k| k.code() == text.trim())
+        ReportKind::from_code(text.trim())
     }
 }

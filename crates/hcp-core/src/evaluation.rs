@@ -48,21 +48,55 @@ pub struct EvaluatorInput {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvaluatorKind {
-    Personal,
-    Legal,
+crate::coded! {
+    /// Who evaluated: a person or an enterprise (GB/T 39046 distinguishes them).
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum EvaluatorKind {
+        Personal => "personal", "个人";
+        Legal => "legal", "法人";
+    }
+}
+
+crate::coded! {
+    /// Whether an evaluation counts (DESIGN §5): only adopted evaluations are in the statistics.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Adoption {
+        Adopted => "adopted", "采纳";
+        NotAdopted => "not_adopted", "不予采纳";
+    }
+}
+
+crate::coded! {
+    /// Why an evaluation is not adopted: an overturned appeal or a confirmed integrity flag.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum AdoptionReason {
+        MisEvaluation => "mis_evaluation", "误评";
+        Malicious => "malicious", "恶意差评";
+        FakePraise => "fake_praise", "刷好评";
+        Duplicate => "duplicate", "重复评价";
+    }
+}
+
+impl From<crate::lifecycle::ReviewReason> for AdoptionReason {
+    fn from(reason: crate::lifecycle::ReviewReason) -> Self {
+        match reason {
+            crate::lifecycle::ReviewReason::MisEvaluation => AdoptionReason::MisEvaluation,
+            crate::lifecycle::ReviewReason::Malicious => AdoptionReason::Malicious,
+        }
+    }
+}
+
+impl From<crate::integrity::FlagReason> for AdoptionReason {
+    fn from(reason: crate::integrity::FlagReason) -> Self {
+        match reason {
+            crate::integrity::FlagReason::FakePraise => AdoptionReason::FakePraise,
+            crate::integrity::FlagReason::Malicious => AdoptionReason::Malicious,
+            crate::integrity::FlagReason::Duplicate => AdoptionReason::Duplicate,
+        }
+    }
 }
 
 impl EvaluatorKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            EvaluatorKind::Personal => "personal",
-            EvaluatorKind::Legal => "legal",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<EvaluatorKind> {
         match text.trim() {
             "personal" | "个人" | "自然人" => Some(EvaluatorKind::Personal),

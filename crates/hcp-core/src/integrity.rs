@@ -58,63 +58,24 @@ impl Default for IntegrityConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// One phone number evaluating again and again within minutes (刷评).
-    ContactBurst,
-    /// One client address submitting many online evaluations within minutes.
-    ClientBurst,
-    /// Submitted from a device or network registered to the evaluated window itself.
-    OwnTerminal,
-    /// Insulting language in the comment.
-    AbusiveText,
-    /// Many evaluations of one window with the same wording (templated praise or complaints).
-    IdenticalComments,
-    /// One contact giving bad reviews to many windows.
-    SerialBadReviewer,
-    /// More praise for a staff member in a day than the cases they handled can explain.
-    PraiseOutOfProportion,
-}
-
-impl Rule {
-    pub const ALL: [Rule; 7] = [
-        Rule::ContactBurst,
-        Rule::ClientBurst,
-        Rule::OwnTerminal,
-        Rule::AbusiveText,
-        Rule::IdenticalComments,
-        Rule::SerialBadReviewer,
-        Rule::PraiseOutOfProportion,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Rule::ContactBurst => "contact_burst",
-            Rule::ClientBurst => "client_burst",
-            Rule::OwnTerminal => "own_terminal",
-            Rule::AbusiveText => "abusive_text",
-            Rule::IdenticalComments => "identical_comments",
-            Rule::SerialBadReviewer => "serial_bad_reviewer",
-            Rule::PraiseOutOfProportion => "praise_out_of_proportion",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Rule::ContactBurst => "同一联系电话短时间内多次评价",
-            Rule::ClientBurst => "同一网络地址短时间内大量评价",
-            Rule::OwnTerminal => "来自被评价窗口自身的设备或网络",
-            Rule::AbusiveText => "评价内容含辱骂等不文明用语",
-            Rule::IdenticalComments => "同一窗口多条评价内容雷同",
-            Rule::SerialBadReviewer => "同一联系电话对多个窗口给出差评",
-            Rule::PraiseOutOfProportion => "好评数量与办件量明显不符",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Rule> {
-        Rule::ALL.into_iter().find(|r| r.code() == text)
+crate::coded! {
+    /// The explainable integrity rules (DESIGN §5).
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Rule {
+        /// One phone number evaluating again and again within minutes (刷评).
+        ContactBurst => "contact_burst", "同一联系电话短时间内多次评价";
+        /// One client address submitting many online evaluations within minutes.
+        ClientBurst => "client_burst", "同一网络地址短时间内大量评价";
+        /// Submitted from a device or network registered to the evaluated window itself.
+        OwnTerminal => "own_terminal", "来自被评价窗口自身的设备或网络";
+        /// Insulting language in the comment.
+        AbusiveText => "abusive_text", "评价内容含辱骂等不文明用语";
+        /// Many evaluations of one window with the same wording (templated praise or complaints).
+        IdenticalComments => "identical_comments", "同一窗口多条评价内容雷同";
+        /// One contact giving bad reviews to many windows.
+        SerialBadReviewer => "serial_bad_reviewer", "同一联系电话对多个窗口给出差评";
+        /// More praise for a staff member in a day than the cases they handled can explain.
+        PraiseOutOfProportion => "praise_out_of_proportion", "好评数量与办件量明显不符";
     }
 }
 
@@ -304,26 +265,26 @@ pub fn praise_signal(config: &IntegrityConfig, day: &StaffDay, evaluations: &[i6
     }
 }
 
-/// A supervisor's judgment of a flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum FlagReason {
-    /// 刷好评.
-    FakePraise,
-    /// 恶意差评.
-    Malicious,
-    /// 重复评价.
-    Duplicate,
+crate::coded! {
+    /// Where a flag stands in the review queue.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum FlagStatus {
+        Open => "open", "待认定";
+        Confirmed => "confirmed", "已认定";
+        Dismissed => "dismissed", "已排除";
+    }
 }
 
-impl FlagReason {
-    pub fn code(self) -> &'static str {
-        match self {
-            FlagReason::FakePraise => "fake_praise",
-            FlagReason::Malicious => "malicious",
-            FlagReason::Duplicate => "duplicate",
-        }
+crate::coded! {
+    /// Why a supervisor confirmed a flag: the evaluation is then not adopted for this reason.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum FlagReason {
+        /// 刷好评.
+        FakePraise => "fake_praise", "刷好评";
+        /// 恶意差评.
+        Malicious => "malicious", "恶意差评";
+        /// 重复评价.
+        Duplicate => "duplicate", "重复评价";
     }
 }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod channel;
 pub mod clock;
+pub mod code;
 pub mod complaint;
 pub mod error;
 pub mod evaluation;

@@ -44,35 +44,58 @@ impl Default for Policy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Classification {
-    /// 情况清楚、诉求合理：立行立改.
-    Immediate,
-    /// 情况复杂、一时难以解决：7 working days.
-    Complex,
-    /// 缺乏法定依据：explanation to the citizen.
-    NoLegalBasis,
+crate::coded! {
+    /// How a verified bad review is handled.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Classification {
+        /// 情况清楚、诉求合理：立行立改.
+        Immediate => "immediate", "情况清楚、诉求合理，立行立改";
+        /// 情况复杂、一时难以解决：7 working days.
+        Complex => "complex", "情况复杂，限期整改";
+        /// 缺乏法定依据：explanation to the citizen.
+        NoLegalBasis => "no_legal_basis", "缺乏法定依据，解释说明";
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The bad review stands; the ticket returns to where it was.
-    Upheld,
-    /// Mis-evaluation or malicious: the evaluation is not adopted.
-    Overturned,
+crate::coded! {
+    /// The bureau's decision on an appeal.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Outcome {
+        /// The bad review stands; the ticket returns to where it was.
+        Upheld => "upheld", "维持原评价";
+        /// Mis-evaluation or malicious: the evaluation is not adopted.
+        Overturned => "overturned", "改判，不予采纳";
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Satisfaction {
-    Satisfied,
-    BasicallySatisfied,
-    Unsatisfied,
+crate::coded! {
+    /// The citizen's satisfaction with the handling, at the revisit.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Satisfaction {
+        Satisfied => "satisfied", "满意";
+        BasicallySatisfied => "basically_satisfied", "基本满意";
+        Unsatisfied => "unsatisfied", "不满意";
+    }
+}
+
+crate::coded! {
+    /// Grounds for overturning a bad review.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ReviewReason {
+        /// 误评.
+        MisEvaluation => "mis_evaluation", "误评";
+        /// 恶意差评.
+        Malicious => "malicious", "恶意差评";
+    }
+}
+
+crate::coded! {
+    /// The bureau's finding on a misconduct report.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum ReportFinding {
+        Substantiated => "substantiated", "属实";
+        Unsubstantiated => "unsubstantiated", "不属实";
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +126,30 @@ impl Action {
             Action::Conclude => "conclude",
         }
     }
+
+    pub fn label(self) -> &'static str {
+        event_label(self.code())
+    }
+}
+
+/// What an entry of a ticket's timeline is called: the lifecycle's actions and the system's own entries
+/// (reminders, overdue escalations, deadlines recomputed after a calendar change).
+pub fn event_label(code: &str) -> &'static str {
+    match code {
+        "dispatch" => "分派",
+        "verify" => "核实",
+        "rectify" => "整改",
+        "feedback" => "反馈",
+        "appeal" => "申请复核",
+        "decide" => "复核决定",
+        "revisit" => "回访",
+        "close" => "办结",
+        "conclude" => "查处结论",
+        "overdue" => "逾期督办",
+        "reminder" => "到期提醒",
+        "recompute" => "期限重算",
+        _ => "处理",
+    }
 }
 
 /// Why a transition was refused; `code()` is the API's error code.
@@ -131,7 +178,7 @@ impl Refusal {
     pub fn message(self) -> String {
         match self {
             Refusal::InvalidTransition { from, action } => {
-                format!("工单当前状态为“{}”，不能进行“{}”操作", from.label(), action_label(action))
+                format!("工单当前状态为“{}”，不能进行“{}”操作", from.label(), event_label(action))
             }
             Refusal::AppealWindowClosed => "已超过收到差评后可申请复核的期限".into(),
             Refusal::AlreadyAppealed => "该差评已申请过复核，不能重复申请".into(),
@@ -139,20 +186,6 @@ impl Refusal {
             Refusal::NotRectified => "请先登记整改措施，再向群众反馈".into(),
             Refusal::AlreadyEscalated => "该工单已上报督办".into(),
         }
-    }
-}
-
-fn action_label(code: &str) -> &'static str {
-    match code {
-        "dispatch" => "分派",
-        "verify" => "核实",
-        "appeal" => "申请复核",
-        "decide" => "复核决定",
-        "rectify" => "整改",
-        "feedback" => "反馈",
-        "revisit" => "回访",
-        "conclude" => "作出查处结论",
-        _ => "办结",
     }
 }
 
@@ -419,25 +452,5 @@ pub fn permitted(role: Role, action: Action) -> bool {
         Action::Appeal => matches!(role, Staff | WindowHead),
         Action::Decide(_) | Action::Close | Action::Conclude => role == Supervisor,
         Action::Revisit(_) => matches!(role, Supervisor | HotlineOperator),
-    }
-}
-
-impl Classification {
-    pub fn label(self) -> &'static str {
-        match self {
-            Classification::Immediate => "情况清楚、诉求合理，立行立改",
-            Classification::Complex => "情况复杂，限期整改",
-            Classification::NoLegalBasis => "缺乏法定依据，解释说明",
-        }
-    }
-}
-
-impl Satisfaction {
-    pub fn label(self) -> &'static str {
-        match self {
-            Satisfaction::Satisfied => "满意",
-            Satisfaction::BasicallySatisfied => "基本满意",
-            Satisfaction::Unsatisfied => "不满意",
-        }
     }
 }

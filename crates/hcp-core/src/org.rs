@@ -2,39 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    Center,
-    StreetCenter,
-    CommunityStation,
-    OnlinePlatform,
-}
-
-impl OrgKind {
-    pub const ALL: [OrgKind; 4] =
-        [OrgKind::Center, OrgKind::StreetCenter, OrgKind::CommunityStation, OrgKind::OnlinePlatform];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            OrgKind::Center => "center",
-            OrgKind::StreetCenter => "street_center",
-            OrgKind::CommunityStation => "community_station",
-            OrgKind::OnlinePlatform => "online_platform",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            OrgKind::Center => "政务服务中心",
-            OrgKind::StreetCenter => "街道便民服务中心",
-            OrgKind::CommunityStation => "社区(村)便民服务站",
-            OrgKind::OnlinePlatform => "政务平台",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<OrgKind> {
-        OrgKind::ALL.into_iter().find(|kind| kind.code() == text)
+crate::coded! {
+    /// The kinds of node of the organisation tree.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum OrgKind {
+        Center => "center", "政务服务中心";
+        StreetCenter => "street_center", "街道便民服务中心";
+        CommunityStation => "community_station", "社区(村)便民服务站";
+        OnlinePlatform => "online_platform", "政务平台";
     }
 }
 

@@ -1,62 +1,23 @@
 //! Roles of DESIGN §7 and the part of the organisation tree each user may see.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    HotlineOperator,
-    Registrar,
-    Staff,
-    WindowHead,
-    DeptHead,
-    Supervisor,
-    Discipline,
-    Admin,
+crate::coded! {
+    /// Who a user is in the mechanism (DESIGN §7).
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Role {
+        HotlineOperator => "hotline_operator", "12345热线话务员";
+        Registrar => "registrar", "评价登记员";
+        Staff => "staff", "窗口工作人员";
+        WindowHead => "window_head", "窗口负责人";
+        DeptHead => "dept_head", "进驻部门负责人";
+        Supervisor => "supervisor", "政务服务局督查人员";
+        Discipline => "discipline", "纪检监察人员";
+        Admin => "admin", "系统管理员";
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::HotlineOperator,
-        Role::Registrar,
-        Role::Staff,
-        Role::WindowHead,
-        Role::DeptHead,
-        Role::Supervisor,
-        Role::Discipline,
-        Role::Admin,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::HotlineOperator => "hotline_operator",
-            Role::Registrar => "registrar",
-            Role::Staff => "staff",
-            Role::WindowHead => "window_head",
-            Role::DeptHead => "dept_head",
-            Role::Supervisor => "supervisor",
-            Role::Discipline => "discipline",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::HotlineOperator => "12345热线话务员",
-            Role::Registrar => "评价登记员",
-            Role::Staff => "窗口工作人员",
-            Role::WindowHead => "窗口负责人",
-            Role::DeptHead => "进驻部门负责人",
-            Role::Supervisor => "政务服务局督查人员",
-            Role::Discipline => "纪检监察人员",
-            Role::Admin => "系统管理员",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.code() == text)
-    }
-
     /// Hotline calls, box records and paper forms are entered by these roles on a citizen's behalf.
     pub fn may_register_offline(self) -> bool {
         matches!(self, Role::HotlineOperator | Role::Registrar)
@@ -132,7 +93,7 @@ mod tests {
     #[test]
     fn only_operators_and_registrars_register_offline_and_admin_reads_no_cases() {
         for role in Role::ALL {
-            assert_eq!(Role::parse(role.code()), Some(role));
+            assert_eq!(Role::from_code(role.code()), Some(role));
             assert_eq!(role.may_register_offline(), matches!(role, Role::HotlineOperator | Role::Registrar));
         }
         assert!(!Role::Admin.may_read_evaluations());

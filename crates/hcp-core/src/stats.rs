@@ -82,6 +82,11 @@ impl Counters {
         self.0[22]
     }
 
+    /// Adopted evaluations of levels 1–2 (差评) — the figure supervision compares with its thresholds.
+    pub fn bad_reviews(&self) -> i64 {
+        self.get(C::Level1) + self.get(C::Level2)
+    }
+
     pub fn add(&mut self, other: &Counters) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a += b;
@@ -196,7 +201,7 @@ impl Rates {
     pub fn of(c: &Counters) -> Rates {
         let adopted = c.get(C::Adopted);
         let good = c.get(C::Level3) + c.get(C::Level4) + c.get(C::Level5);
-        let bad = c.get(C::Level1) + c.get(C::Level2);
+        let bad = c.bad_reviews();
         Rates {
             good_rate: pct(good, adopted),
             bad_rate: pct(bad, adopted),

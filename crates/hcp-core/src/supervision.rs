@@ -5,6 +5,67 @@ use serde::{Deserialize, Serialize};
 
 use crate::stats::{C, Counters};
 
+crate::coded! {
+    /// The escalation ladder of supervision orders (DESIGN §6).
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum OrderKind {
+        /// 整改通知 to the window head, with a deadline for the rectification report.
+        RectificationOrder => "rectification_order", "整改通知";
+        /// 通报: a public notice of the concentration.
+        Notice => "notice", "通报";
+        /// 责令更换: the stationed department must replace the staff member, and reports.
+        ReplacementOrder => "replacement_order", "责令更换窗口人员";
+        /// 移送纪检监察: the discipline inspectors record the outcome.
+        Referral => "referral", "移送纪检监察";
+    }
+}
+
+impl OrderKind {
+    /// Whether the addressee answers with a rectification report (notices and referrals are not answered).
+    pub fn takes_report(self) -> bool {
+        matches!(self, OrderKind::RectificationOrder | OrderKind::ReplacementOrder)
+    }
+
+    /// The next step of the ladder when this one did not help (a referral is the last).
+    pub fn next(self) -> OrderKind {
+        match self {
+            OrderKind::RectificationOrder => OrderKind::Notice,
+            OrderKind::Notice => OrderKind::ReplacementOrder,
+            OrderKind::ReplacementOrder | OrderKind::Referral => OrderKind::Referral,
+        }
+    }
+}
+
+crate::coded! {
+    /// What an order is addressed to.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum TargetLevel {
+        Staff => "staff", "工作人员";
+        Window => "window", "窗口";
+        Department => "department", "部门";
+    }
+}
+
+crate::coded! {
+    /// Where an order stands: issued → reported → assessed; a referral goes issued → concluded.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum OrderState {
+        Issued => "issued", "已下发";
+        Reported => "reported", "已报告整改，待评估";
+        Assessed => "assessed", "已评估";
+        Concluded => "concluded", "已办结";
+    }
+}
+
+crate::coded! {
+    /// The bureau's assessment of a reported rectification.
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+    pub enum Assessment {
+        Effective => "effective", "整改有效";
+        Ineffective => "ineffective", "整改无效";
+    }
+}
+
 /// When a staff member, window or department has crossed the line in a period (`[supervision]`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -35,7 +96,7 @@ pub enum Crossing {
 
 pub fn crossing(c: &Counters, t: &Thresholds) -> Option<Crossing> {
     let adopted = c.get(C::Adopted);
-    let bad = c.get(C::Level1) + c.get(C::Level2);
+    let bad = c.bad_reviews();
     let by_count = bad >= t.bad_reviews.max(1);
     let by_rate =
         adopted >= t.min_evaluations && adopted > 0 && bad as f64 * 100.0 / adopted as f64 >= t.bad_rate_percent;

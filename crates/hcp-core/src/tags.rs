@@ -75,9 +75,50 @@ pub fn parse_one(text: &str) -> Option<&'static Tag> {
     }
 }
 
+/// The national tags chosen with an evaluation, stored as their codes joined by commas ("514,517").
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct TagList(pub Vec<u16>);
+
+impl TagList {
+    /// The stored form.
+    pub fn stored(&self) -> String {
+        self.0.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+    }
+
+    /// The tags with their labels.
+    pub fn tags(&self) -> impl Iterator<Item = &'static Tag> + '_ {
+        self.0.iter().filter_map(|code| find(*code))
+    }
+}
+
+/// A stored tag list; a code that is not a national tag is corrupt data.
+impl TryFrom<String> for TagList {
+    type Error = crate::code::UnknownCode;
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        let unknown = || crate::code::UnknownCode { what: "tag", code: stored.clone() };
+        stored
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse::<u16>().ok().filter(|code| find(*code).is_some()).ok_or_else(unknown))
+            .collect::<Result<Vec<_>, _>>()
+            .map(TagList)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_lists_round_trip_and_unknown_codes_are_refused() {
+        let list = TagList(vec![514, 517]);
+        assert_eq!(TagList::try_from(list.stored()), Ok(list));
+        assert_eq!(TagList::try_from(String::new()), Ok(TagList::default()));
+        assert!(TagList::try_from("514,999".to_owned()).is_err());
+        assert!(TagList::try_from("x".to_owned()).is_err());
+    }
 
     #[test]
     fn every_level_has_eight_tags_whose_first_digit_is_the_level() {

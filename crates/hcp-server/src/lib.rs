@@ -1,5 +1,6 @@
-//! HTTP side of hcp: the JSON API under `/api/v1`, its OpenAPI description, the application services shared
-//! with the CLI (intake, import, demo data, users) and the state they run on.
+//! The server of hcp in three layers: `app` holds the use cases (no HTTP), `api` (JSON under `/api/v1`) and
+//! `web` (Chinese pages) are thin adapters over them, and `edge` is what the two adapters share of HTTP. This
+//! file is the only place that names both adapters: [`router`] composes them.
 
 pub mod api;
 pub mod app;
@@ -16,7 +17,7 @@ use std::net::SocketAddr;
 /// Serves until the process is told to stop (Ctrl-C / SIGTERM), finishing requests in flight. The deadline
 /// scheduler and the notification delivery run beside it.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let app = api::router(state.clone());
+    let app = router(state.clone());
     let background = start_background(&state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -26,6 +27,21 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
     }
     state.shutdown().await;
     Ok(())
+}
+
+/// The API and the pages on one state. A path that matches nothing, or a method a path does not take, is
+/// answered in the API's JSON under `/api` and `/healthz`, as a Chinese page elsewhere.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .merge(api::router(&state))
+        .merge(web::router())
+        .fallback(|uri: axum::http::Uri| async move {
+            if api::is_api_path(uri.path()) { api::not_found() } else { web::not_found() }
+        })
+        .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
+            if api::is_api_path(uri.path()) { api::method_not_allowed() } else { web::method_not_allowed() }
+        })
+        .with_state(state)
 }
 
 /// The scheduler and the outbox delivery as background tasks.

@@ -426,7 +426,7 @@ async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
     let mut head = signed_in(&app, "window_head").await;
     let page = head.get(&app, "/work/orders").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    for text in ["整改通知", "10月差评集中，请限期整改", "待整改报告", "剩余 5 个工作日", "<label for=\"report-"]
+    for text in ["整改通知", "10月差评集中，请限期整改", "待提交整改报告", "剩余 5 个工作日", "<label for=\"report-"]
     {
         assert!(page.html.contains(text), "missing {text}: {}", page.html);
     }
@@ -441,7 +441,7 @@ async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
         head.post(&app, &path, &[("csrf_token", token.as_str()), ("report", "已开展窗口礼仪培训，增设取号机")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     let page = head.get(&app, page.location.as_deref().unwrap()).await;
-    assert!(page.html.contains("整改报告已提交") && page.html.contains("已报告，待评估"));
+    assert!(page.html.contains("整改报告已提交") && page.html.contains("已报告整改，待评估"));
     assert!(!page.html.contains(&format!("action=\"{path}\"")), "reported once");
     let (_, orders) = app.get("/api/v1/supervision/orders", Some(&supervisor)).await;
     assert_eq!(orders[0]["state"], "reported");

@@ -1,14 +1,16 @@
 //! Complaints (投诉): free text about a service, the target possibly unknown.
 
+use hcp_core::complaint::{ComplaintChannel, ReportKind};
 use sqlx::AnyConnection;
 
 use crate::StoreError;
+use crate::decode::NullableCode;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InsertComplaint {
     pub tracking_code: String,
     pub query_secret: String,
-    pub channel: String,
+    pub channel: ComplaintChannel,
     pub org_unit_id: Option<i64>,
     pub department_id: Option<i64>,
     pub window_id: Option<i64>,
@@ -21,7 +23,7 @@ pub struct InsertComplaint {
     pub phone_index: Option<String>,
     pub received_at: i64,
     pub registered_by: Option<i64>,
-    pub report_kind: Option<String>,
+    pub report_kind: Option<ReportKind>,
 }
 
 pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Result<i64> {
@@ -32,7 +34,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Res
     )
     .bind(&c.tracking_code)
     .bind(&c.query_secret)
-    .bind(&c.channel)
+    .bind(c.channel.code())
     .bind(c.org_unit_id)
     .bind(c.department_id)
     .bind(c.window_id)
@@ -45,7 +47,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Res
     .bind(c.phone_index.as_deref())
     .bind(c.received_at)
     .bind(c.registered_by)
-    .bind(c.report_kind.as_deref())
+    .bind(c.report_kind.map(ReportKind::code))
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "投诉"))
@@ -56,8 +58,10 @@ pub async fn insert(conn: &mut AnyConnection, c: &InsertComplaint) -> crate::Res
 pub struct Tracked {
     pub id: i64,
     pub query_secret: String,
-    pub channel: String,
-    pub report_kind: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub channel: ComplaintChannel,
+    #[sqlx(try_from = "NullableCode")]
+    pub report_kind: Option<ReportKind>,
     pub received_at: i64,
 }
 
@@ -74,12 +78,14 @@ pub async fn by_tracking_code(conn: &mut AnyConnection, code: &str) -> crate::Re
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ComplaintRow {
     pub id: i64,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: ComplaintChannel,
     pub content: String,
     pub contact_name: Option<Vec<u8>>,
     pub contact_phone: Option<Vec<u8>>,
     pub key_id: Option<String>,
-    pub report_kind: Option<String>,
+    #[sqlx(try_from = "NullableCode")]
+    pub report_kind: Option<ReportKind>,
     pub received_at: i64,
 }
 

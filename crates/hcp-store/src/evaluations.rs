@@ -1,17 +1,21 @@
 //! Evaluations: immutable facts plus adoption status. Evaluator fields arrive here already encrypted.
 
+use hcp_core::channel::Channel;
+use hcp_core::evaluation::{Adoption, AdoptionReason, EvaluatorKind};
+use hcp_core::level::Level;
 use hcp_core::role::Scope;
-use serde::Serialize;
+use hcp_core::tags::TagList;
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
+use crate::decode::NullableCode;
 use crate::sql::Sql;
 use crate::{StoreError, scope};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InsertEvaluation {
     pub tracking_code: String,
     pub query_secret: String,
-    pub channel: String,
+    pub channel: Channel,
     pub case_id: Option<i64>,
     pub item_id: Option<i64>,
     pub window_id: i64,
@@ -19,10 +23,10 @@ pub struct InsertEvaluation {
     pub department_id: i64,
     pub org_unit_id: i64,
     pub org_path: String,
-    pub level: i64,
-    pub tags: String,
+    pub level: Level,
+    pub tags: TagList,
     pub comment: String,
-    pub evaluator_kind: Option<String>,
+    pub evaluator_kind: Option<EvaluatorKind>,
     pub evaluator_name: Option<Vec<u8>>,
     pub evaluator_phone: Option<Vec<u8>>,
     pub evaluator_id_no: Option<Vec<u8>>,
@@ -61,7 +65,7 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[InsertEvaluation]) ->
             query = query
                 .bind(&e.tracking_code)
                 .bind(&e.query_secret)
-                .bind(&e.channel)
+                .bind(e.channel.code())
                 .bind(e.case_id)
                 .bind(e.item_id)
                 .bind(e.window_id)
@@ -69,10 +73,10 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[InsertEvaluation]) ->
                 .bind(e.department_id)
                 .bind(e.org_unit_id)
                 .bind(&e.org_path)
-                .bind(e.level)
-                .bind(&e.tags)
+                .bind(e.level.code())
+                .bind(e.tags.stored())
                 .bind(&e.comment)
-                .bind(e.evaluator_kind.as_deref())
+                .bind(e.evaluator_kind.map(EvaluatorKind::code))
                 .bind(e.evaluator_name.as_deref())
                 .bind(e.evaluator_phone.as_deref())
                 .bind(e.evaluator_id_no.as_deref())
@@ -113,11 +117,12 @@ pub async fn import_ref_exists(conn: &mut AnyConnection, import_ref: &str) -> cr
 }
 
 /// An evaluation with the names it is attributed to, for display. Evaluator columns stay encrypted.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct EvaluationRow {
     pub id: i64,
     pub tracking_code: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     pub case_no: Option<String>,
     pub item_code: Option<String>,
     pub item_name: Option<String>,
@@ -132,24 +137,25 @@ pub struct EvaluationRow {
     pub org_unit_id: i64,
     pub org_unit_name: String,
     pub org_path: String,
-    pub level: i64,
-    pub tags: String,
+    #[sqlx(try_from = "i64")]
+    pub level: Level,
+    #[sqlx(try_from = "String")]
+    pub tags: TagList,
     pub comment: String,
-    pub evaluator_kind: Option<String>,
-    #[serde(skip)]
+    #[sqlx(try_from = "NullableCode")]
+    pub evaluator_kind: Option<EvaluatorKind>,
     pub evaluator_name: Option<Vec<u8>>,
-    #[serde(skip)]
     pub evaluator_phone: Option<Vec<u8>>,
-    #[serde(skip)]
     pub evaluator_id_no: Option<Vec<u8>>,
-    #[serde(skip)]
     pub key_id: Option<String>,
     pub follow_up: i64,
     pub first_evaluation_id: Option<i64>,
     pub evaluated_at: i64,
     pub received_at: i64,
-    pub adoption: String,
-    pub adoption_reason: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub adoption: Adoption,
+    #[sqlx(try_from = "NullableCode")]
+    pub adoption_reason: Option<AdoptionReason>,
     pub ticket_id: Option<i64>,
 }
 
@@ -183,8 +189,8 @@ pub struct Filter {
     pub org_path: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
-    pub level: Option<i64>,
-    pub channel: Option<String>,
+    pub level: Option<Level>,
+    pub channel: Option<Channel>,
     pub window_id: Option<i64>,
     pub staff_id: Option<i64>,
 }
@@ -201,10 +207,10 @@ fn push_filter(sql: &mut Sql, filter: &Filter, scope: &Scope) {
         sql.push(" AND e.evaluated_at < ").bind(to);
     }
     if let Some(level) = filter.level {
-        sql.push(" AND e.level = ").bind(level);
+        sql.push(" AND e.level = ").bind(level.code());
     }
     if let Some(channel) = &filter.channel {
-        sql.push(" AND e.channel = ").bind(channel.as_str());
+        sql.push(" AND e.channel = ").bind(channel.code());
     }
     if let Some(window_id) = filter.window_id {
         sql.push(" AND e.window_id = ").bind(window_id);
@@ -241,12 +247,12 @@ pub async fn count_all(conn: &mut AnyConnection) -> crate::Result<i64> {
 pub async fn set_adoption(
     conn: &mut AnyConnection,
     id: i64,
-    adoption: &str,
-    reason: Option<&str>,
+    adoption: Adoption,
+    reason: Option<AdoptionReason>,
 ) -> crate::Result<()> {
     sqlx::query("UPDATE evaluations SET adoption = $1, adoption_reason = $2 WHERE id = $3")
-        .bind(adoption)
-        .bind(reason)
+        .bind(adoption.code())
+        .bind(reason.map(AdoptionReason::code))
         .bind(id)
         .execute(conn)
         .await?;
@@ -261,12 +267,15 @@ pub struct Tracked {
     pub case_id: Option<i64>,
     pub window_id: i64,
     pub staff_id: Option<i64>,
-    pub level: i64,
-    pub channel: String,
+    #[sqlx(try_from = "i64")]
+    pub level: Level,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     pub follow_up: i64,
     pub first_evaluation_id: Option<i64>,
     pub received_at: i64,
-    pub adoption: String,
+    #[sqlx(try_from = "String")]
+    pub adoption: Adoption,
     pub case_no: Option<String>,
 }
 

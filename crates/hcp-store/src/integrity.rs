@@ -1,10 +1,15 @@
 //! Integrity flags (DESIGN §5) and the networks registered to windows. Flags are raised in the transaction of
 //! the evaluation they concern; judging one changes the evaluation's adoption, never deletes it.
 
+use hcp_core::channel::Channel;
+use hcp_core::evaluation::Adoption;
+use hcp_core::integrity::{FlagReason, FlagStatus, Rule};
+use hcp_core::level::Level;
 use hcp_core::role::Scope;
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
+use crate::decode::{Json, NullableCode};
 use crate::scope;
 use crate::sql::Sql;
 
@@ -49,7 +54,7 @@ pub async fn recent_same_client(
 
 pub struct NewFlag<'a> {
     pub evaluation_id: i64,
-    pub rule: &'a str,
+    pub rule: Rule,
     pub evidence: &'a serde_json::Value,
     pub org_path: &'a str,
     pub department_id: Option<i64>,
@@ -65,7 +70,7 @@ pub async fn raise(conn: &mut AnyConnection, f: &NewFlag<'_>) -> crate::Result<O
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(f.evaluation_id)
-    .bind(f.rule)
+    .bind(f.rule.code())
     .bind(f.evidence.to_string())
     .bind(f.org_path)
     .bind(f.department_id)
@@ -76,21 +81,28 @@ pub async fn raise(conn: &mut AnyConnection, f: &NewFlag<'_>) -> crate::Result<O
     .await?)
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct FlagRow {
     pub id: i64,
     pub evaluation_id: i64,
-    pub rule: String,
-    pub evidence: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub rule: Rule,
+    #[sqlx(try_from = "Json")]
+    pub evidence: serde_json::Value,
+    #[sqlx(try_from = "String")]
+    pub status: FlagStatus,
     pub created_at: i64,
     pub decided_by: Option<i64>,
     pub decided_at: Option<i64>,
-    pub reason: Option<String>,
+    #[sqlx(try_from = "NullableCode")]
+    pub reason: Option<FlagReason>,
     pub note: Option<String>,
-    pub level: i64,
-    pub channel: String,
-    pub adoption: String,
+    #[sqlx(try_from = "i64")]
+    pub level: Level,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "String")]
+    pub adoption: Adoption,
     pub window_code: Option<String>,
     pub window_name: Option<String>,
     pub staff_no: Option<String>,
@@ -105,8 +117,8 @@ const SELECT: &str = "SELECT f.id, f.evaluation_id, f.rule, f.evidence, f.status
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
-    pub rule: Option<String>,
+    pub status: Option<FlagStatus>,
+    pub rule: Option<Rule>,
 }
 
 pub async fn list(
@@ -119,10 +131,10 @@ pub async fn list(
     let push = |sql: &mut Sql| {
         scope::restrict(sql, "f", scope);
         if let Some(status) = &filter.status {
-            sql.push(" AND f.status = ").bind(status.as_str());
+            sql.push(" AND f.status = ").bind(status.code());
         }
         if let Some(rule) = &filter.rule {
-            sql.push(" AND f.rule = ").bind(rule.as_str());
+            sql.push(" AND f.rule = ").bind(rule.code());
         }
     };
     let mut count = Sql::new("SELECT COUNT(*) FROM fraud_flags f WHERE 1 = 1");
@@ -142,8 +154,8 @@ pub async fn get(conn: &mut AnyConnection, id: i64, scope: &Scope) -> crate::Res
 }
 
 pub struct Decision<'a> {
-    pub status: &'a str,
-    pub reason: Option<&'a str>,
+    pub status: FlagStatus,
+    pub reason: Option<FlagReason>,
     pub note: Option<&'a str>,
     pub by: i64,
     pub at_ms: i64,
@@ -155,8 +167,8 @@ pub async fn decide(conn: &mut AnyConnection, id: i64, d: &Decision<'_>) -> crat
         "UPDATE fraud_flags SET status = $1, reason = $2, note = $3, decided_by = $4, decided_at = $5 \
          WHERE id = $6 AND status = 'open'",
     )
-    .bind(d.status)
-    .bind(d.reason)
+    .bind(d.status.code())
+    .bind(d.reason.map(FlagReason::code))
     .bind(d.note)
     .bind(d.by)
     .bind(d.at_ms)
@@ -172,8 +184,8 @@ pub async fn settle_others(conn: &mut AnyConnection, evaluation_id: i64, d: &Dec
         "UPDATE fraud_flags SET status = $1, reason = $2, note = $3, decided_by = $4, decided_at = $5 \
          WHERE evaluation_id = $6 AND status = 'open'",
     )
-    .bind(d.status)
-    .bind(d.reason)
+    .bind(d.status.code())
+    .bind(d.reason.map(FlagReason::code))
     .bind(d.note)
     .bind(d.by)
     .bind(d.at_ms)
@@ -233,7 +245,8 @@ pub struct SweepRow {
     pub department_id: i64,
     pub staff_id: Option<i64>,
     pub org_path: String,
-    pub level: i64,
+    #[sqlx(try_from = "i64")]
+    pub level: Level,
     pub comment: String,
     pub phone_index: Option<String>,
 }

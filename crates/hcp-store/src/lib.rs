@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod complaints;
 pub mod crypto;
 mod db;
+pub mod decode;
 pub mod evaluations;
 pub mod idempotency;
 pub mod integrity;
@@ -37,9 +38,9 @@ pub fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-/// Stored epoch milliseconds → instant (out-of-range values clamp to the epoch rather than panic).
-pub fn from_ms(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+/// Stored epoch milliseconds → instant; a value no calendar can hold is corrupt data, not 1970.
+pub fn from_ms(ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("时间值 {ms} 超出范围")))
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

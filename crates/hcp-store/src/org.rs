@@ -1,6 +1,7 @@
 //! The organisation model: org units (a tree), stationed departments, windows, staff, service items, cases.
 
 use chrono::{DateTime, Utc};
+use hcp_core::org::OrgKind;
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
@@ -12,7 +13,9 @@ pub struct OrgUnit {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: OrgKind,
     pub parent_id: Option<i64>,
     pub path: String,
 }
@@ -80,7 +83,7 @@ pub async fn create_org_unit(
     conn: &mut AnyConnection,
     code: &str,
     name: &str,
-    kind: &str,
+    kind: OrgKind,
     parent: Option<&OrgUnit>,
     now: DateTime<Utc>,
 ) -> crate::Result<OrgUnit> {
@@ -89,7 +92,7 @@ pub async fn create_org_unit(
     )
     .bind(code)
     .bind(name)
-    .bind(kind)
+    .bind(kind.code())
     .bind(parent.map(|p| p.id))
     .bind(ms(now))
     .fetch_one(&mut *conn)
@@ -97,14 +100,7 @@ pub async fn create_org_unit(
     .map_err(|e| StoreError::unique_as(e, "组织机构编码"))?;
     let path = hcp_core::org::child_path(parent.map(|p| p.path.as_str()), id);
     sqlx::query("UPDATE org_units SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *conn).await?;
-    Ok(OrgUnit {
-        id,
-        code: code.to_owned(),
-        name: name.to_owned(),
-        kind: kind.to_owned(),
-        parent_id: parent.map(|p| p.id),
-        path,
-    })
+    Ok(OrgUnit { id, code: code.to_owned(), name: name.to_owned(), kind, parent_id: parent.map(|p| p.id), path })
 }
 
 pub async fn org_unit_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<OrgUnit>> {

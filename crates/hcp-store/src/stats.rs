@@ -1,6 +1,10 @@
 //! The statistics aggregate: sums of contributions per service day and attribution (`stat_daily`). Writers add
 //! the difference a change makes; readers sum rows for any grouping and subtree.
 
+use hcp_core::channel::Channel;
+use hcp_core::evaluation::{Adoption, EvaluatorKind};
+use hcp_core::level::Level;
+use hcp_core::lifecycle::TicketFacts;
 use hcp_core::role::Scope;
 use hcp_core::stats::{Counters, columns};
 use sqlx::any::AnyRow;
@@ -408,8 +412,8 @@ pub async fn all_rows(conn: &mut AnyConnection) -> crate::Result<Vec<(StatKey, C
 }
 
 /// Local (UTC+8) date of an instant, as the aggregate's day.
-pub fn day_of(at_ms: i64) -> String {
-    crate::from_ms(at_ms).with_timezone(&hcp_core::clock::shanghai()).format("%Y-%m-%d").to_string()
+pub fn day_of(at_ms: i64) -> crate::Result<String> {
+    Ok(crate::from_ms(at_ms)?.with_timezone(&hcp_core::clock::shanghai()).format("%Y-%m-%d").to_string())
 }
 
 /// A finished case counts towards 主动评价率's denominator on the day it was finished.
@@ -423,14 +427,19 @@ pub async fn count_case(
     let place = crate::org::placement(conn, window_id)
         .await?
         .ok_or_else(|| crate::StoreError::Corrupt(format!("window {window_id} without department")))?;
-    let key = case_key(&place, staff_id, item_id, finished_at_ms);
+    let key = case_key(&place, staff_id, item_id, finished_at_ms)?;
     apply(conn, &key, &hcp_core::stats::case_contribution()).await
 }
 
 /// Where a finished case is counted: its window's place, on the day it was finished, under no channel.
-pub fn case_key(place: &crate::org::Placement, staff_id: Option<i64>, item_id: i64, finished_at_ms: i64) -> StatKey {
-    StatKey {
-        day: day_of(finished_at_ms),
+pub fn case_key(
+    place: &crate::org::Placement,
+    staff_id: Option<i64>,
+    item_id: i64,
+    finished_at_ms: i64,
+) -> crate::Result<StatKey> {
+    Ok(StatKey {
+        day: day_of(finished_at_ms)?,
         org_path: place.org_path.clone(),
         org_unit_id: place.org_unit_id,
         department_id: place.department_id,
@@ -438,16 +447,20 @@ pub fn case_key(place: &crate::org::Placement, staff_id: Option<i64>, item_id: i
         staff_id: staff_id.unwrap_or(0),
         channel: String::new(),
         item_id,
-    }
+    })
 }
 
 /// What the statistics read of an evaluation and its ticket.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EvaluationRow {
-    pub level: i64,
-    pub adoption: String,
-    pub channel: String,
-    pub evaluator_kind: Option<String>,
+    #[sqlx(try_from = "i64")]
+    pub level: Level,
+    #[sqlx(try_from = "String")]
+    pub adoption: Adoption,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "crate::decode::NullableCode")]
+    pub evaluator_kind: Option<EvaluatorKind>,
     pub evaluated_at: i64,
     pub org_path: String,
     pub org_unit_id: i64,
@@ -455,8 +468,9 @@ pub struct EvaluationRow {
     pub window_id: i64,
     pub staff_id: Option<i64>,
     pub item_id: Option<i64>,
-    /// The ticket's facts (JSON), for bad reviews.
-    pub facts: Option<String>,
+    /// The ticket's facts, for bad reviews.
+    #[sqlx(try_from = "crate::decode::NullableJson")]
+    pub facts: Option<TicketFacts>,
 }
 
 const EVALUATION_ROW: &str = "SELECT e.level, e.adoption, e.channel, e.evaluator_kind, e.evaluated_at, e.org_path, \

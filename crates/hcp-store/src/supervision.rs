@@ -2,15 +2,16 @@
 //! with a rectification report, assessed with the bad-review rate before and after as evidence.
 
 use hcp_core::role::Scope;
-use serde::Serialize;
+use hcp_core::supervision::{Assessment, OrderKind, OrderState, TargetLevel};
 use sqlx::{AnyConnection, FromRow};
 
+use crate::decode::{Json, NullableCode, NullableJson};
 use crate::scope;
 use crate::sql::Sql;
 
 pub struct NewOrder<'a> {
-    pub kind: &'a str,
-    pub level: &'a str,
+    pub kind: OrderKind,
+    pub level: TargetLevel,
     pub org_path: &'a str,
     pub department_id: Option<i64>,
     pub window_id: Option<i64>,
@@ -31,8 +32,8 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> crate::Result
          reason, evidence, state, issued_by, issued_at, due_at, previous_order_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'issued', $11, $12, $13, $14) RETURNING id",
     )
-    .bind(o.kind)
-    .bind(o.level)
+    .bind(o.kind.code())
+    .bind(o.level.code())
     .bind(o.org_path)
     .bind(o.department_id)
     .bind(o.window_id)
@@ -49,11 +50,13 @@ pub async fn insert(conn: &mut AnyConnection, o: &NewOrder<'_>) -> crate::Result
     .await?)
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct OrderRow {
     pub id: i64,
-    pub kind: String,
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    pub kind: OrderKind,
+    #[sqlx(try_from = "String")]
+    pub level: TargetLevel,
     pub org_path: String,
     pub department_id: Option<i64>,
     pub window_id: Option<i64>,
@@ -61,14 +64,19 @@ pub struct OrderRow {
     pub target_name: String,
     pub period: String,
     pub reason: String,
-    pub evidence: String,
-    pub state: String,
+    /// The figures of the period when the order was issued.
+    #[sqlx(try_from = "Json")]
+    pub evidence: serde_json::Value,
+    #[sqlx(try_from = "String")]
+    pub state: OrderState,
     pub issued_at: i64,
     pub due_at: Option<i64>,
     pub report: Option<String>,
     pub reported_at: Option<i64>,
-    pub assessment: Option<String>,
-    pub assessment_evidence: Option<String>,
+    #[sqlx(try_from = "NullableCode")]
+    pub assessment: Option<Assessment>,
+    #[sqlx(try_from = "NullableJson")]
+    pub assessment_evidence: Option<serde_json::Value>,
     pub assessed_at: Option<i64>,
     pub outcome: Option<String>,
     pub outcome_at: Option<i64>,
@@ -76,51 +84,91 @@ pub struct OrderRow {
     pub previous_order_id: Option<i64>,
 }
 
-const SELECT: &str = "SELECT o.id, o.kind, o.level, o.org_path, o.department_id, o.window_id, o.staff_id, o.target_name, \
-    o.period, o.reason, o.evidence, o.state, o.issued_at, o.due_at, o.report, o.reported_at, o.assessment, \
-    o.assessment_evidence, o.assessed_at, o.outcome, o.outcome_at, o.overdue, o.previous_order_id \
-    FROM supervision_orders o WHERE 1 = 1";
+/// The columns of [`OrderRow`], in its order.
+const COLUMNS: &str = "o.id, o.kind, o.level, o.org_path, o.department_id, o.window_id, o.staff_id, \
+    o.target_name, o.period, o.reason, o.evidence, o.state, o.issued_at, o.due_at, o.report, o.reported_at, \
+    o.assessment, o.assessment_evidence, o.assessed_at, o.outcome, o.outcome_at, o.overdue, o.previous_order_id";
+
+fn select() -> Sql {
+    Sql::new(&format!("SELECT {COLUMNS} FROM supervision_orders o WHERE 1 = 1"))
+}
 
 pub async fn list(
     conn: &mut AnyConnection,
     scope: &Scope,
-    kind: Option<&str>,
-    state: Option<&str>,
+    kind: Option<OrderKind>,
+    state: Option<OrderState>,
 ) -> crate::Result<Vec<OrderRow>> {
-    let mut sql = Sql::new(SELECT);
+    let mut sql = select();
     scope::restrict(&mut sql, "o", scope);
     if let Some(kind) = kind {
-        sql.push(" AND o.kind = ").bind(kind);
+        sql.push(" AND o.kind = ").bind(kind.code());
     }
     if let Some(state) = state {
-        sql.push(" AND o.state = ").bind(state);
+        sql.push(" AND o.state = ").bind(state.code());
     }
     sql.push(" ORDER BY o.issued_at DESC, o.id DESC LIMIT 500");
     Ok(sql.query_as().fetch_all(conn).await?)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64, scope: &Scope) -> crate::Result<Option<OrderRow>> {
-    let mut sql = Sql::new(SELECT);
+    let mut sql = select();
     sql.push(" AND o.id = ").bind(id);
     scope::restrict(&mut sql, "o", scope);
     Ok(sql.query_as().fetch_optional(conn).await?)
 }
 
-/// Moves an order from `from` to `to` with the given column values; false if it was not in `from`.
-pub async fn advance(
+/// The head's rectification report: an issued order becomes reported. False if it was not issued.
+pub async fn report(conn: &mut AnyConnection, id: i64, report: &str, by: i64, at_ms: i64) -> crate::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE supervision_orders SET state = 'reported', report = $1, reported_by = $2, reported_at = $3 \
+         WHERE id = $4 AND state = 'issued'",
+    )
+    .bind(report)
+    .bind(by)
+    .bind(at_ms)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The bureau's assessment of a reported order, with the before/after figures. False if it was not reported.
+pub async fn assess(
     conn: &mut AnyConnection,
     id: i64,
-    from: &str,
-    to: &str,
-    sets: &[(&str, crate::sql::Param)],
+    assessment: Assessment,
+    evidence: &serde_json::Value,
+    by: i64,
+    at_ms: i64,
 ) -> crate::Result<bool> {
-    let mut sql = Sql::new("UPDATE supervision_orders SET state = ");
-    sql.bind(to);
-    for (column, value) in sets {
-        sql.push(&format!(", {column} = ")).bind(value.clone());
-    }
-    sql.push(" WHERE id = ").bind(id).push(" AND state = ").bind(from);
-    Ok(sql.query().execute(conn).await?.rows_affected() == 1)
+    let done = sqlx::query(
+        "UPDATE supervision_orders SET state = 'assessed', assessment = $1, assessment_evidence = $2, \
+         assessed_by = $3, assessed_at = $4 WHERE id = $5 AND state = 'reported'",
+    )
+    .bind(assessment.code())
+    .bind(evidence.to_string())
+    .bind(by)
+    .bind(at_ms)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The discipline inspectors' outcome of a referral: an issued referral is concluded. False otherwise.
+pub async fn conclude(conn: &mut AnyConnection, id: i64, outcome: &str, by: i64, at_ms: i64) -> crate::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE supervision_orders SET state = 'concluded', outcome = $1, outcome_by = $2, outcome_at = $3 \
+         WHERE id = $4 AND state = 'issued' AND kind = 'referral'",
+    )
+    .bind(outcome)
+    .bind(by)
+    .bind(at_ms)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Issued orders past their deadline not yet flagged: flags them and returns their ids (each once, whichever

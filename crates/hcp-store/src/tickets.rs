@@ -1,12 +1,14 @@
 //! Tickets (差评工单): their lifecycle facts, timeline, evidence and the scheduler's alerts. The facts are the
 //! pure domain's `TicketFacts` as JSON; the columns beside them repeat what queries filter on.
 
-use hcp_core::lifecycle::{DeadlineKind, TicketFacts};
+use hcp_core::level::Level;
+use hcp_core::lifecycle::{Classification, DeadlineKind, ReportFinding, TicketFacts};
 use hcp_core::role::Scope;
-use hcp_core::ticket::TicketKind;
+use hcp_core::ticket::{TicketKind, TicketState};
 use serde::Serialize;
 use sqlx::{AnyConnection, FromRow};
 
+use crate::decode::{Json, NullableCode, NullableInt};
 use crate::scope;
 use crate::sql::Sql;
 use crate::{StoreError, ms};
@@ -124,7 +126,8 @@ const STORED: &str = "SELECT t.id, t.kind, t.facts, t.version, t.evaluation_id, 
 fn stored(row: StoredRow) -> crate::Result<Stored> {
     Ok(Stored {
         id: row.id,
-        kind: TicketKind::parse(&row.kind).ok_or_else(|| StoreError::Corrupt(format!("ticket kind {}", row.kind)))?,
+        kind: TicketKind::from_code(&row.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("ticket kind {}", row.kind)))?,
         facts: serde_json::from_str(&row.facts).map_err(|e| StoreError::Corrupt(format!("ticket facts: {e}")))?,
         version: row.version,
         evaluation_id: row.evaluation_id,
@@ -203,8 +206,8 @@ pub async fn save(conn: &mut AnyConnection, ticket: &Stored, facts: &TicketFacts
     Ok(())
 }
 
-pub async fn set_outcome(conn: &mut AnyConnection, id: i64, outcome: &str) -> crate::Result<()> {
-    sqlx::query("UPDATE tickets SET outcome = $1 WHERE id = $2").bind(outcome).bind(id).execute(conn).await?;
+pub async fn set_outcome(conn: &mut AnyConnection, id: i64, outcome: ReportFinding) -> crate::Result<()> {
+    sqlx::query("UPDATE tickets SET outcome = $1 WHERE id = $2").bind(outcome.code()).bind(id).execute(conn).await?;
     Ok(())
 }
 
@@ -268,17 +271,22 @@ pub async fn claim_alert(
 }
 
 /// One entry of a ticket's timeline.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct Event {
     pub id: i64,
     pub ticket_id: i64,
     pub at: i64,
     pub actor_user_id: Option<i64>,
     pub actor: String,
+    /// A lifecycle action's code, or the system's own (`overdue`, `reminder`, `recompute`).
     pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
-    pub details: String,
+    #[sqlx(try_from = "NullableCode")]
+    pub from_state: Option<TicketState>,
+    #[sqlx(try_from = "NullableCode")]
+    pub to_state: Option<TicketState>,
+    /// What the action recorded (finding, measures, text, reasons, deadlines after it …).
+    #[sqlx(try_from = "Json")]
+    pub details: serde_json::Value,
     pub public: i64,
 }
 
@@ -288,8 +296,8 @@ pub struct NewEvent<'a> {
     pub actor_user_id: Option<i64>,
     pub actor: &'a str,
     pub action: &'a str,
-    pub from_state: Option<&'a str>,
-    pub to_state: Option<&'a str>,
+    pub from_state: Option<TicketState>,
+    pub to_state: Option<TicketState>,
     pub details: &'a serde_json::Value,
     /// Shown to the citizen on the tracking page.
     pub public: bool,
@@ -305,8 +313,8 @@ pub async fn add_event(conn: &mut AnyConnection, e: &NewEvent<'_>) -> crate::Res
     .bind(e.actor_user_id)
     .bind(e.actor)
     .bind(e.action)
-    .bind(e.from_state)
-    .bind(e.to_state)
+    .bind(e.from_state.map(TicketState::code))
+    .bind(e.to_state.map(TicketState::code))
     .bind(e.details.to_string())
     .bind(i64::from(e.public))
     .fetch_one(conn)
@@ -408,11 +416,13 @@ pub async fn bind_attachments(
     Ok(bound)
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct TicketRow {
     pub id: i64,
-    pub kind: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub kind: TicketKind,
+    #[sqlx(try_from = "String")]
+    pub state: TicketState,
     pub evaluation_id: Option<i64>,
     pub complaint_id: Option<i64>,
     pub org_unit_id: Option<i64>,
@@ -425,19 +435,25 @@ pub struct TicketRow {
     pub staff_id: Option<i64>,
     pub staff_no: Option<String>,
     pub staff_name: Option<String>,
-    pub level: Option<i64>,
+    /// The evaluation's level (bad reviews).
+    #[sqlx(try_from = "NullableInt")]
+    pub level: Option<Level>,
     pub created_at: i64,
     pub updated_at: i64,
     pub received_at: Option<i64>,
-    pub classification: Option<String>,
+    #[sqlx(try_from = "NullableCode")]
+    pub classification: Option<Classification>,
     pub appeal_by: Option<i64>,
     pub review_by: Option<i64>,
     pub feedback_by: Option<i64>,
     pub next_deadline: Option<i64>,
     pub overdue: i64,
     pub escalated: i64,
-    pub outcome: Option<String>,
-    pub facts: String,
+    /// Misconduct reports: the bureau's finding.
+    #[sqlx(try_from = "NullableCode")]
+    pub outcome: Option<ReportFinding>,
+    #[sqlx(try_from = "Json")]
+    pub facts: TicketFacts,
 }
 
 const SELECT: &str = "SELECT t.id, t.kind, t.state, t.evaluation_id, t.complaint_id, t.org_unit_id, o.name AS org_unit_name, \
@@ -454,8 +470,8 @@ const SELECT: &str = "SELECT t.id, t.kind, t.state, t.evaluation_id, t.complaint
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub state: Option<String>,
-    pub kind: Option<String>,
+    pub state: Option<TicketState>,
+    pub kind: Option<TicketKind>,
     pub org_path: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
@@ -476,10 +492,10 @@ fn push_filter(sql: &mut Sql, filter: &Filter, scope: &Scope) {
         sql.push(" AND t.overdue = ").bind(i64::from(overdue));
     }
     if let Some(state) = &filter.state {
-        sql.push(" AND t.state = ").bind(state.as_str());
+        sql.push(" AND t.state = ").bind(state.code());
     }
     if let Some(kind) = &filter.kind {
-        sql.push(" AND t.kind = ").bind(kind.as_str());
+        sql.push(" AND t.kind = ").bind(kind.code());
     }
     if let Some(path) = &filter.org_path {
         sql.push(" AND t.org_path LIKE ").bind(crate::sql::like_prefix(path)).push(" ESCAPE '\\'");

@@ -15,19 +15,15 @@ pub struct User {
     pub username: String,
     #[serde(skip)]
     pub password_hash: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub role: Role,
     pub display_name: String,
     pub org_unit_id: Option<i64>,
     pub department_id: Option<i64>,
     pub window_id: Option<i64>,
     pub staff_id: Option<i64>,
     pub disabled: i64,
-}
-
-impl User {
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
-    }
 }
 
 const COLUMNS: &str =
@@ -93,7 +89,7 @@ pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
 /// Resolves the stored scope columns into the scope the queries filter by.
 pub async fn scope(conn: &mut AnyConnection, user: &User) -> crate::Result<Option<Scope>> {
     if let Some(id) = user.staff_id
-        && user.role() == Some(Role::Staff)
+        && user.role == Role::Staff
     {
         return Ok(org::staff_by_id(conn, id).await?.map(|s| Scope::Staff {
             id: s.id,

@@ -4,9 +4,13 @@
 use chrono::{TimeZone, Utc};
 use hcp_core::audit::ChainBreak;
 use hcp_core::calendar::{HolidayDay, HolidayFile};
+use hcp_core::channel::Channel;
+use hcp_core::level::Level;
 use hcp_core::lifecycle::{Action, DeadlineKind, Policy, TicketFacts, apply};
+use hcp_core::org::OrgKind;
 use hcp_core::role::{Role, Scope};
-use hcp_core::ticket::TicketKind;
+use hcp_core::tags::TagList;
+use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::evaluations::{self, InsertEvaluation};
 use hcp_store::org::{self, NewCase};
 use hcp_store::{Store, StoreError, audit, calendar, idempotency, outbox, tickets, users};
@@ -66,10 +70,12 @@ struct Fixture {
 
 async fn fixture(store: &Store) -> Fixture {
     let mut tx = store.begin().await.unwrap();
-    let root = org::create_org_unit(&mut tx, "JK", "吉林经开区政务服务中心", "center", None, now()).await.unwrap();
-    let street = org::create_org_unit(&mut tx, "JK-JZ", "九站街道便民服务中心", "street_center", Some(&root), now())
-        .await
-        .unwrap();
+    let root =
+        org::create_org_unit(&mut tx, "JK", "吉林经开区政务服务中心", OrgKind::Center, None, now()).await.unwrap();
+    let street =
+        org::create_org_unit(&mut tx, "JK-JZ", "九站街道便民服务中心", OrgKind::StreetCenter, Some(&root), now())
+            .await
+            .unwrap();
     let dept_a = org::create_department(&mut tx, "SCJG", "市场监督管理局", root.id, now()).await.unwrap();
     let dept_b = org::create_department(&mut tx, "JZ-SB", "社保服务", street.id, now()).await.unwrap();
     let window_a = org::create_window(&mut tx, "W-A", "市场监管综合窗口", dept_a.id, now()).await.unwrap();
@@ -101,7 +107,7 @@ async fn evaluation(
     case_id: Option<i64>,
     follow_up: bool,
     code: &str,
-    level: i64,
+    level: Level,
 ) -> Result<i64, StoreError> {
     let mut conn = store.reader().await.unwrap();
     let place = org::placement(&mut conn, window.id).await.unwrap().unwrap();
@@ -112,17 +118,30 @@ async fn evaluation(
         &InsertEvaluation {
             tracking_code: code.into(),
             query_secret: "x".into(),
-            channel: "qrcode".into(),
+            channel: Channel::Qrcode,
             case_id,
+            item_id: None,
             window_id: window.id,
+            staff_id: None,
             department_id: place.department_id,
             org_unit_id: place.org_unit_id,
             org_path: place.org_path,
             level,
+            tags: TagList::default(),
+            comment: String::new(),
+            evaluator_kind: None,
+            evaluator_name: None,
+            evaluator_phone: None,
+            evaluator_id_no: None,
+            key_id: None,
+            phone_index: None,
+            client_index: None,
             follow_up,
+            first_evaluation_id: None,
             evaluated_at: hcp_store::ms(now()),
             received_at: hcp_store::ms(now()),
-            ..Default::default()
+            registered_by: None,
+            import_ref: None,
         },
     )
     .await;
@@ -161,15 +180,15 @@ async fn org_tree_nests_and_codes_are_unique(store: Store) {
 
 async fn one_first_evaluation_and_one_follow_up_per_case(store: Store) {
     let f = fixture(&store).await;
-    evaluation(&store, &f.window_a, Some(f.case.id), false, "T1", 5).await.unwrap();
-    let second = evaluation(&store, &f.window_a, Some(f.case.id), false, "T2", 4).await;
+    evaluation(&store, &f.window_a, Some(f.case.id), false, "T1", Level::VerySatisfied).await.unwrap();
+    let second = evaluation(&store, &f.window_a, Some(f.case.id), false, "T2", Level::Satisfied).await;
     assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
-    evaluation(&store, &f.window_a, Some(f.case.id), true, "T3", 2).await.unwrap();
-    let again = evaluation(&store, &f.window_a, Some(f.case.id), true, "T4", 2).await;
+    evaluation(&store, &f.window_a, Some(f.case.id), true, "T3", Level::Dissatisfied).await.unwrap();
+    let again = evaluation(&store, &f.window_a, Some(f.case.id), true, "T4", Level::Dissatisfied).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))));
     // Evaluations of a window without a case are not limited.
-    evaluation(&store, &f.window_a, None, false, "T5", 5).await.unwrap();
-    evaluation(&store, &f.window_a, None, false, "T6", 5).await.unwrap();
+    evaluation(&store, &f.window_a, None, false, "T5", Level::VerySatisfied).await.unwrap();
+    evaluation(&store, &f.window_a, None, false, "T6", Level::VerySatisfied).await.unwrap();
     let mut conn = store.reader().await.unwrap();
     let (first, has_follow_up) = evaluations::of_case(&mut conn, f.case.id).await.unwrap();
     assert!(first.is_some() && has_follow_up);
@@ -178,8 +197,8 @@ async fn one_first_evaluation_and_one_follow_up_per_case(store: Store) {
 
 async fn queries_are_scoped_to_the_subtree(store: Store) {
     let f = fixture(&store).await;
-    let a = evaluation(&store, &f.window_a, None, false, "A1", 1).await.unwrap();
-    let b = evaluation(&store, &f.window_b, None, false, "B1", 2).await.unwrap();
+    let a = evaluation(&store, &f.window_a, None, false, "A1", Level::VeryDissatisfied).await.unwrap();
+    let b = evaluation(&store, &f.window_b, None, false, "B1", Level::Dissatisfied).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     for (id, window) in [(a, &f.window_a), (b, &f.window_b)] {
         let place = org::placement(&mut tx, window.id).await.unwrap().unwrap();
@@ -226,12 +245,12 @@ async fn queries_are_scoped_to_the_subtree(store: Store) {
     let row = evaluations::get(&mut conn, a, Some(&root)).await.unwrap().unwrap();
     assert!(row.ticket_id.is_some());
     assert_eq!(row.window_code, "W-A");
-    let level_filter = evaluations::Filter { level: Some(2), ..Default::default() };
+    let level_filter = evaluations::Filter { level: Some(Level::Dissatisfied), ..Default::default() };
     assert_eq!(evaluations::list(&mut conn, &level_filter, &root, 50, 0).await.unwrap().1, 1);
     let (ticket_rows, ticket_total) =
         tickets::list(&mut conn, &tickets::Filter::default(), &street, 50, 0).await.unwrap();
     assert_eq!((ticket_total, ticket_rows[0].evaluation_id), (1, Some(b)));
-    assert_eq!(ticket_rows[0].state, "registered");
+    assert_eq!(ticket_rows[0].state, TicketState::Registered);
 }
 
 async fn sessions_expire_and_tokens_resolve(store: Store) {
@@ -358,7 +377,7 @@ async fn calendar_years_are_replaced(store: Store) {
 
 async fn ticket_with_facts(store: &Store) -> (i64, TicketFacts) {
     let f = fixture(store).await;
-    let e = evaluation(store, &f.window_a, None, false, "T1", 1).await.unwrap();
+    let e = evaluation(store, &f.window_a, None, false, "T1", Level::VeryDissatisfied).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     let place = org::placement(&mut tx, f.window_a.id).await.unwrap().unwrap();
     let attribution = tickets::Attribution {
@@ -391,7 +410,7 @@ async fn ticket_facts_are_saved_once_per_version(store: Store) {
     assert_eq!(again.version, loaded.version + 1);
     let root = Scope::OrgUnit { id: 0, code: String::new(), name: String::new(), path: "/".into() };
     let row = tickets::get(&mut conn, id, &root, false).await.unwrap().unwrap();
-    assert_eq!(row.state, "dispatched");
+    assert_eq!(row.state, TicketState::Dispatched);
     assert_eq!(row.feedback_by, dispatched.feedback_by.map(|d| d.at.timestamp_millis()));
     assert_eq!(row.next_deadline, row.feedback_by);
     // The scheduler finds it once its deadline is near.

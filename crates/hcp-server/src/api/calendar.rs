@@ -1,83 +1,36 @@
-//! Public calendar look-ups: deadlines and working days (DESIGN §3).
+//! `GET /calendar/deadline` and `GET /calendar/workday` (public).
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
+use crate::api::error::ErrorBody;
 use crate::api::extract::ApiQuery;
-use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::calendar::{self, DeadlineQuery, DeadlineResponse, WorkdayQuery, WorkdayResponse};
+use crate::app::error::AppResult;
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/calendar/deadline", get(deadline)).route("/calendar/workday", get(workday))
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct DeadlineQuery {
-    /// Instant of receipt, RFC 3339 (e.g. `2024-09-27T10:00:00+08:00`).
-    pub from: String,
-    /// Number of working days, 1–3650.
-    pub working_days: u32,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DeadlineResponse {
-    /// End of the N-th working day after the date of `from`, `+08:00`.
-    pub deadline: String,
-    /// True when the period reaches a year whose holiday arrangement is not yet known (Mon–Fri assumed).
-    pub provisional: bool,
-}
-
 /// Deadline "within N working days of T": the starting day is not counted; the deadline is 23:59:59 (UTC+8)
 /// of the N-th working day after it.
 #[utoipa::path(get, path = "/api/v1/calendar/deadline", tag = "calendar", params(DeadlineQuery),
-    responses((status = 200, body = DeadlineResponse), (status = 400, body = crate::api::error::ErrorBody)))]
+    responses((status = 200, body = DeadlineResponse), (status = 400, body = ErrorBody)))]
 pub async fn deadline(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<DeadlineQuery>,
 ) -> AppResult<Json<DeadlineResponse>> {
-    let from = DateTime::parse_from_rfc3339(q.from.trim())
-        .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "from 应为 RFC 3339 时间，例如 2024-09-27T10:00:00+08:00"))?
-        .with_timezone(&Utc);
-    if !(1..=3650).contains(&q.working_days) {
-        return Err(AppError::new(ErrorCode::InvalidQuery, "working_days 应在1至3650之间"));
-    }
-    let deadline = state.calendar().deadline(from, q.working_days);
-    Ok(Json(DeadlineResponse { deadline: deadline.to_rfc3339(), provisional: deadline.provisional }))
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct WorkdayQuery {
-    /// A date, `YYYY-MM-DD`.
-    pub date: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WorkdayResponse {
-    pub date: String,
-    pub workday: bool,
-    /// Holiday name for listed days (days off and make-up working days), null on an ordinary day.
-    pub name: Option<String>,
-    pub provisional: bool,
+    calendar::deadline(&state, &q).map(Json)
 }
 
 /// Whether a date is a working day on the official calendar.
 #[utoipa::path(get, path = "/api/v1/calendar/workday", tag = "calendar", params(WorkdayQuery),
-    responses((status = 200, body = WorkdayResponse), (status = 400, body = crate::api::error::ErrorBody)))]
+    responses((status = 200, body = WorkdayResponse), (status = 400, body = ErrorBody)))]
 pub async fn workday(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<WorkdayQuery>,
 ) -> AppResult<Json<WorkdayResponse>> {
-    let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::new(ErrorCode::InvalidQuery, "date 应为 YYYY-MM-DD 格式的日期"))?;
-    let day = state.calendar().day(date);
-    Ok(Json(WorkdayResponse {
-        date: date.format("%Y-%m-%d").to_string(),
-        workday: day.workday,
-        name: day.name,
-        provisional: day.provisional,
-    }))
+    calendar::workday(&state, &q).map(Json)
 }

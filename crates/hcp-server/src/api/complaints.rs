@@ -1,15 +1,16 @@
-//! Complaints from the 12345 hotline, the complaint box and online; each becomes a ticket.
+//! `POST /complaints`: complaints from the 12345 hotline, the complaint box and online; each becomes a ticket.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use hcp_core::complaint::{ComplaintInput, NewComplaint};
+use hcp_core::complaint::ComplaintInput;
 
-use super::evaluations::{idempotency_key, submit, submitter_for};
-use crate::api::extract::ApiJson;
-use crate::app::error::{AppError, AppResult};
-use crate::app::intake::{IntakeRequest, Receipt, Submission};
+use super::error::ErrorBody;
+use super::extract::ApiJson;
+use super::intake;
+use crate::app::error::AppResult;
+use crate::app::intake::Receipt;
 use crate::app::state::AppState;
 use crate::edge::caller::MaybeUser;
 use crate::edge::client::ClientAddr;
@@ -22,9 +23,9 @@ pub fn router() -> Router<AppState> {
 /// operator or registrar. Any part of the target (org unit, department, window, staff) may be left out.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用同一键值，不会重复登记")),
-    responses((status = 201, body = Receipt), (status = 401, body = crate::api::error::ErrorBody),
-        (status = 403, body = crate::api::error::ErrorBody), (status = 422, body = crate::api::error::ErrorBody),
-        (status = 429, body = crate::api::error::ErrorBody)))]
+    responses((status = 201, body = Receipt), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -32,22 +33,5 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(input): ApiJson<ComplaintInput>,
 ) -> AppResult<(StatusCode, Json<Receipt>)> {
-    let complaint = NewComplaint::parse(&input).map_err(AppError::invalid)?;
-    let submitter = submitter_for(
-        &state,
-        user.as_ref(),
-        ip,
-        complaint.channel.is_registered(),
-        state.config().rate_limit.complaints_per_minute,
-    )?;
-    let idempotency = idempotency_key(&headers, user.as_ref(), &input)?;
-    let request = IntakeRequest {
-        submission: Submission::Complaint(complaint),
-        submitter,
-        received_at: state.now(),
-        idempotency,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    submit(&state, request).await
+    intake::submit(&state, user.as_ref(), ip, &headers, &input).await
 }

@@ -85,9 +85,9 @@ use crate::app::state::AppState;
         api::admin::list_users,
         api::admin::calendar_years,
         api::admin::import_calendar,
-        api::local_days::list,
-        api::local_days::set,
-        api::local_days::remove,
+        api::admin::list_local_days,
+        api::admin::set_local_day,
+        api::admin::remove_local_day,
     ),
     modifiers(&Security),
     tags(

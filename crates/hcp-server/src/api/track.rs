@@ -1,26 +1,17 @@
-//! The citizen's side, without an account: the tracking code and query password from the receipt show the
-//! state, deadlines, the citizen-safe timeline and the feedback; with them the citizen rates the handling and
-//! adds the one follow-up evaluation. Wrong passwords are rate-limited per address and per code.
+//! `/track/{code}`: the citizen's side, without an account — the tracking code and query password from the
+//! receipt show the handling; with them the citizen rates it and adds the one follow-up evaluation.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hcp_core::evaluation::{EvaluationInput, NewEvaluation};
-use hcp_core::level::Level;
-use hcp_core::lifecycle::{Classification, Satisfaction};
-use hcp_core::ticket::{TicketKind, TicketState};
-use hcp_store::{complaints, evaluations, tickets};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use super::evaluations::submit;
-use crate::api::extract::{ApiJson, ApiQuery};
-use crate::app::error::{AppError, AppResult, ErrorCode};
-use crate::app::intake::{IntakeRequest, Receipt, Submission, Submitter, query_secret};
-use crate::app::lifecycle::{self, Actor, Command, citizen_state_label};
+use super::error::ErrorBody;
+use super::extract::{ApiJson, ApiQuery};
+use crate::app::error::AppResult;
+use crate::app::intake::Receipt;
 use crate::app::state::AppState;
-use crate::app::views::{DeadlineView, local_time};
+use crate::app::track::{self, FollowUpBody, PasswordQuery, RatingBody, TrackView};
 use crate::edge::client::ClientAddr;
 
 pub const PASSWORD_HEADER: &str = "x-query-password";
@@ -32,49 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/track/{code}/follow-up", post(follow_up))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct PasswordQuery {
-    /// The 6-digit query password (or send it in the `X-Query-Password` header).
-    pub password: Option<String>,
-}
-
-/// What the citizen sees. No staff names, no internal findings, no appeal statements.
-#[derive(Serialize, ToSchema)]
-pub struct TrackView {
-    pub tracking_code: String,
-    /// `evaluation`, `complaint` or `misconduct`.
-    pub kind: String,
-    pub kind_label: String,
-    pub submitted_at: String,
-    /// Evaluations: the level given (1–5) and its label.
-    pub level: Option<i64>,
-    pub level_label: Option<String>,
-    /// Whether the evaluation counts (a review the bureau overturned does not).
-    pub adopted: Option<bool>,
-    pub state: Option<String>,
-    pub state_label: String,
-    /// When the answer is due.
-    pub feedback_by: Option<DeadlineView>,
-    /// The latest feedback given to the citizen.
-    pub feedback: Option<String>,
-    pub timeline: Vec<TrackEvent>,
-    /// The handling can be rated now.
-    pub can_rate: bool,
-    /// A follow-up evaluation can be added (case-bound evaluations, once).
-    pub can_follow_up: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TrackEvent {
-    pub at: String,
-    pub text: String,
-}
-
-enum Found {
-    Evaluation(evaluations::Tracked),
-    Complaint(complaints::Tracked),
-}
-
+/// The password from the `X-Query-Password` header, else from the query or body.
 fn password_from(headers: &HeaderMap, given: Option<&str>) -> Option<String> {
     headers
         .get(PASSWORD_HEADER)
@@ -84,61 +33,11 @@ fn password_from(headers: &HeaderMap, given: Option<&str>) -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Finds the submission behind a code if the password fits; each failure counts against the caller's address
-/// and the code, and the same answer is given whether the code or the password was wrong.
-async fn open(
-    state: &AppState,
-    ip: std::net::IpAddr,
-    code: &str,
-    password: Option<String>,
-) -> AppResult<(String, Found)> {
-    let limit = state.config().rate_limit.tracking_failures_per_minute;
-    let code = code.trim().to_uppercase();
-    let (by_ip, by_code) = (format!("track:{ip}"), format!("track-code:{code}"));
-    state.limiter().exhausted(&by_ip, limit).map_err(AppError::rate_limited)?;
-    state.limiter().exhausted(&by_code, limit).map_err(AppError::rate_limited)?;
-    let fail = || {
-        let _ = state.limiter().check(&by_ip, limit);
-        let _ = state.limiter().check(&by_code, limit);
-        AppError::new(ErrorCode::NotFound, "查询码或查询密码不正确")
-    };
-    let password = password.ok_or_else(|| {
-        AppError::new(ErrorCode::PasswordRequired, "请输入查询密码")
-            .with_fields(hcp_core::FieldErrors::single("password", "请输入查询密码"))
-    })?;
-    let secret = query_secret(state.key(), &code, &password);
-    let mut conn = state.store().reader().await?;
-    let found = if code.starts_with('E') {
-        evaluations::by_tracking_code(&mut conn, &code)
-            .await?
-            .filter(|e| constant_time_eq(&e.query_secret, &secret))
-            .map(Found::Evaluation)
-    } else {
-        complaints::by_tracking_code(&mut conn, &code)
-            .await?
-            .filter(|c| constant_time_eq(&c.query_secret, &secret))
-            .map(Found::Complaint)
-    };
-    found.map(|f| (code, f)).ok_or_else(fail)
-}
-
-async fn ticket_of(state: &AppState, found: &Found) -> AppResult<Option<tickets::Stored>> {
-    let mut conn = state.store().reader().await?;
-    Ok(match found {
-        Found::Evaluation(e) => tickets::load_for(&mut conn, Some(e.id), None).await?,
-        Found::Complaint(c) => tickets::load_for(&mut conn, None, Some(c.id)).await?,
-    })
-}
-
 /// Follow a submission: state, deadline, the citizen-safe timeline and the feedback.
 #[utoipa::path(get, path = "/api/v1/track/{code}", tag = "track", params(("code" = String, Path), PasswordQuery,
         ("X-Query-Password" = Option<String>, Header, description = "查询密码")),
-    responses((status = 200, body = TrackView), (status = 404, body = crate::api::error::ErrorBody),
-        (status = 429, body = crate::api::error::ErrorBody)))]
+    responses((status = 200, body = TrackView), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -146,121 +45,14 @@ pub async fn show(
     ApiQuery(q): ApiQuery<PasswordQuery>,
     headers: HeaderMap,
 ) -> AppResult<Json<TrackView>> {
-    lookup(&state, ip, &code, password_from(&headers, q.password.as_deref())).await.map(Json)
-}
-
-/// What `GET /track/{code}` answers, for the `/track` page: the same checks, limits and citizen-safe view.
-pub async fn lookup(
-    state: &AppState,
-    ip: std::net::IpAddr,
-    code: &str,
-    password: Option<String>,
-) -> AppResult<TrackView> {
-    let (code, found) = open(state, ip, code, password).await?;
-    view(state, code, &found).await
-}
-
-async fn view(state: &AppState, code: String, found: &Found) -> AppResult<TrackView> {
-    let ticket = ticket_of(state, found).await?;
-    let mut conn = state.store().reader().await?;
-    let events = match &ticket {
-        Some(t) => tickets::events(&mut conn, t.id, true).await?,
-        None => Vec::new(),
-    };
-    let now = state.now();
-    let facts = ticket.as_ref().map(|t| t.facts.clone()).unwrap_or_default();
-    let state_code = ticket.as_ref().map(|t| t.facts.state());
-    let feedback = events
-        .iter()
-        .rev()
-        .find(|e| e.action == "feedback")
-        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.details).ok())
-        .and_then(|d| d["text"].as_str().map(str::to_owned));
-    let timeline = events.iter().filter_map(citizen_line).collect();
-    let (kind, kind_label, submitted_at, level, adopted, can_follow_up) = match found {
-        Found::Evaluation(e) => {
-            let follow_up_given = evaluations::follow_up_of(&mut conn, e.id).await?.is_some();
-            (
-                "evaluation",
-                "评价",
-                e.received_at,
-                Some(e.level),
-                Some(e.adoption == "adopted"),
-                e.case_no.is_some() && e.follow_up == 0 && !follow_up_given,
-            )
-        }
-        Found::Complaint(c) => {
-            let misconduct = c.report_kind.is_some();
-            (
-                if misconduct { "misconduct" } else { "complaint" },
-                if misconduct { "举报" } else { "投诉" },
-                c.received_at,
-                None,
-                None,
-                false,
-            )
-        }
-    };
-    Ok(TrackView {
-        tracking_code: code,
-        kind: kind.into(),
-        kind_label: kind_label.into(),
-        submitted_at: local_time(submitted_at),
-        level,
-        level_label: level.and_then(Level::from_code).map(|l| l.label().to_owned()),
-        adopted,
-        state: state_code.map(|s| s.code().to_owned()),
-        state_label: state_code.map_or("已收到", citizen_state_label).into(),
-        feedback_by: facts.feedback_by.as_ref().map(|d| DeadlineView::new(d, now)),
-        feedback,
-        timeline,
-        can_rate: state_code == Some(TicketState::FeedbackGiven)
-            && ticket.as_ref().is_some_and(|t| t.kind != TicketKind::Misconduct),
-        can_follow_up,
-    })
-}
-
-/// One public timeline entry in words a citizen reads; internal details stay out.
-fn citizen_line(e: &tickets::Event) -> Option<TrackEvent> {
-    let d: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
-    let text = |key: &str| d[key].as_str().unwrap_or_default().to_owned();
-    let line = match e.action.as_str() {
-        "dispatch" => "已转交责任窗口办理".to_owned(),
-        "verify" => {
-            let c: Option<Classification> = serde_json::from_value(d["classification"].clone()).ok();
-            format!("已核实：{}", c.map_or("", |c| c.label()))
-        }
-        "rectify" => format!("整改措施：{}", text("measures")),
-        "feedback" => format!("处理反馈：{}", text("text")),
-        "decide" if d["outcome"] == "overturned" => "经复核，该评价不予采纳".to_owned(),
-        "decide" => "经复核，维持原评价，继续整改".to_owned(),
-        "revisit" => {
-            let s: Option<Satisfaction> = serde_json::from_value(d["satisfaction"].clone()).ok();
-            format!("回访结果：{}", s.map_or("", |s| s.label()))
-        }
-        "close" => "已办结".to_owned(),
-        "conclude" if d["outcome"] == "substantiated" => "经查，举报情况属实，已依规处理".to_owned(),
-        "conclude" => "经查，举报情况不属实".to_owned(),
-        "recompute" => "因节假日安排调整，办理期限已重新计算".to_owned(),
-        _ => return None,
-    };
-    Some(TrackEvent { at: local_time(e.at), text: line })
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RatingBody {
-    /// Or the `X-Query-Password` header.
-    pub password: Option<String>,
-    pub satisfaction: Satisfaction,
-    pub note: Option<String>,
+    track::lookup(&state, ip, &code, password_from(&headers, q.password.as_deref())).await.map(Json)
 }
 
 /// The citizen rates the handling after feedback: satisfied closes the ticket, unsatisfied reopens it once,
 /// then escalates to the bureau.
 #[utoipa::path(post, path = "/api/v1/track/{code}/rating", tag = "track", params(("code" = String, Path)),
     request_body = RatingBody, responses((status = 200, body = TrackView),
-        (status = 404, body = crate::api::error::ErrorBody), (status = 409, body = crate::api::error::ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rate(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -269,47 +61,14 @@ pub async fn rate(
     ApiJson(body): ApiJson<RatingBody>,
 ) -> AppResult<Json<TrackView>> {
     let password = password_from(&headers, body.password.as_deref());
-    rate_with(&state, ip, &code, password, body.satisfaction, body.note).await.map(Json)
-}
-
-/// The rating of `POST /track/{code}/rating`, for the `/track` page too: the same password check and limits.
-pub async fn rate_with(
-    state: &AppState,
-    ip: std::net::IpAddr,
-    code: &str,
-    password: Option<String>,
-    satisfaction: Satisfaction,
-    note: Option<String>,
-) -> AppResult<TrackView> {
-    let (code, found) = open(state, ip, code, password).await?;
-    let ticket = ticket_of(state, &found)
-        .await?
-        .filter(|t| t.kind != TicketKind::Misconduct)
-        .ok_or_else(|| AppError::new(ErrorCode::NothingToRate, "该评价没有需要评价的处理结果"))?;
-    if ticket.facts.state() != TicketState::FeedbackGiven {
-        return Err(AppError::new(ErrorCode::NotReady, "尚未收到处理反馈，暂不能评价处理结果"));
-    }
-    let command = Command::Revisit { satisfaction, note };
-    lifecycle::perform(state, &Actor::citizen(), None, ticket.id, command).await?;
-    view(state, code, &found).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FollowUpBody {
-    /// Or the `X-Query-Password` header.
-    pub password: Option<String>,
-    pub level: Option<i64>,
-    #[serde(default)]
-    pub tags: Vec<serde_json::Value>,
-    pub comment: Option<String>,
+    track::rate(&state, ip, &code, password, body.satisfaction, body.note).await.map(Json)
 }
 
 /// The one follow-up evaluation (追评) of a case-bound evaluation.
 #[utoipa::path(post, path = "/api/v1/track/{code}/follow-up", tag = "track", params(("code" = String, Path)),
     request_body = FollowUpBody, responses((status = 201, body = Receipt),
-        (status = 404, body = crate::api::error::ErrorBody), (status = 409, body = crate::api::error::ErrorBody),
-        (status = 422, body = crate::api::error::ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
@@ -318,55 +77,6 @@ pub async fn follow_up(
     ApiJson(body): ApiJson<FollowUpBody>,
 ) -> AppResult<(StatusCode, Json<Receipt>)> {
     let password = password_from(&headers, body.password.as_deref());
-    follow_up_with(&state, ip, &code, password, body).await
-}
-
-/// The follow-up evaluation of `POST /track/{code}/follow-up`, for the `/track` page too.
-pub async fn follow_up_with(
-    state: &AppState,
-    ip: std::net::IpAddr,
-    code: &str,
-    password: Option<String>,
-    body: FollowUpBody,
-) -> AppResult<(StatusCode, Json<Receipt>)> {
-    let (_, found) = open(state, ip, code, password).await?;
-    let Found::Evaluation(first) = found else {
-        return Err(AppError::new(ErrorCode::NotFollowable, "投诉和举报不能追评"));
-    };
-    let Some(case_no) = first.case_no.clone().filter(|_| first.follow_up == 0) else {
-        return Err(AppError::new(ErrorCode::NotFollowable, "只有针对办件的评价可以追评"));
-    };
-    state
-        .limiter()
-        .check(&format!("submit:{ip}"), state.config().rate_limit.evaluations_per_minute)
-        .map_err(AppError::rate_limited)?;
-    // Online follow-ups come through the web; the original channel of a paper form cannot be reused.
-    let channel = if first.channel == "mobile" || first.channel == "qrcode" { "mobile" } else { "pc" };
-    let input = EvaluationInput {
-        channel: Some(channel.into()),
-        case_no: Some(case_no),
-        level: body.level,
-        tags: body.tags,
-        comment: body.comment,
-        follow_up: true,
-        ..Default::default()
-    };
-    let now = state.now();
-    let evaluation = NewEvaluation::parse(&input, now).map_err(AppError::invalid)?;
-    let client_index = Some(state.key().blind_index(&format!("ip:{ip}")));
-    let request = IntakeRequest {
-        submission: Submission::Evaluation(evaluation),
-        submitter: Submitter {
-            user_id: None,
-            actor: "citizen".into(),
-            scope_path: None,
-            client_index,
-            client_ip: Some(ip),
-        },
-        received_at: now,
-        idempotency: None,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    submit(state, request).await
+    let receipt = track::follow_up(&state, ip, &code, password, body).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
 }

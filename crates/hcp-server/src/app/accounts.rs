@@ -61,7 +61,7 @@ pub async fn create(
     {
         errors.add("username", "用户名应为3至32位字母、数字或“_-.”");
     }
-    let role = Role::parse(account.role.trim());
+    let role = Role::from_code(account.role.trim());
     if role.is_none() {
         errors.add("role", format!("未知角色“{}”", account.role));
     }

@@ -66,7 +66,7 @@ pub async fn by_token(state: &AppState, token: &str) -> AppResult<Option<Current
 /// A user's role and scope. Roles attached to an org unit but not given one see the whole tree (the
 /// jurisdiction's root), which is what a district bureau's staff expect.
 pub async fn resolve(conn: &mut AnyConnection, user: User) -> AppResult<CurrentUser> {
-    let role = user.role().ok_or_else(|| AppError::internal(format!("unknown role {}", user.role)))?;
+    let role = user.role;
     let mut scope = users::scope(conn, &user).await?;
     if scope.is_none() && role.scope_kind() == ScopeKind::OrgUnit {
         scope = root_scope(conn).await?;

@@ -89,7 +89,7 @@ async fn payload(state: &AppState, message: &Message) -> Result<serde_json::Valu
         "subject": message.subject,
         "text": message.body,
         "ticket_id": message.ticket_id,
-        "created_at": crate::app::views::local_time(message.created_at),
+        "created_at": crate::app::views::local_time(message.created_at).map_err(|e| e.to_string())?,
     }))
 }
 

@@ -69,7 +69,7 @@ pub struct DemoOptions {
 pub async fn load(
     store: &Store,
     key: &DataKey,
-    rules: &crate::app::lifecycle::Rules,
+    rules: &crate::app::tickets::lifecycle::Rules,
     options: &DemoOptions,
     mut progress: impl FnMut(u64),
 ) -> Result<DemoSummary, DemoError> {
@@ -77,7 +77,7 @@ pub async fn load(
     let mut summary = DemoSummary::default();
     // Months of past notices would only flood the inboxes: the demo's history is loaded without them.
     let notify = crate::config::NotifyConfig { muted: true, ..(*rules.notify).clone() };
-    let quiet = super::lifecycle::Rules { notify: std::sync::Arc::new(notify), ..rules.clone() };
+    let quiet = super::tickets::lifecycle::Rules { notify: std::sync::Arc::new(notify), ..rules.clone() };
     let rules = &quiet;
     let mut tx = store.begin().await?;
     if !org::list_org_units(&mut tx).await?.is_empty() {
@@ -242,7 +242,7 @@ pub const MALICIOUS_PHONE: &str = "13987654321";
 async fn plant_integrity_cases(
     store: &Store,
     key: &DataKey,
-    rules: &super::lifecycle::Rules,
+    rules: &super::tickets::lifecycle::Rules,
     now: DateTime<Utc>,
 ) -> Result<usize, DemoError> {
     use hcp_core::evaluation::EvaluationInput;

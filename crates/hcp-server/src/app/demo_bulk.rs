@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use hcp_core::evaluation::Adoption;
 use hcp_core::evaluation::{NewEvaluation, Target};
 use hcp_core::stats::{Counters, case_contribution};
 use hcp_store::crypto::DataKey;
@@ -130,7 +131,9 @@ impl<'a> Bulk<'a> {
             let id = *ids.get(&c.case_no).ok_or_else(|| invalid(&c.case_no))?;
             if let Some(finished) = c.finished_at {
                 let place = &self.places[&c.window_id];
-                sums.entry(case_key(place, c.staff_id, c.item_id, ms(finished))).or_default().add(&case_contribution());
+                sums.entry(case_key(place, c.staff_id, c.item_id, ms(finished))?)
+                    .or_default()
+                    .add(&case_contribution());
             }
             known.insert(
                 c.case_no.clone(),
@@ -186,9 +189,9 @@ impl<'a> Bulk<'a> {
             let (record, _password) = evaluation_record(self.key, e, &attributed, &self.submitter, *received_at, None);
             let counted = contribution(&EvaluationRow {
                 level: record.level,
-                adoption: "adopted".into(),
-                channel: record.channel.clone(),
-                evaluator_kind: record.evaluator_kind.clone(),
+                adoption: Adoption::Adopted,
+                channel: record.channel,
+                evaluator_kind: record.evaluator_kind,
                 evaluated_at: record.evaluated_at,
                 org_path: record.org_path.clone(),
                 org_unit_id: record.org_unit_id,

@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use hcp_core::lifecycle::{Classification, Outcome, Satisfaction};
 use hcp_store::{AnyConnection, Store, from_ms};
 
-use super::lifecycle::{Actor, Command, ReviewReason, Rules, perform_in};
+use super::tickets::lifecycle::{Actor, Command, Rules, perform_in};
 use crate::app::error::AppError;
+use hcp_core::lifecycle::ReviewReason;
 
 /// Tickets received more than this many working days ago have finished their course.
 const SETTLED_AFTER_WORKING_DAYS: u32 = 10;
@@ -30,7 +31,7 @@ pub async fn replay(store: &Store, rules: &Rules, now: DateTime<Utc>) -> Result<
     for chunk in open.chunks(200) {
         let mut tx = store.begin().await?;
         for (id, received) in chunk {
-            let received = from_ms(*received);
+            let received = from_ms(*received)?;
             let age = rules.calendar.working_days_between(local_date(received), local_date(now));
             if history(&mut tx, rules, *id, received, age, now).await? {
                 replayed += 1;
@@ -132,7 +133,7 @@ async fn history(
         return Ok(true);
     }
     if late {
-        super::lifecycle::mark_overdue(conn, id, feedback_at).await?;
+        super::tickets::lifecycle::mark_overdue(conn, id, feedback_at).await?;
     }
     let text = match classification {
         Classification::NoLegalBasis => "您反映的事项不符合法定办理条件，已向您说明政策依据，感谢理解",

@@ -15,6 +15,7 @@ use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
 use hcp_core::complaint::{ComplaintInput, ContactInput};
 use hcp_core::evaluation::{EvaluationInput, EvaluatorInput};
+use hcp_core::org::OrgKind;
 
 /// The seed of the shipped demo (the date the source measures were issued).
 pub const DEMO_SEED: u64 = 20_230_512;
@@ -27,8 +28,7 @@ pub const DEMO_SEED: u64 = 20_230_512;
 pub struct DemoOrgUnit {
     pub code: String,
     pub name: String,
-    /// center | street_center | community_station | online_platform
-    pub kind: &'static str,
+    pub kind: OrgKind,
     pub parent_code: Option<String>,
 }
 
@@ -134,7 +134,7 @@ pub fn org() -> DemoOrg {
             .map(|o| DemoOrgUnit {
                 code: o.code.clone(),
                 name: o.name.clone(),
-                kind: o.kind.code(),
+                kind: o.kind,
                 parent_code: o.parent.map(|p| model.orgs[p].code.clone()),
             })
             .collect(),
@@ -616,30 +616,11 @@ const GIVEN_SECOND: &[&str] = &[
 // The organisation: built model
 // ---------------------------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Center,
-    Street,
-    Community,
-    Online,
-}
-
-impl Kind {
-    fn code(self) -> &'static str {
-        match self {
-            Kind::Center => "center",
-            Kind::Street => "street_center",
-            Kind::Community => "community_station",
-            Kind::Online => "online_platform",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 struct OrgDef {
     code: String,
     name: String,
-    kind: Kind,
+    kind: OrgKind,
     parent: Option<usize>,
     /// Case-number prefix: the code without separators.
     case_prefix: String,
@@ -660,7 +641,7 @@ struct WinDef {
     name: String,
     dept: usize,
     org: usize,
-    kind: Kind,
+    kind: OrgKind,
     /// Staff indexes; the first is the head.
     staff: Vec<usize>,
     /// The items this window handles.
@@ -704,7 +685,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn org(&mut self, code: String, name: String, kind: Kind, parent: Option<usize>) -> usize {
+    fn org(&mut self, code: String, name: String, kind: OrgKind, parent: Option<usize>) -> usize {
         let case_prefix = code.replace('-', "");
         self.model.orgs.push(OrgDef { code, name, kind, parent, case_prefix });
         self.model.orgs.len() - 1
@@ -788,7 +769,7 @@ impl Model {
             rng: Rng::derive(ORG_SEED, 1, 0),
             names: HashSet::new(),
         };
-        let center = b.org(CENTER_CODE.into(), "吉林经开区政务服务中心".into(), Kind::Center, None);
+        let center = b.org(CENTER_CODE.into(), "吉林经开区政务服务中心".into(), OrgKind::Center, None);
         for spec in CENTER_DEPTS {
             b.dept(center, spec, "");
         }
@@ -796,7 +777,7 @@ impl Model {
             let street = b.org(
                 format!("{CENTER_CODE}-{street_code}"),
                 format!("{street_name}便民服务中心"),
-                Kind::Street,
+                OrgKind::StreetCenter,
                 Some(center),
             );
             for spec in STREET_DEPTS {
@@ -806,7 +787,7 @@ impl Model {
                 let station = b.org(
                     format!("{CENTER_CODE}-{street_code}-{suffix}"),
                     format!("{community}便民服务站"),
-                    Kind::Community,
+                    OrgKind::CommunityStation,
                     Some(street),
                 );
                 b.dept(station, &COMMUNITY_DEPT, community);
@@ -815,7 +796,7 @@ impl Model {
         let online = b.org(
             format!("{CENTER_CODE}-WB"),
             "吉林经开区网上政务服务平台（吉事办）".into(),
-            Kind::Online,
+            OrgKind::OnlinePlatform,
             Some(center),
         );
         b.dept(online, &ONLINE_DEPT, "");
@@ -1037,11 +1018,18 @@ impl EventStream {
         let mut stream = EventStream {
             case_cum: cumulative(model.windows.iter().map(|w| w.weight)),
             case_cum_sat: cumulative(model.windows.iter().map(|w| if w.saturday { w.weight } else { 0.0 })),
-            eval_cum: cumulative(model.windows.iter().map(|w| if w.kind == Kind::Online { 0.0 } else { w.weight })),
-            eval_cum_sat: cumulative(
-                model.windows.iter().map(|w| if w.saturday && w.kind != Kind::Online { w.weight } else { 0.0 }),
+            eval_cum: cumulative(
+                model.windows.iter().map(|w| if w.kind == OrgKind::OnlinePlatform { 0.0 } else { w.weight }),
             ),
-            online_windows: (0..model.windows.len()).filter(|&w| model.windows[w].kind == Kind::Online).collect(),
+            eval_cum_sat: cumulative(
+                model
+                    .windows
+                    .iter()
+                    .map(|w| if w.saturday && w.kind != OrgKind::OnlinePlatform { w.weight } else { 0.0 }),
+            ),
+            online_windows: (0..model.windows.len())
+                .filter(|&w| model.windows[w].kind == OrgKind::OnlinePlatform)
+                .collect(),
             model,
             cal,
             seed,
@@ -1175,15 +1163,15 @@ impl EventStream {
         let Some(finished) = finished else { return };
 
         let p_eval = match kind {
-            Kind::Online => 0.82,
-            Kind::Center => 0.80,
-            Kind::Street => 0.75,
-            Kind::Community => 0.72,
+            OrgKind::OnlinePlatform => 0.82,
+            OrgKind::Center => 0.80,
+            OrgKind::StreetCenter => 0.75,
+            OrgKind::CommunityStation => 0.72,
         };
         if !rng.chance(p_eval) {
             return;
         }
-        let channel = if kind == Kind::Online {
+        let channel = if kind == OrgKind::OnlinePlatform {
             [Channel::Pc, Channel::Mobile, Channel::Sms][rng.weighted(&[0.4, 0.45, 0.15])]
         } else if days == 0 {
             [Channel::HallTablet, Channel::Sms, Channel::Mobile, Channel::Pc][rng.weighted(&[0.3, 0.3, 0.28, 0.12])]
@@ -1228,8 +1216,8 @@ impl EventStream {
     fn schedule_window_eval(&mut self, rng: &mut Rng, date: NaiveDate, hours: Segments, window: usize) {
         let w = &self.model.windows[window];
         let weights: &[f64] = match w.kind {
-            Kind::Center => &[0.46, 0.2, 0.15, 0.08, 0.06, 0.05],
-            Kind::Street => &[0.45, 0.25, 0.05, 0.13, 0.06, 0.06],
+            OrgKind::Center => &[0.46, 0.2, 0.15, 0.08, 0.06, 0.05],
+            OrgKind::StreetCenter => &[0.45, 0.25, 0.05, 0.13, 0.06, 0.06],
             _ => &[0.3, 0.35, 0.0, 0.25, 0.05, 0.05],
         };
         let channel =
@@ -1411,7 +1399,7 @@ impl EventStream {
         let staff_text = if rng.chance(0.5) { staff.name.clone() } else { format!("（工号{}）", staff.no) };
         let template = loop {
             let template = match (target, w.kind) {
-                (0 | 1, Kind::Online) => *rng.pick(COMPLAINT_ONLINE),
+                (0 | 1, OrgKind::OnlinePlatform) => *rng.pick(COMPLAINT_ONLINE),
                 (0, _) => *rng.pick(COMPLAINT_STAFF),
                 (1, _) => *rng.pick(COMPLAINT_WINDOW),
                 (2, _) => *rng.pick(COMPLAINT_DEPT),
@@ -1424,7 +1412,7 @@ impl EventStream {
             }
         };
         // Street and community window names already say where they are.
-        let place = if w.kind == Kind::Center { format!("{}{}", org.name, w.name) } else { w.name.clone() };
+        let place = if w.kind == OrgKind::Center { format!("{}{}", org.name, w.name) } else { w.name.clone() };
         let missing = *rng.pick(MISSING);
         let body = template
             .replace("{date}", &format!("{}月{}日", visit.month(), visit.day()))
@@ -1462,7 +1450,7 @@ impl EventStream {
                 org_code: (target <= 3).then(|| org.code.clone()),
                 department_code: (target <= 2).then(|| dept.code.clone()),
                 window_code: named_window.then(|| w.code.clone()),
-                staff_no: (target == 0 && w.kind != Kind::Online).then(|| staff.no.clone()),
+                staff_no: (target == 0 && w.kind != OrgKind::OnlinePlatform).then(|| staff.no.clone()),
                 content: Some(content),
                 contact,
             },
@@ -1517,7 +1505,7 @@ fn pick_level(rng: &mut Rng, bad_mult: f64) -> u8 {
 struct TextCtx<'a> {
     level: u8,
     channel: Channel,
-    kind: Kind,
+    kind: OrgKind,
     dept_key: &'static str,
     item: &'a str,
     days: u8,
@@ -1621,17 +1609,17 @@ const MISSING: &[&str] = &[
     "租赁合同备案证明",
 ];
 
-fn theme_for(rng: &mut Rng, kind: Kind, days: u8) -> &'static Theme {
+fn theme_for(rng: &mut Rng, kind: OrgKind, days: u8) -> &'static Theme {
     loop {
         let theme = rng.pick(THEMES);
-        if (kind != Kind::Online || theme.online) && (days > 0 || !theme.slow) {
+        if (kind != OrgKind::OnlinePlatform || theme.online) && (days > 0 || !theme.slow) {
             return theme;
         }
     }
 }
 
 fn tags_for(rng: &mut Rng, ctx: &TextCtx) -> Vec<serde_json::Value> {
-    let hall = ctx.kind != Kind::Online;
+    let hall = ctx.kind != OrgKind::OnlinePlatform;
     let instant = ctx.days == 0;
     // (tag, weight) candidates that make sense here.
     let candidates: Vec<(u16, f64)> = match ctx.level {
@@ -1641,7 +1629,7 @@ fn tags_for(rng: &mut Rng, ctx: &TextCtx) -> Vec<serde_json::Value> {
             (512, 0.8),
             (513, if hall { 0.0 } else { 2.0 }),
             (514, if !hall || ctx.channel == Channel::Mobile { 1.5 } else { 0.0 }),
-            (515, if matches!(ctx.kind, Kind::Street | Kind::Community) { 2.0 } else { 0.0 }),
+            (515, if matches!(ctx.kind, OrgKind::StreetCenter | OrgKind::CommunityStation) { 2.0 } else { 0.0 }),
             (516, 0.3),
             (517, if hall { 3.0 } else { 1.0 }),
         ],
@@ -1752,7 +1740,7 @@ const FOLLOW_UP_DONE: &[&str] =
 const FOLLOW_UP_BAD: &[&str] = &["追评：反映的问题到现在也没有解决", "追评：说好的回复一直没有等到"];
 
 fn comment_for(rng: &mut Rng, ctx: &TextCtx) -> Option<String> {
-    let online = ctx.kind == Kind::Online;
+    let online = ctx.kind == OrgKind::OnlinePlatform;
     let p = match (ctx.level, ctx.channel) {
         _ if ctx.follow_up => 0.8,
         (1 | 2, _) => 0.85,
@@ -1778,8 +1766,8 @@ fn comment_for(rng: &mut Rng, ctx: &TextCtx) -> Option<String> {
                 let dept = PRAISE_DEPT.iter().find(|d| d.0 == ctx.dept_key).map(|d| d.1);
                 let body = match rng.weighted(&[3.0, 1.5, 1.0]) {
                     _ if online && rng.chance(0.6) => *rng.pick(PRAISE_ONLINE),
-                    _ if matches!(ctx.kind, Kind::Street | Kind::Community) && rng.chance(0.4) => {
-                        *rng.pick(if ctx.kind == Kind::Street { PRAISE_STREET } else { PRAISE_COMMUNITY })
+                    _ if matches!(ctx.kind, OrgKind::StreetCenter | OrgKind::CommunityStation) && rng.chance(0.4) => {
+                        *rng.pick(if ctx.kind == OrgKind::StreetCenter { PRAISE_STREET } else { PRAISE_COMMUNITY })
                     }
                     1 if dept.is_some() => *rng.pick(dept.unwrap_or(PRAISE)),
                     _ => loop {
@@ -1995,23 +1983,25 @@ mod tests {
         let org = org();
         assert_eq!(org.org_units.len(), 14);
         let kinds: Vec<_> = org.org_units.iter().map(|o| o.kind).collect();
-        for kind in ["center", "street_center", "community_station", "online_platform"] {
+        for kind in OrgKind::ALL {
             assert!(kinds.contains(&kind), "{kind}");
         }
         let units: HashMap<_, _> = org.org_units.iter().map(|o| (o.code.as_str(), o)).collect();
         assert_eq!(units.len(), org.org_units.len(), "unique org codes");
         for o in &org.org_units {
             match o.kind {
-                "center" => assert!(o.parent_code.is_none()),
-                "street_center" | "online_platform" => {
-                    assert_eq!(units[o.parent_code.as_deref().unwrap()].kind, "center")
+                OrgKind::Center => assert!(o.parent_code.is_none()),
+                OrgKind::StreetCenter | OrgKind::OnlinePlatform => {
+                    assert_eq!(units[o.parent_code.as_deref().unwrap()].kind, OrgKind::Center)
                 }
-                _ => assert_eq!(units[o.parent_code.as_deref().unwrap()].kind, "street_center"),
+                OrgKind::CommunityStation => {
+                    assert_eq!(units[o.parent_code.as_deref().unwrap()].kind, OrgKind::StreetCenter)
+                }
             }
         }
-        let streets = org.org_units.iter().filter(|o| o.kind == "street_center").count();
+        let streets = org.org_units.iter().filter(|o| o.kind == OrgKind::StreetCenter).count();
         assert!((3..=4).contains(&streets));
-        for street in org.org_units.iter().filter(|o| o.kind == "street_center") {
+        for street in org.org_units.iter().filter(|o| o.kind == OrgKind::StreetCenter) {
             let stations = org.org_units.iter().filter(|o| o.parent_code.as_ref() == Some(&street.code)).count();
             assert!((2..=3).contains(&stations), "{}", street.name);
         }
@@ -2089,7 +2079,7 @@ mod tests {
         assert_eq!(s.window_code, f.window_code);
         let d = org.departments.iter().find(|d| d.code == f.department_code).unwrap();
         assert_eq!(d.org_unit_code, f.org_unit_code);
-        assert!(org.org_units.iter().any(|o| o.code == f.org_unit_code && o.kind == "center"));
+        assert!(org.org_units.iter().any(|o| o.code == f.org_unit_code && o.kind == OrgKind::Center));
     }
 
     #[test]

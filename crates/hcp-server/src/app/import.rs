@@ -4,15 +4,18 @@
 
 use chrono::{DateTime, Utc};
 use hcp_core::evaluation::NewEvaluation;
+use hcp_core::role::Role;
 use hcp_store::Store;
 use hcp_store::crypto::DataKey;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::auth::CurrentUser;
 use super::error::{AppError, AppResult, ErrorCode};
 use super::import_file::{self, FileFormat};
 use super::intake::{self, IntakeRequest, Outcome, Submission, Submitter};
-use super::lifecycle::Rules;
+use super::state::AppState;
+use super::tickets::lifecycle::Rules;
 
 /// Rows committed per transaction: large files do not hold the single SQLite writer for long, and a failure
 /// half-way is harmless because fingerprints make a re-run idempotent.
@@ -51,6 +54,21 @@ pub struct RowError {
     pub message: String,
 }
 
+/// A file uploaded by a registrar or hotline operator (the API's upload and the upload page): its rows as that
+/// user's records.
+pub async fn upload(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: std::net::IpAddr,
+    bytes: &[u8],
+    format: FileFormat,
+) -> AppResult<ImportReport> {
+    user.require(&[Role::Registrar, Role::HotlineOperator])?;
+    let submitter = Submitter::operator(state, user, ip);
+    import(state.store(), state.key(), &state.rules(), &submitter, bytes, format, state.now()).await
+}
+
+/// Imports a file's rows as `submitter` (the upload, and `hcp import evaluations` at the command line).
 pub async fn import(
     store: &Store,
     key: &DataKey,

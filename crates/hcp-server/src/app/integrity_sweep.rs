@@ -21,7 +21,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<usiz
         .map(|r| SweepItem {
             id: r.id,
             window_id: r.window_id,
-            level: r.level,
+            level: r.level.code(),
             comment: r.comment.clone(),
             contact: r.phone_index.clone(),
         })
@@ -30,7 +30,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<usiz
     let mut rows = rows;
     // Praise is weighed against case volume per staff member and day, from the aggregate; only the days that
     // fire are read in detail.
-    let since_day = hcp_store::stats::day_of(since);
+    let since_day = hcp_store::stats::day_of(since)?;
     let days: Vec<StaffDay> = integrity::staff_days(&mut *state.store().reader().await?, &since_day)
         .await?
         .into_iter()
@@ -54,7 +54,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<usiz
         let Some(row) = by_id.get(&id) else { continue };
         let flag = integrity::NewFlag {
             evaluation_id: id,
-            rule: signal.rule.code(),
+            rule: signal.rule,
             evidence: &signal.evidence,
             org_path: &row.org_path,
             department_id: Some(row.department_id),

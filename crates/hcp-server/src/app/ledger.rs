@@ -5,18 +5,34 @@
 
 use std::io::Write;
 
-use axum::body::{Body, Bytes};
+use chrono::Datelike;
 use futures_util::TryStreamExt;
 use hcp_core::level::Level;
+use hcp_core::role::Role;
 use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::Store;
-use hcp_store::ledger::{Cell, Ledger};
+use hcp_store::ledger::{Cell, Kind, Ledger, ledger};
 use hcp_store::sql::Sql;
 use hcp_store::sqlx::Row;
 use hcp_store::sqlx::any::AnyRow;
 use tokio::sync::mpsc;
 
+use super::auth::CurrentUser;
+use super::error::{AppError, AppResult};
+use super::filters::{blank, day, end_of, start_of, today};
+use super::state::AppState;
+
 const CHUNK_ROWS: usize = 256;
+
+/// The bytes of a file as they are produced; an `Err` cuts the transfer short (the file would be incomplete).
+pub type ByteStream = mpsc::Receiver<Result<Vec<u8>, std::io::Error>>;
+
+/// A file to download: its name, its type and its bytes as they come.
+pub struct Export {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub stream: ByteStream,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -29,19 +45,21 @@ fn cell_text(row: &AnyRow, i: usize, cell: Cell) -> Result<String, hcp_store::sq
         Cell::Text => row.try_get::<Option<String>, _>(i)?.unwrap_or_default(),
         Cell::TicketState => {
             let code: Option<String> = row.try_get(i)?;
-            code.as_deref().and_then(TicketState::parse).map(|s| s.label().to_owned()).unwrap_or_default()
+            code.as_deref().and_then(TicketState::from_code).map(|s| s.label().to_owned()).unwrap_or_default()
         }
         Cell::TicketKind => {
             let code: Option<String> = row.try_get(i)?;
-            code.as_deref().and_then(TicketKind::parse).map(|k| k.label().to_owned()).unwrap_or_default()
+            code.as_deref().and_then(TicketKind::from_code).map(|k| k.label().to_owned()).unwrap_or_default()
         }
         Cell::Int => row.try_get::<Option<i64>, _>(i)?.map(|v| v.to_string()).unwrap_or_default(),
-        Cell::Instant => row
-            .try_get::<Option<i64>, _>(i)?
-            .map(|ms| {
-                hcp_store::from_ms(ms).with_timezone(&hcp_core::clock::shanghai()).format("%Y-%m-%d %H:%M").to_string()
-            })
-            .unwrap_or_default(),
+        Cell::Instant => match row.try_get::<Option<i64>, _>(i)? {
+            Some(ms) => hcp_store::from_ms(ms)
+                .map_err(|e| hcp_store::sqlx::Error::Decode(e.to_string().into()))?
+                .with_timezone(&hcp_core::clock::shanghai())
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            None => String::new(),
+        },
         Cell::Flag => match row.try_get::<Option<i64>, _>(i)? {
             Some(1) => "是".into(),
             Some(_) => "否".into(),
@@ -79,16 +97,49 @@ where
     (rows_rx, reader)
 }
 
-fn csv_chunk(rows: &[Vec<String>]) -> Bytes {
+fn csv_chunk(rows: &[Vec<String>]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         let _ = writer.write_record(row);
     }
-    Bytes::from(writer.into_inner().unwrap_or_default())
+    writer.into_inner().unwrap_or_default()
 }
 
-/// The response body for `ledger` in `format`.
-pub fn body(store: Store, ledger: Ledger, format: Format) -> Body {
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct LedgerQuery {
+    /// `xlsx` (default) or `csv` (UTF-8 with BOM).
+    pub format: Option<String>,
+    /// First day, YYYY-MM-DD (default: the first of this month).
+    pub from: Option<String>,
+    /// Last day, inclusive (default: today).
+    pub to: Option<String>,
+}
+
+/// A ledger as a file: `tickets` (差评整改台账), `appeals` (申诉复核台账), `orders` (督查台账) or `evaluations`
+/// (评价明细, without evaluator identity), for records of the given days in the caller's scope.
+pub fn export(state: &AppState, user: &CurrentUser, kind: &str, q: &LedgerQuery) -> AppResult<Export> {
+    user.require(&[Role::Supervisor, Role::Discipline, Role::DeptHead, Role::WindowHead])?;
+    let kind = Kind::parse(kind).ok_or_else(|| AppError::not_found("台账"))?;
+    let format = match blank(q.format.as_deref()).unwrap_or("xlsx") {
+        "xlsx" => Format::Xlsx,
+        "csv" => Format::Csv,
+        other => return Err(AppError::invalid_query("format", format!("format 应为 xlsx 或 csv，而不是“{other}”"))),
+    };
+    let today = today(state);
+    let from = day(q.from.as_deref(), "from", today.with_day(1).unwrap_or(today))?;
+    let to = day(q.to.as_deref(), "to", today)?;
+    let include_misconduct = matches!(user.role, Role::Supervisor | Role::Discipline);
+    let ledger = ledger(kind, user.scope()?, include_misconduct, start_of(from), end_of(to));
+    let (content_type, extension) = match format {
+        Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
+    let filename = format!("{}_{from}_{to}.{extension}", ledger.title);
+    Ok(Export { filename, content_type, stream: body(state.store().clone(), ledger, format) })
+}
+
+/// The bytes of `ledger` in `format`.
+pub fn body(store: Store, ledger: Ledger, format: Format) -> ByteStream {
     let header: Vec<String> = ledger.columns.iter().map(|(h, _)| h.to_string()).collect();
     let numeric: Vec<bool> = ledger.columns.iter().map(|(_, c)| *c == Cell::Int).collect();
     let columns = ledger.columns.clone();
@@ -101,17 +152,13 @@ pub fn body(store: Store, ledger: Ledger, format: Format) -> Body {
     }
 }
 
-fn stream_of(receiver: mpsc::Receiver<Result<Bytes, std::io::Error>>) -> Body {
-    Body::from_stream(futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) }))
-}
-
 /// CSV (UTF-8 with BOM, so Excel shows Chinese) of `header` and the rows as they come.
-pub(crate) fn csv_body(header: Vec<String>, mut rows_rx: mpsc::Receiver<Vec<String>>, reader: Reader) -> Body {
+pub(crate) fn csv_body(header: Vec<String>, mut rows_rx: mpsc::Receiver<Vec<String>>, reader: Reader) -> ByteStream {
     let (sender, receiver) = mpsc::channel(4);
     tokio::spawn(async move {
         let mut first = b"\xEF\xBB\xBF".to_vec();
         first.extend_from_slice(&csv_chunk(&[header]));
-        if sender.send(Ok(Bytes::from(first))).await.is_err() {
+        if sender.send(Ok(first)).await.is_err() {
             return;
         }
         let mut pending = Vec::with_capacity(CHUNK_ROWS);
@@ -126,11 +173,11 @@ pub(crate) fn csv_body(header: Vec<String>, mut rows_rx: mpsc::Receiver<Vec<Stri
         }
         finish(reader, &sender).await;
     });
-    stream_of(receiver)
+    receiver
 }
 
 /// JSON lines: each item of `lines` (one JSON document without its newline) on a line of its own.
-pub(crate) fn lines_body(mut lines: mpsc::Receiver<String>, reader: Reader) -> Body {
+pub(crate) fn lines_body(mut lines: mpsc::Receiver<String>, reader: Reader) -> ByteStream {
     let (sender, receiver) = mpsc::channel(4);
     tokio::spawn(async move {
         let mut pending = String::new();
@@ -141,22 +188,22 @@ pub(crate) fn lines_body(mut lines: mpsc::Receiver<String>, reader: Reader) -> B
             count += 1;
             if count == CHUNK_ROWS {
                 count = 0;
-                if sender.send(Ok(Bytes::from(std::mem::take(&mut pending)))).await.is_err() {
+                if sender.send(Ok(std::mem::take(&mut pending).into_bytes())).await.is_err() {
                     return;
                 }
             }
         }
         if !pending.is_empty() {
-            let _ = sender.send(Ok(Bytes::from(pending))).await;
+            let _ = sender.send(Ok(pending.into_bytes())).await;
         }
         finish(reader, &sender).await;
     });
-    stream_of(receiver)
+    receiver
 }
 
 /// A failed read after the response has started can only cut the body short: the client sees an incomplete
 /// transfer rather than a file that looks whole.
-async fn finish(reader: Reader, sender: &mpsc::Sender<Result<Bytes, std::io::Error>>) {
+async fn finish(reader: Reader, sender: &mpsc::Sender<Result<Vec<u8>, std::io::Error>>) {
     if let Ok(Err(err)) = reader.await {
         tracing::error!(error = %err, "export failed");
         let _ = sender.send(Err(std::io::Error::other("导出中断"))).await;
@@ -170,7 +217,7 @@ pub(crate) fn xlsx_body(
     numeric: Vec<bool>,
     rows_rx: mpsc::Receiver<Vec<String>>,
     reader: Reader,
-) -> Body {
+) -> ByteStream {
     let (sender, receiver) = mpsc::channel(4);
     tokio::spawn(async move {
         let writer = tokio::task::spawn_blocking(move || write_xlsx(title, &header, &numeric, rows_rx));
@@ -196,7 +243,7 @@ pub(crate) fn xlsx_body(
                 Ok(0) => break,
                 Ok(n) => {
                     buffer.truncate(n);
-                    if sender.send(Ok(Bytes::from(buffer))).await.is_err() {
+                    if sender.send(Ok(buffer)).await.is_err() {
                         break;
                     }
                 }
@@ -208,7 +255,7 @@ pub(crate) fn xlsx_body(
         }
         drop(file);
     });
-    stream_of(receiver)
+    receiver
 }
 
 fn write_xlsx(

@@ -12,9 +12,9 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::app::lifecycle::Rules;
 use crate::app::notify::{self, Notice};
 use crate::app::state::AppState;
+use crate::app::tickets::lifecycle::Rules;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -122,7 +122,7 @@ async fn raise(
     let details = json!({"deadline_kind": kind.code(), "deadline": deadline.to_rfc3339()});
     let (subject, body) = match alert {
         Alert::Overdue => {
-            crate::app::lifecycle::mark_overdue(&mut tx, ticket_id, now).await?;
+            crate::app::tickets::lifecycle::mark_overdue(&mut tx, ticket_id, now).await?;
             if !bureau_owned {
                 to.extend(users::over_path(&mut tx, Role::Supervisor, &a.org_path).await?);
             }
@@ -143,8 +143,8 @@ async fn raise(
             actor_user_id: None,
             actor: ACTOR,
             action: alert.code(),
-            from_state: Some(ticket.facts.state().code()),
-            to_state: Some(ticket.facts.state().code()),
+            from_state: Some(ticket.facts.state()),
+            to_state: Some(ticket.facts.state()),
             details: &details,
             public: false,
         },

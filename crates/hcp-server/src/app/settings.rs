@@ -312,6 +312,12 @@ pub type FormValue<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
 
 /// Saves the administrator's form (`value(key)` gives the typed text; `None` returns every setting to the
 /// file's value): validated, stored, audited, and in force at once.
+/// The settings saved on the policy page (key, value), for the administrator.
+pub async fn saved(state: &AppState, user: &CurrentUser) -> AppResult<Vec<(String, String)>> {
+    user.require(&[hcp_core::role::Role::Admin])?;
+    Ok(hcp_store::settings::all(&mut *state.store().reader().await?).await?)
+}
+
 pub async fn save(state: &AppState, user: &CurrentUser, value: Option<&FormValue<'_>>) -> AppResult<()> {
     user.require(&[Role::Admin])?;
     let rows = match value {

@@ -10,8 +10,8 @@ use hcp_store::Store;
 use hcp_store::crypto::DataKey;
 
 use crate::app::intake::IntakeWriter;
-use crate::app::lifecycle::Rules;
 use crate::app::settings::Tunables;
+use crate::app::tickets::lifecycle::Rules;
 use crate::config::Config;
 use crate::config::NotifyConfig;
 use crate::ratelimit::RateLimiter;

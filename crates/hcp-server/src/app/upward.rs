@@ -8,17 +8,18 @@
 //! "divisionCode"}, …]}`. A receiver drops a batch whose `batchId` it has seen (a crash between sending and
 //! marking it delivered repeats it once).
 
-use axum::body::Body;
 use chrono::NaiveDate;
 use hcp_core::FieldErrors;
-use hcp_core::role::Scope;
+use hcp_core::role::{Role, Scope};
 use hcp_core::upward::{HEADERS, NUMERIC, Record};
 use hcp_store::outbox::{self, Message, NewMessage};
 use hcp_store::{AnyConnection, Store};
 use serde_json::{Value, json};
 
-use crate::app::error::{AppError, ErrorCode};
-use crate::app::ledger::{csv_body, lines_body, spawn_rows, xlsx_body};
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::filters::{blank, end_of, start_of};
+use crate::app::ledger::{ByteStream, Export, csv_body, lines_body, spawn_rows, xlsx_body};
 use crate::app::state::AppState;
 
 /// Worksheet and file name.
@@ -112,13 +113,7 @@ impl Period {
 
     /// [start of `from`, start of the day after `to`) in epoch milliseconds, Asia/Shanghai.
     pub fn range_ms(self) -> (i64, i64) {
-        let start = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(hcp_core::clock::shanghai()).single())
-                .map(|t| t.timestamp_millis())
-                .unwrap_or_default()
-        };
-        (start(self.from), start(self.to.succ_opt().unwrap_or(self.to)))
+        (start_of(self.from), end_of(self.to))
     }
 }
 
@@ -138,8 +133,57 @@ pub fn division_code(state: &AppState) -> Result<String, AppError> {
     Ok(code.to_owned())
 }
 
-/// The report of `period` in `scope` as a file body, read one row at a time.
-pub fn body(store: Store, scope: &Scope, period: Period, division_code: String, format: Format) -> Body {
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct UpwardQuery {
+    /// First day, YYYY-MM-DD (local date of the evaluation).
+    pub from: Option<String>,
+    /// Last day, inclusive; the period is at most 366 days.
+    pub to: Option<String>,
+    /// `csv` (default, UTF-8 with BOM), `xlsx` or `jsonl` (one interface record per line).
+    pub format: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpwardBody {
+    /// First day, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last day, inclusive; the period is at most 31 days.
+    pub to: Option<String>,
+}
+
+/// The upward report as a file, for supervisors only (the file holds comments; admins read no evaluation
+/// contents): adopted evaluations of the days in the caller's scope.
+pub fn export(state: &AppState, user: &CurrentUser, q: &UpwardQuery) -> AppResult<Export> {
+    user.require(&[Role::Supervisor])?;
+    let format = match blank(q.format.as_deref()) {
+        None => Format::Csv,
+        Some(text) => Format::parse(text).ok_or_else(|| {
+            AppError::invalid_query("format", format!("format 应为 csv、xlsx 或 jsonl，而不是“{text}”"))
+        })?,
+    };
+    let period = Period::parse(q.from.as_deref(), q.to.as_deref(), MAX_FILE_DAYS)?;
+    let division_code = division_code(state)?;
+    let filename = format!("{TITLE}_{}_{}.{}", period.from, period.to, format.extension());
+    let stream = body(state.store().clone(), user.scope()?, period, division_code, format);
+    Ok(Export { filename, content_type: format.content_type(), stream })
+}
+
+/// Puts the report of the days (at most 31) in the caller's scope in the outbox for the configured endpoint
+/// (supervisors and administrators), audited; the delivery task sends it.
+pub async fn submit(state: &AppState, user: &CurrentUser, body: &UpwardBody) -> AppResult<Enqueued> {
+    user.require(&[Role::Supervisor, Role::Admin])?;
+    let period = Period::parse(body.from.as_deref(), body.to.as_deref(), MAX_BATCH_DAYS)?;
+    let scope = user.scope()?.clone();
+    let mut tx = state.store().begin().await?;
+    let enqueued = enqueue(&mut tx, state, &user.actor(), &scope, period).await?;
+    tx.commit().await?;
+    state.wake_delivery();
+    Ok(enqueued)
+}
+
+/// The report of `period` in `scope` as a file's bytes, read one row at a time.
+pub fn body(store: Store, scope: &Scope, period: Period, division_code: String, format: Format) -> ByteStream {
     let (from_ms, to_ms) = period.range_ms();
     let sql = hcp_store::upward::query(scope, from_ms, to_ms);
     match format {

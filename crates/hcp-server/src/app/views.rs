@@ -5,21 +5,23 @@ use chrono::{DateTime, Utc};
 use hcp_core::calendar::WorkCalendar;
 use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
+use hcp_core::complaint::{ComplaintChannel, ReportKind};
+use hcp_core::evaluation::{Adoption, AdoptionReason, EvaluatorKind};
 use hcp_core::level::Level;
-use hcp_core::lifecycle::TicketFacts;
+use hcp_core::lifecycle::{Classification, ReportFinding, event_label};
 use hcp_core::privacy::{mask_id_no, mask_name, mask_phone};
 use hcp_core::role::Role;
-use hcp_core::tags;
+use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::crypto::DataKey;
 use hcp_store::evaluations::EvaluationRow;
-use hcp_store::from_ms;
 use hcp_store::tickets::{AttachmentMeta, TicketRow};
+use hcp_store::{StoreError, from_ms};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// RFC 3339 in China Standard Time, as users read it.
-pub fn local_time(ms: i64) -> String {
-    from_ms(ms).with_timezone(&shanghai()).to_rfc3339()
+/// A stored instant as RFC 3339 in China Standard Time, as users read it; out of range is corrupt data.
+pub fn local_time(ms: i64) -> Result<String, StoreError> {
+    Ok(from_ms(ms)?.with_timezone(&shanghai()).to_rfc3339())
 }
 
 pub fn local(at: DateTime<Utc>) -> String {
@@ -41,7 +43,7 @@ pub struct TagView {
 /// Evaluator data as the caller may see it: masked, never in clear.
 #[derive(Serialize, ToSchema)]
 pub struct EvaluatorView {
-    pub kind: Option<String>,
+    pub kind: Option<EvaluatorKind>,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub id_no: Option<String>,
@@ -51,8 +53,8 @@ pub struct EvaluatorView {
 pub struct EvaluationView {
     pub id: i64,
     pub tracking_code: String,
-    pub channel: String,
-    pub channel_label: String,
+    pub channel: Channel,
+    pub channel_label: &'static str,
     pub case_no: Option<String>,
     pub service_item: Option<Named>,
     pub org_unit: String,
@@ -60,46 +62,52 @@ pub struct EvaluationView {
     pub window: Named,
     /// `code` is the staff number (工号).
     pub staff: Option<Named>,
-    pub level: i64,
-    pub level_label: String,
+    #[schema(value_type = i64)]
+    pub level: Level,
+    pub level_label: &'static str,
     pub tags: Vec<TagView>,
     pub comment: String,
     pub follow_up: bool,
     pub first_evaluation_id: Option<i64>,
     pub evaluated_at: String,
     pub received_at: String,
-    /// `adopted` or `not_adopted`.
-    pub adoption: String,
-    pub adoption_reason: Option<String>,
+    pub adoption: Adoption,
+    pub adoption_label: &'static str,
+    pub adoption_reason: Option<AdoptionReason>,
+    pub adoption_reason_label: Option<&'static str>,
     pub ticket_id: Option<i64>,
     /// Absent for the evaluated staff and their heads; masked for others.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluator: Option<EvaluatorView>,
 }
 
+/// Opens a sealed contact value and masks it; a value that does not open shows as `***`.
+fn masked(
+    key: &DataKey,
+    key_id: Option<&str>,
+    value: &Option<Vec<u8>>,
+    context: &str,
+    mask: fn(&str) -> String,
+) -> Option<String> {
+    let data = value.as_ref()?;
+    Some(key.decrypt(key_id.unwrap_or_default(), data, context).map(|v| mask(&v)).unwrap_or_else(|_| "***".into()))
+}
+
 impl EvaluationView {
-    pub fn new(row: EvaluationRow, role: Role, key: &DataKey) -> EvaluationView {
-        let evaluator = if role.sees_masked_evaluator() && row.evaluator_kind.is_some() {
-            let open = |value: &Option<Vec<u8>>, context: &str, mask: fn(&str) -> String| {
-                let data = value.as_ref()?;
-                let key_id = row.key_id.as_deref().unwrap_or_default();
-                Some(key.decrypt(key_id, data, context).map(|v| mask(&v)).unwrap_or_else(|_| "***".into()))
-            };
-            Some(EvaluatorView {
-                kind: row.evaluator_kind.clone(),
-                name: open(&row.evaluator_name, "evaluator.name", mask_name),
-                phone: open(&row.evaluator_phone, "evaluator.phone", mask_phone),
-                id_no: open(&row.evaluator_id_no, "evaluator.id_no", mask_id_no),
-            })
-        } else {
-            None
-        };
-        let channel = Channel::parse(&row.channel);
-        let level = Level::from_code(row.level);
-        EvaluationView {
+    pub fn new(row: EvaluationRow, role: Role, key: &DataKey) -> Result<EvaluationView, StoreError> {
+        let evaluator = (role.sees_masked_evaluator() && row.evaluator_kind.is_some()).then(|| {
+            let key_id = row.key_id.as_deref();
+            EvaluatorView {
+                kind: row.evaluator_kind,
+                name: masked(key, key_id, &row.evaluator_name, "evaluator.name", mask_name),
+                phone: masked(key, key_id, &row.evaluator_phone, "evaluator.phone", mask_phone),
+                id_no: masked(key, key_id, &row.evaluator_id_no, "evaluator.id_no", mask_id_no),
+            }
+        });
+        Ok(EvaluationView {
             id: row.id,
             tracking_code: row.tracking_code,
-            channel_label: channel.map(|c| c.label().to_owned()).unwrap_or_default(),
+            channel_label: row.channel.label(),
             channel: row.channel,
             case_no: row.case_no,
             service_item: row.item_code.zip(row.item_name).map(|(code, name)| Named { code, name }),
@@ -107,39 +115,35 @@ impl EvaluationView {
             department: row.department_name,
             window: Named { code: row.window_code, name: row.window_name },
             staff: row.staff_no.zip(row.staff_name).map(|(code, name)| Named { code, name }),
+            level_label: row.level.label(),
             level: row.level,
-            level_label: level.map(|l| l.label().to_owned()).unwrap_or_default(),
-            tags: row
-                .tags
-                .split(',')
-                .filter_map(|t| t.parse::<u16>().ok())
-                .filter_map(tags::find)
-                .map(|t| TagView { code: t.code, label: t.label.to_owned() })
-                .collect(),
+            tags: row.tags.tags().map(|t| TagView { code: t.code, label: t.label.to_owned() }).collect(),
             comment: row.comment,
             follow_up: row.follow_up != 0,
             first_evaluation_id: row.first_evaluation_id,
-            evaluated_at: local_time(row.evaluated_at),
-            received_at: local_time(row.received_at),
+            evaluated_at: local_time(row.evaluated_at)?,
+            received_at: local_time(row.received_at)?,
+            adoption_label: row.adoption.label(),
             adoption: row.adoption,
+            adoption_reason_label: row.adoption_reason.map(AdoptionReason::label),
             adoption_reason: row.adoption_reason,
             ticket_id: row.ticket_id,
             evaluator,
-        }
+        })
     }
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct TicketView {
     pub id: i64,
-    /// `bad_review`, `complaint` or `misconduct`.
-    pub kind: String,
-    pub kind_label: String,
-    pub state: String,
-    pub state_label: String,
+    pub kind: TicketKind,
+    pub kind_label: &'static str,
+    pub state: TicketState,
+    pub state_label: &'static str,
     pub evaluation_id: Option<i64>,
     pub complaint_id: Option<i64>,
-    pub level: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub level: Option<Level>,
     pub org_unit: Option<String>,
     pub department: Option<String>,
     pub window: Option<Named>,
@@ -148,9 +152,9 @@ pub struct TicketView {
     pub updated_at: String,
     /// When the responsible staff received it (dispatch); the clocks count from here.
     pub received_at: Option<String>,
-    /// `immediate`, `complex` or `no_legal_basis` once verified.
-    pub classification: Option<String>,
-    pub classification_label: Option<String>,
+    /// Once verified.
+    pub classification: Option<Classification>,
+    pub classification_label: Option<&'static str>,
     pub deadlines: DeadlinesView,
     /// The deadline the ticket is waiting on now, if any.
     pub next_deadline: Option<String>,
@@ -160,8 +164,9 @@ pub struct TicketView {
     pub overdue: bool,
     /// The citizen was unsatisfied again after the reopened rectification: handed to the bureau.
     pub escalated: bool,
-    /// Misconduct reports: `substantiated` or `unsubstantiated`.
-    pub outcome: Option<String>,
+    /// Misconduct reports: the bureau's finding.
+    pub outcome: Option<ReportFinding>,
+    pub outcome_label: Option<&'static str>,
     /// Whether the evaluated staff may still apply for review.
     pub appeal_open: bool,
 }
@@ -189,29 +194,27 @@ impl DeadlineView {
 }
 
 impl TicketView {
-    pub fn new(row: TicketRow, now: DateTime<Utc>) -> Self {
+    pub fn new(row: TicketRow, now: DateTime<Utc>) -> Result<Self, StoreError> {
         Self::with_calendar(row, now, None)
     }
 
-    pub fn with_calendar(row: TicketRow, now: DateTime<Utc>, calendar: Option<&WorkCalendar>) -> Self {
-        let kind = hcp_core::ticket::TicketKind::parse(&row.kind);
-        let state = hcp_core::ticket::TicketState::parse(&row.state);
-        let facts: TicketFacts = serde_json::from_str(&row.facts).unwrap_or_default();
-        let classification = facts.classification;
+    pub fn with_calendar(
+        row: TicketRow,
+        now: DateTime<Utc>,
+        calendar: Option<&WorkCalendar>,
+    ) -> Result<Self, StoreError> {
+        let facts = &row.facts;
         let deadline = |d: &Option<hcp_core::calendar::Deadline>| d.as_ref().map(|d| DeadlineView::new(d, now));
         let next = facts.pending_deadlines().into_iter().map(|(_, d)| d).min_by_key(|d| d.at);
-        let appeal_open = row.kind == "bad_review"
+        let appeal_open = row.kind == TicketKind::BadReview
             && !facts.appealed
-            && matches!(
-                state,
-                Some(hcp_core::ticket::TicketState::Dispatched | hcp_core::ticket::TicketState::Rectifying)
-            )
+            && matches!(row.state, TicketState::Dispatched | TicketState::Rectifying)
             && facts.appeal_by.is_some_and(|d| now <= d.at);
-        TicketView {
+        Ok(TicketView {
             id: row.id,
-            kind_label: kind.map(|k| k.label().to_owned()).unwrap_or_default(),
+            kind_label: row.kind.label(),
             kind: row.kind,
-            state_label: state.map(|s| s.label().to_owned()).unwrap_or_default(),
+            state_label: row.state.label(),
             state: row.state,
             evaluation_id: row.evaluation_id,
             complaint_id: row.complaint_id,
@@ -220,11 +223,11 @@ impl TicketView {
             department: row.department_name,
             window: row.window_code.zip(row.window_name).map(|(code, name)| Named { code, name }),
             staff: row.staff_no.zip(row.staff_name).map(|(code, name)| Named { code, name }),
-            created_at: local_time(row.created_at),
-            updated_at: local_time(row.updated_at),
-            received_at: row.received_at.map(local_time),
+            created_at: local_time(row.created_at)?,
+            updated_at: local_time(row.updated_at)?,
+            received_at: row.received_at.map(local_time).transpose()?,
+            classification_label: row.classification.map(Classification::label),
             classification: row.classification,
-            classification_label: classification.map(|c| c.label().to_owned()),
             deadlines: DeadlinesView {
                 appeal_by: deadline(&facts.appeal_by),
                 review_by: deadline(&facts.review_by),
@@ -236,9 +239,10 @@ impl TicketView {
                 .and_then(|d| calendar.map(|c| c.working_days_left(now, d.at))),
             overdue: row.overdue != 0,
             escalated: row.escalated != 0,
+            outcome_label: row.outcome.map(ReportFinding::label),
             outcome: row.outcome,
             appeal_open,
-        }
+        })
     }
 }
 
@@ -259,45 +263,42 @@ pub struct TicketDetail {
 #[derive(Serialize, ToSchema)]
 pub struct ComplaintView {
     pub id: i64,
-    pub channel: String,
-    pub channel_label: String,
+    pub channel: ComplaintChannel,
+    pub channel_label: &'static str,
     pub content: String,
-    /// Misconduct reports: coercion, falsification, leaking, not_rectifying.
-    pub report_kind: Option<String>,
-    pub report_kind_label: Option<String>,
+    /// Misconduct reports.
+    pub report_kind: Option<ReportKind>,
+    pub report_kind_label: Option<&'static str>,
     pub received_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<EvaluatorView>,
 }
 
 impl ComplaintView {
-    pub fn new(row: hcp_store::complaints::ComplaintRow, role: Role, key: &DataKey) -> ComplaintView {
+    pub fn new(
+        row: hcp_store::complaints::ComplaintRow,
+        role: Role,
+        key: &DataKey,
+    ) -> Result<ComplaintView, StoreError> {
         let contact = role.sees_masked_evaluator().then(|| {
-            let open = |value: &Option<Vec<u8>>, context: &str, mask: fn(&str) -> String| {
-                let data = value.as_ref()?;
-                let key_id = row.key_id.as_deref().unwrap_or_default();
-                Some(key.decrypt(key_id, data, context).map(|v| mask(&v)).unwrap_or_else(|_| "***".into()))
-            };
+            let key_id = row.key_id.as_deref();
             EvaluatorView {
                 kind: None,
-                name: open(&row.contact_name, "contact.name", mask_name),
-                phone: open(&row.contact_phone, "contact.phone", mask_phone),
+                name: masked(key, key_id, &row.contact_name, "contact.name", mask_name),
+                phone: masked(key, key_id, &row.contact_phone, "contact.phone", mask_phone),
                 id_no: None,
             }
         });
-        let kind = row.report_kind.as_deref().and_then(hcp_core::complaint::ReportKind::parse);
-        ComplaintView {
+        Ok(ComplaintView {
             id: row.id,
-            channel_label: hcp_core::complaint::ComplaintChannel::parse(&row.channel)
-                .map(|c| c.label().to_owned())
-                .unwrap_or_default(),
+            channel_label: row.channel.label(),
             channel: row.channel,
             content: row.content,
-            report_kind_label: kind.map(|k| k.label().to_owned()),
+            report_kind_label: row.report_kind.map(ReportKind::label),
             report_kind: row.report_kind,
-            received_at: local_time(row.received_at),
+            received_at: local_time(row.received_at)?,
             contact,
-        }
+        })
     }
 }
 
@@ -308,9 +309,9 @@ pub struct EventView {
     pub at: String,
     pub actor: String,
     pub action: String,
-    pub action_label: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
+    pub action_label: &'static str,
+    pub from_state: Option<TicketState>,
+    pub to_state: Option<TicketState>,
     /// The action's fields (finding, measures, text, reason, statement, explanation, note …) and the
     /// deadlines after it.
     #[schema(value_type = Object)]
@@ -320,18 +321,18 @@ pub struct EventView {
 }
 
 impl EventView {
-    pub fn new(e: hcp_store::tickets::Event) -> Self {
-        EventView {
+    pub fn new(e: hcp_store::tickets::Event) -> Result<Self, StoreError> {
+        Ok(EventView {
             id: e.id,
-            at: local_time(e.at),
+            at: local_time(e.at)?,
             actor: e.actor,
-            action_label: crate::app::lifecycle::action_label(&e.action).to_owned(),
+            action_label: event_label(&e.action),
             action: e.action,
             from_state: e.from_state,
             to_state: e.to_state,
-            details: serde_json::from_str(&e.details).unwrap_or_default(),
+            details: e.details,
             public: e.public != 0,
-        }
+        })
     }
 }
 
@@ -342,21 +343,12 @@ impl TicketDetail {
         attachments: Vec<AttachmentMeta>,
         now: DateTime<Utc>,
         calendar: &WorkCalendar,
-    ) -> Self {
-        TicketDetail {
-            ticket: TicketView::with_calendar(row, now, Some(calendar)),
-            timeline: events.into_iter().map(EventView::new).collect(),
+    ) -> Result<Self, StoreError> {
+        Ok(TicketDetail {
+            ticket: TicketView::with_calendar(row, now, Some(calendar))?,
+            timeline: events.into_iter().map(EventView::new).collect::<Result<_, _>>()?,
             attachments,
             complaint: None,
-        }
+        })
     }
-}
-
-/// A page of a list.
-#[derive(Serialize, ToSchema)]
-pub struct Paged<T: ToSchema> {
-    pub items: Vec<T>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
 }

@@ -12,9 +12,9 @@ use hcp_core::role::Scope;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::{FormPairs, render, with_page_headers};
-use crate::api::session::{CLEAR_SESSION_COOKIE, close_session, open_session};
+use crate::app::session::{self, LoginRequest};
 use crate::app::state::AppState;
-use crate::edge::caller::{MaybeUser, SESSION_COOKIE};
+use crate::edge::caller::{CLEAR_SESSION_COOKIE, MaybeUser, session_cookie, session_set_cookie};
 use crate::edge::client::ClientAddr;
 
 const LOGIN_FORM: &str = "login";
@@ -121,10 +121,13 @@ pub async fn login_submit(
     let username = form.get("username").unwrap_or_default().to_owned();
     let password = form.text("password");
     let next = safe_next(form.get("next")).to_owned();
-    match open_session(&state, ip, &username, &password).await {
-        Ok((_, cookie)) => {
+    match session::open(&state, ip, &LoginRequest { username: username.clone(), password }).await {
+        Ok(opened) => {
+            let cookie = session_set_cookie(&state, &opened.token, opened.max_age_seconds);
             let mut response = with_page_headers(Redirect::to(&next).into_response());
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
             Ok(response)
         }
         Err(err) if crate::edge::status::of(err.code).is_client_error() => {
@@ -150,7 +153,7 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     let form = FormPairs::parse(body)?;
     csrf::verify(&state, &headers, LOGOUT_FORM, form.get(csrf::FIELD))?;
-    close_session(&state, csrf::cookie(&headers, SESSION_COOKIE)).await?;
+    session::close(&state, session_cookie(&headers)).await?;
     let mut response = with_page_headers(Redirect::to("/login").into_response());
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
     Ok(response)

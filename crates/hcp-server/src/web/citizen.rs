@@ -12,9 +12,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
+use hcp_core::evaluation::{EvaluationInput, EvaluatorInput};
+use hcp_core::level::Level;
 use hcp_core::lifecycle::Satisfaction;
-use hcp_store::{AnyConnection, evaluations, org};
 use serde::Deserialize;
 
 use super::csrf::{self, Csrf};
@@ -23,12 +23,13 @@ use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 pub use super::levels::{LevelOption, TagGroup, TagOption, form_choices, level_options, tag_groups};
 use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
-use crate::api::evaluations::submitter_for;
-use crate::api::track::{FollowUpBody, TrackView, follow_up_with, lookup, rate_with};
-use crate::app::error::AppError;
-use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::app::error::{AppError, ErrorCode};
+use crate::app::intake::{self, Origin, Receipt};
+use crate::app::org::{self, CaseInfo, Subject, WindowInfo};
 use crate::app::state::AppState;
+use crate::app::track::{self, FollowUpBody, TrackView};
 use crate::edge::client::ClientAddr;
+use crate::edge::status;
 
 /// The citizen pages added beside `/e/{window_code}` and `/track` (which `web::router` lists itself).
 pub fn router() -> Router<AppState> {
@@ -40,108 +41,25 @@ pub fn router() -> Router<AppState> {
         .route("/public", get(citizen_public::public_page))
 }
 
-/// Where the window is: shown at the top of the form so the citizen knows whom they rate.
-#[derive(Clone)]
-pub struct WindowInfo {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub department: String,
-    pub hall: String,
-}
-
 fn window_not_found() -> PageError {
     PageError::new(StatusCode::NOT_FOUND, "窗口不存在", "未找到该窗口，请确认扫描的是大厅窗口上张贴的二维码。")
 }
 
 pub async fn window_info(state: &AppState, code: &str) -> Result<WindowInfo, PageError> {
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let window =
-        org::window_by_code(&mut conn, code.trim()).await.map_err(AppError::from)?.ok_or_else(window_not_found)?;
-    Ok(describe(&mut conn, window).await?)
-}
-
-async fn describe(conn: &mut AnyConnection, window: org::Window) -> Result<WindowInfo, AppError> {
-    let department = org::department_by_id(conn, window.department_id).await?;
-    let hall = match &department {
-        Some(d) => org::org_unit_by_id(conn, d.org_unit_id).await?,
-        None => None,
-    };
-    Ok(WindowInfo {
-        id: window.id,
-        code: window.code,
-        name: window.name,
-        department: department.map(|d| d.name).unwrap_or_default(),
-        hall: hall.map(|h| h.name).unwrap_or_default(),
-    })
-}
-
-/// The case an evaluation is bound to (一事一评).
-#[derive(Clone)]
-pub struct CaseInfo {
-    pub case_no: String,
-    pub item: String,
-    /// "李强（工号 S002）", if the case names who handled it.
-    pub staff: Option<String>,
-}
-
-/// What the form rates: a window (the citizen may say who served them) or one case.
-#[derive(Clone)]
-pub struct Subject {
-    pub window: WindowInfo,
-    pub case: Option<CaseInfo>,
-    /// (staff number, name) of the staff placed at the window; empty for a case, which names its staff.
-    pub staff: Vec<(String, String)>,
-    /// The case already has its evaluation.
-    pub evaluated: bool,
+    org::window(state, code).await?.ok_or_else(window_not_found)
 }
 
 async fn window_subject(state: &AppState, code: &str) -> Result<Subject, PageError> {
-    let window = window_info(state, code).await?;
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    // The org is small (a hall's staff), so filtering the whole list is fine.
-    let staff = org::list_staff(&mut conn)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .filter(|s| s.window_id == Some(window.id))
-        .map(|s| (s.staff_no, s.name))
-        .collect();
-    Ok(Subject { window, case: None, staff, evaluated: false })
+    org::window_subject(state, code).await?.ok_or_else(window_not_found)
 }
 
 async fn case_subject(state: &AppState, case_no: &str) -> Result<Subject, PageError> {
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let case = org::case_by_no(&mut conn, case_no.trim()).await.map_err(AppError::from)?.ok_or_else(|| {
+    org::case_subject(state, case_no).await?.ok_or_else(|| {
         PageError::new(
             StatusCode::NOT_FOUND,
             "办件不存在",
             "未找到该办件，请核对办件编号，或扫描窗口张贴的二维码进行评价。",
         )
-    })?;
-    let window =
-        org::window_by_id(&mut conn, case.window_id).await.map_err(AppError::from)?.ok_or_else(window_not_found)?;
-    let window = describe(&mut conn, window).await?;
-    let item = org::list_service_items(&mut conn)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .find(|i| i.id == case.item_id)
-        .map(|i| i.name)
-        .unwrap_or_default();
-    let staff = match case.staff_id {
-        Some(id) => org::staff_by_id(&mut conn, id)
-            .await
-            .map_err(AppError::from)?
-            .map(|s| format!("{}（工号 {}）", s.name, s.staff_no)),
-        None => None,
-    };
-    let (first, _) = evaluations::of_case(&mut conn, case.id).await.map_err(AppError::from)?;
-    Ok(Subject {
-        window,
-        case: Some(CaseInfo { case_no: case.case_no, item, staff }),
-        staff: Vec::new(),
-        evaluated: first.is_some(),
     })
 }
 
@@ -307,64 +225,32 @@ async fn submit(
         ..Default::default()
     };
     let csrf = Csrf::for_request(state, headers);
-    let again = |view: FormView, status: StatusCode, subject: Subject| {
-        let page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), view);
-        render(status, &page)
-    };
-    let now = state.now();
-    let evaluation = match NewEvaluation::parse(&input, now) {
-        Ok(evaluation) => evaluation,
-        Err(fields) => {
-            let view = values.field_errors(&fields, EVALUATE_FIELDS, CHECK_FIELDS);
-            return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY, subject));
-        }
-    };
-    let level_label = evaluation.level.label();
-    let bad = evaluation.level.is_bad();
     // Always anonymous here, whoever is signed in: these pages are the citizen's channel.
-    let submitter = match submitter_for(state, None, ip, false, state.config().rate_limit.evaluations_per_minute) {
-        Ok(submitter) => submitter,
-        Err(err) => {
-            return Ok(with_retry_after(
-                again(values.message(err.message.clone()), crate::edge::status::of(err.code), subject),
-                &err,
-            ));
-        }
-    };
-    let request = IntakeRequest {
-        submission: Submission::Evaluation(evaluation),
-        submitter,
-        received_at: now,
-        idempotency: None,
-        import_ref: None,
-        rules: state.rules(),
-    };
-    match state.intake().submit(request).await {
-        Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
-            let page =
-                ReceiptPage {
-                    chrome: Chrome::public("评价已提交"), window: subject.window, level_label, bad, receipt
-                };
+    match intake::submit(state, &Origin::citizen(ip), &input).await {
+        Ok(submitted) => {
+            let level = level.and_then(Level::from_code).unwrap_or(Level::VerySatisfied);
+            let page = ReceiptPage {
+                chrome: Chrome::public("评价已提交"),
+                window: subject.window,
+                level_label: level.label(),
+                bad: level.is_bad(),
+                receipt: submitted.receipt,
+            };
             Ok(render(StatusCode::OK, &page))
         }
-        Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
-        Err(err) => {
-            if err.code == crate::app::error::ErrorCode::AlreadyEvaluated {
-                // Intake's own words, in place of the form.
-                subject.evaluated = true;
-                let mut page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values);
-                page.notice = Some(err.message.clone());
-                Ok(render(crate::edge::status::of(err.code), &page))
-            } else if crate::edge::status::of(err.code).is_client_error() {
-                Ok(again(
-                    values.api_error(&err, EVALUATE_FIELDS, CHECK_FIELDS),
-                    crate::edge::status::of(err.code),
-                    subject,
-                ))
-            } else {
-                Err(err.into())
-            }
+        Err(err) if err.code == ErrorCode::AlreadyEvaluated => {
+            // Intake's own words, in place of the form.
+            subject.evaluated = true;
+            let mut page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), values);
+            page.notice = Some(err.message.clone());
+            Ok(render(status::of(err.code), &page))
         }
+        Err(err) if status::of(err.code).is_client_error() => {
+            let view = values.api_error(&err, EVALUATE_FIELDS, CHECK_FIELDS);
+            let page = EvaluatePage::new(subject, csrf.token(state, EVALUATE_FORM), view);
+            Ok(with_retry_after(render(status::of(err.code), &page), &err))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -463,7 +349,7 @@ pub async fn track_page(
 }
 
 /// The refused page, telling the browser when to try again after a rate limit.
-pub fn with_retry_after(mut response: Response, err: &crate::app::error::AppError) -> Response {
+pub fn with_retry_after(mut response: Response, err: &AppError) -> Response {
     if let Some(seconds) = err.retry_after
         && let Ok(value) = seconds.to_string().parse()
     {
@@ -502,15 +388,15 @@ pub async fn track_submit(
     page.kept = FormView::from_pairs(&form, &["satisfaction", "note", "level", "comment"]).keep_all(&form, "tags");
     page.set_choices();
     // A refusal of the rating or follow-up is shown next to that form, under the result as it stands.
-    let outcome: Result<TrackView, crate::app::error::AppError> = match action {
+    let outcome: Result<TrackView, AppError> = match action {
         "rate" => {
             let satisfaction = form
                 .get("satisfaction")
                 .and_then(|s| serde_json::from_value::<Satisfaction>(serde_json::Value::String(s.to_owned())).ok());
             match satisfaction {
-                None => Err(crate::app::error::AppError::invalid_field("satisfaction", "请选择您对处理结果的满意程度")),
+                None => Err(AppError::invalid_field("satisfaction", "请选择您对处理结果的满意程度")),
                 Some(satisfaction) => {
-                    rate_with(&state, ip, &code, password.clone(), satisfaction, form.get("note").map(str::to_owned))
+                    track::rate(&state, ip, &code, password.clone(), satisfaction, form.get("note").map(str::to_owned))
                         .await
                         .inspect(|_| page.done = Some("感谢您的评价，我们已收到您对处理结果的意见。"))
                 }
@@ -523,16 +409,16 @@ pub async fn track_submit(
                 tags: form.all("tags").into_iter().map(|t| serde_json::Value::String(t.to_owned())).collect(),
                 comment: form.get("comment").map(str::to_owned),
             };
-            match follow_up_with(&state, ip, &code, password.clone(), body).await {
-                Ok((_, axum::Json(receipt))) => {
+            match track::follow_up(&state, ip, &code, password.clone(), body).await {
+                Ok(receipt) => {
                     page.follow_receipt = Some(receipt);
                     page.done = Some("追评已提交。");
-                    lookup(&state, ip, &code, password.clone()).await
+                    track::lookup(&state, ip, &code, password.clone()).await
                 }
                 Err(err) => Err(err),
             }
         }
-        _ => lookup(&state, ip, &code, password.clone()).await,
+        _ => track::lookup(&state, ip, &code, password.clone()).await,
     };
     match outcome {
         Ok(view) => {
@@ -540,20 +426,20 @@ pub async fn track_submit(
             page.result = Some(TrackResult::new(view));
             Ok(render(StatusCode::OK, &page))
         }
-        Err(err) if crate::edge::status::of(err.code).is_client_error() => {
-            let wrong_password = matches!(crate::edge::status::of(err.code).as_u16(), 401 | 404 | 429);
+        Err(err) if status::of(err.code).is_client_error() => {
+            let wrong_password = matches!(status::of(err.code).as_u16(), 401 | 404 | 429);
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
             if action == "lookup" || wrong_password {
                 page.error = Some(message);
             } else {
                 // The password was right: show the result again with the refusal next to the form.
                 page.form_error = Some((if action == "rate" { "rate" } else { "follow_up" }, message));
-                match lookup(&state, ip, &code, password).await {
+                match track::lookup(&state, ip, &code, password).await {
                     Ok(view) => page.result = Some(TrackResult::new(view)),
                     Err(again) => page.error = Some(again.message),
                 }
             }
-            Ok(with_retry_after(render(crate::edge::status::of(err.code), &page), &err))
+            Ok(with_retry_after(render(status::of(err.code), &page), &err))
         }
         Err(err) => Err(err.into()),
     }

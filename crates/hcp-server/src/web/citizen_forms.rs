@@ -2,14 +2,15 @@
 //! misconduct report form (`/report`, like `POST /api/v1/misconduct-reports`): no account, the same parsing,
 //! intake, rate limit and receipt (tracking code + query password) as the API.
 
+use std::net::IpAddr;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use hcp_core::complaint::{ComplaintInput, ContactInput, NewComplaint, ReportKind};
-use hcp_store::org;
+use hcp_core::complaint::{ComplaintInput, ContactInput, ReportKind};
 
 use super::citizen::with_retry_after;
 use super::csrf::{self, Csrf};
@@ -17,12 +18,12 @@ use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 use super::{FormPairs, render};
-use crate::api::evaluations::submitter_for;
-use crate::api::reports::{self, ReportInput, ReportTarget};
-use crate::app::error::AppError;
-use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::app::error::{AppError, AppResult};
+use crate::app::intake::{self, Origin, Receipt, ReportInput, ReportTarget, Submittable};
+use crate::app::org::{self, OrgNode};
 use crate::app::state::AppState;
 use crate::edge::client::ClientAddr;
+use crate::edge::status;
 
 const COMPLAINT_FORM: &str = "complaint";
 const REPORT_FORM: &str = "report";
@@ -76,27 +77,25 @@ pub struct FiledPage {
     pub receipt: Receipt,
 }
 
+/// Every department with its hall and windows, from the public organisation tree.
 async fn targets(state: &AppState) -> Result<Vec<TargetGroup>, PageError> {
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let units = org::list_org_units(&mut conn).await.map_err(AppError::from)?;
-    let windows = org::list_windows(&mut conn).await.map_err(AppError::from)?;
-    Ok(org::list_departments(&mut conn)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|d| {
-            let hall = units.iter().find(|u| u.id == d.org_unit_id).map(|u| u.name.as_str()).unwrap_or_default();
-            TargetGroup {
-                label: format!("{}（{}）", d.name, hall),
-                windows: windows
-                    .iter()
-                    .filter(|w| w.department_id == d.id)
-                    .map(|w| (w.code.clone(), w.name.clone()))
-                    .collect(),
+    fn visit(node: OrgNode, out: &mut Vec<TargetGroup>) {
+        for d in node.departments {
+            out.push(TargetGroup {
+                label: format!("{}（{}）", d.name, node.name),
+                windows: d.windows.into_iter().map(|w| (w.code, w.name)).collect(),
                 department: (d.code, d.name),
-            }
-        })
-        .collect())
+            });
+        }
+        for child in node.children {
+            visit(child, out);
+        }
+    }
+    let mut groups = Vec::new();
+    for unit in org::tree(state).await?.org_units {
+        visit(unit, &mut groups);
+    }
+    Ok(groups)
 }
 
 impl ComplaintPage {
@@ -175,7 +174,7 @@ fn target(value: Option<&str>) -> Result<(Option<String>, Option<String>), ()> {
 
 async fn file(
     state: &AppState,
-    ip: std::net::IpAddr,
+    ip: IpAddr,
     headers: &HeaderMap,
     form: &FormPairs,
     report: bool,
@@ -189,7 +188,7 @@ async fn file(
     let content = form.get("content").map(str::to_owned);
     let chosen = target(form.get("target"));
     let (department_code, window_code) = chosen.clone().unwrap_or_default();
-    let parsed = if report {
+    let filed = if report {
         let input = ReportInput {
             kind: form.get("kind").map(str::to_owned),
             channel: Some("online".into()),
@@ -197,7 +196,7 @@ async fn file(
             content,
             contact,
         };
-        reports::parse(&input).map(|(kind, r)| Submission::Misconduct(kind, r))
+        file_one(state, ip, &input, chosen.is_ok()).await
     } else {
         let input = ComplaintInput {
             channel: Some("online".into()),
@@ -207,53 +206,30 @@ async fn file(
             contact,
             ..Default::default()
         };
-        NewComplaint::parse(&input).map(Submission::Complaint)
+        file_one(state, ip, &input, chosen.is_ok()).await
     };
-    let parsed = match (parsed, chosen) {
-        (Ok(submission), Ok(_)) => Ok(submission),
-        (parsed, chosen) => {
-            let mut fields = parsed.err().unwrap_or_default();
-            if chosen.is_err() {
-                fields.add("target", "请从列表中选择对象");
-            }
-            Err(fields)
+    match filed {
+        Ok(receipt) => {
+            let title = if report { "举报已受理" } else { "投诉已受理" };
+            let page = FiledPage { chrome: Chrome::public(title), report, receipt };
+            Ok(render(StatusCode::OK, &page))
         }
-    };
-    let submission = match parsed {
-        Ok(submission) => submission,
-        Err(fields) => {
-            let view = values.field_errors(&fields, FIELDS, CHECK_FIELDS);
+        Err(refused) if status::of(refused.code).is_client_error() => {
+            let view = values.api_error(&refused, FIELDS, CHECK_FIELDS);
             let page = ComplaintPage::new(state, report, token, view).await?;
-            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            Ok(with_retry_after(render(status::of(refused.code), &page), &refused))
         }
-    };
-    // Always anonymous here, whoever is signed in: these pages are the citizen's channel.
-    let refused = match submitter_for(state, None, ip, false, state.config().rate_limit.complaints_per_minute) {
-        Ok(submitter) => {
-            let request = IntakeRequest {
-                submission,
-                submitter,
-                received_at: state.now(),
-                idempotency: None,
-                import_ref: None,
-                rules: state.rules(),
-            };
-            match state.intake().submit(request).await {
-                Ok(Outcome::Created(receipt) | Outcome::Replayed(receipt)) => {
-                    let title = if report { "举报已受理" } else { "投诉已受理" };
-                    let page = FiledPage { chrome: Chrome::public(title), report, receipt };
-                    return Ok(render(StatusCode::OK, &page));
-                }
-                Ok(Outcome::AlreadyImported) => return Err(PageError::internal()),
-                Err(err) => err,
-            }
-        }
-        Err(err) => err,
-    };
-    if !crate::edge::status::of(refused.code).is_client_error() {
-        return Err(refused.into());
+        Err(err) => Err(err.into()),
     }
-    let view = values.api_error(&refused, FIELDS, CHECK_FIELDS);
-    let page = ComplaintPage::new(state, report, token, view).await?;
-    Ok(with_retry_after(render(crate::edge::status::of(refused.code), &page), &refused))
+}
+
+/// Files a citizen's complaint or report through intake (always anonymous here, whoever is signed in: these
+/// pages are the citizen's channel). A target not from the list is refused with the input's other mistakes.
+async fn file_one<S: Submittable>(state: &AppState, ip: IpAddr, input: &S, target_ok: bool) -> AppResult<Receipt> {
+    if !target_ok {
+        let mut fields = input.submission(state.now()).err().unwrap_or_default();
+        fields.add("target", "请从列表中选择对象");
+        return Err(AppError::invalid(fields));
+    }
+    Ok(intake::submit(state, &Origin::citizen(ip), input).await?.receipt)
 }

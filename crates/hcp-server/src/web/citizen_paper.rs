@@ -7,10 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::citizen::{LevelOption, TagGroup, WindowInfo, level_options, tag_groups, window_info};
+use super::citizen::{LevelOption, TagGroup, level_options, tag_groups, window_info};
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::{public_base, qr, render};
+use crate::app::org::WindowInfo;
 use crate::app::state::AppState;
 
 #[derive(Template)]

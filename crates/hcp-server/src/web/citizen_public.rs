@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::render;
-use crate::api::stats::{MonthlyView, monthly_view};
 use crate::app::state::AppState;
+use crate::app::stats::{self, MonthQuery, MonthlyView};
 
 #[derive(Deserialize)]
 pub struct PublicQuery {
@@ -56,7 +56,7 @@ pub async fn public_page(
     query: Result<Query<PublicQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let asked = query.ok().and_then(|q| q.0.month).unwrap_or_default();
-    let page = match monthly_view(&state, Some(&asked)).await {
+    let page = match stats::monthly(&state, &MonthQuery { month: Some(asked.clone()) }).await {
         Ok(MonthlyView { month, departments }) => PublicPage {
             chrome: Chrome::public("评价结果公开"),
             month_label: Some(label(&month)),

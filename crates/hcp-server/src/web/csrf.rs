@@ -12,6 +12,7 @@ use axum::response::Response;
 use super::errors::PageError;
 use crate::app::state::AppState;
 use crate::edge::caller::SESSION_COOKIE;
+pub use crate::edge::caller::cookie;
 
 pub const CSRF_COOKIE: &str = "hcp_csrf";
 pub const FIELD: &str = "csrf_token";
@@ -24,15 +25,6 @@ pub struct Csrf {
     session: String,
     is_new: bool,
     secure: bool,
-}
-
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
-        line.split(';').find_map(|pair| {
-            let (n, v) = pair.trim().split_once('=')?;
-            (n == name && !v.is_empty()).then(|| v.to_owned())
-        })
-    })
 }
 
 impl Csrf {

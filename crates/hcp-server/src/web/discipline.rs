@@ -18,10 +18,10 @@ use super::layout::Chrome;
 use super::signed_in::SignedIn;
 use super::supervise::evidence_lines;
 use super::{FormPairs, local_text, with_page_headers};
-use crate::api::extract::ApiJson;
-use crate::api::supervision::{OrderView, OrdersQuery, OutcomeBody};
-use crate::app::error::AppError;
 use crate::app::state::AppState;
+use crate::app::supervision::orders::{self, OrderView, OrdersQuery, OutcomeBody};
+use crate::edge::status;
+use hcp_core::supervision::OrderState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,27 +69,18 @@ pub struct ReferralsQuery {
     pub done: Option<String>,
 }
 
-fn level_label(level: &str) -> &'static str {
-    match level {
-        "staff" => "工作人员",
-        "window" => "窗口",
-        "department" => "部门",
-        _ => "",
-    }
-}
-
 /// The earlier orders the referral climbed from (at most a few steps), read in the inspector's scope.
 async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> Result<Vec<Step>, PageError> {
     let mut steps = Vec::new();
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
     while let Some(id) = previous.take() {
         if steps.len() >= 5 {
             break;
         }
-        let Some(row) = hcp_store::supervision::get(&mut conn, id, me.scope()?).await.map_err(AppError::from)? else {
-            break;
+        let view = match orders::get(state, &me.user, id).await {
+            Ok(view) => view,
+            Err(err) if err.code == crate::app::error::ErrorCode::NotFound => break,
+            Err(err) => return Err(err.into()),
         };
-        let view = OrderView::from(row);
         previous = view.previous_order_id;
         let before_after = view
             .assessment_evidence
@@ -106,12 +97,8 @@ async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> R
             issued: local_text(&view.issued_at),
             reason: view.reason.clone(),
             report: view.report.clone(),
-            assessment: match view.assessment.as_deref() {
-                Some("effective") => "整改有效",
-                Some("ineffective") => "整改无效",
-                _ => "未评估",
-            },
-            kind_label: view.kind_label,
+            assessment: view.assessment_label.unwrap_or("未评估"),
+            kind_label: view.kind_label.to_owned(),
             before_after,
         });
     }
@@ -127,16 +114,16 @@ async fn referrals_page(
 ) -> Result<Response, PageError> {
     me.require(&[Role::Discipline])?;
     let query = OrdersQuery { kind: Some("referral".into()), state: None };
-    let views = crate::api::supervision::orders_for(state, &me.user, &query).await?;
+    let views = orders::list(state, &me.user, &query).await?;
     let mut referrals = Vec::new();
-    for view in views.into_iter().filter(|v| v.kind == "referral") {
+    for view in views {
         let failed_here = failed.as_ref().filter(|(id, ..)| *id == view.id);
         referrals.push(Referral {
-            level_label: level_label(&view.level),
+            level_label: view.level_label,
             issued: local_text(&view.issued_at),
             evidence: evidence_lines(&view.evidence),
             steps: ladder(state, me, view.previous_order_id).await?,
-            open: view.state == "issued",
+            open: view.state == OrderState::Issued,
             error: failed_here.map(|(_, message, _)| message.clone()),
             outcome_text: failed_here.map(|(.., text)| text.clone()).unwrap_or_default(),
             view,
@@ -175,16 +162,13 @@ pub async fn outcome(
     let order_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let text = form.text("outcome");
     let body = OutcomeBody { outcome: text.clone() };
-    match crate::api::supervision::outcome(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await {
+    match orders::conclude(&state, &me.user, order_id, &body).await {
         Ok(_) => Ok(with_page_headers(
             Redirect::to(&format!("/discipline/referrals?done=outcome#referral-{order_id}")).into_response(),
         )),
-        Err(err)
-            if crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY
-                || crate::edge::status::of(err.code) == StatusCode::CONFLICT =>
-        {
+        Err(err) if matches!(status::of(err.code), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            referrals_page(&state, &me, false, Some((order_id, message, text)), crate::edge::status::of(err.code)).await
+            referrals_page(&state, &me, false, Some((order_id, message, text)), status::of(err.code)).await
         }
         Err(err) => Err(err.into()),
     }

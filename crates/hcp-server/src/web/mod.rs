@@ -70,9 +70,14 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
 }
 
-/// Whether a path belongs to the API (JSON errors) rather than to the pages (Chinese HTML errors).
-pub fn is_api_path(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/") || path == "/healthz"
+/// The page for a path that does not exist.
+pub fn not_found() -> Response {
+    PageError::not_found().into_response()
+}
+
+/// The page for a method the path does not take.
+pub fn method_not_allowed() -> Response {
+    PageError::method_not_allowed().into_response()
 }
 
 async fn stylesheet(css: &'static str) -> Response {

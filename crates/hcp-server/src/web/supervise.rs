@@ -9,14 +9,11 @@ mod orders;
 mod queues;
 mod reveal;
 
-use axum::Json;
 use axum::Router;
 use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, Months, NaiveDate};
 use hcp_core::clock::shanghai;
 
-use super::errors::PageError;
-use crate::app::error::AppResult;
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -32,11 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/supervise/orders/{id}/assess", post(orders::assess))
         .route("/supervise/ledgers", get(ledgers::page))
         .route("/supervise/evaluations/{id}", get(reveal::page).post(reveal::submit))
-}
-
-/// The body of an API handler's answer, or its error as a page.
-pub(crate) fn answer<T>(result: AppResult<Json<T>>) -> Result<T, PageError> {
-    result.map(|Json(t)| t).map_err(PageError::from)
 }
 
 /// A percentage of the API (one decimal) as the pages show it.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use hcp_core::clock::{Clock, ManualClock, TrainingClock};
+use hcp_core::org::OrgKind;
 use hcp_server::app::accounts::{self, NewAccount};
 use hcp_server::app::state::Mode;
 use hcp_server::{AppState, Config};
@@ -105,7 +106,7 @@ pub async fn start_with_mode(
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server_state = state.clone();
     let server = tokio::spawn(async move {
-        let app = hcp_server::api::router(server_state);
+        let app = hcp_server::router(server_state);
         axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
     });
     TestApp { base, client: reqwest::Client::new(), state, clock, dir, database_url, server }
@@ -198,10 +199,11 @@ impl TestApp {
 pub async fn seed(state: &AppState) {
     let now = start();
     let mut tx = state.store().begin().await.unwrap();
-    let root = org::create_org_unit(&mut tx, "JK", "吉林经开区政务服务中心", "center", None, now).await.unwrap();
-    let street = org::create_org_unit(&mut tx, "JK-JZ", "九站街道便民服务中心", "street_center", Some(&root), now)
-        .await
-        .unwrap();
+    let root = org::create_org_unit(&mut tx, "JK", "吉林经开区政务服务中心", OrgKind::Center, None, now).await.unwrap();
+    let street =
+        org::create_org_unit(&mut tx, "JK-JZ", "九站街道便民服务中心", OrgKind::StreetCenter, Some(&root), now)
+            .await
+            .unwrap();
     let scjg = org::create_department(&mut tx, "SCJG", "市场监督管理局", root.id, now).await.unwrap();
     let rs = org::create_department(&mut tx, "JZ-RS", "九站街道社保所", street.id, now).await.unwrap();
     let w1 = org::create_window(&mut tx, "W-SC-01", "市场主体登记窗口", scjg.id, now).await.unwrap();

@@ -11,8 +11,7 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::{ADMIN, FormView, done, unprocessable};
-use crate::api::admin::import_year;
-use crate::api::local_days::{LocalDayBody, remove_day, set_day};
+use crate::app::admin::calendar::{LocalDayBody, import_year, local_days, remove_day, set_day, years};
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::web::FormPairs;
@@ -108,10 +107,8 @@ async fn render_page(
     extra: Extra,
 ) -> Result<Response, PageError> {
     let calendar = state.calendar();
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let locals = hcp_store::calendar::local_days(&mut conn).await.map_err(AppError::from)?;
-    let years = hcp_store::calendar::years(&mut conn).await.map_err(AppError::from)?;
-    drop(conn);
+    let locals = local_days(state, &me.user).await?;
+    let years = years(state, &me.user).await?;
     let local_dates: std::collections::HashMap<&str, bool> =
         locals.iter().map(|l| (l.date.as_str(), l.is_off_day != 0)).collect();
     let mut months = Vec::new();
@@ -165,7 +162,7 @@ async fn render_page(
         chrome: me.chrome(state, "工作日历"),
         year,
         known: calendar.is_known_year(year),
-        years: years.into_iter().map(|(y, at)| (y, crate::app::views::local_time(at))).collect(),
+        years: years.into_iter().map(|y| (y.year, y.imported_at)).collect(),
         months,
         listed,
         locals: locals.into_iter().map(|l| LocalRow { date: l.date, name: l.name, off: l.is_off_day != 0 }).collect(),

@@ -16,11 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hcp_core::role::Role;
-use hcp_store::org::{Department, OrgUnit, Staff, Window};
 
-use super::errors::PageError;
 pub use super::form_view::FormView;
-use crate::app::error::AppError;
+pub use crate::app::org::{Organisation as OrgData, Window};
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -47,50 +45,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
-
-/// The whole organisation, read once per page.
-pub struct OrgData {
-    pub units: Vec<OrgUnit>,
-    pub departments: Vec<Department>,
-    pub windows: Vec<Window>,
-    pub staff: Vec<Staff>,
-}
-
-impl OrgData {
-    pub async fn load(state: &AppState) -> Result<OrgData, PageError> {
-        let mut conn = state.store().reader().await.map_err(AppError::from)?;
-        let conn = &mut *conn;
-        Ok(OrgData {
-            units: hcp_store::org::list_org_units(conn).await.map_err(AppError::from)?,
-            departments: hcp_store::org::list_departments(conn).await.map_err(AppError::from)?,
-            windows: hcp_store::org::list_windows(conn).await.map_err(AppError::from)?,
-            staff: hcp_store::org::list_staff(conn).await.map_err(AppError::from)?,
-        })
-    }
-
-    pub fn unit(&self, id: i64) -> Option<&OrgUnit> {
-        self.units.iter().find(|u| u.id == id)
-    }
-
-    pub fn department(&self, id: i64) -> Option<&Department> {
-        self.departments.iter().find(|d| d.id == id)
-    }
-
-    pub fn window(&self, id: i64) -> Option<&Window> {
-        self.windows.iter().find(|w| w.id == id)
-    }
-
-    pub fn staff_member(&self, id: i64) -> Option<&Staff> {
-        self.staff.iter().find(|s| s.id == id)
-    }
-
-    /// Hall and department names of a window.
-    pub fn placement(&self, window: &Window) -> (String, String) {
-        let department = self.department(window.department_id);
-        let hall = department.and_then(|d| self.unit(d.org_unit_id));
-        (hall.map(|h| h.name.clone()).unwrap_or_default(), department.map(|d| d.name.clone()).unwrap_or_default())
-    }
-}
 
 /// A window as the lists show it.
 pub struct WindowRow {

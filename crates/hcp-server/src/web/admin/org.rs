@@ -9,7 +9,7 @@ use axum::response::Response;
 use hcp_core::org::OrgKind;
 
 use super::{ADMIN, Done, FormView, OrgData, done, unprocessable};
-use crate::api::admin::{self, NewDepartment, NewOrgUnit, NewWindow};
+use crate::app::admin::org::{self as admin, NewDepartment, NewOrgUnit, NewWindow};
 use crate::app::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
@@ -60,7 +60,7 @@ fn tree(org: &OrgData) -> (Vec<TreeNode>, String) {
     let mut flat: Vec<(usize, TreeNode)> = Vec::new();
     fn visit(org: &OrgData, parent: Option<i64>, depth: usize, flat: &mut Vec<(usize, TreeNode)>) {
         for unit in org.units.iter().filter(|u| u.parent_id == parent) {
-            let kind = OrgKind::parse(&unit.kind).map_or_else(|| unit.kind.clone(), |k| k.label().to_owned());
+            let kind = unit.kind.label().to_owned();
             flat.push((depth, node("机构", "unit", &unit.code, &unit.name, kind, None)));
             for dept in org.departments.iter().filter(|d| d.org_unit_id == unit.id) {
                 flat.push((depth + 1, node("部门", "department", &dept.code, &dept.name, String::new(), None)));

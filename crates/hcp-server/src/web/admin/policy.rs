@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{ADMIN, Done, FormView, done, unprocessable};
-use crate::app::error::AppError;
 use crate::app::settings::{self, INTEGRITY, POLICY, SETTINGS, SUPERVISION, Tunables};
 use crate::app::state::AppState;
 use crate::web::FormPairs;
@@ -56,9 +55,7 @@ async fn render_page(
     message: Option<&'static str>,
     form: Option<FormView>,
 ) -> Result<Response, PageError> {
-    let stored = hcp_store::settings::all(&mut *state.store().reader().await.map_err(AppError::from)?)
-        .await
-        .map_err(AppError::from)?;
+    let stored = settings::saved(state, &me.user).await?;
     let file = Tunables::from_config(state.config());
     let current = state.tunables();
     let form = form.unwrap_or_else(|| {

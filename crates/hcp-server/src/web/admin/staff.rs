@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::org::Choice;
 use super::{ADMIN, Done, FormView, OrgData, done, unprocessable};
-use crate::api::admin::{NewStaff, add_staff};
+use crate::app::admin::org::{NewStaff, add_staff};
 use crate::app::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;

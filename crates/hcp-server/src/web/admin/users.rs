@@ -12,9 +12,8 @@ use hcp_core::role::{Role, ScopeKind};
 
 use super::org::Choice;
 use super::{ADMIN, FormView, OrgData, unprocessable};
-use crate::api::admin::add_user;
 use crate::app::accounts::NewAccount;
-use crate::app::error::AppError;
+use crate::app::admin::users::{User, add as add_user};
 use crate::app::state::AppState;
 use crate::web::FormPairs;
 use crate::web::errors::PageError;
@@ -53,23 +52,22 @@ pub struct UsersPage {
     pub csrf: String,
 }
 
-fn scope_text(org: &OrgData, user: &hcp_store::users::User) -> String {
+fn scope_text(org: &OrgData, user: &User) -> String {
     let named =
         |kind: &str, name: Option<String>| name.map_or_else(|| "（未设置）".to_owned(), |n| format!("{kind}：{n}"));
-    match user.role().map(Role::scope_kind) {
-        Some(ScopeKind::Staff) => named(
+    match user.role.scope_kind() {
+        ScopeKind::Staff => named(
             "本人",
             user.staff_id.and_then(|id| org.staff_member(id)).map(|s| format!("{}（{}）", s.name, s.staff_no)),
         ),
-        Some(ScopeKind::Window) => named("窗口", user.window_id.and_then(|id| org.window(id)).map(|w| w.name.clone())),
-        Some(ScopeKind::Department) => {
+        ScopeKind::Window => named("窗口", user.window_id.and_then(|id| org.window(id)).map(|w| w.name.clone())),
+        ScopeKind::Department => {
             named("部门", user.department_id.and_then(|id| org.department(id)).map(|d| d.name.clone()))
         }
-        Some(ScopeKind::OrgUnit) => match user.org_unit_id.and_then(|id| org.unit(id)) {
+        ScopeKind::OrgUnit => match user.org_unit_id.and_then(|id| org.unit(id)) {
             Some(unit) => format!("机构：{}（含下级）", unit.name),
             None => "全辖区".to_owned(),
         },
-        None => String::new(),
     }
 }
 
@@ -81,15 +79,13 @@ async fn render_page(
     form: FormView,
 ) -> Result<Response, PageError> {
     let org = OrgData::load(state).await?;
-    let accounts = hcp_store::users::list(&mut *state.store().reader().await.map_err(AppError::from)?)
-        .await
-        .map_err(AppError::from)?;
+    let accounts = crate::app::admin::users::list(state, &me.user).await?;
     let users = accounts
         .iter()
         .map(|u| UserRow {
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: u.role().map_or_else(|| u.role.clone(), |r| r.label().to_owned()),
+            role: u.role.label().to_owned(),
             scope: scope_text(&org, u),
             disabled: u.disabled != 0,
         })

@@ -7,10 +7,9 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use hcp_store::integrity::WindowNetwork;
 
 use super::{ADMIN, Done, FormView, OrgData, WindowRow, done, unprocessable};
-use crate::api::integrity::{NetworkBody, add_window_network, window_networks};
+use crate::app::integrity::{NetworkBody, WindowNetwork, add_window_network, window_networks};
 use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;

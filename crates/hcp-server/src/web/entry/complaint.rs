@@ -7,9 +7,8 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
-use hcp_core::complaint::{ComplaintChannel, ComplaintInput, ContactInput, NewComplaint};
+use hcp_core::complaint::{ComplaintChannel, ComplaintInput, ContactInput};
 use hcp_core::role::Role;
-use hcp_store::org;
 
 use super::super::FormPairs;
 use super::super::errors::PageError;
@@ -17,9 +16,11 @@ use super::super::form_view::FormView;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
 use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
-use crate::app::error::AppError;
-use crate::app::intake::{Receipt, Submission};
+use crate::app::intake::Receipt;
+use crate::app::org::{Department, OrgUnit, Organisation};
 use crate::app::state::AppState;
+use crate::edge::client::ClientAddr;
+use crate::edge::status;
 
 const FORM: &str = "entry-complaint";
 
@@ -78,17 +79,14 @@ pub struct ComplaintPage {
 
 /// Org units and departments for the two selects.
 struct Places {
-    orgs: Vec<org::OrgUnit>,
-    departments: Vec<org::Department>,
+    orgs: Vec<OrgUnit>,
+    departments: Vec<Department>,
 }
 
 impl Places {
     async fn load(state: &AppState) -> Result<Places, PageError> {
-        let mut conn = state.store().reader().await.map_err(AppError::from)?;
-        Ok(Places {
-            orgs: org::list_org_units(&mut conn).await.map_err(AppError::from)?,
-            departments: org::list_departments(&mut conn).await.map_err(AppError::from)?,
-        })
+        let org = Organisation::load(state).await?;
+        Ok(Places { orgs: org.units, departments: org.departments })
     }
 }
 
@@ -135,6 +133,7 @@ pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Respons
 pub async fn submit(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientAddr(ip): ClientAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
@@ -145,10 +144,10 @@ pub async fn submit(
     let again =
         |view: FormView, status: StatusCode| me.render(status, &page_for(&me, &state, &places, &directory, view, None));
     // Online complaints are the citizens' own page; here only the hotline and the box.
-    if !form.get("channel").and_then(ComplaintChannel::parse).is_some_and(|c| c.is_registered()) {
+    let Some(channel) = form.get("channel").and_then(ComplaintChannel::parse).filter(|c| c.is_registered()) else {
         let view = values.message(NOT_SAVED).field_error("channel", "请选择来源：12345热线或意见箱");
         return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
-    }
+    };
     let window_code = directory.window_code(values.v("window"));
     let (name, phone) = (form.get("name"), form.get("phone"));
     let input = ComplaintInput {
@@ -161,17 +160,9 @@ pub async fn submit(
         contact: (name.is_some() || phone.is_some())
             .then(|| ContactInput { name: name.map(str::to_owned), phone: phone.map(str::to_owned) }),
     };
-    let complaint = match NewComplaint::parse(&input) {
-        Ok(complaint) => complaint,
-        Err(fields) => {
-            return Ok(again(values.field_errors(&fields, FIELDS, NOT_SAVED), StatusCode::UNPROCESSABLE_ENTITY));
-        }
-    };
-    let channel = complaint.channel;
-    let submission = Submission::Complaint(complaint);
-    let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, state.now()).await? {
+    let (receipt, replayed) = match save(&state, &me, ip, &SAVE, &form, &input).await? {
         Ok(saved) => saved,
-        Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), crate::edge::status::of(err.code))),
+        Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), status::of(err.code))),
     };
     let saved =
         Saved { receipt, replayed, channel_label: channel.label(), hotline: channel == ComplaintChannel::Phone };

@@ -10,7 +10,8 @@ use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
 use hcp_core::channel::Channel;
 use hcp_core::clock::shanghai;
-use hcp_core::evaluation::{EvaluationInput, EvaluatorInput, NewEvaluation};
+use hcp_core::evaluation::{EvaluationInput, EvaluatorInput};
+use hcp_core::level::Level;
 use hcp_core::role::Role;
 
 use super::super::FormPairs;
@@ -20,8 +21,10 @@ use super::super::layout::Chrome;
 use super::super::levels::{LevelOption, TagGroup, form_choices};
 use super::super::signed_in::SignedIn;
 use super::{Choice, Directory, ENTRY_ROLES, EntryForm, new_submit_key, save};
-use crate::app::intake::{Receipt, Submission};
+use crate::app::intake::Receipt;
 use crate::app::state::AppState;
+use crate::edge::client::ClientAddr;
+use crate::edge::status;
 
 const FORM: &str = "entry";
 
@@ -161,6 +164,7 @@ fn evaluated_at(date: &str, time: &str, today: NaiveDate) -> Option<String> {
 pub async fn submit(
     State(state): State<AppState>,
     me: SignedIn,
+    ClientAddr(ip): ClientAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
@@ -175,11 +179,10 @@ pub async fn submit(
     };
 
     // Only the off-line channels here: the online ones are the citizens' own.
-    let channel = form.get("channel").and_then(Channel::parse);
-    if !channel.is_some_and(|c| ENTRY_CHANNELS.contains(&c)) {
+    let Some(channel) = form.get("channel").and_then(Channel::parse).filter(|c| ENTRY_CHANNELS.contains(c)) else {
         let view = values.message(NOT_SAVED).field_error("channel", "请选择来源：12345热线、纸质评价表或意见箱");
         return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
-    }
+    };
     let window_code = directory.window_code(values.v("window"));
     let (name, phone) = (form.get("name"), form.get("phone"));
     let now = state.now();
@@ -200,29 +203,21 @@ pub async fn submit(
         evaluated_at: evaluated_at(values.v("date"), values.v("time"), now.with_timezone(&shanghai()).date_naive()),
         follow_up: false,
     };
-    let evaluation = match NewEvaluation::parse(&input, now) {
-        Ok(evaluation) => evaluation,
-        Err(fields) => {
-            let view = values.clone().field_errors(&fields, &fields_for(&values), NOT_SAVED);
-            return Ok(again(view, StatusCode::UNPROCESSABLE_ENTITY));
-        }
-    };
-    let saved_channel = evaluation.channel;
-    let level = evaluation.level;
-    let submission = Submission::Evaluation(evaluation);
-    let (receipt, replayed) = match save(&state, &me, &SAVE, &form, &input, submission, now).await? {
+    let (receipt, replayed) = match save(&state, &me, ip, &SAVE, &form, &input).await? {
         Ok(saved) => saved,
         Err(err) => {
             let view = values.clone().api_error(&err, &fields_for(&values), NOT_SAVED);
-            return Ok(again(view, crate::edge::status::of(err.code)));
+            return Ok(again(view, status::of(err.code)));
         }
     };
+    // Saved, so the level was one of the five.
+    let level = input.level.and_then(Level::from_code).unwrap_or(Level::VerySatisfied);
     let saved = Saved {
         receipt,
         replayed,
-        channel_label: saved_channel.label(),
+        channel_label: channel.label(),
         level_label: level.label(),
-        hotline: saved_channel == Channel::Phone,
+        hotline: channel == Channel::Phone,
     };
     // "保存并继续录入" keeps the channel and window for the next record of the same pile; "保存" starts afresh.
     let keep = form.get("after") != Some("new");

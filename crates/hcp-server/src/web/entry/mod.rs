@@ -11,15 +11,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use hcp_core::role::Role;
-use hcp_store::org;
 
 use super::FormPairs;
 use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::SignedIn;
-use crate::api::evaluations::{scoped_idempotency, submitter_for};
 use crate::app::error::{AppError, ErrorCode};
-use crate::app::intake::{IntakeRequest, Outcome, Receipt, Submission};
+use crate::app::intake::{self, Origin, Receipt, Submittable};
+use crate::app::org::{Organisation, Staff, Window};
 use crate::app::state::AppState;
 
 /// Who may use these pages: the roles the API lets register off-line records.
@@ -49,18 +48,15 @@ pub struct Choice {
 
 /// Windows and staff as the entry forms offer them (code first, so typing the code finds it).
 pub struct Directory {
-    pub windows: Vec<org::Window>,
+    pub windows: Vec<Window>,
     pub window_labels: Vec<String>,
-    pub staff: Vec<org::Staff>,
+    pub staff: Vec<Staff>,
     pub staff_labels: Vec<String>,
 }
 
 impl Directory {
     pub async fn load(state: &AppState) -> Result<Directory, PageError> {
-        let mut conn = state.store().reader().await.map_err(AppError::from)?;
-        let windows = org::list_windows(&mut conn).await.map_err(AppError::from)?;
-        let departments = org::list_departments(&mut conn).await.map_err(AppError::from)?;
-        let staff = org::list_staff(&mut conn).await.map_err(AppError::from)?;
+        let Organisation { windows, departments, staff, .. } = Organisation::load(state).await?;
         let department_name =
             |id: i64| departments.iter().find(|d| d.id == id).map(|d| d.name.as_str()).unwrap_or_default();
         let window_labels =
@@ -163,24 +159,18 @@ pub struct EntryForm {
 /// submit key makes a second click a replay. `Ok(Err(..))` is a refusal to show on the form: the API's error,
 /// or `key_reused` (409) for the same shown form saved before and changed since, which saves as a new record
 /// on the next click (the page gives a new key).
-pub async fn save<I: serde::Serialize>(
+pub async fn save<I: Submittable>(
     state: &AppState,
     me: &SignedIn,
+    ip: std::net::IpAddr,
     entry: &EntryForm,
     form: &FormPairs,
     input: &I,
-    submission: Submission,
-    received_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Result<(Receipt, bool), AppError>, PageError> {
-    let submitter = submitter_for(state, Some(&me.user), std::net::IpAddr::from([127, 0, 0, 1]), true, 0)?;
-    let idempotency = submitted_key(form.get("submit_key"))
-        .map(|key| scoped_idempotency(&format!("{}:{key}", entry.scope), Some(&me.user), input));
-    let request =
-        IntakeRequest { submission, submitter, received_at, idempotency, import_ref: None, rules: state.rules() };
-    match state.intake().submit(request).await {
-        Ok(Outcome::Created(receipt)) => Ok(Ok((receipt, false))),
-        Ok(Outcome::Replayed(receipt)) => Ok(Ok((receipt, true))),
-        Ok(Outcome::AlreadyImported) => Err(PageError::internal()),
+    let idempotency_key = submitted_key(form.get("submit_key")).map(|key| format!("{}:{key}", entry.scope));
+    let origin = Origin { user: Some(&me.user), ip, idempotency_key };
+    match intake::submit(state, &origin, input).await {
+        Ok(submitted) => Ok(Ok((submitted.receipt, submitted.replayed))),
         Err(err) if err.code == ErrorCode::IdempotencyKeyReused => {
             Ok(Err(AppError::new(ErrorCode::Conflict, entry.key_reused)))
         }

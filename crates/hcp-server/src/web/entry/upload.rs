@@ -10,18 +10,19 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hcp_core::clock::shanghai;
 use hcp_core::level::Level;
-use hcp_store::org;
 
 use super::super::csrf;
 use super::super::errors::PageError;
 use super::super::layout::Chrome;
 use super::super::signed_in::SignedIn;
 use super::ENTRY_ROLES;
-use crate::api::evaluations::import_file;
-use crate::app::error::AppError;
+use crate::app::error::ErrorCode;
+use crate::app::import;
 use crate::app::import::ImportReport;
 use crate::app::import_file::{FileFormat, TEMPLATE_HEADERS};
+use crate::app::org::Organisation;
 use crate::app::state::AppState;
+use crate::edge::client::ClientAddr;
 use crate::web::multipart;
 
 const FORM: &str = "entry-upload";
@@ -202,17 +203,10 @@ fn upload_page(
 
 /// The template's example row: a real window of this installation and today's date, so it imports as is.
 async fn example_row(state: &AppState) -> Result<Vec<String>, PageError> {
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let windows = org::list_windows(&mut conn).await.map_err(AppError::from)?;
-    let window = windows.first().map_or_else(|| "W-001".to_owned(), |w| w.code.clone());
-    let staff = match windows.first() {
-        Some(w) => org::list_staff(&mut conn)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .find(|s| s.window_id == Some(w.id))
-            .map(|s| s.staff_no)
-            .unwrap_or_default(),
+    let org = Organisation::load(state).await?;
+    let window = org.windows.first().map_or_else(|| "W-001".to_owned(), |w| w.code.clone());
+    let staff = match org.windows.first() {
+        Some(w) => org.staff.iter().find(|s| s.window_id == Some(w.id)).map(|s| s.staff_no.clone()).unwrap_or_default(),
         None => String::new(),
     };
     let tag = hcp_core::tags::for_level(Level::VerySatisfied).next().map(|t| t.code.to_string()).unwrap_or_default();
@@ -242,7 +236,12 @@ pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Respons
     Ok(me.render(StatusCode::OK, &upload_page(&me, &state, &example, None, None)))
 }
 
-pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> Result<Response, PageError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ClientAddr(ip): ClientAddr,
+    body: Body,
+) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
     let max = state.config().upload.max_import_bytes;
     let example = example_row(&state).await?;
@@ -284,13 +283,13 @@ pub async fn submit(State(state): State<AppState>, me: SignedIn, body: Body) -> 
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ));
     };
-    match import_file(&state, &me.user, file.data, format).await {
+    match import::upload(&state, &me.user, ip, file.data, format).await {
         Ok(report) => {
             let view = ReportView::new(file_name, report);
             Ok(me.render(StatusCode::OK, &upload_page(&me, &state, &example, None, Some(view))))
         }
         // The whole file was refused (no header, wrong encoding …): nothing imported, the reason on the page.
-        Err(err) if crate::edge::status::of(err.code) == StatusCode::BAD_REQUEST => {
+        Err(err) if err.code == ErrorCode::InvalidFile => {
             Ok(again(format!("“{file_name}”未导入：{}", err.message), StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(err) => Err(err.into()),

@@ -9,18 +9,15 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hcp_core::level::Level;
-use hcp_core::org::path_contains;
-use hcp_core::role::{Role, Scope};
-use hcp_store::org;
+use hcp_core::role::Role;
 use serde::Deserialize;
 
-use super::{MonthPeriod, answer, deadline_words, first_of, month_text, percent, score_text, today};
-use crate::api::extract::ApiQuery;
-use crate::api::stats::{Group, StatsQuery, figures};
-use crate::api::supervision::{PeriodQuery, concentrations};
-use crate::api::tickets::TicketQuery;
-use crate::app::error::AppError;
+use super::{MonthPeriod, deadline_words, first_of, month_text, percent, score_text, today};
+use crate::app::org::units_within;
 use crate::app::state::AppState;
+use crate::app::stats::{self, Group, StatsQuery};
+use crate::app::supervision::concentrations::{self, PeriodQuery};
+use crate::app::tickets::{self, TicketQuery};
 use crate::web::charts::{self, Bar};
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -132,11 +129,14 @@ pub async fn page(
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
-    let scope = me.scope()?.clone();
     let q = query.map(|q| q.0).unwrap_or_default();
     let period = MonthPeriod::parse(&state, q.from.as_deref(), q.to.as_deref(), 12, 36);
     let mut error = period.error.clone();
-    let orgs_all = org_options(&state, &scope).await?;
+    let orgs_all: Vec<OrgOption> = units_within(&state, &me.user)
+        .await?
+        .into_iter()
+        .map(|u| OrgOption { code: u.code, name: u.name, selected: false })
+        .collect();
     let mut org_code = q.org.as_deref().map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned);
     if let Some(code) = &org_code
         && !orgs_all.iter().any(|o| &o.code == code)
@@ -155,10 +155,14 @@ pub async fn page(
         to: Some(to.clone()),
         group_by: Some(group_by.to_owned()),
     };
-    let run = |group_by: &'static str| figures(State(state.clone()), me.user.clone(), ApiQuery(stats(group_by)));
-    let total = answer(run("none").await)?;
-    let by_month = answer(run("month").await)?;
-    let by_channel = answer(run("channel").await)?;
+    let run = |group_by: &'static str| {
+        let query = stats(group_by);
+        let (state, user) = (&state, &me.user);
+        async move { stats::figures(state, user, &query).await }
+    };
+    let total = run("none").await?;
+    let by_month = run("month").await?;
+    let by_channel = run("channel").await?;
     let total = total.groups.into_iter().next();
 
     let headline = match &total {
@@ -226,7 +230,7 @@ pub async fn page(
         ("rank-window", "窗口排名", "window"),
         ("rank-staff", "工作人员排名", "staff"),
     ] {
-        let view = answer(run(group_by).await)?;
+        let view = run(group_by).await?;
         let mut groups: Vec<Group> =
             view.groups.into_iter().filter(|g| g.adopted > 0 && !(group_by == "staff" && g.key == "0")).collect();
         if sort_bad {
@@ -252,7 +256,7 @@ pub async fn page(
     }
 
     // Tickets of the period that missed a deadline.
-    let overdue_page = crate::api::tickets::list_for(
+    let overdue_page = tickets::list(
         &state,
         &me.user,
         &TicketQuery {
@@ -271,8 +275,8 @@ pub async fn page(
         .into_iter()
         .map(|t| OverdueRow {
             id: t.id,
-            kind_label: t.kind_label,
-            state_label: t.state_label,
+            kind_label: t.kind_label.to_owned(),
+            state_label: t.state_label.to_owned(),
             place: t.window.map(|w| format!("{}（{}）", w.name, w.code)).or(t.department).unwrap_or_default(),
             deadline: t
                 .next_deadline
@@ -285,28 +289,19 @@ pub async fn page(
 
     // Concentrations of the last natural month, whatever the period shown.
     let last_month = first_of(today(&state)).checked_sub_months(chrono::Months::new(1)).unwrap_or(today(&state));
-    let found = answer(
-        concentrations(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(PeriodQuery { period: Some(month_text(last_month)) }),
-        )
-        .await,
-    )?;
-    let codes = target_codes(&state).await?;
+    let found = concentrations::list(&state, &me.user, &PeriodQuery { period: Some(month_text(last_month)) }).await?;
     let concentrations = found
         .items
         .into_iter()
         .map(|c| {
-            let code = codes.get(&(c.level.clone(), c.key.clone())).cloned().unwrap_or_default();
             let href = format!(
                 "/supervise/orders/new?kind=rectification_order&level={}&target={}&period={}",
                 c.level,
-                url(&code),
+                url(&c.code),
                 found.period
             );
             ConcentrationRow {
-                level_label: level_label(&c.level),
+                level_label: c.level_label,
                 name: c.name,
                 adopted: c.adopted,
                 bad_reviews: c.bad_reviews,
@@ -357,47 +352,6 @@ fn shares(bars: &[Bar]) -> Vec<ShareRow> {
         .collect()
 }
 
-pub(crate) fn level_label(level: &str) -> &'static str {
-    match level {
-        "staff" => "工作人员",
-        "window" => "窗口",
-        "department" => "部门",
-        _ => "",
-    }
-}
-
 pub(crate) fn url(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// The org units a supervisor may choose: their own and those below.
-async fn org_options(state: &AppState, scope: &Scope) -> Result<Vec<OrgOption>, PageError> {
-    let Scope::OrgUnit { path, .. } = scope else {
-        return Ok(Vec::new());
-    };
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let mut units: Vec<_> = org::list_org_units(&mut conn)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .filter(|u| path_contains(path, &u.path))
-        .collect();
-    units.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(units.into_iter().map(|u| OrgOption { code: u.code, name: u.name, selected: false }).collect())
-}
-
-/// The codes orders name their targets by (staff number, window code, department code), by (level, id).
-async fn target_codes(state: &AppState) -> Result<HashMap<(String, String), String>, PageError> {
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    let mut codes = HashMap::new();
-    for s in org::list_staff(&mut conn).await.map_err(AppError::from)? {
-        codes.insert(("staff".to_owned(), s.id.to_string()), s.staff_no);
-    }
-    for w in org::list_windows(&mut conn).await.map_err(AppError::from)? {
-        codes.insert(("window".to_owned(), w.id.to_string()), w.code);
-    }
-    for d in org::list_departments(&mut conn).await.map_err(AppError::from)? {
-        codes.insert(("department".to_owned(), d.id.to_string()), d.code);
-    }
-    Ok(codes)
 }

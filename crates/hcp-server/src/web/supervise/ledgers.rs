@@ -10,10 +10,9 @@ use axum::response::Response;
 use hcp_core::role::Role;
 use serde::Deserialize;
 
-use super::{MonthPeriod, answer};
-use crate::api::extract::ApiQuery;
-use crate::api::supervision::{DepartmentTopics, TopicsQuery};
+use super::MonthPeriod;
 use crate::app::state::AppState;
+use crate::app::supervision::hot_topics::{self, DepartmentTopics, TopicsQuery};
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
@@ -77,14 +76,8 @@ pub async fn page(
         xlsx: format!("/api/v1/reports/upward?format=xlsx&from={from}&to={to}"),
         csv: format!("/api/v1/reports/upward?format=csv&from={from}&to={to}"),
     };
-    let topics = answer(
-        crate::api::supervision::hot_topics(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(TopicsQuery { org: None, from: Some(from.clone()), to: Some(to.clone()), limit: Some(10) }),
-        )
-        .await,
-    )?;
+    let query = TopicsQuery { org: None, from: Some(from.clone()), to: Some(to.clone()), limit: Some(10) };
+    let topics = hot_topics::list(&state, &me.user, &query).await?;
     let page = LedgersPage {
         chrome: me.chrome(&state, "台账导出"),
         period_text: format!("{} 至 {}", period.from.format("%Y年%m月%d日"), period.to.format("%Y年%m月%d日")),

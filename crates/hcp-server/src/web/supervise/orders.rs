@@ -8,47 +8,24 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hcp_core::role::Role;
+use hcp_core::supervision::{OrderKind, OrderState};
 use serde::Deserialize;
 
-use super::dashboard::level_label;
 use super::{deadline_words, evidence_lines, first_of, month_text, today};
-use crate::api::extract::ApiJson;
-use crate::api::supervision::{AssessBody, IssueBody, OrderView, OrdersQuery};
-use crate::app::error::AppError;
 use crate::app::state::AppState;
+use crate::app::supervision::orders::{self, AssessBody, IssueBody, OrderView, OrdersQuery};
+use crate::edge::status;
 use crate::web::errors::PageError;
 use crate::web::form_view::FormView;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FormPairs, local_text, with_page_headers};
 
-pub use crate::api::supervision::KINDS;
-
 const LEVELS: [(&str, &str); 3] =
     [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];
 
-pub fn state_label(state: &str) -> &'static str {
-    match state {
-        "issued" => "已下发",
-        "reported" => "已报告整改",
-        "assessed" => "已评估",
-        "concluded" => "已办结",
-        _ => "",
-    }
-}
-
-pub fn assessment_label(a: &str) -> &'static str {
-    match a {
-        "effective" => "整改有效",
-        "ineffective" => "整改无效",
-        _ => "",
-    }
-}
-
 pub struct OrderRow {
     pub view: OrderView,
-    pub level_label: &'static str,
-    pub state_label: &'static str,
     pub issued: String,
     pub due: Option<(String, &'static str)>,
 }
@@ -59,14 +36,8 @@ impl OrderRow {
         let due = view
             .due_at
             .as_deref()
-            .map(|at| if view.state == "issued" { deadline_words(state, at) } else { (local_text(at), "") });
-        OrderRow {
-            level_label: level_label(&view.level),
-            state_label: state_label(&view.state),
-            issued: local_text(&view.issued_at),
-            due,
-            view,
-        }
+            .map(|at| if view.state == OrderState::Issued { deadline_words(state, at) } else { (local_text(at), "") });
+        OrderRow { issued: local_text(&view.issued_at), due, view }
     }
 }
 
@@ -91,12 +62,13 @@ pub struct OrdersPage {
     pub rows: Vec<OrderRow>,
 }
 
-fn choices(options: &[(&'static str, &'static str)], chosen: Option<&str>) -> Vec<Choice> {
-    options.iter().map(|&(code, label)| Choice { code, label, selected: chosen == Some(code) }).collect()
+fn choices(options: impl IntoIterator<Item = (&'static str, &'static str)>, chosen: Option<&str>) -> Vec<Choice> {
+    options.into_iter().map(|(code, label)| Choice { code, label, selected: chosen == Some(code) }).collect()
 }
 
-const STATES: [(&str, &str); 4] =
-    [("issued", "已下发"), ("reported", "已报告整改"), ("assessed", "已评估"), ("concluded", "已办结")];
+fn kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
+    OrderKind::ALL.into_iter().map(|k| (k.code(), k.label()))
+}
 
 /// `/supervise/orders`: every order in scope, filterable by kind and state.
 pub async fn list(
@@ -106,14 +78,14 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
     let q = query.map(|q| q.0).unwrap_or_default();
-    let kind = q.kind.filter(|k| KINDS.iter().any(|(c, _)| c == k));
-    let order_state = q.state.filter(|s| STATES.iter().any(|(c, _)| c == s));
+    let kind = q.kind.filter(|k| OrderKind::from_code(k).is_some());
+    let order_state = q.state.filter(|s| OrderState::from_code(s).is_some());
     let query = OrdersQuery { kind: kind.clone(), state: order_state.clone() };
-    let views = crate::api::supervision::orders_for(&state, &me.user, &query).await?;
+    let views = orders::list(&state, &me.user, &query).await?;
     let page = OrdersPage {
         chrome: me.chrome(&state, "督查督办"),
-        kinds: choices(&KINDS, kind.as_deref()),
-        states: choices(&STATES, order_state.as_deref()),
+        kinds: choices(kinds(), kind.as_deref()),
+        states: choices(OrderState::ALL.into_iter().map(|s| (s.code(), s.label())), order_state.as_deref()),
         rows: views.into_iter().map(|v| OrderRow::new(&state, v)).collect(),
     };
     Ok(me.render(StatusCode::OK, &page))
@@ -143,8 +115,8 @@ fn issue_page(state: &AppState, me: &SignedIn, form: FormView) -> IssuePage {
     IssuePage {
         chrome: me.chrome(state, "发出督办"),
         csrf: me.token(state, ISSUE_FORM),
-        kinds: choices(&KINDS, Some(form.v("kind"))),
-        levels: choices(&LEVELS, Some(form.v("level"))),
+        kinds: choices(kinds(), Some(form.v("kind"))),
+        levels: choices(LEVELS, Some(form.v("level"))),
         form,
     }
 }
@@ -224,16 +196,13 @@ pub async fn issue(
         working_days,
         previous_order_id,
     };
-    match crate::api::supervision::issue(State(state.clone()), me.user.clone(), ApiJson(body)).await {
-        Ok((_, axum::Json(order))) => {
+    match orders::issue(&state, &me.user, &body).await {
+        Ok(order) => {
             Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
         }
-        Err(err)
-            if crate::edge::status::of(err.code).is_client_error()
-                && crate::edge::status::of(err.code) != StatusCode::FORBIDDEN =>
-        {
+        Err(err) if status::of(err.code).is_client_error() && status::of(err.code) != StatusCode::FORBIDDEN => {
             let page = issue_page(&state, &me, values.api_error(&err, ISSUE_ERRORS, "填写的内容有误，请按提示修改。"));
-            Ok(me.render(crate::edge::status::of(err.code), &page))
+            Ok(me.render(status::of(err.code), &page))
         }
         Err(err) => Err(err.into()),
     }
@@ -266,21 +235,6 @@ pub struct OrderPage {
 
 pub const ASSESS_FORM: &str = "supervision_assess";
 
-/// One order in the caller's scope (the API lists orders but has no single-order read; the store's scoped read
-/// is the one the API's actions use).
-pub async fn order_row(
-    state: &AppState,
-    me: &SignedIn,
-    id: &str,
-) -> Result<hcp_store::supervision::OrderRow, PageError> {
-    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
-    let mut conn = state.store().reader().await.map_err(AppError::from)?;
-    hcp_store::supervision::get(&mut conn, id, me.scope()?)
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "未找到", "未找到该督办事项，或它不在您的管辖范围内。"))
-}
-
 pub fn comparison(evidence: Option<&serde_json::Value>) -> Vec<Comparison> {
     let Some(e) = evidence else { return Vec::new() };
     [("before", "督办前（问题期间）"), ("after", "督办后（下发至评估）")]
@@ -297,19 +251,21 @@ async fn order_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let row = order_row(state, me, id).await?;
-    let target_code = target_code_of(state, &row).await.unwrap_or_default();
-    let view = OrderView::from(row);
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let view = orders::get(state, &me.user, id).await.map_err(|err| {
+        if err.code == crate::app::error::ErrorCode::NotFound {
+            PageError::new(StatusCode::NOT_FOUND, "未找到", "未找到该督办事项，或它不在您的管辖范围内。")
+        } else {
+            err.into()
+        }
+    })?;
+    let target_code = orders::target_code_of(state, &me.user, id).await.unwrap_or_default();
     let evidence = evidence_lines(&view.evidence);
     let comparison = comparison(view.assessment_evidence.as_ref());
-    let assessment_label = view.assessment.as_deref().map(assessment_label).unwrap_or_default();
-    let next_kind = match view.kind.as_str() {
-        "rectification_order" => "notice",
-        "notice" => "replacement_order",
-        _ => "referral",
-    };
+    let assessment_label = view.assessment_label.unwrap_or_default();
     let climb_href = format!(
-        "/supervise/orders/new?kind={next_kind}&level={}&target={}&period={}&previous={}",
+        "/supervise/orders/new?kind={}&level={}&target={}&period={}&previous={}",
+        view.kind.next(),
         view.level,
         super::dashboard::url(&target_code),
         view.period,
@@ -331,18 +287,6 @@ async fn order_page(
         order: OrderRow::new(state, view),
     };
     Ok(me.render(status, &page))
-}
-
-/// The code the order's target is known by (staff number, window code, department code), for the "climb the
-/// ladder" link.
-async fn target_code_of(state: &AppState, row: &hcp_store::supervision::OrderRow) -> Option<String> {
-    use hcp_store::org;
-    let mut conn = state.store().reader().await.ok()?;
-    match row.level.as_str() {
-        "staff" => org::staff_by_id(&mut conn, row.staff_id?).await.ok()?.map(|s| s.staff_no),
-        "window" => org::window_by_id(&mut conn, row.window_id?).await.ok()?.map(|w| w.code),
-        _ => org::department_by_id(&mut conn, row.department_id?).await.ok()?.map(|d| d.code),
-    }
 }
 
 /// `/supervise/orders/{id}`.
@@ -372,15 +316,12 @@ pub async fn assess(
         return order_page(&state, &me, &id, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let body = AssessBody { assessment: assessment.to_owned() };
-    match crate::api::supervision::assess(State(state.clone()), me.user.clone(), Path(id.clone()), ApiJson(body)).await
-    {
+    let order_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    match orders::assess(&state, &me.user, order_id, &body).await {
         Ok(_) => Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{id}?done=assessed")).into_response())),
-        Err(err)
-            if crate::edge::status::of(err.code) == StatusCode::CONFLICT
-                || crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY =>
-        {
+        Err(err) if matches!(status::of(err.code), StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            order_page(&state, &me, &id, None, Some(message), crate::edge::status::of(err.code)).await
+            order_page(&state, &me, &id, None, Some(message), status::of(err.code)).await
         }
         Err(err) => Err(err.into()),
     }

@@ -7,16 +7,16 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use hcp_core::integrity::{FlagReason, Rule};
+use hcp_core::integrity::{FlagReason, FlagStatus, Rule};
 use hcp_core::role::Role;
 use serde::Deserialize;
 
-use super::{answer, deadline_words, evidence_lines};
-use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::integrity::{DecisionBody, FlagQuery, FlagView, Judgment};
-use crate::api::tickets::TicketQuery;
+use super::{deadline_words, evidence_lines};
+use crate::app::integrity::{self, FlagDecisionBody, FlagQuery, FlagView, Judgment};
 use crate::app::state::AppState;
+use crate::app::tickets::{self, TicketQuery};
 use crate::app::views::TicketView;
+use crate::edge::status;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::listing::Pager;
@@ -64,7 +64,7 @@ async fn tickets(
     me: &SignedIn,
     ticket_state: &str,
     page: i64,
-) -> Result<crate::app::views::Paged<TicketView>, PageError> {
+) -> Result<crate::app::paging::Paged<TicketView>, PageError> {
     let query = TicketQuery {
         state: Some(ticket_state.to_owned()),
         // The queues are worked through by their deadlines.
@@ -73,7 +73,7 @@ async fn tickets(
         per_page: Some(PER_PAGE),
         ..Default::default()
     };
-    Ok(crate::api::tickets::list_for(state, &me.user, &query).await?)
+    Ok(tickets::list(state, &me.user, &query).await?)
 }
 
 fn row(state: &AppState, t: TicketView, since: String, deadline: Option<&str>) -> TicketRow {
@@ -83,10 +83,10 @@ fn row(state: &AppState, t: TicketView, since: String, deadline: Option<&str>) -
     };
     TicketRow {
         id: t.id,
-        kind_label: t.kind_label,
+        kind_label: t.kind_label.to_owned(),
         place: t.window.map(|w| format!("{}（{}）", w.name, w.code)).or(t.department).unwrap_or_default(),
         staff: t.staff.map(|s| format!("{}（{}）", s.name, s.code)).unwrap_or_default(),
-        level: t.level.and_then(hcp_core::level::Level::from_code).map(|l| l.label().to_owned()).unwrap_or_default(),
+        level: t.level.map(|l| l.label().to_owned()).unwrap_or_default(),
         since,
         deadline,
         deadline_class,
@@ -161,11 +161,8 @@ pub async fn revisits(
 
 pub struct FlagRow {
     pub view: FlagView,
-    pub level_label: String,
-    pub channel_label: String,
     pub created: String,
     pub decided: Option<String>,
-    pub reason_label: Option<&'static str>,
     pub evidence: Vec<(String, String)>,
     pub open: bool,
     pub error: Option<String>,
@@ -190,17 +187,13 @@ pub struct FlagsPage {
     pub rules: Vec<StatusOption>,
     pub total: i64,
     pub rows: Vec<FlagRow>,
+    /// The kinds a flag is confirmed as.
+    pub reasons: [FlagReason; 3],
     pub done: Option<&'static str>,
     pub pager: Pager,
 }
 
 pub const FLAG_FORM: &str = "fraud_flag_decision";
-
-const REASONS: [(&str, &str); 3] = [("fake_praise", "刷好评"), ("malicious", "恶意差评"), ("duplicate", "重复评价")];
-
-fn reason_label(code: &str) -> Option<&'static str> {
-    REASONS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
-}
 
 /// What the form re-shows for the flag that failed.
 struct Failed {
@@ -222,21 +215,11 @@ async fn flags_page(
         Some(s @ ("open" | "confirmed" | "dismissed" | "all")) => s.to_owned(),
         _ => "open".to_owned(),
     };
-    let rule = q.rule.as_deref().map(str::trim).filter(|r| Rule::parse(r).is_some()).map(str::to_owned);
+    let rule = q.rule.as_deref().map(str::trim).filter(|r| Rule::from_code(r).is_some()).map(str::to_owned);
     let page = q.page.unwrap_or(1).max(1);
-    let list = answer(
-        crate::api::integrity::list(
-            State(state.clone()),
-            me.user.clone(),
-            ApiQuery(FlagQuery {
-                status: Some(status.clone()),
-                rule: rule.clone(),
-                page: Some(page),
-                per_page: Some(PER_PAGE),
-            }),
-        )
-        .await,
-    )?;
+    let query =
+        FlagQuery { status: Some(status.clone()), rule: rule.clone(), page: Some(page), per_page: Some(PER_PAGE) };
+    let list = integrity::list(state, &me.user, &query).await?;
     let pairs = [("status", status.clone()), ("rule", rule.clone().unwrap_or_default())];
     let pager = Pager::new("/supervise/fraud-flags", &pairs, page, PER_PAGE, list.total);
     let rows = list
@@ -245,17 +228,10 @@ async fn flags_page(
         .map(|view| {
             let failed_here = failed.as_ref().filter(|f| f.id == view.id);
             FlagRow {
-                level_label: hcp_core::level::Level::from_code(view.level)
-                    .map(|l| l.label().to_owned())
-                    .unwrap_or_default(),
-                channel_label: hcp_core::channel::Channel::parse(&view.channel)
-                    .map(|c| c.label().to_owned())
-                    .unwrap_or_default(),
                 created: local_text(&view.created_at),
                 decided: view.decided_at.as_deref().map(local_text),
-                reason_label: view.reason.as_deref().and_then(reason_label),
                 evidence: evidence_lines(&view.evidence),
-                open: view.status == "open",
+                open: view.status == FlagStatus::Open,
                 error: failed_here.map(|f| f.message.clone()),
                 chosen_decision: failed_here.map(|f| f.decision.clone()).unwrap_or_default(),
                 chosen_reason: failed_here.map(|f| f.reason.clone()).unwrap_or_default(),
@@ -264,8 +240,10 @@ async fn flags_page(
             }
         })
         .collect();
-    let statuses = [("open", "待认定"), ("confirmed", "已认定"), ("dismissed", "已排除"), ("all", "全部")]
+    let statuses = FlagStatus::ALL
         .into_iter()
+        .map(|s| (s.code(), s.label()))
+        .chain([("all", "全部")])
         .map(|(code, label)| StatusOption { code, label, selected: code == status })
         .collect();
     let rules = Rule::ALL
@@ -284,6 +262,7 @@ async fn flags_page(
         rules,
         total: list.total,
         rows,
+        reasons: FlagReason::ALL,
         done,
         pager,
     };
@@ -331,26 +310,17 @@ pub async fn decide(
             return flags_page(&state, &me, back, Some(f), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let reason = match reason_text.as_str() {
-        "fake_praise" => Some(FlagReason::FakePraise),
-        "malicious" => Some(FlagReason::Malicious),
-        "duplicate" => Some(FlagReason::Duplicate),
-        _ => None,
-    };
-    let body = DecisionBody { decision, reason, note: form.get("note").map(str::to_owned) };
-    let result = crate::api::integrity::decide(State(state.clone()), me.user.clone(), Path(id), ApiJson(body)).await;
+    let reason = FlagReason::from_code(&reason_text);
+    let body = FlagDecisionBody { decision, reason, note: form.get("note").map(str::to_owned) };
+    let result = integrity::decide(&state, &me.user, flag_id, &body).await;
     match result {
         Ok(_) => {
             let done = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
             Ok(with_page_headers(Redirect::to(&format!("/supervise/fraud-flags?done={done}")).into_response()))
         }
-        Err(err)
-            if crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY
-                || crate::edge::status::of(err.code) == StatusCode::CONFLICT =>
-        {
+        Err(err) if matches!(status::of(err.code), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
-            let status = crate::edge::status::of(err.code);
-            flags_page(&state, &me, back, Some(failed(message)), status).await
+            flags_page(&state, &me, back, Some(failed(message)), status::of(err.code)).await
         }
         Err(err) => Err(err.into()),
     }

@@ -1,6 +1,6 @@
 //! `/supervise/evaluations/{id}`: one evaluation with its evaluator masked, and the form to see the contact in
 //! clear with a stated reason. The contact is shown in the answer to that POST only (never in a URL) and the
-//! reveal is audited by `routes::evaluations::reveal_contact`, the logic of `POST /api/v1/evaluations/{id}/reveal`.
+//! reveal is audited by `app::evaluations::reveal`, as `POST /api/v1/evaluations/{id}/reveal`.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -8,9 +8,10 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use hcp_core::evaluation::EvaluatorKind;
 use hcp_core::role::Role;
 
-use crate::api::evaluations::{REVEAL_REASON_MIN, RevealedContact, reveal_contact};
+use crate::app::evaluations::{self, REVEAL_REASON_MIN, RevealBody, RevealedContact};
 use crate::app::state::AppState;
 use crate::app::views::EvaluationView;
 use crate::web::errors::PageError;
@@ -34,18 +35,14 @@ pub struct EvaluationPage {
     pub min_reason: usize,
 }
 
-fn kind_label(kind: Option<&str>) -> &'static str {
-    match kind.and_then(hcp_core::evaluation::EvaluatorKind::parse) {
-        Some(hcp_core::evaluation::EvaluatorKind::Personal) => "个人",
-        Some(hcp_core::evaluation::EvaluatorKind::Legal) => "法人",
-        None if kind.is_some() => "其他",
-        None => "匿名",
-    }
+/// An evaluator without a kind left no identity: anonymous.
+fn kind_label(kind: Option<EvaluatorKind>) -> &'static str {
+    kind.map_or("匿名", EvaluatorKind::label)
 }
 
 async fn evaluation(state: &AppState, me: &SignedIn, id: &str) -> Result<EvaluationView, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::from(crate::app::error::AppError::not_found("评价")))?;
-    Ok(crate::api::evaluations::view_of(state, &me.user, id).await?)
+    Ok(evaluations::get(state, &me.user, id).await?)
 }
 
 fn build(
@@ -59,7 +56,7 @@ fn build(
     EvaluationPage {
         chrome: me.chrome(state, format!("评价 #{}", view.id)),
         evaluated_at: local_text(&view.evaluated_at),
-        kind_label: kind_label(view.evaluator.as_ref().and_then(|e| e.kind.as_deref())),
+        kind_label: kind_label(view.evaluator.as_ref().and_then(|e| e.kind)),
         csrf: me.token(state, REVEAL_FORM),
         view,
         reason,
@@ -87,7 +84,9 @@ pub async fn submit(
     me.verify(&state, REVEAL_FORM, &form)?;
     let view = evaluation(&state, &me, &id).await?;
     let reason = form.text("reason");
-    match reveal_contact(&state, &me.user, view.id, form.get("reason")).await {
+    match evaluations::reveal(&state, &me.user, view.id, &RevealBody { reason: form.get("reason").map(str::to_owned) })
+        .await
+    {
         Ok(contact) => Ok(me.render(StatusCode::OK, &build(&state, &me, view, String::new(), None, Some(contact)))),
         Err(err) if crate::edge::status::of(err.code) == StatusCode::UNPROCESSABLE_ENTITY => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());

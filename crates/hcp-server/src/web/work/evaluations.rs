@@ -7,12 +7,13 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Months, NaiveDate};
+use hcp_core::evaluation::Adoption;
 use hcp_core::level::Level;
 use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::Pager;
-use crate::api::evaluations::{ListQuery, list_for};
+use crate::app::evaluations::{self, ListQuery};
 use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
@@ -96,21 +97,21 @@ pub async fn page(
         per_page: Some(PER_PAGE),
         ..Default::default()
     };
-    let listed = list_for(&state, &me.user, &api_query).await?;
+    let listed = evaluations::list(&state, &me.user, &api_query).await?;
     let rows = listed
         .items
         .into_iter()
         .map(|e| Row {
             evaluated_at: local_text(&e.evaluated_at),
-            level: e.level,
-            level_label: e.level_label,
+            level: e.level.code(),
+            level_label: e.level_label.to_owned(),
             tags: e.tags.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("、"),
             comment: e.comment,
-            channel: e.channel_label,
+            channel: e.channel_label.to_owned(),
             window: e.window.name,
             staff: e.staff.map(|s| format!("{}（{}）", s.name, s.code)).unwrap_or_default(),
-            adopted: e.adoption == "adopted",
-            adoption_reason: e.adoption_reason.unwrap_or_default(),
+            adopted: e.adoption == Adoption::Adopted,
+            adoption_reason: e.adoption_reason_label.unwrap_or_default().to_owned(),
             ticket_id: e.ticket_id,
         })
         .collect();

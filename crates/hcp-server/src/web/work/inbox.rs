@@ -9,8 +9,8 @@ use hcp_core::ticket::{TicketKind, TicketState};
 use serde::Deserialize;
 
 use super::{Due, Pager};
-use crate::api::tickets::{TicketQuery, list_for};
 use crate::app::state::AppState;
+use crate::app::tickets::{self, TicketQuery, sees_misconduct};
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::local_text;
@@ -62,8 +62,8 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     me.user.require_reader().map_err(PageError::from)?;
     let q = query.map(|q| q.0).unwrap_or_default();
-    let wanted_state = q.state.clone().filter(|s| TicketState::parse(s).is_some());
-    let wanted_kind = q.kind.clone().filter(|k| TicketKind::parse(k).is_some());
+    let wanted_state = q.state.clone().filter(|s| TicketState::from_code(s).is_some());
+    let wanted_kind = q.kind.clone().filter(|k| TicketKind::from_code(k).is_some());
     let overdue_only = q.overdue.as_deref().is_some_and(|v| v == "1" || v == "true" || v == "on");
     let page = q.page.as_deref().and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).max(1);
     let api_query = TicketQuery {
@@ -75,7 +75,7 @@ pub async fn page(
         per_page: Some(PER_PAGE),
         ..Default::default()
     };
-    let listed = list_for(&state, &me.user, &api_query).await?;
+    let listed = tickets::list(&state, &me.user, &api_query).await?;
     let now = state.now();
     let calendar = state.calendar();
     let rows: Vec<Row> = listed
@@ -84,8 +84,8 @@ pub async fn page(
         .map(|t| Row {
             due: Due::of_ticket(&t, now, &calendar),
             id: t.id,
-            kind_label: t.kind_label.clone(),
-            state_label: t.state_label.clone(),
+            kind_label: t.kind_label.to_owned(),
+            state_label: t.state_label.to_owned(),
             target: match (&t.window, &t.staff) {
                 (Some(w), Some(s)) => format!("{} · {}（{}）", w.name, s.name, s.code),
                 (Some(w), None) => w.name.clone(),
@@ -108,9 +108,9 @@ pub async fn page(
             .iter()
             .map(|s| Choice { code: s.code(), label: s.label(), selected: wanted_state.as_deref() == Some(s.code()) })
             .collect(),
-        kinds: [TicketKind::BadReview, TicketKind::Complaint, TicketKind::Misconduct]
+        kinds: TicketKind::ALL
             .iter()
-            .filter(|k| **k != TicketKind::Misconduct || sees_misconduct(&me))
+            .filter(|k| **k != TicketKind::Misconduct || sees_misconduct(me.user.role))
             .map(|k| Choice { code: k.code(), label: k.label(), selected: wanted_kind.as_deref() == Some(k.code()) })
             .collect(),
         overdue_only,
@@ -118,8 +118,4 @@ pub async fn page(
         error: None,
     };
     Ok(me.render(StatusCode::OK, &page))
-}
-
-fn sees_misconduct(me: &SignedIn) -> bool {
-    matches!(me.user.role, hcp_core::role::Role::Supervisor | hcp_core::role::Role::Discipline)
 }

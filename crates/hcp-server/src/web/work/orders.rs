@@ -12,12 +12,14 @@ use hcp_core::role::Role;
 use serde::Deserialize;
 
 use super::Due;
-use crate::api::supervision::{OrderView, OrdersQuery, orders_for, report_order};
 use crate::app::state::AppState;
+use crate::app::supervision::orders::{self, OrderView, OrdersQuery, ReportBody};
+use crate::edge::status;
 use crate::web::errors::PageError;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 use crate::web::{FormPairs, local_text};
+use hcp_core::supervision::OrderState;
 
 const REPORT_FORM: &str = "order-report";
 
@@ -26,9 +28,6 @@ pub struct OrderLine {
     pub issued_at: String,
     pub due_at: String,
     pub due: Due,
-    pub state_label: &'static str,
-    pub reportable: bool,
-    pub assessment_label: &'static str,
 }
 
 #[derive(Template)]
@@ -50,21 +49,11 @@ impl OrdersPage {
     /// A refusal for an order whose form is no longer shown (already reported), shown at the top.
     pub fn orphan_message(&self) -> Option<&str> {
         let (id, message, _) = self.failed.as_ref()?;
-        (!self.orders.iter().any(|o| o.view.id == *id && o.reportable)).then_some(message.as_str())
+        (!self.orders.iter().any(|o| o.view.id == *id && o.view.reportable)).then_some(message.as_str())
     }
 
     pub fn text_for(&self, id: &i64) -> &str {
         self.failed.as_ref().filter(|(f, _, _)| f == id).map_or("", |(_, _, t)| t.as_str())
-    }
-}
-
-fn state_label(state: &str) -> &'static str {
-    match state {
-        "issued" => "待整改报告",
-        "reported" => "已报告，待评估",
-        "assessed" => "已评估",
-        "concluded" => "已办结",
-        _ => "",
     }
 }
 
@@ -81,19 +70,16 @@ async fn build(
 ) -> Result<OrdersPage, PageError> {
     let now = state.now();
     let calendar = state.calendar();
-    let orders = orders_for(state, &me.user, &OrdersQuery::default())
+    let orders = orders::list(state, &me.user, &OrdersQuery::default())
         .await?
         .into_iter()
         .map(|o| OrderLine {
             issued_at: local_text(&o.issued_at),
             due_at: o.due_at.as_deref().map(local_text).unwrap_or_default(),
-            due: if o.state == "issued" { Due::of_rfc3339(o.due_at.as_deref(), now, &calendar) } else { Due::none() },
-            state_label: state_label(&o.state),
-            reportable: o.state == "issued" && o.kind != "referral" && o.kind != "notice",
-            assessment_label: match o.assessment.as_deref() {
-                Some("effective") => "整改有效",
-                Some("ineffective") => "整改无效",
-                _ => "",
+            due: if o.state == OrderState::Issued {
+                Due::of_rfc3339(o.due_at.as_deref(), now, &calendar)
+            } else {
+                Due::none()
             },
             view: o,
         })
@@ -125,18 +111,17 @@ pub async fn report(
     me.require(&[Role::WindowHead, Role::DeptHead])?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let text = form.text("report");
-    match report_order(&state, &me.user, id, &text).await {
+    match orders::report(&state, &me.user, id, &ReportBody { report: text.clone() }).await {
         Ok(_) => Ok(crate::web::with_page_headers(Redirect::to("/work/orders?done=reported").into_response())),
         Err(err)
-            if matches!(crate::edge::status::of(err.code).as_u16(), 401 | 403 | 404)
-                || !crate::edge::status::of(err.code).is_client_error() =>
+            if matches!(status::of(err.code).as_u16(), 401 | 403 | 404) || !status::of(err.code).is_client_error() =>
         {
             Err(err.into())
         }
         Err(err) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
             let page = build(&state, &me, false, Some((id, message, text))).await?;
-            Ok(me.render(crate::edge::status::of(err.code), &page))
+            Ok(me.render(status::of(err.code), &page))
         }
     }
 }

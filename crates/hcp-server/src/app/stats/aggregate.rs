@@ -4,9 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use hcp_core::channel::Channel;
-use hcp_core::level::Level;
-use hcp_core::lifecycle::TicketFacts;
+use hcp_core::evaluation::Adoption;
 use hcp_core::stats::{Counters, EvaluationFacts, case_contribution, evaluation_contribution};
 use hcp_store::stats::{EvaluationRow as Row, StatKey, apply, day_of, evaluation_row, evaluation_rows};
 use hcp_store::{AnyConnection, StoreError};
@@ -18,30 +16,25 @@ pub struct Contribution {
     pub counters: Counters,
 }
 
-pub(crate) fn contribution(row: &Row) -> Result<Contribution, StoreError> {
-    let level = Level::from_code(row.level).ok_or_else(|| StoreError::Corrupt(format!("level {}", row.level)))?;
-    let ticket: Option<TicketFacts> = match &row.facts {
-        Some(text) => Some(serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-        None => None,
-    };
+pub fn contribution(row: &Row) -> Result<Contribution, StoreError> {
     let facts = EvaluationFacts {
-        level,
-        adopted: row.adoption == "adopted",
-        active: Channel::parse(&row.channel).is_some_and(Channel::is_online),
+        level: row.level,
+        adopted: row.adoption == Adoption::Adopted,
+        active: row.channel.is_online(),
         real_name: row.evaluator_kind.is_some(),
     };
     Ok(Contribution {
         key: StatKey {
-            day: day_of(row.evaluated_at),
+            day: day_of(row.evaluated_at)?,
             org_path: row.org_path.clone(),
             org_unit_id: row.org_unit_id,
             department_id: row.department_id,
             window_id: row.window_id,
             staff_id: row.staff_id.unwrap_or(0),
-            channel: row.channel.clone(),
+            channel: row.channel.code().to_owned(),
             item_id: row.item_id.unwrap_or(0),
         },
-        counters: evaluation_contribution(&facts, ticket.as_ref()),
+        counters: evaluation_contribution(&facts, row.facts.as_ref()),
     })
 }
 
@@ -82,7 +75,7 @@ pub async fn recount(conn: &mut AnyConnection) -> hcp_store::Result<BTreeMap<Sta
         let place = hcp_store::org::placement(conn, window_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("window {window_id}")))?;
-        let key = hcp_store::stats::case_key(&place, staff_id, item_id, finished_at);
+        let key = hcp_store::stats::case_key(&place, staff_id, item_id, finished_at)?;
         sums.entry(key).or_default().add(&case_contribution());
     }
     sums.retain(|_, c| !c.is_zero());

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
 use hcp_core::calendar::{Deadline, WorkCalendar};
+use hcp_core::evaluation::Adoption;
 use hcp_core::lifecycle::{
-    Action, Classification, Outcome, Policy, Satisfaction, TicketFacts, apply, permitted, recompute,
+    Action, Classification, Outcome, Policy, ReportFinding, ReviewReason, Satisfaction, TicketFacts, apply, permitted,
+    recompute,
 };
 use hcp_core::role::{Role, Scope};
 use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::{AnyConnection, audit, ms, org, tickets, users};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::notify::{self, Notice};
@@ -71,33 +71,6 @@ impl Actor {
     pub fn system(name: &str) -> Actor {
         Actor { user_id: None, name: name.into(), role: None }
     }
-}
-
-/// Grounds for overturning a bad review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewReason {
-    /// 误评.
-    MisEvaluation,
-    /// 恶意差评.
-    Malicious,
-}
-
-impl ReviewReason {
-    pub fn code(self) -> &'static str {
-        match self {
-            ReviewReason::MisEvaluation => "mis_evaluation",
-            ReviewReason::Malicious => "malicious",
-        }
-    }
-}
-
-/// The bureau's finding on a misconduct report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportFinding {
-    Substantiated,
-    Unsubstantiated,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +179,55 @@ fn deadline_text(d: &Option<Deadline>) -> String {
     d.map(|d| d.local().format("%Y年%m月%d日 %H:%M").to_string()).unwrap_or_else(|| "—".into())
 }
 
+/// Whether a ticket of this kind knows the action at all: misconduct reports are dispatched and concluded by the
+/// bureau; bad reviews and complaints are verified, rectified and answered; only a bad review is appealed.
+pub fn kind_admits(kind: TicketKind, action: Action) -> AppResult<()> {
+    match (kind, action) {
+        (TicketKind::Misconduct, Action::Conclude | Action::Dispatch) => Ok(()),
+        (TicketKind::Misconduct, _) | (_, Action::Conclude) => Err(AppError::new(
+            ErrorCode::InvalidTransition,
+            "举报工单由督查人员直接作出查处结论；差评和投诉工单按核实、整改、反馈办理",
+        )),
+        (TicketKind::Complaint, Action::Appeal) => {
+            Err(AppError::new(ErrorCode::NotAppealable, "投诉工单不适用差评申诉复核"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The actions this role may take on a ticket of this kind in this state now, each tried with every choice it
+/// offers (classification, outcome, satisfaction). A guide for showing forms: taking one checks everything again.
+pub fn open_actions(
+    role: Role,
+    kind: TicketKind,
+    facts: &TicketFacts,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Vec<Action> {
+    use hcp_core::lifecycle::Classification::*;
+    let candidates: [&[Action]; 9] = [
+        &[Action::Dispatch],
+        &[Action::Verify(Immediate), Action::Verify(Complex), Action::Verify(NoLegalBasis)],
+        &[Action::Rectify],
+        &[Action::Feedback],
+        &[Action::Appeal],
+        &[Action::Decide(Outcome::Upheld), Action::Decide(Outcome::Overturned)],
+        &[Action::Revisit(Satisfaction::Satisfied), Action::Revisit(Satisfaction::Unsatisfied)],
+        &[Action::Close],
+        &[Action::Conclude],
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|tries| {
+            let first = tries[0];
+            let open = kind_admits(kind, first).is_ok()
+                && permitted(role, first)
+                && tries.iter().any(|a| apply(facts, *a, now, &rules.calendar, &rules.policy).is_ok());
+            open.then_some(first)
+        })
+        .collect()
+}
+
 /// Takes one action on a ticket. `scope` None means unrestricted (the citizen's tracking code was checked).
 pub async fn perform(
     state: &AppState,
@@ -250,19 +272,7 @@ pub async fn perform_in(
         Some(e) => crate::app::stats::of_evaluation(conn, e).await?,
         None => None,
     };
-    match (ticket.kind, action) {
-        (TicketKind::Misconduct, Action::Conclude | Action::Dispatch) => {}
-        (TicketKind::Misconduct, _) | (_, Action::Conclude) => {
-            return Err(AppError::new(
-                ErrorCode::InvalidTransition,
-                "举报工单由督查人员直接作出查处结论；差评和投诉工单按核实、整改、反馈办理",
-            ));
-        }
-        (TicketKind::Complaint, Action::Appeal) => {
-            return Err(AppError::new(ErrorCode::NotAppealable, "投诉工单不适用差评申诉复核"));
-        }
-        _ => {}
-    }
+    kind_admits(ticket.kind, action)?;
     if let Command::Dispatch { window_code, staff_no, .. } = command
         && ticket.kind != TicketKind::Misconduct
     {
@@ -288,8 +298,8 @@ pub async fn perform_in(
             actor_user_id: actor.user_id,
             actor: &actor.name,
             action: action.code(),
-            from_state: Some(from.code()),
-            to_state: Some(next.state().code()),
+            from_state: Some(from),
+            to_state: Some(next.state()),
             details: &details,
             public: command.public(),
         },
@@ -409,8 +419,13 @@ async fn consequences(
                 Outcome::Overturned => {
                     let reason = reason.unwrap_or(ReviewReason::MisEvaluation);
                     if let Some(evaluation) = ticket.evaluation_id {
-                        hcp_store::evaluations::set_adoption(conn, evaluation, "not_adopted", Some(reason.code()))
-                            .await?;
+                        hcp_store::evaluations::set_adoption(
+                            conn,
+                            evaluation,
+                            Adoption::NotAdopted,
+                            Some(reason.into()),
+                        )
+                        .await?;
                     }
                     // The department that registered the evaluation is told (source document: 告知登记部门).
                     if let Some(department) = a.department_id {
@@ -421,7 +436,7 @@ async fn consequences(
                     }
                     (
                         format!("复核改判：差评不予采纳（{id}）"),
-                        format!("工单{id}经复核认定为{}，该差评不予采纳，不计入统计。", reason_label(reason)),
+                        format!("工单{id}经复核认定为{}，该差评不予采纳，不计入统计。", reason.label()),
                     )
                 }
                 Outcome::Upheld => (
@@ -448,23 +463,16 @@ async fn consequences(
             }
         }
         Command::Conclude { finding, .. } => {
-            let (code, text) = match finding {
-                ReportFinding::Substantiated => ("substantiated", "经查，您举报的情况属实，已依规处理。感谢您的监督。"),
-                ReportFinding::Unsubstantiated => ("unsubstantiated", "经查，您举报的情况不属实。感谢您的监督。"),
+            let text = match finding {
+                ReportFinding::Substantiated => "经查，您举报的情况属实，已依规处理。感谢您的监督。",
+                ReportFinding::Unsubstantiated => "经查，您举报的情况不属实。感谢您的监督。",
             };
-            tickets::set_outcome(conn, id, code).await?;
+            tickets::set_outcome(conn, id, *finding).await?;
             notify::citizen(conn, config, id, &notice("举报查处结果".into(), text.into()), at).await?;
         }
         _ => {}
     }
     Ok(())
-}
-
-fn reason_label(reason: ReviewReason) -> &'static str {
-    match reason {
-        ReviewReason::MisEvaluation => "误评",
-        ReviewReason::Malicious => "恶意差评",
-    }
 }
 
 async fn registrar_of(conn: &mut AnyConnection, evaluation: Option<i64>) -> AppResult<Option<users::Recipient>> {
@@ -536,8 +544,8 @@ pub async fn recompute_open(
                 actor_user_id: None,
                 actor,
                 action: "recompute",
-                from_state: Some(ticket.facts.state().code()),
-                to_state: Some(next.state().code()),
+                from_state: Some(ticket.facts.state()),
+                to_state: Some(next.state()),
                 details: &details,
                 public: true,
             },
@@ -559,25 +567,6 @@ pub async fn calendar_changed(
 ) -> hcp_store::Result<usize> {
     let calendar = hcp_store::calendar::load(conn).await?;
     recompute_open(conn, &calendar, policy, actor, now).await
-}
-
-/// Labels for the timeline.
-pub fn action_label(action: &str) -> &'static str {
-    match action {
-        "dispatch" => "分派",
-        "verify" => "核实",
-        "rectify" => "整改",
-        "feedback" => "反馈",
-        "appeal" => "申请复核",
-        "decide" => "复核决定",
-        "revisit" => "回访",
-        "close" => "办结",
-        "conclude" => "查处结论",
-        "overdue" => "逾期督办",
-        "reminder" => "到期提醒",
-        "recompute" => "期限重算",
-        _ => "处理",
-    }
 }
 
 /// The state a citizen reads: closed and overturned are both "办结" from their side, with the outcome named.

@@ -1,0 +1,36 @@
+//! User accounts as the administrator creates them (`hcp user add` does the same at the command line).
+
+use hcp_core::role::Role;
+use hcp_store::users;
+pub use hcp_store::users::User;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::accounts::{self, NewAccount};
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppResult;
+use crate::app::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedUser {
+    pub id: i64,
+    pub username: String,
+    /// Shown once.
+    pub password: String,
+}
+
+/// Creates a user with a role and scope; the password is generated unless given (and shown once).
+pub async fn add(state: &AppState, user: &CurrentUser, req: &NewAccount) -> AppResult<CreatedUser> {
+    user.require(&[Role::Admin])?;
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
+    let (id, password) = accounts::create(&mut tx, req, &user.actor(), now).await?;
+    tx.commit().await?;
+    Ok(CreatedUser { id, username: req.username.trim().to_owned(), password })
+}
+
+/// All users (without password hashes).
+pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<User>> {
+    user.require(&[Role::Admin])?;
+    Ok(users::list(&mut *state.store().reader().await?).await?)
+}

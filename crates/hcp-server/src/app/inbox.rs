@@ -1,0 +1,61 @@
+//! The signed-in user's notifications (the in-app inbox of the outbox's deliveries).
+
+use hcp_store::outbox;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::CurrentUser;
+use super::error::{AppError, AppResult};
+use super::paging::{Page, Paged};
+use super::state::AppState;
+use super::views::local_time;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct InboxQuery {
+    /// `true`: unread messages only.
+    pub unread: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// One notification as the user reads it.
+#[derive(Serialize, ToSchema)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub subject: String,
+    pub body: String,
+    pub ticket_id: Option<i64>,
+    pub created_at: String,
+    pub read: bool,
+}
+
+/// The caller's notifications, newest first.
+pub async fn list(state: &AppState, user: &CurrentUser, q: &InboxQuery) -> AppResult<Paged<InboxMessage>> {
+    let page = Page::new(q.page, q.per_page).limit_offset();
+    let mut conn = state.store().reader().await?;
+    let (items, total) = outbox::inbox(&mut conn, user.user.id, q.unread.unwrap_or(false), page.0, page.1).await?;
+    let items = items
+        .into_iter()
+        .map(|m| {
+            Ok(InboxMessage {
+                id: m.id,
+                subject: m.subject,
+                body: m.body,
+                ticket_id: m.ticket_id,
+                created_at: local_time(m.created_at)?,
+                read: m.read_at.is_some(),
+            })
+        })
+        .collect::<Result<_, hcp_store::StoreError>>()?;
+    Ok(Paged::of(items, total, page))
+}
+
+/// Marks one of the caller's messages read.
+pub async fn mark_read(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<()> {
+    let mut tx = state.store().begin().await?;
+    if !outbox::mark_read(&mut tx, user.user.id, id, hcp_store::ms(state.now())).await? {
+        return Err(AppError::not_found("消息"));
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! The integrity review queue (DESIGN §5): flags raised by the rules, judged by a supervisor. Confirming one
+//! makes the evaluation not adopted with the reason; dismissing keeps it; nothing is deleted; every decision is
+//! audited. Administrators register the networks of each window's own terminals.
+
+use hcp_core::channel::Channel;
+use hcp_core::evaluation::{Adoption, AdoptionReason};
+use hcp_core::integrity::{FlagReason, FlagStatus, Rule, parse_cidr};
+use hcp_core::level::Level;
+use hcp_core::role::Role;
+pub use hcp_store::integrity::WindowNetwork;
+use hcp_store::integrity::{self, Decision, FlagRow};
+use hcp_store::{StoreError, audit, evaluations, ms, org};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::CurrentUser;
+use super::error::{AppError, AppResult, ErrorCode};
+use super::filters::blank;
+use super::paging::{Page, Paged};
+use super::state::AppState;
+use super::stats;
+use super::views::local_time;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct FlagQuery {
+    /// `open` (default), `confirmed`, `dismissed` or `all`.
+    pub status: Option<String>,
+    /// contact_burst, client_burst, own_terminal, abusive_text, identical_comments, serial_bad_reviewer,
+    /// praise_out_of_proportion
+    pub rule: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// A flag with what the rule saw; no evaluator identity (the evidence holds ids and hashes only).
+#[derive(Serialize, ToSchema)]
+pub struct FlagView {
+    pub id: i64,
+    pub evaluation_id: i64,
+    pub rule: Rule,
+    pub rule_label: &'static str,
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    pub status: FlagStatus,
+    pub status_label: &'static str,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    pub reason: Option<FlagReason>,
+    pub reason_label: Option<&'static str>,
+    pub note: Option<String>,
+    #[schema(value_type = i64)]
+    pub level: Level,
+    pub level_label: &'static str,
+    pub channel: Channel,
+    pub channel_label: &'static str,
+    /// The evaluation's adoption now.
+    pub adoption: Adoption,
+    pub window: Option<String>,
+    pub staff: Option<String>,
+}
+
+impl FlagView {
+    fn new(row: FlagRow) -> Result<Self, StoreError> {
+        Ok(FlagView {
+            id: row.id,
+            evaluation_id: row.evaluation_id,
+            rule_label: row.rule.label(),
+            rule: row.rule,
+            evidence: row.evidence,
+            status_label: row.status.label(),
+            status: row.status,
+            created_at: local_time(row.created_at)?,
+            decided_at: row.decided_at.map(local_time).transpose()?,
+            reason_label: row.reason.map(FlagReason::label),
+            reason: row.reason,
+            note: row.note,
+            level_label: row.level.label(),
+            level: row.level,
+            channel_label: row.channel.label(),
+            channel: row.channel,
+            adoption: row.adoption,
+            window: row.window_code.zip(row.window_name).map(|(c, n)| format!("{n}（{c}）")),
+            staff: row.staff_no.zip(row.staff_name).map(|(c, n)| format!("{n}（{c}）")),
+        })
+    }
+}
+
+/// The review queue in the caller's scope (supervisors judge; discipline inspectors read).
+pub async fn list(state: &AppState, user: &CurrentUser, q: &FlagQuery) -> AppResult<Paged<FlagView>> {
+    user.require(&[Role::Supervisor, Role::Discipline])?;
+    let status = match blank(q.status.as_deref()).unwrap_or("open") {
+        "all" => None,
+        s => Some(
+            FlagStatus::from_code(s).ok_or_else(|| AppError::invalid_query("status", format!("未知的状态“{s}”")))?,
+        ),
+    };
+    let rule = match blank(q.rule.as_deref()) {
+        Some(r) => Some(Rule::from_code(r).ok_or_else(|| AppError::invalid_query("rule", format!("未知的规则“{r}”")))?),
+        None => None,
+    };
+    let filter = integrity::Filter { status, rule };
+    let page = Page::new(q.page, q.per_page).limit_offset();
+    let mut conn = state.store().reader().await?;
+    let (rows, total) = integrity::list(&mut conn, &filter, user.scope()?, page.0, page.1).await?;
+    let items = rows.into_iter().map(FlagView::new).collect::<Result<_, _>>()?;
+    Ok(Paged::of(items, total, page))
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgment {
+    Confirm,
+    Dismiss,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagDecisionBody {
+    pub decision: Judgment,
+    /// Required to confirm: `fake_praise`, `malicious` or `duplicate`.
+    pub reason: Option<FlagReason>,
+    pub note: Option<String>,
+}
+
+/// Judges a flag (supervisor). Confirmed: the evaluation is not adopted (with the reason) and its other open
+/// flags are settled with it. Dismissed: it stays adopted.
+pub async fn decide(state: &AppState, user: &CurrentUser, id: i64, body: &FlagDecisionBody) -> AppResult<FlagView> {
+    user.require(&[Role::Supervisor])?;
+    let confirm = body.decision == Judgment::Confirm;
+    if confirm && body.reason.is_none() {
+        return Err(AppError::invalid_field(
+            "reason",
+            "认定须说明类型：刷好评（fake_praise）、恶意差评（malicious）或重复评价（duplicate）",
+        ));
+    }
+    let note = blank(body.note.as_deref());
+    if note.is_some_and(|n| n.chars().count() > 2000) {
+        return Err(AppError::invalid_field("note", "不能超过2000个字"));
+    }
+    let scope = user.scope()?;
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
+    let flag = integrity::get(&mut tx, id, scope).await?.ok_or_else(|| AppError::not_found("疑似异常评价"))?;
+    let reason = body.reason.filter(|_| confirm);
+    let status = if confirm { FlagStatus::Confirmed } else { FlagStatus::Dismissed };
+    let decision = Decision { status, reason, note, by: user.user.id, at_ms: ms(now) };
+    if !integrity::decide(&mut tx, id, &decision).await? {
+        return Err(AppError::new(ErrorCode::AlreadyDecided, "该疑似异常评价已作出认定"));
+    }
+    if confirm {
+        let before = stats::of_evaluation(&mut tx, flag.evaluation_id).await?;
+        evaluations::set_adoption(&mut tx, flag.evaluation_id, Adoption::NotAdopted, reason.map(AdoptionReason::from))
+            .await?;
+        stats::settle(&mut tx, flag.evaluation_id, before).await?;
+        integrity::settle_others(&mut tx, flag.evaluation_id, &Decision { note: Some("同一评价已认定"), ..decision })
+            .await?;
+    }
+    audit::append(
+        &mut tx,
+        now,
+        &user.actor(),
+        &format!("fraud_flag.{}", status.code()),
+        &format!("evaluation:{}", flag.evaluation_id),
+        &serde_json::json!({"flag": id, "rule": flag.rule.code(), "reason": reason.map(FlagReason::code), "note": note}),
+    )
+    .await?;
+    tx.commit().await?;
+    let row = integrity::get(&mut *state.store().reader().await?, id, scope)
+        .await?
+        .ok_or_else(|| AppError::internal("flag vanished"))?;
+    Ok(FlagView::new(row)?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkBody {
+    /// e.g. `10.20.3.0/24` (the window's PCs and tablets) or a single address.
+    pub cidr: String,
+    pub note: Option<String>,
+}
+
+/// Networks registered to a window's own terminals (admin).
+pub async fn window_networks(state: &AppState, user: &CurrentUser, code: &str) -> AppResult<Vec<WindowNetwork>> {
+    user.require(&[Role::Admin])?;
+    let mut conn = state.store().reader().await?;
+    let window = org::window_by_code(&mut conn, code).await?.ok_or_else(|| AppError::not_found("窗口"))?;
+    Ok(integrity::list_networks(&mut conn, window.id).await?)
+}
+
+/// Registers a network of the window's own terminals: online evaluations of that window from it are flagged at
+/// once (`own_terminal`).
+pub async fn add_window_network(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    body: &NetworkBody,
+) -> AppResult<WindowNetwork> {
+    user.require(&[Role::Admin])?;
+    let (address, bits) = parse_cidr(&body.cidr)
+        .ok_or_else(|| AppError::invalid_field("cidr", "应为 IP 地址或网段，例如 10.20.3.0/24"))?;
+    let cidr = format!("{address}/{bits}");
+    let note = body.note.as_deref().map(str::trim).unwrap_or_default();
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
+    let window = org::window_by_code(&mut tx, code).await?.ok_or_else(|| AppError::not_found("窗口"))?;
+    let id = integrity::add_network(&mut tx, window.id, &cidr, note, ms(now)).await?;
+    audit::append(
+        &mut tx,
+        now,
+        &user.actor(),
+        "window.add_network",
+        &format!("window:{}", window.code),
+        &serde_json::json!({"cidr": cidr, "note": note}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(WindowNetwork { id, cidr, note: note.to_owned(), created_at: ms(now) })
+}

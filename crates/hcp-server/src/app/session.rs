@@ -1,0 +1,157 @@
+//! Signing in and out, who the caller is, and API tokens for integrations.
+
+use chrono::Duration;
+use hcp_core::role::{Role, Scope};
+use hcp_store::crypto::{new_token, token_hash, verify_password};
+use hcp_store::{audit, org, users};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::{CurrentUser, resolve};
+use super::error::{AppError, AppResult, ErrorCode};
+use super::state::AppState;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub role_label: &'static str,
+    #[schema(value_type = Object)]
+    pub scope: Option<Scope>,
+    /// For staff and window heads: their own staff number.
+    pub staff_no: Option<String>,
+}
+
+/// The signed-in user, role and scope.
+pub async fn me(state: &AppState, user: &CurrentUser) -> AppResult<MeView> {
+    let staff_no = match user.user.staff_id {
+        Some(id) => org::staff_by_id(&mut *state.store().reader().await?, id).await?.map(|s| s.staff_no),
+        None => None,
+    };
+    Ok(MeView {
+        id: user.user.id,
+        username: user.user.username.clone(),
+        display_name: user.user.display_name.clone(),
+        role: user.role,
+        role_label: user.role.label(),
+        scope: user.scope.clone(),
+        staff_no,
+    })
+}
+
+/// A new session: the token for the cookie, and how long it lives.
+pub struct Session {
+    pub user: CurrentUser,
+    pub token: String,
+    pub max_age_seconds: i64,
+}
+
+/// Checks the credentials (rate-limited per address) and stores a new session, audited. The API's
+/// `POST /session` and the `/login` page share it, so both give the same session.
+pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest) -> AppResult<Session> {
+    state
+        .limiter()
+        .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
+        .map_err(AppError::rate_limited)?;
+    let now = state.now();
+    let mut conn = state.store().reader().await?;
+    let user = users::by_username(&mut conn, request.username.trim()).await?;
+    // Verify even for unknown users so timing does not reveal which user names exist.
+    let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = request.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
+    let user = match user {
+        Some(user) if ok && user.disabled == 0 => user,
+        _ => return Err(AppError::new(ErrorCode::InvalidCredentials, "用户名或密码错误")),
+    };
+    let current = resolve(&mut conn, user).await?;
+    drop(conn);
+    let (token, hash) = new_token();
+    let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
+    let mut tx = state.store().begin().await?;
+    users::create_session(&mut tx, &hash, current.user.id, now, now + ttl).await?;
+    audit::append(
+        &mut tx,
+        now,
+        &current.actor(),
+        "session.create",
+        &format!("user:{}", current.user.id),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Session { user: current, token, max_age_seconds: ttl.num_seconds() })
+}
+
+/// An argon2id hash of a random password, used to spend the same time on unknown user names.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    hcp_store::crypto::hash_password(&hcp_store::crypto::generate_password()).unwrap_or_default()
+});
+
+/// Ends the session of this cookie's token, if it is one (audited).
+pub async fn close(state: &AppState, token: Option<String>) -> AppResult<()> {
+    if let Some(token) = token {
+        let mut tx = state.store().begin().await?;
+        if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.now()).await? {
+            users::delete_session(&mut tx, &token_hash(&token)).await?;
+            audit::append(
+                &mut tx,
+                state.now(),
+                &user.username,
+                "session.delete",
+                &format!("user:{}", user.id),
+                &serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// What the token is for, e.g. "12345热线系统对接".
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub id: i64,
+    pub name: String,
+    /// Shown once; send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// Creates an API token acting as the signed-in user (for integrations such as the hotline system).
+pub async fn create_token(state: &AppState, user: &CurrentUser, request: &TokenRequest) -> AppResult<TokenResponse> {
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid_field("name", "请填写1至100字的令牌用途"));
+    }
+    let (token, hash) = new_token();
+    let now = state.now();
+    let mut tx = state.store().begin().await?;
+    let id = users::create_token(&mut tx, &hash, user.user.id, name, now).await?;
+    audit::append(
+        &mut tx,
+        now,
+        &user.actor(),
+        "token.create",
+        &format!("user:{}", user.user.id),
+        &serde_json::json!({"token": id, "name": name}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(TokenResponse { id, name: name.to_owned(), token })
+}
