@@ -2,24 +2,25 @@
 //! the user's role and scope. (Role dashboards come later.)
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hcp_core::role::Scope;
 
-use super::csrf::{self, Csrf};
+use super::csrf::Csrf;
 use super::errors::PageError;
-use super::{FormPairs, render, with_page_headers};
+use super::{render, with_page_headers};
 use crate::app::session::{self, LoginRequest};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, MaybeUser, session_cookie, session_set_cookie};
 use crate::edge::client::ClientAddr;
+use crate::web::form::{CsrfForm, form_name};
 
 const LOGIN_FORM: &str = "login";
+form_name!(LoginForm, LOGIN_FORM);
 use super::layout::Chrome;
 use super::signed_in::{LOGOUT_FORM, safe_next};
+form_name!(LogoutForm, LOGOUT_FORM);
 
 pub struct UserInfo {
     pub display_name: String,
@@ -114,10 +115,8 @@ pub async fn login_submit(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, LOGIN_FORM, form.get(csrf::FIELD))?;
     let username = form.get("username").unwrap_or_default().to_owned();
     let password = form.text("password");
     let next = safe_next(form.get("next")).to_owned();
@@ -149,10 +148,8 @@ pub async fn login_submit(
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(_form, _): CsrfForm<LogoutForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, LOGOUT_FORM, form.get(csrf::FIELD))?;
     session::close(&state, session_cookie(&headers)).await?;
     let mut response = with_page_headers(Redirect::to("/login").into_response());
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));

@@ -30,6 +30,7 @@ use crate::app::state::AppState;
 use crate::app::track::{self, FollowUpBody, TrackView};
 use crate::edge::client::ClientAddr;
 use crate::edge::status;
+use crate::web::form::{CsrfForm, form_name};
 
 /// The citizen pages added beside `/e/{window_code}` and `/track` (which `web::router` lists itself).
 pub fn router() -> Router<AppState> {
@@ -141,6 +142,7 @@ pub struct ReceiptPage {
 }
 
 const EVALUATE_FORM: &str = "evaluate";
+form_name!(EvaluateForm, EVALUATE_FORM);
 
 fn form_page(state: &AppState, headers: &HeaderMap, subject: Subject) -> Response {
     let csrf = Csrf::for_request(state, headers);
@@ -171,10 +173,8 @@ pub async fn evaluate_submit(
     ClientAddr(ip): ClientAddr,
     Path(code): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<EvaluateForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, EVALUATE_FORM, form.get(csrf::FIELD))?;
     let subject = window_subject(&state, &code).await?;
     submit(&state, ip, &headers, &form, subject).await
 }
@@ -184,10 +184,8 @@ pub async fn case_submit(
     ClientAddr(ip): ClientAddr,
     Path(case_no): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<EvaluateForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, EVALUATE_FORM, form.get(csrf::FIELD))?;
     let subject = case_subject(&state, &case_no).await?;
     submit(&state, ip, &headers, &form, subject).await
 }

@@ -5,15 +5,13 @@
 use std::net::IpAddr;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hcp_core::complaint::{ComplaintInput, ContactInput, ReportKind};
 
 use super::citizen::with_retry_after;
-use super::csrf::{self, Csrf};
+use super::csrf::Csrf;
 use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
@@ -24,9 +22,12 @@ use crate::app::org::{self, OrgNode};
 use crate::app::state::AppState;
 use crate::edge::client::ClientAddr;
 use crate::edge::status;
+use crate::web::form::{CsrfForm, form_name};
 
 const COMPLAINT_FORM: &str = "complaint";
+form_name!(ComplaintForm, COMPLAINT_FORM);
 const REPORT_FORM: &str = "report";
+form_name!(ReportForm, REPORT_FORM);
 
 /// One department and its windows in the target list (`d:CODE` for the department, `w:CODE` for a window).
 pub struct TargetGroup {
@@ -142,10 +143,8 @@ pub async fn complaint_submit(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<ComplaintForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, COMPLAINT_FORM, form.get(csrf::FIELD))?;
     file(&state, ip, &headers, &form, false).await
 }
 
@@ -153,10 +152,8 @@ pub async fn report_submit(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<ReportForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    csrf::verify(&state, &headers, REPORT_FORM, form.get(csrf::FIELD))?;
     file(&state, ip, &headers, &form, true).await
 }
 

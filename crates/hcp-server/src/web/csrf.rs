@@ -34,7 +34,7 @@ impl Csrf {
         let secure = state.config().session.secure_cookie;
         match cookie(headers, CSRF_COOKIE).filter(|s| s.len() <= 128) {
             Some(secret) => Csrf { secret, session, is_new: false, secure },
-            None => Csrf { secret: hcp_store::crypto::new_token().0, session, is_new: true, secure },
+            None => Csrf { secret: random_token(), session, is_new: true, secure },
         }
     }
 
@@ -57,6 +57,13 @@ impl Csrf {
         }
         response
     }
+}
+
+/// 128 random bits as hex: a browser's CSRF secret, an entry form's submit key.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("operating system random source");
+    hex::encode(bytes)
 }
 
 fn mac(state: &AppState, form: &str, issued: i64, secret: &str, session: &str) -> String {

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,10 +16,11 @@ use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::SignedIn;
 use super::supervise::evidence_lines;
-use super::{FormPairs, local_text, with_page_headers};
+use super::{local_text, with_page_headers};
 use crate::app::state::AppState;
 use crate::app::supervision::orders::{self, OrderView, OrdersQuery, OutcomeBody};
 use crate::edge::status;
+use crate::web::form::{CsrfForm, form_name};
 use hcp_core::supervision::OrderState;
 
 pub fn router() -> Router<AppState> {
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
 }
 
 pub const OUTCOME_FORM: &str = "referral_outcome";
+form_name!(OutcomeForm, OUTCOME_FORM);
 
 /// An earlier order of the ladder, with what its head reported and how it was assessed.
 pub struct Step {
@@ -154,11 +155,9 @@ pub async fn outcome(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<OutcomeForm>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Discipline])?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, OUTCOME_FORM, &form)?;
     let order_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let text = form.text("outcome");
     let body = OutcomeBody { outcome: text.clone() };

@@ -16,6 +16,7 @@ pub mod csrf;
 pub mod discipline;
 pub mod entry;
 pub mod errors;
+pub mod form;
 pub mod form_view;
 pub mod layout;
 pub mod levels;

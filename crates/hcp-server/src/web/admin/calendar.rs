@@ -3,8 +3,8 @@
 //! JSON file) and the local days. Each change recomputes open tickets' deadlines, as the API does.
 
 use askama::Template;
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,8 +14,8 @@ use super::{ADMIN, FormView, done, unprocessable};
 use crate::app::admin::calendar::{LocalDayBody, import_year, local_days, remove_day, set_day, years};
 use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::web::FormPairs;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
 use crate::web::multipart;
 use crate::web::signed_in::SignedIn;
@@ -25,7 +25,9 @@ pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 
 const IMPORT_FORM: &str = "admin_calendar_import";
 const LOCAL_FORM: &str = "admin_local_day";
+form_name!(LocalDayForm, LOCAL_FORM);
 const REMOVE_FORM: &str = "admin_local_day_remove";
+form_name!(RemoveDayForm, REMOVE_FORM);
 
 #[derive(serde::Deserialize, Default)]
 pub struct CalendarQuery {
@@ -241,11 +243,9 @@ pub async fn import(State(state): State<AppState>, me: SignedIn, body: Body) -> 
 pub async fn set_local_day(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<LocalDayForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, LOCAL_FORM, &form)?;
     let date = form.text("date");
     let year = year_of(&state, date.get(..4));
     let kind = form.get("kind");
@@ -269,11 +269,9 @@ pub async fn set_local_day(
 pub async fn remove_local_day(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<RemoveDayForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, REMOVE_FORM, &form)?;
     let date = form.text("date");
     let year = year_of(&state, date.get(..4));
     let change = remove_day(&state, &me.user, &date).await?;

@@ -1,8 +1,7 @@
 //! `/admin/org`: the organisation tree (org units → departments → windows) and the forms that add to it.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,14 +10,17 @@ use hcp_core::org::OrgKind;
 use super::{ADMIN, Done, FormView, OrgData, done, unprocessable};
 use crate::app::admin::org::{self as admin, NewDepartment, NewOrgUnit, NewWindow};
 use crate::app::state::AppState;
-use crate::web::FormPairs;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 
 const UNIT_FORM: &str = "admin_org_unit";
+form_name!(UnitForm, UNIT_FORM);
 const DEPARTMENT_FORM: &str = "admin_department";
+form_name!(DepartmentForm, DEPARTMENT_FORM);
 const WINDOW_FORM: &str = "admin_window";
+form_name!(WindowForm, WINDOW_FORM);
 
 /// One entry of the tree in pre-order. `before` is the list markup that opens or closes levels before it
 /// (fixed tags only, never data).
@@ -163,11 +165,9 @@ fn blank(text: Option<&str>) -> Option<String> {
 pub async fn add_unit(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<UnitForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, UNIT_FORM, &form)?;
     let req = NewOrgUnit {
         code: form.text("code"),
         name: form.text("name"),
@@ -186,11 +186,9 @@ pub async fn add_unit(
 pub async fn add_department(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<DepartmentForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, DEPARTMENT_FORM, &form)?;
     let req = NewDepartment { code: form.text("code"), name: form.text("name"), org_code: form.text("org_code") };
     match admin::add_department(&state, &me.user, &req).await {
         Ok(_) => Ok(done("/admin/org", "department")),
@@ -204,11 +202,9 @@ pub async fn add_department(
 pub async fn add_window(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<WindowForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, WINDOW_FORM, &form)?;
     let req = NewWindow {
         code: form.text("code"),
         name: form.text("name"),

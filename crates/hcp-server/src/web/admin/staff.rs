@@ -1,8 +1,7 @@
 //! `/admin/staff`: the staff members (工号, name, window) and the form registering one at a window.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,12 +10,13 @@ use super::org::Choice;
 use super::{ADMIN, Done, FormView, OrgData, done, unprocessable};
 use crate::app::admin::org::{NewStaff, add_staff};
 use crate::app::state::AppState;
-use crate::web::FormPairs;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 
 const STAFF_FORM: &str = "admin_staff";
+form_name!(StaffForm, STAFF_FORM);
 
 pub struct StaffRow {
     pub staff_no: String,
@@ -94,11 +94,9 @@ pub async fn page(
 pub async fn add(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<StaffForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, STAFF_FORM, &form)?;
     let req = NewStaff {
         staff_no: form.text("staff_no"),
         name: form.text("name"),

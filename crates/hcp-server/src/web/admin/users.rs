@@ -3,9 +3,7 @@
 //! (never in an address, so it stays out of logs and history).
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use hcp_core::role::{Role, ScopeKind};
@@ -15,12 +13,13 @@ use super::{ADMIN, FormView, OrgData, unprocessable};
 use crate::app::accounts::NewAccount;
 use crate::app::admin::users::{User, add as add_user};
 use crate::app::state::AppState;
-use crate::web::FormPairs;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
 
 const USER_FORM: &str = "admin_user";
+form_name!(UserForm, USER_FORM);
 const FIELDS: &[&str] =
     &["username", "display_name", "role", "org_code", "department_code", "window_code", "staff_no", "email"];
 
@@ -124,11 +123,9 @@ pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Respons
 pub async fn add(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<UserForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, USER_FORM, &form)?;
     let text = |name: &str| form.get(name).map(str::to_owned);
     let typed_password = text("password");
     let req = NewAccount {

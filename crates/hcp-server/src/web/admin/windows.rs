@@ -2,8 +2,7 @@
 //! printable QR poster that citizens scan at the window.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,11 +11,13 @@ use super::{ADMIN, Done, FormView, OrgData, WindowRow, done, unprocessable};
 use crate::app::integrity::{NetworkBody, WindowNetwork, add_window_network, window_networks};
 use crate::app::state::AppState;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
+use crate::web::local_text;
 use crate::web::signed_in::SignedIn;
-use crate::web::{FormPairs, local_text};
 
 const NETWORK_FORM: &str = "admin_network";
+form_name!(NetworkForm, NETWORK_FORM);
 
 #[derive(Template)]
 #[template(path = "admin_windows.html")]
@@ -121,11 +122,9 @@ pub async fn add_network(
     State(state): State<AppState>,
     me: SignedIn,
     Path(code): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<NetworkForm>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, NETWORK_FORM, &form)?;
     let body = NetworkBody { cidr: form.text("cidr"), note: form.get("note").map(str::to_owned) };
     match add_window_network(&state, &me.user, &code, &body).await {
         Ok(_) => Ok(done(&format!("/admin/windows/{code}"), "network")),

@@ -2,15 +2,12 @@
 //! `POST /api/v1/complaints` with the signed-in operator or registrar as submitter.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use hcp_core::complaint::{ComplaintChannel, ComplaintInput, ContactInput};
 use hcp_core::role::Role;
 
-use super::super::FormPairs;
 use super::super::errors::PageError;
 use super::super::form_view::FormView;
 use super::super::layout::Chrome;
@@ -21,8 +18,10 @@ use crate::app::org::{Department, OrgUnit, Organisation};
 use crate::app::state::AppState;
 use crate::edge::client::ClientAddr;
 use crate::edge::status;
+use crate::web::form::{CsrfForm, form_name};
 
 const FORM: &str = "entry-complaint";
+form_name!(ComplaintEntryForm, FORM);
 
 const CHANNELS: [ComplaintChannel; 2] = [ComplaintChannel::Phone, ComplaintChannel::Box];
 
@@ -134,11 +133,9 @@ pub async fn submit(
     State(state): State<AppState>,
     me: SignedIn,
     ClientAddr(ip): ClientAddr,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<ComplaintEntryForm>,
 ) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, FORM, &form)?;
     let (places, directory) = (Places::load(&state).await?, Directory::load(&state).await?);
     let values = FormView::from_pairs(&form, ORDER);
     let again =

@@ -2,9 +2,7 @@
 //! The same parse, intake and idempotency store as `POST /api/v1/evaluations` with the user as submitter.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
@@ -14,7 +12,6 @@ use hcp_core::evaluation::{EvaluationInput, EvaluatorInput};
 use hcp_core::level::Level;
 use hcp_core::role::Role;
 
-use super::super::FormPairs;
 use super::super::errors::PageError;
 use super::super::form_view::FormView;
 use super::super::layout::Chrome;
@@ -25,8 +22,10 @@ use crate::app::intake::Receipt;
 use crate::app::state::AppState;
 use crate::edge::client::ClientAddr;
 use crate::edge::status;
+use crate::web::form::{CsrfForm, form_name};
 
 const FORM: &str = "entry";
+form_name!(EvaluationEntryForm, FORM);
 
 /// The channels entered on someone's behalf, in the order offered.
 pub const ENTRY_CHANNELS: [Channel; 3] = [Channel::Phone, Channel::Paper, Channel::Box];
@@ -165,11 +164,9 @@ pub async fn submit(
     State(state): State<AppState>,
     me: SignedIn,
     ClientAddr(ip): ClientAddr,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<EvaluationEntryForm>,
 ) -> Result<Response, PageError> {
     me.require(ENTRY_ROLES)?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, FORM, &form)?;
     let directory = Directory::load(&state).await?;
     let names = ["channel", "window", "staff", "case_no", "level", "comment", "name", "phone", "date", "time"];
     let values = FormView::from_pairs(&form, &names).keep_all(&form, "tags");

@@ -137,9 +137,7 @@ impl Directory {
 /// A fresh key for one shown form: a resubmitted form (reload, double click) replays the first answer instead
 /// of registering the record twice (the API's idempotency store).
 pub fn new_submit_key() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("operating system random source");
-    hex::encode(bytes)
+    super::csrf::random_token()
 }
 
 /// The submitted key, if it looks like one of ours.

@@ -2,8 +2,7 @@
 //! an order's page with the head's report and the assessment with the before/after evidence.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,10 +15,11 @@ use crate::app::state::AppState;
 use crate::app::supervision::orders::{self, AssessBody, IssueBody, OrderView, OrdersQuery};
 use crate::edge::status;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::form_view::FormView;
 use crate::web::layout::Chrome;
 use crate::web::signed_in::SignedIn;
-use crate::web::{FormPairs, local_text, with_page_headers};
+use crate::web::{local_text, with_page_headers};
 
 const LEVELS: [(&str, &str); 3] =
     [("staff", "工作人员（工号）"), ("window", "窗口（窗口编码）"), ("department", "部门（部门编码）")];
@@ -92,6 +92,7 @@ pub async fn list(
 }
 
 pub const ISSUE_FORM: &str = "supervision_issue";
+form_name!(IssueForm, ISSUE_FORM);
 
 /// The issue form's fields; the API names them alike.
 const ISSUE_FIELDS: &[&str] = &["kind", "level", "target", "period", "reason", "working_days", "previous_order_id"];
@@ -157,11 +158,9 @@ pub async fn new_order(
 pub async fn issue(
     State(state): State<AppState>,
     me: SignedIn,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<IssueForm>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, ISSUE_FORM, &form)?;
     let mut values = FormView::from_pairs(&form, ISSUE_FIELDS);
     let working_days = match form.get("working_days") {
         None => None,
@@ -234,6 +233,7 @@ pub struct OrderPage {
 }
 
 pub const ASSESS_FORM: &str = "supervision_assess";
+form_name!(AssessForm, ASSESS_FORM);
 
 pub fn comparison(evidence: Option<&serde_json::Value>) -> Vec<Comparison> {
     let Some(e) = evidence else { return Vec::new() };
@@ -306,11 +306,9 @@ pub async fn assess(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<AssessForm>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, ASSESS_FORM, &form)?;
     let Some(assessment @ ("effective" | "ineffective")) = form.get("assessment") else {
         let message = "请选择“整改有效”或“整改无效”。".to_owned();
         return order_page(&state, &me, &id, None, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -2,8 +2,7 @@
 //! page), and the fraud flags judged here with the `/fraud-flags/{id}/decision` logic.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,10 +17,11 @@ use crate::app::tickets::{self, TicketQuery};
 use crate::app::views::TicketView;
 use crate::edge::status;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
 use crate::web::listing::Pager;
 use crate::web::signed_in::SignedIn;
-use crate::web::{FormPairs, local_text, with_page_headers};
+use crate::web::{local_text, with_page_headers};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -194,6 +194,7 @@ pub struct FlagsPage {
 }
 
 pub const FLAG_FORM: &str = "fraud_flag_decision";
+form_name!(FlagForm, FLAG_FORM);
 
 /// What the form re-shows for the flag that failed.
 struct Failed {
@@ -285,11 +286,9 @@ pub async fn decide(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<FlagForm>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, FLAG_FORM, &form)?;
     let flag_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let decision_text = form.get("decision").unwrap_or_default().to_owned();
     let reason_text = form.get("reason").unwrap_or_default().to_owned();

@@ -3,8 +3,6 @@
 //! reveal is audited by `app::evaluations::reveal`, as `POST /api/v1/evaluations/{id}/reveal`.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,11 +13,13 @@ use crate::app::evaluations::{self, REVEAL_REASON_MIN, RevealBody, RevealedConta
 use crate::app::state::AppState;
 use crate::app::views::EvaluationView;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
+use crate::web::local_text;
 use crate::web::signed_in::SignedIn;
-use crate::web::{FormPairs, local_text};
 
 pub const REVEAL_FORM: &str = "reveal_contact";
+form_name!(RevealForm, REVEAL_FORM);
 
 #[derive(Template)]
 #[template(path = "supervise_evaluation.html")]
@@ -77,11 +77,9 @@ pub async fn submit(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<RevealForm>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, REVEAL_FORM, &form)?;
     let view = evaluation(&state, &me, &id).await?;
     let reason = form.text("reason");
     match evaluations::reveal(&state, &me.user, view.id, &RevealBody { reason: form.get("reason").map(str::to_owned) })

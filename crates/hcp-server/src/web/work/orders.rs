@@ -3,8 +3,6 @@
 //! form (`POST /api/v1/supervision/orders/{id}/report`'s own function).
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,12 +14,14 @@ use crate::app::state::AppState;
 use crate::app::supervision::orders::{self, OrderView, OrdersQuery, ReportBody};
 use crate::edge::status;
 use crate::web::errors::PageError;
+use crate::web::form::{CsrfForm, form_name};
 use crate::web::layout::Chrome;
+use crate::web::local_text;
 use crate::web::signed_in::SignedIn;
-use crate::web::{FormPairs, local_text};
 use hcp_core::supervision::OrderState;
 
 const REPORT_FORM: &str = "order-report";
+form_name!(OrderReportForm, REPORT_FORM);
 
 pub struct OrderLine {
     pub view: OrderView,
@@ -104,10 +104,8 @@ pub async fn report(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    CsrfForm(form, _): CsrfForm<OrderReportForm>,
 ) -> Result<Response, PageError> {
-    let form = FormPairs::parse(body)?;
-    me.verify(&state, REPORT_FORM, &form)?;
     me.require(&[Role::WindowHead, Role::DeptHead])?;
     let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let text = form.text("report");

@@ -17,7 +17,7 @@ use hcp_core::ticket::TicketState;
 use serde::Deserialize;
 
 use super::Due;
-use crate::app::error::ErrorCode;
+use crate::app::error::{AppError, ErrorCode};
 use crate::app::evaluations;
 use crate::app::org::Organisation;
 use crate::app::state::AppState;
@@ -174,11 +174,10 @@ pub(super) async fn build(
                     _ => "图片",
                 },
                 size_kb: (a.size + 1023) / 1024,
-                at: local_text(&local_time(a.uploaded_at)?),
+                at: local_text(&local_time(a.uploaded_at).map_err(AppError::from)?),
             })
         })
-        .collect::<Result<_, hcp_store::StoreError>>()
-        .map_err(crate::app::error::AppError::from)?;
+        .collect::<Result<_, AppError>>()?;
     let (mut windows, mut staff) = (Vec::new(), Vec::new());
     if forms.contains(&"dispatch") {
         let Organisation { windows: all_windows, staff: all_staff, .. } = Organisation::load(state).await?;
