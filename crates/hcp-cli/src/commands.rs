@@ -10,7 +10,7 @@ use hcp_core::clock::{Clock, SystemClock, TrainingClock, shanghai};
 use hcp_server::app::accounts::{self, NewAccount};
 use hcp_server::app::demo::{self, DemoOptions};
 use hcp_server::app::import;
-use hcp_server::app::import_file::FileFormat;
+use hcp_server::app::import::parse::FileFormat;
 use hcp_server::app::intake::Submitter;
 use hcp_server::app::state::Mode;
 use hcp_server::app::tickets::lifecycle::{self, Rules};

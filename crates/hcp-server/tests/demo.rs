@@ -4,8 +4,8 @@
 mod common;
 
 use common::{Backend, Options, spawn_with};
+use hcp_server::app::demo::plan as demo_plan;
 use hcp_server::app::demo::{self, DemoError, DemoOptions};
-use hcp_server::app::demo_plan;
 use reqwest::StatusCode;
 use serde_json::json;
 

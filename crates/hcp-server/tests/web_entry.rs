@@ -6,7 +6,7 @@ mod common;
 
 use common::pages::{Browser, Page, between, client};
 use common::{Backend, Options, TestApp, spawn, spawn_with};
-use hcp_server::app::import_file::{self, FileFormat, TEMPLATE_HEADERS};
+use hcp_server::app::import::parse::{self as import_file, FileFormat, TEMPLATE_HEADERS};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 

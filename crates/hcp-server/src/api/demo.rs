@@ -7,9 +7,9 @@ use axum::{Json, Router};
 use super::error::ErrorBody;
 use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
+use crate::app::demo::clock::{self, ClockBody, ClockView};
 use crate::app::error::AppResult;
 use crate::app::state::AppState;
-use crate::app::training::{self, ClockBody, ClockView};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/demo/clock", post(move_clock).get(show_clock))
@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/demo/clock", tag = "demo",
     responses((status = 200, body = ClockView), (status = 403, body = ErrorBody)))]
 pub async fn show_clock(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<ClockView>> {
-    training::show(&state, &user).map(Json)
+    clock::show(&state, &user).map(Json)
 }
 
 /// Move the training clock forward (admin, demo mode only) and run the scheduler and delivery at once.
@@ -31,5 +31,5 @@ pub async fn move_clock(
     user: CurrentUser,
     ApiJson(body): ApiJson<ClockBody>,
 ) -> AppResult<Json<ClockView>> {
-    training::move_to(&state, &user, &body).await.map(Json)
+    clock::move_to(&state, &user, &body).await.map(Json)
 }

@@ -19,7 +19,7 @@ use super::ENTRY_ROLES;
 use crate::app::error::ErrorCode;
 use crate::app::import;
 use crate::app::import::ImportReport;
-use crate::app::import_file::{FileFormat, TEMPLATE_HEADERS};
+use crate::app::import::parse::{FileFormat, TEMPLATE_HEADERS};
 use crate::app::org::Organisation;
 use crate::app::state::AppState;
 use crate::edge::client::ClientAddr;
@@ -383,7 +383,7 @@ pub async fn template_xlsx(State(state): State<AppState>, me: SignedIn) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::import_file;
+    use crate::app::import::parse;
 
     fn example() -> Vec<String> {
         [
@@ -411,7 +411,7 @@ mod tests {
         for (bytes, format) in
             [(csv_template(&example()), FileFormat::Csv), (xlsx_template(&example()).unwrap(), FileFormat::Xlsx)]
         {
-            let parsed = import_file::parse(&bytes, format).unwrap();
+            let parsed = parse::parse(&bytes, format).unwrap();
             assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
             assert_eq!(parsed.rows.len(), 1);
             let input = &parsed.rows[0].input;

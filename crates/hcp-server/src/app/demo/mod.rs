@@ -1,4 +1,4 @@
-//! Loads the demo jurisdiction of [`super::demo_plan`] into an empty database, through the same intake code as
+//! Loads the demo jurisdiction of [`plan`] into an empty database, through the same intake code as
 //! real submissions (so demo evaluations are encrypted, audited and ticketed like real ones).
 
 use chrono::{DateTime, Utc};
@@ -9,9 +9,14 @@ use hcp_store::crypto::DataKey;
 use hcp_store::org::{self, NewCase};
 use hcp_store::{Store, StoreError, audit};
 
-use super::accounts::{self, NewAccount};
-use super::demo_plan::{self, DemoEvent};
-use super::intake::{self, Submitter};
+pub mod bulk;
+pub mod clock;
+pub mod history;
+pub mod plan;
+
+use crate::app::accounts::{self, NewAccount};
+use crate::app::intake::{self, Submitter};
+use plan::DemoEvent;
 
 /// Events committed per transaction while loading one by one, and with the bulk path.
 const CHUNK: usize = 2000;
@@ -59,7 +64,7 @@ pub struct DemoOptions {
     pub evaluations: u64,
     /// Create one user per role (`<role>` / `<role>-demo`). Only with `--demo`.
     pub create_users: bool,
-    /// Write cases and good evaluations with multi-row statements ([`super::demo_bulk`]).
+    /// Write cases and good evaluations with multi-row statements ([`bulk`]).
     pub bulk: bool,
     /// Full months of history before the current one (3 by default; a large data set spans a year: 12).
     pub months: i32,
@@ -77,13 +82,13 @@ pub async fn load(
     let mut summary = DemoSummary::default();
     // Months of past notices would only flood the inboxes: the demo's history is loaded without them.
     let notify = crate::config::NotifyConfig { muted: true, ..(*rules.notify).clone() };
-    let quiet = super::tickets::lifecycle::Rules { notify: std::sync::Arc::new(notify), ..rules.clone() };
+    let quiet = crate::app::tickets::lifecycle::Rules { notify: std::sync::Arc::new(notify), ..rules.clone() };
     let rules = &quiet;
     let mut tx = store.begin().await?;
     if !org::list_org_units(&mut tx).await?.is_empty() {
         return Err(DemoError::NotEmpty);
     }
-    let plan = demo_plan::org();
+    let plan = plan::org();
     let mut units = std::collections::HashMap::new();
     for unit in &plan.org_units {
         let parent = unit.parent_code.as_ref().and_then(|c| units.get(c));
@@ -134,10 +139,10 @@ pub async fn load(
     }
     tx.commit().await?;
 
-    let (start, end) = demo_plan::period_of_months(now, options.months);
+    let (start, end) = plan::period_of_months(now, options.months);
     let submitter =
         Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None, client_ip: None };
-    let directory = super::demo_bulk::Directory {
+    let directory = bulk::Directory {
         windows: {
             let mut places = std::collections::HashMap::new();
             let mut conn = store.reader().await?;
@@ -150,12 +155,12 @@ pub async fn load(
         staff: staff.iter().map(|(no, s)| (no.clone(), (s.id, s.window_id))).collect(),
         items: items.clone(),
     };
-    let mut bulk = options.bulk.then(|| super::demo_bulk::Bulk::new(key, &directory));
+    let mut bulk = options.bulk.then(|| bulk::Bulk::new(key, &directory));
     let chunk = if options.bulk { BULK_CHUNK } else { CHUNK };
     let mut tx = store.begin().await?;
     let mut in_tx = 0;
     let mut last_at = now;
-    for event in demo_plan::events(demo_plan::DEMO_SEED, start, end, options.evaluations) {
+    for event in plan::events(plan::DEMO_SEED, start, end, options.evaluations) {
         last_at = event.at();
         match event {
             DemoEvent::Case(case) => {
@@ -185,7 +190,7 @@ pub async fn load(
                 let parsed =
                     NewEvaluation::parse(&e.input, e.received_at).map_err(|f| DemoError::Invalid(f.summary()))?;
                 summary.evaluations += 1;
-                if let Some(bulk) = bulk.as_mut().filter(|_| super::demo_bulk::Bulk::takes(&parsed)) {
+                if let Some(bulk) = bulk.as_mut().filter(|_| bulk::Bulk::takes(&parsed)) {
                     bulk.push_evaluation(parsed, e.received_at);
                 } else {
                     // The case or the first evaluation this one refers to must be written first.
@@ -226,7 +231,7 @@ pub async fn load(
     tx.commit().await?;
     progress(summary.evaluations);
     summary.planted = plant_integrity_cases(store, key, &quiet, now).await?;
-    summary.histories = super::demo_history::replay(store, &quiet, now)
+    summary.histories = history::replay(store, &quiet, now)
         .await
         .map_err(|e| DemoError::Invalid(format!("工单处理记录：{}", e.message)))?;
     Ok(summary)
@@ -242,11 +247,11 @@ pub const MALICIOUS_PHONE: &str = "13987654321";
 async fn plant_integrity_cases(
     store: &Store,
     key: &DataKey,
-    rules: &super::tickets::lifecycle::Rules,
+    rules: &crate::app::tickets::lifecycle::Rules,
     now: DateTime<Utc>,
 ) -> Result<usize, DemoError> {
     use hcp_core::evaluation::EvaluationInput;
-    let focus = demo_plan::focus();
+    let focus = plan::focus();
     let submitter =
         Submitter { user_id: None, actor: "demo".into(), scope_path: None, client_index: None, client_ip: None };
     let mut planted = Vec::new();
@@ -304,7 +309,7 @@ async fn create_demo_users(
     conn: &mut hcp_store::AnyConnection,
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, String, String)>, DemoError> {
-    let focus = demo_plan::focus();
+    let focus = plan::focus();
     let mut created = Vec::new();
     for role in Role::ALL {
         let mut account = NewAccount {

@@ -16,9 +16,9 @@ use hcp_store::org::{self, Case, NewCase, Placement};
 use hcp_store::stats::{EvaluationRow, StatKey, apply_many, case_key};
 use hcp_store::{AnyConnection, audit, evaluations, ms};
 
-use super::demo::DemoError;
-use super::intake::{Attributed, Submitter, evaluation_record};
-use super::stats::contribution;
+use super::DemoError;
+use crate::app::intake::{Attributed, Submitter, evaluation_record};
+use crate::app::stats::contribution;
 
 /// The demo organisation, by the codes the event stream uses.
 pub(super) struct Directory {
@@ -84,7 +84,7 @@ impl<'a> Bulk<'a> {
         self.case_nos.contains(case_no)
     }
 
-    pub fn push_case(&mut self, case: &super::demo_plan::DemoCase) -> Result<(), DemoError> {
+    pub fn push_case(&mut self, case: &super::plan::DemoCase) -> Result<(), DemoError> {
         let place = self.directory.windows.get(&case.window_code).ok_or_else(|| invalid(&case.window_code))?;
         let item_id = *self.directory.items.get(&case.item_code).ok_or_else(|| invalid(&case.item_code))?;
         self.case_nos.insert(case.case_no.clone());

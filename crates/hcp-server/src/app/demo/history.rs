@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use hcp_core::lifecycle::{Classification, Outcome, Satisfaction};
 use hcp_store::{AnyConnection, Store, from_ms};
 
-use super::tickets::lifecycle::{Actor, Command, Rules, perform_in};
 use crate::app::error::AppError;
+use crate::app::tickets::lifecycle::{Actor, Command, Rules, perform_in};
 use hcp_core::lifecycle::ReviewReason;
 
 /// Tickets received more than this many working days ago have finished their course.
@@ -133,7 +133,7 @@ async fn history(
         return Ok(true);
     }
     if late {
-        super::tickets::lifecycle::mark_overdue(conn, id, feedback_at).await?;
+        crate::app::tickets::lifecycle::mark_overdue(conn, id, feedback_at).await?;
     }
     let text = match classification {
         Classification::NoLegalBasis => "您反映的事项不符合法定办理条件，已向您说明政策依据，感谢理解",

@@ -6,12 +6,12 @@ use hcp_core::role::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::CurrentUser;
-use super::delivery;
-use super::error::{AppError, AppResult, ErrorCode};
-use super::scheduler::{self, TickReport};
-use super::state::AppState;
-use super::views::local;
+use crate::app::auth::CurrentUser;
+use crate::app::delivery;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::scheduler::{self, TickReport};
+use crate::app::state::AppState;
+use crate::app::views::local;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,12 +10,14 @@ use hcp_store::crypto::DataKey;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::auth::CurrentUser;
-use super::error::{AppError, AppResult, ErrorCode};
-use super::import_file::{self, FileFormat};
-use super::intake::{self, IntakeRequest, Outcome, Submission, Submitter};
-use super::state::AppState;
-use super::tickets::lifecycle::Rules;
+use crate::app::auth::CurrentUser;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+pub mod parse;
+
+use crate::app::intake::{self, IntakeRequest, Outcome, Submission, Submitter};
+use crate::app::state::AppState;
+use crate::app::tickets::lifecycle::Rules;
+use parse::FileFormat;
 
 /// Rows committed per transaction: large files do not hold the single SQLite writer for long, and a failure
 /// half-way is harmless because fingerprints make a re-run idempotent.
@@ -78,7 +80,7 @@ pub async fn import(
     format: FileFormat,
     now: DateTime<Utc>,
 ) -> AppResult<ImportReport> {
-    let parsed = import_file::parse(bytes, format).map_err(|e| AppError::new(ErrorCode::InvalidFile, e.to_string()))?;
+    let parsed = parse::parse(bytes, format).map_err(|e| AppError::new(ErrorCode::InvalidFile, e.to_string()))?;
     let mut report = ImportReport { rows: parsed.rows.len() + parsed.problems.len(), ..Default::default() };
     for problem in parsed.problems {
         report.errors.push(RowError { row: problem.row_no, field: problem.field, message: problem.message });
