@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> axum::Router {
 
 /// The scheduler and the outbox delivery as background tasks.
 pub fn start_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(app::scheduler::run(state.clone())), tokio::spawn(app::delivery::run(state.clone()))]
+    vec![tokio::spawn(app::jobs::scheduler::run(state.clone())), tokio::spawn(app::jobs::delivery::run(state.clone()))]
 }
 
 async fn shutdown_signal() {

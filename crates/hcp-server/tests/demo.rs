@@ -83,7 +83,7 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
     // The planted campaign and malicious evaluator are caught; ordinary traffic raises (almost) no flags, at
     // intake or in the sweep.
-    hcp_server::app::integrity_sweep::run(&app.state, common::start()).await.unwrap();
+    hcp_server::app::jobs::sweep::run(&app.state, common::start()).await.unwrap();
     let planted = [demo::CAMPAIGN_PHONE, demo::MALICIOUS_PHONE].map(|p| app.state.key().blind_index(p));
     let rules: Vec<(String, String)> = hcp_store::sqlx::query_as(
         "SELECT f.rule, COALESCE(e.phone_index, '') FROM fraud_flags f JOIN evaluations e ON e.id = f.evaluation_id",

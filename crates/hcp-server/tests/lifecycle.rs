@@ -528,16 +528,20 @@ async fn two_schedulers_escalate_each_ticket_once(backend: Backend) {
     let late = Utc.with_ymd_and_hms(2026, 10, 22, 1, 0, 0).unwrap();
     first.clock.set(late);
     second.clock.set(late);
-    let (a, b) =
-        tokio::join!(hcp_server::app::scheduler::tick(&first.state), hcp_server::app::scheduler::tick(&second.state));
+    let (a, b) = tokio::join!(
+        hcp_server::app::jobs::scheduler::tick(&first.state),
+        hcp_server::app::jobs::scheduler::tick(&second.state)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.overdue + b.overdue, tickets.len(), "each escalation happens once: {a:?} {b:?}");
-    let (c, d) =
-        tokio::join!(hcp_server::app::scheduler::tick(&first.state), hcp_server::app::scheduler::tick(&second.state));
+    let (c, d) = tokio::join!(
+        hcp_server::app::jobs::scheduler::tick(&first.state),
+        hcp_server::app::jobs::scheduler::tick(&second.state)
+    );
     assert_eq!(c.unwrap().overdue + d.unwrap().overdue, 0, "and catching up finds nothing left");
     let (x, y) = tokio::join!(
-        hcp_server::app::delivery::deliver_due(&first.state),
-        hcp_server::app::delivery::deliver_due(&second.state)
+        hcp_server::app::jobs::delivery::deliver_due(&first.state),
+        hcp_server::app::jobs::delivery::deliver_due(&second.state)
     );
     x.unwrap();
     y.unwrap();

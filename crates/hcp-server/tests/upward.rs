@@ -10,7 +10,7 @@ use chrono::Duration;
 use common::{Backend, Options, TestApp};
 use hcp_server::Config;
 use hcp_server::app::accounts::{self, NewAccount};
-use hcp_server::app::delivery::deliver_due;
+use hcp_server::app::jobs::delivery::deliver_due;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

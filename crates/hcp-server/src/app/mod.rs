@@ -1,11 +1,17 @@
-//! Application services: the use cases that HTTP handlers and CLI commands share. They combine the pure domain
-//! with storage inside one transaction each.
+//! The use cases of hcp, shared by the JSON API, the pages and the command line. No HTTP here: a use case
+//! takes the state, the caller and a typed input, checks the caller's role and scope, combines the pure domain
+//! (`hcp_core`) with storage (`hcp_store`) inside one transaction, and answers with a read model or an
+//! [`error::AppError`].
+//!
+//! Where things are: the caller and errors ([`auth`], [`error`]); shared filters and pages ([`filters`],
+//! [`paging`]); the masked read models ([`views`]); one module per area of the mechanism (intake, tickets,
+//! evaluations, track, supervision, integrity, stats, ledger, upward, admin, settings, session, inbox, org,
+//! calendar, import, demo); background work ([`jobs`]); and what every request runs on ([`state`]).
 
 pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod calendar;
-pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod evaluations;
@@ -15,15 +21,12 @@ pub mod import;
 pub mod inbox;
 pub mod intake;
 pub mod integrity;
-pub mod integrity_sweep;
+pub mod jobs;
 pub mod ledger;
-pub mod notify;
 pub mod org;
 pub mod paging;
-pub mod scheduler;
 pub mod session;
 pub mod settings;
-pub mod smtp;
 pub mod state;
 pub mod stats;
 pub mod supervision;

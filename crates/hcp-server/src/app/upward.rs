@@ -264,5 +264,5 @@ pub async fn send(state: &AppState, message: &Message) -> Result<(), String> {
     if let Some(object) = batch.as_object_mut() {
         object.insert("batchId".into(), json!(message.id));
     }
-    crate::app::delivery::post_json(url, &batch, 60, "上报接口").await
+    crate::app::jobs::delivery::post_json(url, &batch, 60, "上报接口").await
 }

@@ -183,9 +183,9 @@ impl TestApp {
     }
 
     /// Runs the scheduler and delivers the outbox, as the background tasks would.
-    pub async fn run_jobs(&self) -> hcp_server::app::scheduler::TickReport {
-        let report = hcp_server::app::scheduler::tick(&self.state).await.unwrap();
-        hcp_server::app::delivery::deliver_due(&self.state).await.unwrap();
+    pub async fn run_jobs(&self) -> hcp_server::app::jobs::scheduler::TickReport {
+        let report = hcp_server::app::jobs::scheduler::tick(&self.state).await.unwrap();
+        hcp_server::app::jobs::delivery::deliver_due(&self.state).await.unwrap();
         report
     }
 

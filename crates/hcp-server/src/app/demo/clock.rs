@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::auth::CurrentUser;
-use crate::app::delivery;
 use crate::app::error::{AppError, AppResult, ErrorCode};
-use crate::app::scheduler::{self, TickReport};
+use crate::app::jobs::delivery;
+use crate::app::jobs::scheduler::{self, TickReport};
 use crate::app::state::AppState;
 use crate::app::views::local;
 

@@ -13,7 +13,7 @@ use super::{figures_of, target_of};
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::filters::{blank, month, today};
-use crate::app::notify::{self, Notice};
+use crate::app::jobs::notify::{self, Notice};
 use crate::app::state::AppState;
 use crate::app::views::local_time;
 

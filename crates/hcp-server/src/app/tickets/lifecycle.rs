@@ -18,7 +18,7 @@ use hcp_store::{AnyConnection, audit, ms, org, tickets, users};
 use serde_json::json;
 
 use crate::app::error::{AppError, AppResult, ErrorCode};
-use crate::app::notify::{self, Notice};
+use crate::app::jobs::notify::{self, Notice};
 use crate::app::state::AppState;
 use crate::config::NotifyConfig;
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::app::notify::{self, Notice};
+use crate::app::jobs::notify::{self, Notice};
 use crate::app::state::AppState;
 use crate::app::tickets::lifecycle::Rules;
 
@@ -82,7 +82,7 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
     }
     report.overdue_orders = overdue_orders(state, &rules, now).await?;
     if state.sweep_due(now) {
-        report.flags = crate::app::integrity_sweep::run(state, now).await?;
+        report.flags = crate::app::jobs::sweep::run(state, now).await?;
     }
     purge(state, now).await?;
     if report.overdue + report.reminders > 0 {

@@ -9,7 +9,7 @@ use hcp_store::outbox::{self, Message};
 use hcp_store::{ms, tickets};
 use serde_json::json;
 
-use crate::app::smtp;
+use crate::app::jobs::smtp;
 use crate::app::state::AppState;
 
 const BATCH: i64 = 50;
