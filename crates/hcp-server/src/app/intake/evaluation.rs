@@ -167,8 +167,6 @@ pub async fn record(
     )
     .await?;
     integrity::check(conn, rules, id, &record, &e.comment, submitter, received_at).await?;
-    // Counted at once; every later change to it or its ticket applies its difference.
-    crate::app::stats::settle(conn, id, None).await?;
 
     let ticket_id = if e.level.is_bad() {
         let attribution = tickets::Attribution {
@@ -179,10 +177,8 @@ pub async fn record(
             org_path: place.org_path,
         };
         let registered = TicketFacts::registered();
-        let counted = crate::app::stats::of_evaluation(conn, id).await?;
         let ticket =
             tickets::insert(conn, TicketKind::BadReview, Some(id), None, &attribution, &registered, ms(now)).await?;
-        crate::app::stats::settle(conn, id, counted).await?;
         audit::append(
             conn,
             now,
@@ -198,7 +194,8 @@ pub async fn record(
     } else {
         None
     };
-
+    // Counted once, as it stands with its ticket; every later change applies its difference.
+    crate::app::stats::settle(conn, id, None).await?;
     Ok(Receipt { id, tracking_code, query_password, ticket_id })
 }
 

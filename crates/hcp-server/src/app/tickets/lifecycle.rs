@@ -246,7 +246,8 @@ pub async fn perform(
     Ok(event)
 }
 
-/// The same inside a caller's transaction, at a given instant (the demo replays histories with it).
+/// The same inside a caller's transaction, at a given instant (the demo replays histories with it), with the
+/// statistics of the ticket's evaluation kept in step.
 pub async fn perform_in(
     conn: &mut AnyConnection,
     rules: &Rules,
@@ -256,7 +257,30 @@ pub async fn perform_in(
     command: &Command,
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
-    let mut ticket = tickets::load(conn, ticket_id, scope).await?.ok_or_else(|| AppError::not_found("工单"))?;
+    let ticket = tickets::load(conn, ticket_id, scope).await?.ok_or_else(|| AppError::not_found("工单"))?;
+    let evaluation = ticket.evaluation_id;
+    let before = match evaluation {
+        Some(e) => crate::app::stats::of_evaluation(conn, e).await?,
+        None => None,
+    };
+    let event = transition(conn, rules, actor, ticket, command, now).await?;
+    if let Some(e) = evaluation {
+        crate::app::stats::settle(conn, e, before).await?;
+    }
+    Ok(event)
+}
+
+/// The transition itself, leaving the statistics to the caller: intake counts a new evaluation once, after its
+/// ticket was opened and dispatched in the same transaction.
+async fn transition(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    actor: &Actor,
+    mut ticket: tickets::Stored,
+    command: &Command,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let ticket_id = ticket.id;
     let action = command.action();
     if ticket.kind == TicketKind::Misconduct && !matches!(actor.role, Some(Role::Supervisor | Role::Discipline) | None)
     {
@@ -268,10 +292,6 @@ pub async fn perform_in(
         return Err(AppError::forbidden());
     }
     let from = ticket.facts.state();
-    let stats_before = match ticket.evaluation_id {
-        Some(e) => crate::app::stats::of_evaluation(conn, e).await?,
-        None => None,
-    };
     kind_admits(ticket.kind, action)?;
     if let Command::Dispatch { window_code, staff_no, .. } = command
         && ticket.kind != TicketKind::Misconduct
@@ -321,9 +341,6 @@ pub async fn perform_in(
     )
     .await?;
     consequences(conn, rules, &ticket, &next, command, now).await?;
-    if let Some(e) = ticket.evaluation_id {
-        crate::app::stats::settle(conn, e, stats_before).await?;
-    }
     Ok(event)
 }
 
@@ -506,7 +523,8 @@ pub async fn mark_overdue(conn: &mut AnyConnection, ticket_id: i64, now: DateTim
     Ok(true)
 }
 
-/// Dispatches a new ticket at intake when its target is known, inside the intake transaction.
+/// Dispatches a new ticket at intake when its target is known, inside the intake transaction. The statistics are
+/// intake's to settle, once, when the evaluation and its ticket are complete.
 pub async fn dispatch_at_intake(
     conn: &mut AnyConnection,
     rules: &Rules,
@@ -516,7 +534,8 @@ pub async fn dispatch_at_intake(
 ) -> AppResult<()> {
     let note = format!("目标明确，登记即分派（登记：{actor}）");
     let command = Command::Dispatch { window_code: None, staff_no: None, note: Some(note) };
-    perform_in(conn, rules, &Actor::system("系统"), None, ticket_id, &command, now).await.map(|_| ())
+    let ticket = tickets::load(conn, ticket_id, None).await?.ok_or_else(|| AppError::not_found("工单"))?;
+    transition(conn, rules, &Actor::system("系统"), ticket, &command, now).await.map(|_| ())
 }
 
 /// Recomputes the deadlines of every open ticket on a changed calendar, each change audited. Returns how many
