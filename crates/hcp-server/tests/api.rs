@@ -22,6 +22,7 @@ on_both_backends!(
     import_reports_rows_and_is_idempotent,
     concurrent_submissions_all_land_in_one_chain,
     everything_survives_a_restart,
+    a_refusal_inside_intake_reaches_the_client_with_its_code,
 );
 
 fn code(body: &Value) -> &str {
@@ -563,4 +564,41 @@ async fn everything_survives_a_restart(backend: Backend) {
     assert_eq!(view["ticket_id"], receipt["ticket_id"]);
     let (status, body) = app.evaluate(json!({"channel": "pc", "case_no": "C-002", "level": 5})).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "already_evaluated"));
+}
+
+/// A refusal raised by a use case that intake calls — here the lifecycle refusing to dispatch a ticket that, by
+/// another hand, is no longer registered — reaches the client with its own code and status (not 500), and
+/// nothing of the refused submission is kept.
+async fn a_refusal_inside_intake_reaches_the_client_with_its_code(backend: Backend) {
+    let app = app(backend).await;
+    // Every new ticket turns up closed at once, as if another process had moved it on.
+    let statements: &[&'static str] = match backend {
+        Backend::Sqlite => &["CREATE TRIGGER close_new_ticket AFTER INSERT ON tickets BEGIN \
+             UPDATE tickets SET state = 'closed', facts = '{\"state\":\"closed\"}' WHERE id = NEW.id; END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION close_new_ticket() RETURNS trigger AS $$ BEGIN \
+             UPDATE tickets SET state = 'closed', facts = '{\"state\":\"closed\"}' WHERE id = NEW.id; \
+             RETURN NULL; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER close_new_ticket AFTER INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION close_new_ticket()",
+        ],
+    };
+    let mut tx = app.state.store().begin().await.unwrap();
+    for statement in statements {
+        hcp_store::sqlx::raw_sql(*statement).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let bad = json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 1, "tags": [115]});
+    let (status, body) = app.evaluate(bad).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "invalid_transition"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("已办结"), "{body}");
+    // A good review opens no ticket and goes through; the refused bad review left nothing behind.
+    let (status, _) = app.evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let supervisor = app.login("supervisor").await;
+    let (_, list) = app.get("/api/v1/evaluations", Some(&supervisor)).await;
+    assert_eq!(list["total"], json!(1), "{list}");
+    let (_, tickets) = app.get("/api/v1/tickets", Some(&supervisor)).await;
+    assert_eq!(tickets["total"], json!(0), "{tickets}");
+    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
 }
