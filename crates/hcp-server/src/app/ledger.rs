@@ -40,17 +40,23 @@ pub enum Format {
     Xlsx,
 }
 
+/// A stored code the ledger cannot name is an error, not a blank cell: an export that silently drops a state
+/// would misreport the ledger.
+fn unknown(what: &str, code: impl std::fmt::Debug) -> hcp_store::sqlx::Error {
+    hcp_store::sqlx::Error::Decode(format!("unknown {what} code {code:?} in ledger row").into())
+}
+
 fn cell_text(row: &AnyRow, i: usize, cell: Cell) -> Result<String, hcp_store::sqlx::Error> {
     Ok(match cell {
         Cell::Text => row.try_get::<Option<String>, _>(i)?.unwrap_or_default(),
-        Cell::TicketState => {
-            let code: Option<String> = row.try_get(i)?;
-            code.as_deref().and_then(TicketState::from_code).map(|s| s.label().to_owned()).unwrap_or_default()
-        }
-        Cell::TicketKind => {
-            let code: Option<String> = row.try_get(i)?;
-            code.as_deref().and_then(TicketKind::from_code).map(|k| k.label().to_owned()).unwrap_or_default()
-        }
+        Cell::TicketState => match row.try_get::<Option<String>, _>(i)? {
+            Some(code) => TicketState::from_code(&code).ok_or_else(|| unknown("ticket state", &code))?.label().into(),
+            None => String::new(),
+        },
+        Cell::TicketKind => match row.try_get::<Option<String>, _>(i)? {
+            Some(code) => TicketKind::from_code(&code).ok_or_else(|| unknown("ticket kind", &code))?.label().into(),
+            None => String::new(),
+        },
         Cell::Int => row.try_get::<Option<i64>, _>(i)?.map(|v| v.to_string()).unwrap_or_default(),
         Cell::Instant => match row.try_get::<Option<i64>, _>(i)? {
             Some(ms) => hcp_store::from_ms(ms)
@@ -65,11 +71,10 @@ fn cell_text(row: &AnyRow, i: usize, cell: Cell) -> Result<String, hcp_store::sq
             Some(_) => "否".into(),
             None => String::new(),
         },
-        Cell::Level => row
-            .try_get::<Option<i64>, _>(i)?
-            .and_then(Level::from_code)
-            .map(|l| l.label().to_owned())
-            .unwrap_or_default(),
+        Cell::Level => match row.try_get::<Option<i64>, _>(i)? {
+            Some(code) => Level::from_code(code).ok_or_else(|| unknown("level", code))?.label().into(),
+            None => String::new(),
+        },
     })
 }
 

@@ -10,6 +10,7 @@ use hcp_store::{AnyConnection, Store, from_ms};
 use crate::app::error::AppError;
 use crate::app::tickets::lifecycle::{Actor, Command, Rules, perform_in};
 use hcp_core::lifecycle::ReviewReason;
+use hcp_core::ticket::TicketKind;
 
 /// Tickets received more than this many working days ago have finished their course.
 const SETTLED_AFTER_WORKING_DAYS: u32 = 10;
@@ -70,7 +71,7 @@ async fn history(
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        kind == "bad_review"
+        kind == TicketKind::BadReview.code()
     };
     if is_bad_review && roll < 8 {
         let statement = "当日系统故障导致无法办理，已向群众说明，非本人服务原因";
