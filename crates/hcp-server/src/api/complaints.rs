@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 
 /// Register a complaint. `online` is public and rate-limited; `phone` and `box` are entered by a hotline
 /// operator or registrar. Any part of the target (org unit, department, window, staff) may be left out.
-#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
+#[utoipa::path(post, operation_id = "create_complaint", path = "/api/v1/complaints", tag = "complaints", request_body = ComplaintInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用同一键值，不会重复登记")),
     responses((status = 201, body = Receipt), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),

@@ -41,7 +41,7 @@ pub fn import_router() -> Router<AppState> {
 /// Submit an evaluation. Online channels (`pc`, `mobile`, `qrcode`, `hall_tablet`, `hall_terminal`, `sms`) are
 /// public and rate-limited per client; `phone`, `box` and `paper` are entered by a hotline operator or
 /// registrar. Levels 1–2 open a ticket. With an `Idempotency-Key` header a retry returns the original response.
-#[utoipa::path(post, path = "/api/v1/evaluations", tag = "evaluations", request_body = EvaluationInput,
+#[utoipa::path(post, operation_id = "create_evaluation", path = "/api/v1/evaluations", tag = "evaluations", request_body = EvaluationInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用同一键值，不会重复登记")),
     responses(
         (status = 201, body = Receipt, description = "已登记；query_password 仅此一次返回"),
@@ -59,7 +59,7 @@ pub async fn create(
 }
 
 /// Evaluations in the caller's scope, newest first. Evaluator data is masked, and hidden from the evaluated side.
-#[utoipa::path(get, path = "/api/v1/evaluations", tag = "evaluations", params(ListQuery),
+#[utoipa::path(get, operation_id = "list_evaluations", path = "/api/v1/evaluations", tag = "evaluations", params(ListQuery),
     responses((status = 200, body = Paged<EvaluationView>), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub async fn list(
@@ -71,7 +71,7 @@ pub async fn list(
 }
 
 /// One evaluation in the caller's scope.
-#[utoipa::path(get, path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "get_evaluation", path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path)),
     responses((status = 200, body = EvaluationView), (status = 404, body = ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,
@@ -97,6 +97,7 @@ pub async fn reveal(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Original file name; its extension (.csv/.xlsx) tells the format when the Content-Type does not.
     pub filename: Option<String>,

@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The caller's notifications, newest first: new tickets, reminders, overdue escalations, review decisions.
-#[utoipa::path(get, path = "/api/v1/inbox", tag = "inbox", params(InboxQuery),
+#[utoipa::path(get, operation_id = "list_inbox", path = "/api/v1/inbox", tag = "inbox", params(InboxQuery),
     responses((status = 200, body = Paged<InboxMessage>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,

@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The review queue in the caller's scope (supervisors judge; discipline inspectors read).
-#[utoipa::path(get, path = "/api/v1/fraud-flags", tag = "integrity", params(FlagQuery),
+#[utoipa::path(get, operation_id = "list_fraud_flags", path = "/api/v1/fraud-flags", tag = "integrity", params(FlagQuery),
     responses((status = 200, body = Paged<FlagView>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -35,7 +35,7 @@ pub async fn list(
 
 /// Judge a flag (supervisor). Confirmed: the evaluation is not adopted (with the reason) and its other open
 /// flags are settled with it. Dismissed: it stays adopted.
-#[utoipa::path(post, path = "/api/v1/fraud-flags/{id}/decision", tag = "integrity", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "decide_fraud_flag", path = "/api/v1/fraud-flags/{id}/decision", tag = "integrity", params(("id" = i64, Path)),
     request_body = FlagDecisionBody, responses((status = 200, body = FlagView),
         (status = 409, body = ErrorBody, description = "already_decided"),
         (status = 422, body = ErrorBody)))]

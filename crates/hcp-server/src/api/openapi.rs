@@ -89,7 +89,7 @@ use crate::app::state::AppState;
         api::admin::set_local_day,
         api::admin::remove_local_day,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &ResponseDescriptions),
     tags(
         (name = "evaluations", description = "评价：各渠道评价登记、查询、批量导入"),
         (name = "complaints", description = "投诉：12345热线、意见箱、网上投诉"),
@@ -125,6 +125,120 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// OpenAPI requires a description on every response; where an operation gives none, the status's meaning is
+/// used (the error responses all carry the same error body, whose `code` says more).
+struct ResponseDescriptions;
+
+fn status_description(status: &str) -> &'static str {
+    match status {
+        "200" => "成功",
+        "201" => "已创建",
+        "204" => "成功，无内容",
+        "303" => "跳转",
+        "400" => "请求格式错误",
+        "401" => "未登录或登录已失效（unauthenticated）",
+        "403" => "无权执行该操作（forbidden）",
+        "404" => "对象不存在（not_found）",
+        "409" => "与当前状态冲突（conflict、invalid_transition 等）",
+        "413" => "请求体过大（payload_too_large）",
+        "415" => "不支持的内容类型（unsupported_media_type）",
+        "422" => "请求内容有误，fields 指出各字段的问题（validation_failed）",
+        "429" => "请求过于频繁，请按 Retry-After 稍后再试（rate_limited）",
+        "503" => "服务暂不可用",
+        _ => "见响应体",
+    }
+}
+
+impl utoipa::Modify for ResponseDescriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = status_description(status).to_owned();
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+    use utoipa::OpenApi;
+
+    use super::ApiDoc;
+
+    fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+        let mut all = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                all.push((method.clone(), path.clone(), operation));
+            }
+        }
+        all
+    }
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).expect("document serialises")
+    }
+
+    #[test]
+    fn every_operation_has_its_own_id() {
+        let doc = document();
+        let mut seen = BTreeSet::new();
+        for (method, path, operation) in operations(&doc) {
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no id"));
+            assert!(seen.insert(id.to_owned()), "operationId {id} of {method} {path} is used twice");
+        }
+    }
+
+    #[test]
+    fn path_parameters_are_the_placeholders_of_their_path() {
+        let doc = document();
+        for (method, path, operation) in operations(&doc) {
+            let placeholders: BTreeSet<&str> =
+                path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+            let declared: BTreeSet<&str> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().expect("parameter name"))
+                .collect();
+            assert_eq!(declared, placeholders, "path parameters of {method} {path}");
+        }
+    }
+
+    #[test]
+    fn every_response_is_described() {
+        let doc = document();
+        for (method, path, operation) in operations(&doc) {
+            let responses = operation["responses"].as_object().expect("responses");
+            assert!(!responses.is_empty(), "{method} {path} documents no response");
+            for (status, response) in responses {
+                let described = response["description"].as_str().is_some_and(|d| !d.is_empty());
+                assert!(described || response.get("$ref").is_some(), "{method} {path} {status} has no description");
+            }
+        }
+    }
 }

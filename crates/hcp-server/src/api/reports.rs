@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Report misconduct. Answers with a tracking code (prefix M) and query password.
-#[utoipa::path(post, path = "/api/v1/misconduct-reports", tag = "complaints", request_body = ReportInput,
+#[utoipa::path(post, operation_id = "create_misconduct_report", path = "/api/v1/misconduct-reports", tag = "complaints", request_body = ReportInput,
     responses((status = 201, body = Receipt), (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn create(

@@ -48,7 +48,7 @@ pub fn upload_router() -> Router<AppState> {
 }
 
 /// Tickets in the caller's scope, newest first (or most urgent first), with their deadlines.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(TicketQuery),
+#[utoipa::path(get, operation_id = "list_tickets", path = "/api/v1/tickets", tag = "tickets", params(TicketQuery),
     responses((status = 200, body = Paged<TicketView>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -59,7 +59,7 @@ pub async fn list(
 }
 
 /// One ticket in the caller's scope: state, deadlines, the full timeline and its evidence.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "get_ticket", path = "/api/v1/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
     responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,
@@ -200,7 +200,7 @@ pub struct DecisionBody {
 
 /// The bureau decides an appeal within 5 working days. `overturned`: the evaluation is not adopted and the
 /// registering department is told; `upheld`: the ticket returns to where it was and the feedback clock resumes.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/appeal/decision", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "decide_appeal", path = "/api/v1/tickets/{id}/appeal/decision", tag = "tickets", params(("id" = i64, Path)),
     request_body = DecisionBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody, description = "already_decided, invalid_transition"),
         (status = 422, body = ErrorBody)))]
@@ -281,6 +281,7 @@ pub async fn conclude(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name as the user knows it.
     pub filename: Option<String>,

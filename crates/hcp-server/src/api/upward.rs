@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 /// 39046 表9 fields (办件编号, 评价渠道, 评价人, 评价时间, 评价次数, 满意度, 满意度代码, 文字评价, 行政区划) and the
 /// interface codes pf, satisfaction, evalDetail, assessNumber. The evaluator is named only as 匿名/个人/法人.
 /// Supervisors only (the file holds comments; admins read no evaluation contents).
-#[utoipa::path(get, path = "/api/v1/reports/upward", tag = "stats", params(UpwardQuery),
+#[utoipa::path(get, operation_id = "export_upward_report", path = "/api/v1/reports/upward", tag = "stats", params(UpwardQuery),
     responses((status = 200, content_type = "text/csv", body = Vec<u8>),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "[upward] division_code is not configured", body = ErrorBody)))]

@@ -8,6 +8,7 @@ use super::error::{AppError, AppResult};
 use super::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
     /// Instant of receipt, RFC 3339 (e.g. `2024-09-27T10:00:00+08:00`).
     pub from: String,
@@ -37,6 +38,7 @@ pub fn deadline(state: &AppState, q: &DeadlineQuery) -> AppResult<DeadlineRespon
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkdayQuery {
     /// A date, `YYYY-MM-DD`.
     pub date: String,

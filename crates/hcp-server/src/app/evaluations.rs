@@ -17,6 +17,7 @@ use super::state::AppState;
 use super::views::EvaluationView;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Org unit code: that unit and everything below it (within your own scope).
     pub org: Option<String>,

@@ -11,6 +11,7 @@ use super::state::AppState;
 use super::views::local_time;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// `true`: unread messages only.
     pub unread: Option<bool>,

@@ -22,6 +22,7 @@ use super::stats;
 use super::views::local_time;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FlagQuery {
     /// `open` (default), `confirmed`, `dismissed` or `all`.
     pub status: Option<String>,

@@ -111,6 +111,7 @@ fn csv_chunk(rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     /// `xlsx` (default) or `csv` (UTF-8 with BOM).
     pub format: Option<String>,

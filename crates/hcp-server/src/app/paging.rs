@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// The page asked for.
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// 1-based page number.
     pub page: Option<i64>,

@@ -19,6 +19,7 @@ use super::tickets::lifecycle::{self, Actor, Command, citizen_state_label};
 use super::views::{DeadlineView, local_time};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PasswordQuery {
     /// The 6-digit query password (or send it in the `X-Query-Password` header).
     pub password: Option<String>,

@@ -134,6 +134,7 @@ pub fn division_code(state: &AppState) -> Result<String, AppError> {
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UpwardQuery {
     /// First day, YYYY-MM-DD (local date of the evaluation).
     pub from: Option<String>,

@@ -101,6 +101,7 @@ pub async fn add(state: &AppState, user: &CurrentUser, req: &NewCaseRequest) -> 
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     pub window: Option<String>,
     pub page: Option<i64>,

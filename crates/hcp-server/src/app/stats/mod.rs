@@ -22,6 +22,7 @@ use super::filters::{blank, day, first_of_month, month, org_subtree, today};
 use super::state::AppState;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Org unit code: that subtree (within your scope).
     pub org: Option<String>,
@@ -161,6 +162,7 @@ pub async fn figures(state: &AppState, user: &CurrentUser, q: &StatsQuery) -> Ap
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
     /// YYYY-MM (default: last month).
     pub month: Option<String>,

@@ -17,6 +17,7 @@ use crate::app::state::AppState;
 use crate::app::stats::names;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// A natural month, YYYY-MM (default: last month).
     pub period: Option<String>,

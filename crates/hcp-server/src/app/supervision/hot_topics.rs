@@ -17,6 +17,7 @@ use crate::app::state::AppState;
 use crate::app::stats::names;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TopicsQuery {
     pub org: Option<String>,
     /// First day, YYYY-MM-DD (default: the first of last month).

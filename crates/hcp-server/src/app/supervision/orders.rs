@@ -168,6 +168,7 @@ pub async fn issue(state: &AppState, user: &CurrentUser, body: &IssueBody) -> Ap
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrdersQuery {
     /// rectification_order, notice, replacement_order, referral
     pub kind: Option<String>,

@@ -19,6 +19,7 @@ use super::views::{ComplaintView, TicketDetail, TicketView};
 use lifecycle::{Actor, Command};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TicketQuery {
     /// registered, dispatched, rectifying, explaining, under_review, feedback_given, reopened, overturned, closed
     pub state: Option<String>,
