@@ -2,7 +2,6 @@
 
 crate::coded! {
     /// Where an evaluation came from.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Channel {
         Pc => "pc", "PC端";
         Mobile => "mobile", "移动端";

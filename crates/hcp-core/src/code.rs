@@ -11,8 +11,8 @@ pub struct UnknownCode {
 }
 
 /// Declares an enum of codes: `Variant => "code", "标签";` for each. It gets `ALL`, `code()`, `label()`,
-/// `from_code()` (exact), `TryFrom<String>` and `TryFrom<&str>` (for rows and inputs), `Display` (the code) and
-/// serde as the code.
+/// `from_code()` (exact), `TryFrom<String>` and `TryFrom<&str>` (for rows and inputs), `Display` (the code),
+/// serde as the code and, with the `openapi` feature, a schema listing the codes with their labels.
 #[macro_export]
 macro_rules! coded {
     (
@@ -60,6 +60,23 @@ macro_rules! coded {
                 $name::try_from(code.as_str())
             }
         }
+
+        // The schema is written here rather than derived: the derive does not see the codes through this
+        // macro and would publish the variant names, which the server refuses.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let labels = [$(concat!($code, "：", $label)),+].join("；");
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($code),+]))
+                    .description(Some(labels))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -9,7 +9,6 @@ pub const MAX_CONTENT_CHARS: usize = 4000;
 
 crate::coded! {
     /// Where a complaint came from.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ComplaintChannel {
         /// 12345 hotline, entered by an operator.
         Phone => "phone", "12345热线";
@@ -147,7 +146,6 @@ mod tests {
 
 crate::coded! {
     /// Kinds of misconduct a citizen may report (R4): the bureau handles these as tickets of their own kind.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ReportKind {
         /// 强迫、诱导评价 (pressing citizens for praise).
         Coercion => "coercion", "强迫或诱导评价";

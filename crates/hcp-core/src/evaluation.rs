@@ -50,7 +50,6 @@ pub struct EvaluatorInput {
 
 crate::coded! {
     /// Who evaluated: a person or an enterprise (GB/T 39046 distinguishes them).
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum EvaluatorKind {
         Personal => "personal", "个人";
         Legal => "legal", "法人";
@@ -59,7 +58,6 @@ crate::coded! {
 
 crate::coded! {
     /// Whether an evaluation counts (DESIGN §5): only adopted evaluations are in the statistics.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Adoption {
         Adopted => "adopted", "采纳";
         NotAdopted => "not_adopted", "不予采纳";
@@ -68,7 +66,6 @@ crate::coded! {
 
 crate::coded! {
     /// Why an evaluation is not adopted: an overturned appeal or a confirmed integrity flag.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum AdoptionReason {
         MisEvaluation => "mis_evaluation", "误评";
         Malicious => "malicious", "恶意差评";

@@ -60,7 +60,6 @@ impl Default for IntegrityConfig {
 
 crate::coded! {
     /// The explainable integrity rules (DESIGN §5).
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Rule {
         /// One phone number evaluating again and again within minutes (刷评).
         ContactBurst => "contact_burst", "同一联系电话短时间内多次评价";
@@ -267,7 +266,6 @@ pub fn praise_signal(config: &IntegrityConfig, day: &StaffDay, evaluations: &[i6
 
 crate::coded! {
     /// Where a flag stands in the review queue.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum FlagStatus {
         Open => "open", "待认定";
         Confirmed => "confirmed", "已认定";
@@ -277,7 +275,6 @@ crate::coded! {
 
 crate::coded! {
     /// Why a supervisor confirmed a flag: the evaluation is then not adopted for this reason.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum FlagReason {
         /// 刷好评.
         FakePraise => "fake_praise", "刷好评";

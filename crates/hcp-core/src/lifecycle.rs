@@ -46,7 +46,6 @@ impl Default for Policy {
 
 crate::coded! {
     /// How a verified bad review is handled.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Classification {
         /// 情况清楚、诉求合理：立行立改.
         Immediate => "immediate", "情况清楚、诉求合理，立行立改";
@@ -59,7 +58,6 @@ crate::coded! {
 
 crate::coded! {
     /// The bureau's decision on an appeal.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Outcome {
         /// The bad review stands; the ticket returns to where it was.
         Upheld => "upheld", "维持原评价";
@@ -70,7 +68,6 @@ crate::coded! {
 
 crate::coded! {
     /// The citizen's satisfaction with the handling, at the revisit.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Satisfaction {
         Satisfied => "satisfied", "满意";
         BasicallySatisfied => "basically_satisfied", "基本满意";
@@ -80,7 +77,6 @@ crate::coded! {
 
 crate::coded! {
     /// Grounds for overturning a bad review.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ReviewReason {
         /// 误评.
         MisEvaluation => "mis_evaluation", "误评";
@@ -91,7 +87,6 @@ crate::coded! {
 
 crate::coded! {
     /// The bureau's finding on a misconduct report.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum ReportFinding {
         Substantiated => "substantiated", "属实";
         Unsubstantiated => "unsubstantiated", "不属实";

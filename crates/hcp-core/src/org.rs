@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 crate::coded! {
     /// The kinds of node of the organisation tree.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum OrgKind {
         Center => "center", "政务服务中心";
         StreetCenter => "street_center", "街道便民服务中心";

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 crate::coded! {
     /// Who a user is in the mechanism (DESIGN §7).
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Role {
         HotlineOperator => "hotline_operator", "12345热线话务员";
         Registrar => "registrar", "评价登记员";

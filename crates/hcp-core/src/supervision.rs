@@ -7,7 +7,6 @@ use crate::stats::{C, Counters};
 
 crate::coded! {
     /// The escalation ladder of supervision orders (DESIGN §6).
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum OrderKind {
         /// 整改通知 to the window head, with a deadline for the rectification report.
         RectificationOrder => "rectification_order", "整改通知";
@@ -38,7 +37,6 @@ impl OrderKind {
 
 crate::coded! {
     /// What an order is addressed to.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum TargetLevel {
         Staff => "staff", "工作人员";
         Window => "window", "窗口";
@@ -48,7 +46,6 @@ crate::coded! {
 
 crate::coded! {
     /// Where an order stands: issued → reported → assessed; a referral goes issued → concluded.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum OrderState {
         Issued => "issued", "已下发";
         Reported => "reported", "已报告整改，待评估";
@@ -59,7 +56,6 @@ crate::coded! {
 
 crate::coded! {
     /// The bureau's assessment of a reported rectification.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum Assessment {
         Effective => "effective", "整改有效";
         Ineffective => "ineffective", "整改无效";

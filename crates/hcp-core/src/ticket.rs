@@ -3,7 +3,6 @@
 
 crate::coded! {
     /// What a ticket is about.
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum TicketKind {
         BadReview => "bad_review", "差评";
         Complaint => "complaint", "投诉";
@@ -13,7 +12,6 @@ crate::coded! {
 
 crate::coded! {
     /// Where a ticket stands in its lifecycle (DESIGN §4).
-    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub enum TicketState {
         Registered => "registered", "已登记";
         Dispatched => "dispatched", "已分派";

@@ -241,4 +241,20 @@ mod tests {
             }
         }
     }
+
+    fn published_enum<'a>(doc: &'a Value, schema: &str) -> Vec<&'a str> {
+        let values = doc["components"]["schemas"][schema]["enum"].as_array();
+        values.unwrap_or_else(|| panic!("{schema} has no enum")).iter().filter_map(Value::as_str).collect()
+    }
+
+    #[test]
+    fn code_enums_publish_the_codes_the_server_accepts() {
+        let doc = document();
+        let roles: Vec<&str> = hcp_core::role::Role::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(published_enum(&doc, "Role"), roles);
+        let states: Vec<&str> = hcp_core::ticket::TicketState::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(published_enum(&doc, "TicketState"), states);
+        let channels: Vec<&str> = hcp_core::channel::Channel::ALL.iter().map(|c| c.code()).collect();
+        assert_eq!(published_enum(&doc, "Channel"), channels);
+    }
 }
