@@ -13,11 +13,55 @@ pub async fn sqlite() -> (Store, tempfile_guard::TempDir) {
     (store, dir)
 }
 
-/// A fresh PostgreSQL database on the server named by `HCP_TEST_POSTGRES_URL`, or `None` when unset.
-pub async fn postgres() -> Option<Store> {
-    let url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
-    let url = fresh_postgres_database(&url).await;
-    Some(Store::open(&url).await.expect("open postgres store"))
+/// The server named by `HCP_TEST_POSTGRES_URL`. A PostgreSQL variant asked to run without it fails, naming
+/// the variable, rather than passing having run nothing.
+pub fn postgres_url() -> String {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => panic!("{POSTGRES_ENV} is not set: name a PostgreSQL server to run the PostgreSQL variants"),
+    }
+}
+
+/// A fresh PostgreSQL database on the server named by `HCP_TEST_POSTGRES_URL`.
+pub async fn postgres() -> Store {
+    let url = fresh_postgres_database(&postgres_url()).await;
+    Store::open(&url).await.expect("open postgres store")
+}
+
+/// A fresh store on `backend`, with the guard that keeps a SQLite file's directory alive.
+pub async fn open(backend: crate::Backend) -> (Store, Option<tempfile_guard::TempDir>) {
+    match backend {
+        crate::Backend::Sqlite => {
+            let (store, dir) = sqlite().await;
+            (store, Some(dir))
+        }
+        crate::Backend::Postgres => (postgres().await, None),
+    }
+}
+
+/// Generates a `#[tokio::test]` per backend for each async story `fn(Backend)`: `sqlite::<story>` always
+/// runs; `postgres::<story>` is ignored unless asked for (`-- --ignored`, with `HCP_TEST_POSTGRES_URL`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $story() {
+                    super::$story($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "PostgreSQL: set HCP_TEST_POSTGRES_URL and run with --ignored"]
+                async fn $story() {
+                    super::$story($crate::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
 }
 
 /// Creates `hcp_test_<unique>` on the server of `url` and returns a URL pointing at it.

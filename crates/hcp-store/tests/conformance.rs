@@ -1,5 +1,5 @@
-//! One suite over the storage interface, run on SQLite always and on PostgreSQL when `HCP_TEST_POSTGRES_URL`
-//! names a server (each test in a database of its own).
+//! One suite over the storage interface, run on SQLite always and on PostgreSQL with `-- --ignored` when
+//! `HCP_TEST_POSTGRES_URL` names a server (each test in a database of its own).
 
 use chrono::{TimeZone, Utc};
 use hcp_core::audit::ChainBreak;
@@ -13,34 +13,9 @@ use hcp_core::tags::TagList;
 use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::evaluations::{self, InsertEvaluation};
 use hcp_store::org::{self, NewCase};
-use hcp_store::{Store, StoreError, audit, calendar, idempotency, outbox, tickets, users};
+use hcp_store::{Backend, Store, StoreError, audit, calendar, idempotency, outbox, testing, tickets, users};
 
-macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    let (store, _dir) = hcp_store::testing::sqlite().await;
-                    super::$story(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $story() {
-                    match hcp_store::testing::postgres().await {
-                        Some(store) => super::$story(store).await,
-                        None => eprintln!("HCP_TEST_POSTGRES_URL not set: PostgreSQL story skipped"),
-                    }
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+hcp_store::on_both_backends!(
     migrations_are_idempotent_and_seed_the_calendar,
     org_tree_nests_and_codes_are_unique,
     one_first_evaluation_and_one_follow_up_per_case,
@@ -151,7 +126,8 @@ async fn evaluation(
     result
 }
 
-async fn migrations_are_idempotent_and_seed_the_calendar(store: Store) {
+async fn migrations_are_idempotent_and_seed_the_calendar(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let mut tx = store.begin().await.unwrap();
     assert_eq!(calendar::seed_shipped(&mut tx, now()).await.unwrap(), 4);
     assert_eq!(calendar::seed_shipped(&mut tx, now()).await.unwrap(), 0);
@@ -163,7 +139,8 @@ async fn migrations_are_idempotent_and_seed_the_calendar(store: Store) {
     assert_eq!(deadline.to_rfc3339(), "2024-09-30T23:59:59+08:00");
 }
 
-async fn org_tree_nests_and_codes_are_unique(store: Store) {
+async fn org_tree_nests_and_codes_are_unique(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let f = fixture(&store).await;
     assert_eq!(f.root.path, format!("/{}/", f.root.id));
     assert_eq!(f.street.path, format!("/{}/{}/", f.root.id, f.street.id));
@@ -178,7 +155,8 @@ async fn org_tree_nests_and_codes_are_unique(store: Store) {
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
 }
 
-async fn one_first_evaluation_and_one_follow_up_per_case(store: Store) {
+async fn one_first_evaluation_and_one_follow_up_per_case(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let f = fixture(&store).await;
     evaluation(&store, &f.window_a, Some(f.case.id), false, "T1", Level::VerySatisfied).await.unwrap();
     let second = evaluation(&store, &f.window_a, Some(f.case.id), false, "T2", Level::Satisfied).await;
@@ -195,7 +173,8 @@ async fn one_first_evaluation_and_one_follow_up_per_case(store: Store) {
     assert_eq!(evaluations::count_all(&mut conn).await.unwrap(), 4);
 }
 
-async fn queries_are_scoped_to_the_subtree(store: Store) {
+async fn queries_are_scoped_to_the_subtree(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let f = fixture(&store).await;
     let a = evaluation(&store, &f.window_a, None, false, "A1", Level::VeryDissatisfied).await.unwrap();
     let b = evaluation(&store, &f.window_b, None, false, "B1", Level::Dissatisfied).await.unwrap();
@@ -253,7 +232,8 @@ async fn queries_are_scoped_to_the_subtree(store: Store) {
     assert_eq!(ticket_rows[0].state, TicketState::Registered);
 }
 
-async fn sessions_expire_and_tokens_resolve(store: Store) {
+async fn sessions_expire_and_tokens_resolve(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let f = fixture(&store).await;
     let mut tx = store.begin().await.unwrap();
     let id = users::create(
@@ -285,7 +265,8 @@ async fn sessions_expire_and_tokens_resolve(store: Store) {
     assert!(users::token_user(&mut conn, "nope").await.unwrap().is_none());
 }
 
-async fn audit_chain_detects_changes_and_removals(store: Store) {
+async fn audit_chain_detects_changes_and_removals(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let mut tx = store.begin().await.unwrap();
     for i in 0..5 {
         audit::append(&mut tx, now(), "admin", "test.write", &format!("thing:{i}"), &serde_json::json!({"i": i}))
@@ -312,7 +293,8 @@ async fn audit_chain_detects_changes_and_removals(store: Store) {
     assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Truncated { expected_last: 5, found_last: 1 }));
 }
 
-async fn concurrent_audit_appends_keep_one_chain(store: Store) {
+async fn concurrent_audit_appends_keep_one_chain(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let mut tasks = Vec::new();
     for worker in 0..8 {
         let store = store.clone();
@@ -339,7 +321,8 @@ async fn concurrent_audit_appends_keep_one_chain(store: Store) {
     assert_eq!(audit::verify(&store).await.unwrap(), Ok(80));
 }
 
-async fn idempotency_keys_store_one_response(store: Store) {
+async fn idempotency_keys_store_one_response(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let stored =
         idempotency::Stored { request_hash: "abc".into(), status: 201, response: vec![1, 2, 3], key_id: "k".into() };
     let mut tx = store.begin().await.unwrap();
@@ -354,7 +337,8 @@ async fn idempotency_keys_store_one_response(store: Store) {
     assert!(idempotency::get(&mut conn, "key-2").await.unwrap().is_none());
 }
 
-async fn calendar_years_are_replaced(store: Store) {
+async fn calendar_years_are_replaced(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let file = HolidayFile {
         year: 2027,
         papers: vec![],
@@ -393,7 +377,8 @@ async fn ticket_with_facts(store: &Store) -> (i64, TicketFacts) {
     (id, facts)
 }
 
-async fn ticket_facts_are_saved_once_per_version(store: Store) {
+async fn ticket_facts_are_saved_once_per_version(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let (id, _) = ticket_with_facts(&store).await;
     let cal = hcp_core::calendar::WorkCalendar::shipped();
     let mut tx = store.begin().await.unwrap();
@@ -419,7 +404,8 @@ async fn ticket_facts_are_saved_once_per_version(store: Store) {
     assert!(tickets::with_deadline_before(&mut conn, row.feedback_by.unwrap()).await.unwrap().is_empty());
 }
 
-async fn each_alert_is_claimed_once(store: Store) {
+async fn each_alert_is_claimed_once(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let (id, _) = ticket_with_facts(&store).await;
     let mut tx = store.begin().await.unwrap();
     assert!(tickets::claim_alert(&mut tx, id, "overdue", DeadlineKind::Feedback, 1000, 5).await.unwrap());
@@ -430,7 +416,8 @@ async fn each_alert_is_claimed_once(store: Store) {
     tx.commit().await.unwrap();
 }
 
-async fn outbox_leases_and_inbox_deliveries_happen_once(store: Store) {
+async fn outbox_leases_and_inbox_deliveries_happen_once(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
     let mut tx = store.begin().await.unwrap();
     let user = users::create(
         &mut tx,
