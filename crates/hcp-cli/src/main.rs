@@ -87,6 +87,8 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Print the OpenAPI document of the HTTP API (the one served at /api/openapi.json) to generate clients.
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -215,6 +217,10 @@ fn main() -> ExitCode {
             } => commands::user_add(db, username, role, org, department, window, staff_no, name, email).await,
             Command::User { what: UserCommand::Token { username, name, db } } => {
                 commands::user_token(db, username, name).await
+            }
+            Command::Openapi => {
+                println!("{}", hcp_server::api::openapi::document_json());
+                Ok(ExitCode::SUCCESS)
             }
         }
     });

@@ -33,10 +33,15 @@ impl ComplaintChannel {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ComplaintInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::complaint::ComplaintChannel>))]
     pub channel: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::org::Code>))]
     pub org_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::org::Code>))]
     pub department_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::org::Code>))]
     pub window_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::org::Code>))]
     pub staff_no: Option<String>,
     pub content: Option<String>,
     pub contact: Option<ContactInput>,

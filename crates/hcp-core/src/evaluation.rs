@@ -22,13 +22,18 @@ const CLOCK_SKEW_MINUTES: i64 = 5;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::channel::Channel>))]
     pub channel: Option<String>,
     pub case_no: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::org::Code>))]
     pub window_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::org::Code>))]
     pub staff_no: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::level::Level>))]
     pub level: Option<i64>,
     /// Tag codes as numbers or strings; labels are accepted too.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::tags::TagList))]
     pub tags: Vec<serde_json::Value>,
     pub comment: Option<String>,
     pub evaluator: Option<EvaluatorInput>,

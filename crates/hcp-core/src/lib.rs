@@ -18,6 +18,8 @@ pub mod lifecycle;
 pub mod org;
 pub mod privacy;
 pub mod role;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod stats;
 pub mod supervision;
 pub mod tags;

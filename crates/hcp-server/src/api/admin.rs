@@ -111,7 +111,7 @@ pub async fn list_staff(State(state): State<AppState>, user: CurrentUser) -> App
 }
 
 /// Register a service item (政务服务事项).
-#[utoipa::path(post, path = "/api/v1/admin/service-items", tag = "admin", request_body = NewServiceItem,
+#[utoipa::path(post, operation_id = "create_service_item", path = "/api/v1/admin/service-items", tag = "admin", request_body = NewServiceItem,
     responses((status = 201, body = ServiceItem), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_item(
     State(state): State<AppState>,
@@ -122,7 +122,7 @@ pub async fn create_item(
 }
 
 /// All service items.
-#[utoipa::path(get, path = "/api/v1/admin/service-items", tag = "admin", responses((status = 200, body = Vec<ServiceItem>)))]
+#[utoipa::path(get, operation_id = "list_service_items", path = "/api/v1/admin/service-items", tag = "admin", responses((status = 200, body = Vec<ServiceItem>)))]
 pub async fn list_items(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<ServiceItem>>> {
     org::service_items(&state, &user).await.map(Json)
 }
@@ -166,13 +166,13 @@ pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> App
 }
 
 /// Years whose State Council arrangement is loaded.
-#[utoipa::path(get, path = "/api/v1/admin/calendar", tag = "admin", responses((status = 200, body = Vec<CalendarYear>)))]
+#[utoipa::path(get, operation_id = "list_calendar_years", path = "/api/v1/admin/calendar", tag = "admin", responses((status = 200, body = Vec<CalendarYear>)))]
 pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<CalendarYear>>> {
     calendar::years(&state, &user).await.map(Json)
 }
 
 /// Add or replace a year's arrangement; the body is a holiday-cn JSON file.
-#[utoipa::path(put, path = "/api/v1/admin/calendar/{year}", tag = "admin", params(("year" = i32, Path)),
+#[utoipa::path(put, operation_id = "import_calendar_year", path = "/api/v1/admin/calendar/{year}", tag = "admin", params(("year" = i32, Path)),
     request_body(content = Object, description = "holiday-cn 格式：{\"year\":2027,\"papers\":[],\"days\":[{\"name\":\"元旦\",\"date\":\"2027-01-01\",\"isOffDay\":true}]}"),
     responses((status = 200, body = CalendarYear), (status = 422, body = ErrorBody)))]
 pub async fn import_calendar(
@@ -192,7 +192,8 @@ pub async fn list_local_days(State(state): State<AppState>, user: CurrentUser) -
 }
 
 /// Set a local day; open tickets' deadlines are recomputed.
-#[utoipa::path(put, path = "/api/v1/admin/calendar/local-days/{date}", tag = "admin", params(("date" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/admin/calendar/local-days/{date}", tag = "admin",
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
     request_body = LocalDayBody, responses((status = 200, body = CalendarChange), (status = 422, body = ErrorBody)))]
 pub async fn set_local_day(
     State(state): State<AppState>,
@@ -204,8 +205,10 @@ pub async fn set_local_day(
 }
 
 /// Remove a local day; open tickets' deadlines are recomputed.
-#[utoipa::path(delete, path = "/api/v1/admin/calendar/local-days/{date}", tag = "admin", params(("date" = String, Path)),
-    responses((status = 200, body = CalendarChange), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/admin/calendar/local-days/{date}", tag = "admin",
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, body = CalendarChange), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "日期格式不正确（validation_failed）")))]
 pub async fn remove_local_day(
     State(state): State<AppState>,
     user: CurrentUser,

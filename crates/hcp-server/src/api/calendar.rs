@@ -16,7 +16,7 @@ pub fn router() -> Router<AppState> {
 
 /// Deadline "within N working days of T": the starting day is not counted; the deadline is 23:59:59 (UTC+8)
 /// of the N-th working day after it.
-#[utoipa::path(get, path = "/api/v1/calendar/deadline", tag = "calendar", params(DeadlineQuery),
+#[utoipa::path(get, operation_id = "compute_deadline", path = "/api/v1/calendar/deadline", tag = "calendar", params(DeadlineQuery),
     responses((status = 200, body = DeadlineResponse), (status = 400, body = ErrorBody)))]
 pub async fn deadline(
     State(state): State<AppState>,
@@ -26,7 +26,7 @@ pub async fn deadline(
 }
 
 /// Whether a date is a working day on the official calendar.
-#[utoipa::path(get, path = "/api/v1/calendar/workday", tag = "calendar", params(WorkdayQuery),
+#[utoipa::path(get, operation_id = "get_workday", path = "/api/v1/calendar/workday", tag = "calendar", params(WorkdayQuery),
     responses((status = 200, body = WorkdayResponse), (status = 400, body = ErrorBody)))]
 pub async fn workday(
     State(state): State<AppState>,

@@ -16,14 +16,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The training clock's present.
-#[utoipa::path(get, path = "/api/v1/demo/clock", tag = "demo",
+#[utoipa::path(get, operation_id = "get_demo_clock", path = "/api/v1/demo/clock", tag = "demo",
     responses((status = 200, body = ClockView), (status = 403, body = ErrorBody)))]
 pub async fn show_clock(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<ClockView>> {
     clock::show(&state, &user).map(Json)
 }
 
 /// Move the training clock forward (admin, demo mode only) and run the scheduler and delivery at once.
-#[utoipa::path(post, path = "/api/v1/demo/clock", tag = "demo", request_body = ClockBody,
+#[utoipa::path(post, operation_id = "move_demo_clock", path = "/api/v1/demo/clock", tag = "demo", request_body = ClockBody,
     responses((status = 200, body = ClockView), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn move_clock(

@@ -83,7 +83,7 @@ pub async fn detail(
 
 /// Reveal the evaluator's name, phone and ID number in clear (supervisor, in scope) with a stated reason; the
 /// reveal is audited with the actor, the evaluation and the reason.
-#[utoipa::path(post, path = "/api/v1/evaluations/{id}/reveal", tag = "evaluations", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "reveal_evaluator_contact", path = "/api/v1/evaluations/{id}/reveal", tag = "evaluations", params(("id" = i64, Path)),
     request_body = RevealBody, responses((status = 200, body = RevealedContact),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "reason missing or too short")))]
@@ -105,8 +105,8 @@ pub struct ImportQuery {
 
 /// Batch import of paper forms, box records and hotline logs: the file is the request body (Content-Type
 /// `text/csv` or the XLSX type). Valid rows land; each invalid row is reported; re-importing adds nothing.
-#[utoipa::path(post, path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV（UTF-8）或 XLSX 文件内容"),
+#[utoipa::path(post, operation_id = "import_evaluations", path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery),
+    request_body(content((crate::api::openapi::Binary = "text/csv"), (crate::api::openapi::Binary = "application/octet-stream"), (crate::api::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "CSV（UTF-8）或 XLSX 文件内容；以 application/octet-stream 发送时由 filename 的扩展名判断格式"),
     responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody),
         (status = 413, body = ErrorBody)))]
 pub async fn import_upload(

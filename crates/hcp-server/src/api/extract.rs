@@ -60,8 +60,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             if inner.is_syntax() || inner.is_eof() {
                 Err(AppError::new(ErrorCode::InvalidJson, format!("JSON 格式错误：{inner}")))
             } else {
-                let field = if path == "." { "body".to_owned() } else { path };
-                Err(AppError::invalid(FieldErrors::single(field, format!("类型或取值不正确（{inner}）"))))
+                let message = inner.to_string();
+                let field = field_of(&path, &message).unwrap_or_else(|| "body".to_owned());
+                Err(AppError::invalid(FieldErrors::single(field, format!("类型或取值不正确（{message}）"))))
             }
         }
     }
@@ -77,9 +78,53 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         let query = parts.uri.query().unwrap_or("");
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer).map(ApiQuery).map_err(|err| {
-            let field = err.path().to_string();
-            AppError::new(ErrorCode::InvalidQuery, format!("查询参数 {field} 不正确：{}", err.into_inner()))
-                .with_fields(FieldErrors::single(field, "取值不正确"))
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            let field = field_of(&path, &message).unwrap_or_else(|| "query".to_owned());
+            let problem = if message.starts_with("missing field") { "缺少此参数".to_owned() } else { message };
+            AppError::new(ErrorCode::InvalidQuery, format!("查询参数 {field} 不正确：{problem}"))
+                .with_fields(FieldErrors::single(field, problem))
         })
+    }
+}
+
+/// The field an error is about: its path, or — when serde reports at the top (`.`), as for a missing or unknown
+/// field — the name serde quotes in its message (`missing field `date``).
+fn field_of(path: &str, message: &str) -> Option<String> {
+    if path != "." && !path.is_empty() {
+        return Some(path.to_owned());
+    }
+    let quoted = message.split('`').nth(1)?;
+    (!quoted.is_empty()).then(|| quoted.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // read by serde only
+    #[serde(deny_unknown_fields)]
+    struct Query {
+        date: String,
+        days: Option<u32>,
+    }
+
+    fn query_error(query: &str) -> AppError {
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let err = serde_path_to_error::deserialize::<_, Query>(deserializer).unwrap_err();
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        AppError::new(ErrorCode::InvalidQuery, "")
+            .with_fields(FieldErrors::single(field_of(&path, &message).unwrap_or_else(|| "query".into()), message))
+    }
+
+    #[test]
+    fn a_missing_or_wrong_field_is_named_by_its_own_name() {
+        assert!(query_error("days=2").fields.0.contains_key("date"), "missing field named");
+        assert!(query_error("date=x&days=lots").fields.0.contains_key("days"), "wrong type named");
+        assert!(query_error("date=x&colour=red").fields.0.contains_key("colour"), "unknown field named");
+        let err = parse_json::<Query>(br#"{"days":2}"#).unwrap_err();
+        assert!(err.fields.0.contains_key("date"), "{:?}", err.fields);
     }
 }

@@ -12,7 +12,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Liveness and database reachability.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "服务正常")))]
+#[utoipa::path(get, operation_id = "get_health", path = "/healthz", tag = "system", responses((status = 200, description = "服务正常")))]
 pub async fn healthz(State(state): State<AppState>) -> AppResult<Json<serde_json::Value>> {
     health::check(&state).await?;
     Ok(Json(serde_json::json!({"status": "ok"})))

@@ -30,7 +30,7 @@ pub async fn list(
 }
 
 /// Mark one of the caller's messages read.
-#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", tag = "inbox", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "mark_inbox_read", path = "/api/v1/inbox/{id}/read", tag = "inbox", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn mark_read(
     State(state): State<AppState>,

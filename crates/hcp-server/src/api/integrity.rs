@@ -49,7 +49,7 @@ pub async fn decide(
 }
 
 /// Networks registered to a window's own terminals (admin).
-#[utoipa::path(get, path = "/api/v1/admin/windows/{code}/networks", tag = "admin", params(("code" = String, Path)),
+#[utoipa::path(get, operation_id = "list_window_networks", path = "/api/v1/admin/windows/{code}/networks", tag = "admin", params(("code" = String, Path)),
     responses((status = 200, body = Vec<WindowNetwork>)))]
 pub async fn networks(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn networks(
 
 /// Register a network of the window's own terminals: online evaluations of that window from it are flagged at
 /// once (`own_terminal`).
-#[utoipa::path(post, path = "/api/v1/admin/windows/{code}/networks", tag = "admin", params(("code" = String, Path)),
+#[utoipa::path(post, operation_id = "add_window_network", path = "/api/v1/admin/windows/{code}/networks", tag = "admin", params(("code" = String, Path)),
     request_body = NetworkBody, responses((status = 201, body = WindowNetwork), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn add_network(

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 /// A ledger as a file: `tickets` (差评整改台账), `appeals` (申诉复核台账), `orders` (督查台账) or `evaluations`
 /// (评价明细, without evaluator identity), for records of the given days in the caller's scope.
 #[utoipa::path(get, operation_id = "export_ledger", path = "/api/v1/ledgers/{kind}", tag = "stats", params(("kind" = String, Path), LedgerQuery),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    responses((status = 200, description = "台账文件（format 选择 XLSX 或 CSV）", content((crate::api::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (crate::api::openapi::Binary = "text/csv"))),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,

@@ -3,7 +3,12 @@
 
 use axum::Router;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
@@ -89,7 +94,15 @@ use crate::app::state::AppState;
         api::admin::set_local_day,
         api::admin::remove_local_day,
     ),
-    modifiers(&Security, &ResponseDescriptions),
+    // Choices of query parameters, published by name (parameters do not register the schemas they name).
+    components(schemas(
+        crate::app::choices::FlagStatusFilter,
+        crate::app::choices::GroupByChoice,
+        crate::app::choices::LedgerFormat,
+        crate::app::choices::TicketSort,
+        crate::app::choices::UpwardFormat,
+    )),
+    modifiers(&Security, &ErrorResponses, &ResponseDescriptions),
     tags(
         (name = "evaluations", description = "评价：各渠道评价登记、查询、批量导入"),
         (name = "complaints", description = "投诉：12345热线、意见箱、网上投诉"),
@@ -125,6 +138,152 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// A file as the request or response body.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+impl utoipa::ToSchema for Binary {}
+
+/// How an operation is reached: most need a signed-in user (session cookie or bearer token); these do not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone, no credentials read.
+    Public,
+    /// Anyone; a signed-in user (a registrar, an operator) is recognised and may do more.
+    Optional,
+    SignedIn,
+}
+
+fn access(operation_id: &str) -> Access {
+    match operation_id {
+        "get_health" | "compute_deadline" | "get_workday" | "get_org_tree" | "get_public_monthly" | "sign_in"
+        | "sign_out" | "track_submission" | "rate_handling" | "add_follow_up" => Access::Public,
+        "create_evaluation" | "create_complaint" | "create_misconduct_report" => Access::Optional,
+        _ => Access::SignedIn,
+    }
+}
+
+/// Operations with a per-address (or per-code) rate limit: sign-in, the citizens' submissions and tracking.
+fn rate_limited(operation_id: &str) -> bool {
+    matches!(
+        operation_id,
+        "sign_in"
+            | "create_evaluation"
+            | "create_complaint"
+            | "create_misconduct_report"
+            | "track_submission"
+            | "rate_handling"
+            | "add_follow_up"
+    )
+}
+
+/// Query filters that name a record by its code: an unknown one is 404.
+const NAMING_FILTERS: &[&str] = &["org", "window", "staff_no"];
+
+/// Signed-in operations open to every role (the rest refuse some roles with 403).
+fn any_role(operation_id: &str) -> bool {
+    matches!(operation_id, "get_me" | "list_inbox" | "mark_inbox_read" | "create_token")
+}
+
+/// Declares on every operation who may call it and every error status the shared edge can answer, with the
+/// error body: 400 for an unreadable query or body, 401/403 for the caller, 404 for an id that names nothing,
+/// 413/415/422 for a body, 429 where rate limited. Statuses particular to one operation (409 with its codes)
+/// are written on the operation itself; the tests hold both to what the server answers.
+struct ErrorResponses;
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let signed_in = || {
+            vec![
+                SecurityRequirement::new("session", Vec::<String>::new()),
+                SecurityRequirement::new("bearer", Vec::<String>::new()),
+            ]
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let path_params =
+                item.parameters.as_deref().unwrap_or_default().iter().any(|p| is_in(p, ParameterIn::Path));
+            for (_, operation) in operations(item) {
+                let id = operation.operation_id.clone().unwrap_or_default();
+                let params = operation.parameters.as_deref().unwrap_or_default();
+                let mut statuses = Vec::new();
+                match access(&id) {
+                    Access::Public => operation.security = Some(vec![SecurityRequirement::default()]),
+                    Access::Optional => {
+                        let mut any = vec![SecurityRequirement::default()];
+                        any.extend(signed_in());
+                        operation.security = Some(any);
+                        statuses.extend(["401", "403"]);
+                    }
+                    Access::SignedIn => {
+                        operation.security = Some(signed_in());
+                        statuses.push("401");
+                        if !any_role(&id) {
+                            statuses.push("403");
+                        }
+                    }
+                }
+                if path_params || params.iter().any(|p| is_in(p, ParameterIn::Path)) {
+                    statuses.push("404");
+                }
+                if params.iter().any(|p| is_in(p, ParameterIn::Query)) {
+                    statuses.push("400");
+                }
+                // A filter naming an org unit, window or staff member that does not exist.
+                if params.iter().any(|p| matches!(p, RefOr::T(p) if NAMING_FILTERS.contains(&p.name.as_str()))) {
+                    statuses.push("404");
+                }
+                // The citizen's query password, checked on every tracking call.
+                if id.starts_with("track_") || matches!(id.as_str(), "rate_handling" | "add_follow_up") {
+                    statuses.push("401");
+                }
+                if operation.request_body.is_some() {
+                    statuses.extend(["400", "413", "415", "422"]);
+                }
+                if rate_limited(&id) {
+                    statuses.push("429");
+                }
+                for status in statuses {
+                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(status_description(status))
+                            .content(
+                                "application/json",
+                                ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                            )
+                            .into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn is_in(parameter: &RefOr<Parameter>, place: ParameterIn) -> bool {
+    matches!(parameter, RefOr::T(p) if p.parameter_in == place)
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+        ("head", &mut item.head),
+        ("options", &mut item.options),
+        ("trace", &mut item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_mut().map(|operation| (method, operation)))
+}
+
 /// OpenAPI requires a description on every response; where an operation gives none, the status's meaning is
 /// used (the error responses all carry the same error body, whose `code` says more).
 struct ResponseDescriptions;
@@ -152,19 +311,9 @@ fn status_description(status: &str) -> &'static str {
 impl utoipa::Modify for ResponseDescriptions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-                &mut item.head,
-                &mut item.options,
-                &mut item.trace,
-            ];
-            for operation in operations.into_iter().flatten() {
+            for (_, operation) in operations(item) {
                 for (status, response) in operation.responses.responses.iter_mut() {
-                    if let utoipa::openapi::RefOr::T(response) = response
+                    if let RefOr::T(response) = response
                         && response.description.is_empty()
                     {
                         response.description = status_description(status).to_owned();
@@ -177,6 +326,11 @@ impl utoipa::Modify for ResponseDescriptions {
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+}
+
+/// The document as served, pretty-printed (`hcp openapi`, for client generators without a running server).
+pub fn document_json() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises")
 }
 
 #[cfg(test)]
@@ -256,5 +410,71 @@ mod tests {
         assert_eq!(published_enum(&doc, "TicketState"), states);
         let channels: Vec<&str> = hcp_core::channel::Channel::ALL.iter().map(|c| c.code()).collect();
         assert_eq!(published_enum(&doc, "Channel"), channels);
+    }
+
+    #[test]
+    fn every_reference_names_a_published_schema() {
+        let doc = document();
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap_or_default();
+            assert!(schemas.contains_key(name), "#/components/schemas/{name} is referenced but not published");
+        }
+    }
+
+    #[test]
+    fn every_operation_says_who_may_call_it_and_documents_its_errors_with_the_error_body() {
+        let doc = document();
+        for (method, path, operation) in operations(&doc) {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            let security = operation["security"].as_array().unwrap_or_else(|| panic!("{id} has no security"));
+            let anonymous = security.iter().any(|s| s.as_object().is_some_and(|o| o.is_empty()));
+            assert_eq!(anonymous, super::access(id) != super::Access::SignedIn, "{id}");
+            let responses = operation["responses"].as_object().expect("responses");
+            if !anonymous {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path} lacks 404");
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path} lacks {status}");
+                }
+            }
+            for (status, response) in responses.iter().filter(|(s, _)| s.as_str() >= "400") {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/ErrorBody", "{method} {path} {status}");
+            }
+        }
+    }
+
+    #[test]
+    fn files_are_binary_strings_and_appeal_decisions_take_an_outcome() {
+        let doc = document();
+        let import = &doc["paths"]["/api/v1/evaluations/import"]["post"]["requestBody"]["content"];
+        for content_type in ["text/csv", "application/octet-stream"] {
+            assert_eq!(import[content_type]["schema"]["$ref"], "#/components/schemas/Binary", "{content_type}");
+        }
+        assert_eq!(doc["components"]["schemas"]["Binary"]["format"], "binary");
+        let decision = &doc["paths"]["/api/v1/tickets/{id}/appeal/decision"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        let name = decision.as_str().expect("a named schema").rsplit('/').next().unwrap();
+        let properties = &doc["components"]["schemas"][name]["properties"];
+        assert!(properties.get("outcome").is_some() && properties.get("decision").is_none(), "{properties}");
+    }
+
+    #[test]
+    fn query_codes_publish_their_choices() {
+        let doc = document();
+        let tickets = doc["paths"]["/api/v1/tickets"]["get"]["parameters"].as_array().expect("parameters");
+        let parameter = |name: &str| tickets.iter().find(|p| p["name"] == name).expect(name).clone();
+        assert_eq!(parameter("state")["schema"]["$ref"], "#/components/schemas/TicketState");
+        assert_eq!(parameter("overdue")["schema"]["type"], "boolean");
+        let code = &doc["components"]["schemas"]["Code"];
+        assert_eq!(code["pattern"], hcp_core::schema::CODE_PATTERN);
+        let levels = doc["components"]["schemas"]["Level"]["enum"].as_array().expect("levels").len();
+        assert_eq!(levels, hcp_core::level::Level::ALL.len());
     }
 }

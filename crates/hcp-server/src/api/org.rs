@@ -13,7 +13,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The whole tree with departments, windows and staff.
-#[utoipa::path(get, path = "/api/v1/org", tag = "org", responses((status = 200, body = OrgTree)))]
+#[utoipa::path(get, operation_id = "get_org_tree", path = "/api/v1/org", tag = "org", responses((status = 200, body = OrgTree)))]
 pub async fn tree(State(state): State<AppState>) -> AppResult<Json<OrgTree>> {
     org::tree(&state).await.map(Json)
 }

@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Log in; sets an HttpOnly, SameSite=Strict session cookie.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
+#[utoipa::path(post, operation_id = "sign_in", path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn login(
@@ -41,7 +41,7 @@ pub async fn login(
 }
 
 /// Log out: ends the session and clears the cookie.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
+#[utoipa::path(delete, operation_id = "sign_out", path = "/api/v1/session", tag = "session", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
     session::close(&state, session_cookie(&headers)).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -50,7 +50,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
 }
 
 /// The signed-in user, role and scope.
-#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+#[utoipa::path(get, operation_id = "get_me", path = "/api/v1/me", tag = "session",
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<MeView>> {
     session::me(&state, &user).await.map(Json)

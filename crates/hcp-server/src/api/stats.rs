@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
 /// 按期反馈率 = answered without a missed deadline / answered; 回访率 = real-name valid bad reviews revisited /
 /// real-name valid bad reviews; 回访满意率 = satisfied or basically satisfied / revisited; 申诉率 = appealed / all
 /// bad reviews; 改判率 = overturned / decided appeals. Percentages with one decimal; null when undefined.
-#[utoipa::path(get, path = "/api/v1/stats", tag = "stats", params(StatsQuery),
+#[utoipa::path(get, operation_id = "get_stats", path = "/api/v1/stats", tag = "stats", params(StatsQuery),
     responses((status = 200, body = StatsView), (status = 400, body = ErrorBody)))]
 pub async fn figures(
     State(state): State<AppState>,
@@ -33,7 +33,7 @@ pub async fn figures(
 }
 
 /// The monthly disclosure (R10): per stationed department, open to everyone.
-#[utoipa::path(get, path = "/api/v1/public/monthly", tag = "stats", params(MonthQuery),
+#[utoipa::path(get, operation_id = "get_public_monthly", path = "/api/v1/public/monthly", tag = "stats", params(MonthQuery),
     responses((status = 200, body = MonthlyView), (status = 400, body = ErrorBody)))]
 pub async fn monthly(State(state): State<AppState>, ApiQuery(q): ApiQuery<MonthQuery>) -> AppResult<Json<MonthlyView>> {
     stats::monthly(&state, &q).await.map(Json)

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 
 /// The staff, windows and departments whose adopted bad reviews in the month crossed the thresholds (count, or
 /// rate once there are enough evaluations), worst first. Supervisors and discipline inspectors, in scope.
-#[utoipa::path(get, path = "/api/v1/supervision/concentrations", tag = "supervision", params(PeriodQuery),
+#[utoipa::path(get, operation_id = "list_concentrations", path = "/api/v1/supervision/concentrations", tag = "supervision", params(PeriodQuery),
     responses((status = 200, body = ConcentrationsView), (status = 400, body = ErrorBody)))]
 pub async fn concentrations(
     State(state): State<AppState>,
@@ -39,7 +39,7 @@ pub async fn concentrations(
 
 /// Issue an order (supervisor). Rectification orders carry a deadline in working days; the figures of the
 /// period are attached as evidence.
-#[utoipa::path(post, path = "/api/v1/supervision/orders", tag = "supervision", request_body = IssueBody,
+#[utoipa::path(post, operation_id = "issue_order", path = "/api/v1/supervision/orders", tag = "supervision", request_body = IssueBody,
     responses((status = 201, body = OrderView), (status = 422, body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
@@ -50,7 +50,7 @@ pub async fn issue(
 }
 
 /// Orders in the caller's scope; discipline inspectors see referrals.
-#[utoipa::path(get, path = "/api/v1/supervision/orders", tag = "supervision", params(OrdersQuery),
+#[utoipa::path(get, operation_id = "list_orders", path = "/api/v1/supervision/orders", tag = "supervision", params(OrdersQuery),
     responses((status = 200, body = Vec<OrderView>)))]
 pub async fn list_orders(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn list_orders(
 }
 
 /// The head's rectification report (window head or department head of the target).
-#[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/report", tag = "supervision", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "report_order", path = "/api/v1/supervision/orders/{id}/report", tag = "supervision", params(("id" = i64, Path)),
     request_body = ReportBody, responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
@@ -74,7 +74,7 @@ pub async fn report(
 
 /// Assess a reported order (supervisor). The bad-review rate of the period and of the time since the order are
 /// attached as evidence automatically.
-#[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/assess", tag = "supervision", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "assess_order", path = "/api/v1/supervision/orders/{id}/assess", tag = "supervision", params(("id" = i64, Path)),
     request_body = AssessBody, responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)))]
 pub async fn assess(
     State(state): State<AppState>,
@@ -86,7 +86,7 @@ pub async fn assess(
 }
 
 /// Discipline inspectors record the outcome of a referral.
-#[utoipa::path(post, path = "/api/v1/supervision/orders/{id}/outcome", tag = "supervision", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "record_order_outcome", path = "/api/v1/supervision/orders/{id}/outcome", tag = "supervision", params(("id" = i64, Path)),
     request_body = OutcomeBody, responses((status = 200, body = OrderView), (status = 409, body = ErrorBody)))]
 pub async fn outcome(
     State(state): State<AppState>,
@@ -99,7 +99,7 @@ pub async fn outcome(
 
 /// The most frequent issues in adopted bad-review comments and complaints over the period, per department, by
 /// segmenting the Chinese text. Supervisors, discipline inspectors and department heads, in scope.
-#[utoipa::path(get, path = "/api/v1/supervision/hot-topics", tag = "supervision", params(TopicsQuery),
+#[utoipa::path(get, operation_id = "list_hot_topics", path = "/api/v1/supervision/hot-topics", tag = "supervision", params(TopicsQuery),
     responses((status = 200, body = Vec<DepartmentTopics>), (status = 400, body = ErrorBody)))]
 pub async fn hot_topics(
     State(state): State<AppState>,

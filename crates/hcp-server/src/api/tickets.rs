@@ -77,13 +77,15 @@ async fn act(state: &AppState, user: &CurrentUser, id: &str, command: Command) -
 #[serde(deny_unknown_fields)]
 pub struct DispatchBody {
     /// The window that must handle it; required when the ticket names none.
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub window_code: Option<String>,
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub staff_no: Option<String>,
     pub note: Option<String>,
 }
 
 /// Dispatch a registered ticket to the responsible window (supervisor, hotline operator). The clocks start now.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/dispatch", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "dispatch_ticket", path = "/api/v1/tickets/{id}/dispatch", tag = "tickets", params(("id" = i64, Path)),
     request_body = DispatchBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn dispatch(
@@ -106,7 +108,7 @@ pub struct VerifyBody {
 
 /// Verify the bad review and classify it: `immediate` (1 working day), `complex` (7), `no_legal_basis`
 /// (explain to the citizen).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/verify", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "verify_ticket", path = "/api/v1/tickets/{id}/verify", tag = "tickets", params(("id" = i64, Path)),
     request_body = VerifyBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn verify(
@@ -128,7 +130,7 @@ pub struct RectifyBody {
 }
 
 /// Record the rectification measures taken.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/rectify", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "rectify_ticket", path = "/api/v1/tickets/{id}/rectify", tag = "tickets", params(("id" = i64, Path)),
     request_body = RectifyBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rectify(
@@ -148,7 +150,7 @@ pub struct FeedbackBody {
 }
 
 /// Answer the citizen: the result of the rectification or the explanation.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/feedback", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "give_feedback", path = "/api/v1/tickets/{id}/feedback", tag = "tickets", params(("id" = i64, Path)),
     request_body = FeedbackBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn feedback(
@@ -173,7 +175,7 @@ pub struct AppealBody {
 
 /// Staff apply for review of a bad review they think unfair, within 2 working days of receiving it. The
 /// feedback clock stops until the bureau decides.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/appeal", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "appeal_ticket", path = "/api/v1/tickets/{id}/appeal", tag = "tickets", params(("id" = i64, Path)),
     request_body = AppealBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody, description = "appeal_window_closed, already_appealed, invalid_transition"),
         (status = 422, body = ErrorBody)))]
@@ -228,7 +230,7 @@ pub struct RevisitBody {
 
 /// Record the revisit (回访): satisfied or basically satisfied closes; unsatisfied reopens the rectification
 /// once, and a second time escalates to the bureau.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/revisit", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "revisit_ticket", path = "/api/v1/tickets/{id}/revisit", tag = "tickets", params(("id" = i64, Path)),
     request_body = RevisitBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn revisit(
@@ -247,7 +249,7 @@ pub struct CloseBody {
 }
 
 /// Close a ticket after feedback (e.g. the citizen cannot be reached for a revisit) or after an overturn.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "close_ticket", path = "/api/v1/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path)),
     request_body = CloseBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody)))]
 pub async fn close(
@@ -268,7 +270,7 @@ pub struct ConclusionBody {
 }
 
 /// The bureau's finding on a misconduct report (supervisor).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/conclusion", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "conclude_report", path = "/api/v1/tickets/{id}/conclusion", tag = "tickets", params(("id" = i64, Path)),
     request_body = ConclusionBody, responses((status = 200, body = TicketDetail),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn conclude(
@@ -289,9 +291,9 @@ pub struct UploadQuery {
 
 /// Upload evidence for a later action on this ticket (JPEG, PNG or PDF as the raw body, at most 5 MB by
 /// default). Pass the returned id in the action's `attachments`.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets",
+#[utoipa::path(post, operation_id = "upload_attachment", path = "/api/v1/tickets/{id}/attachments", tag = "tickets",
     params(("id" = i64, Path), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG、PNG 或 PDF 文件内容"),
+    request_body(content((crate::api::openapi::Binary = "image/jpeg"), (crate::api::openapi::Binary = "application/octet-stream"), (crate::api::openapi::Binary = "image/png"), (crate::api::openapi::Binary = "application/pdf")), description = "JPEG、PNG 或 PDF 文件内容"),
     responses((status = 201, body = AttachmentMeta), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody)))]
 pub async fn upload(
@@ -317,8 +319,8 @@ pub async fn upload(
 }
 
 /// Download evidence: only those who can see the ticket.
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "tickets", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+#[utoipa::path(get, operation_id = "get_attachment", path = "/api/v1/attachments/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, description = "文件内容（类型为上传时识别的类型）", content((crate::api::openapi::Binary = "image/jpeg"), (crate::api::openapi::Binary = "image/png"), (crate::api::openapi::Binary = "application/pdf"))),
         (status = 404, body = ErrorBody)))]
 pub async fn attachment(
     State(state): State<AppState>,

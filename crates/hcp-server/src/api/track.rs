@@ -34,7 +34,7 @@ fn password_from(headers: &HeaderMap, given: Option<&str>) -> Option<String> {
 }
 
 /// Follow a submission: state, deadline, the citizen-safe timeline and the feedback.
-#[utoipa::path(get, path = "/api/v1/track/{code}", tag = "track", params(("code" = String, Path), PasswordQuery,
+#[utoipa::path(get, operation_id = "track_submission", path = "/api/v1/track/{code}", tag = "track", params(("code" = String, Path), PasswordQuery,
         ("X-Query-Password" = Option<String>, Header, description = "查询密码")),
     responses((status = 200, body = TrackView), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
@@ -50,7 +50,7 @@ pub async fn show(
 
 /// The citizen rates the handling after feedback: satisfied closes the ticket, unsatisfied reopens it once,
 /// then escalates to the bureau.
-#[utoipa::path(post, path = "/api/v1/track/{code}/rating", tag = "track", params(("code" = String, Path)),
+#[utoipa::path(post, operation_id = "rate_handling", path = "/api/v1/track/{code}/rating", tag = "track", params(("code" = String, Path)),
     request_body = RatingBody, responses((status = 200, body = TrackView),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn rate(
@@ -65,7 +65,7 @@ pub async fn rate(
 }
 
 /// The one follow-up evaluation (追评) of a case-bound evaluation.
-#[utoipa::path(post, path = "/api/v1/track/{code}/follow-up", tag = "track", params(("code" = String, Path)),
+#[utoipa::path(post, operation_id = "add_follow_up", path = "/api/v1/track/{code}/follow-up", tag = "track", params(("code" = String, Path)),
     request_body = FollowUpBody, responses((status = 201, body = Receipt),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]

@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
 /// interface codes pf, satisfaction, evalDetail, assessNumber. The evaluator is named only as 匿名/个人/法人.
 /// Supervisors only (the file holds comments; admins read no evaluation contents).
 #[utoipa::path(get, operation_id = "export_upward_report", path = "/api/v1/reports/upward", tag = "stats", params(UpwardQuery),
-    responses((status = 200, content_type = "text/csv", body = Vec<u8>),
+    responses((status = 200, description = "上报文件（format 选择 CSV、XLSX 或 JSONL）", content((crate::api::openapi::Binary = "text/csv"), (crate::api::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (crate::api::openapi::Binary = "application/x-ndjson"))),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "[upward] division_code is not configured", body = ErrorBody)))]
 pub async fn export(
@@ -38,7 +38,7 @@ pub async fn export(
 /// Send the upward report of the days (at most 31) in the caller's scope to the configured `[upward]
 /// endpoint`: the batch is put in the outbox at once (audited) and delivered by the background task, retried
 /// with backoff until the endpoint accepts it. Answers 202 with the outbox message id and the record count.
-#[utoipa::path(post, path = "/api/v1/reports/upward", tag = "stats", request_body = UpwardBody,
+#[utoipa::path(post, operation_id = "submit_upward_report", path = "/api/v1/reports/upward", tag = "stats", request_body = UpwardBody,
     responses((status = 202, body = Enqueued),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "[upward] endpoint or division_code is not configured", body = ErrorBody)))]

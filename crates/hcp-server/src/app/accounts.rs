@@ -20,12 +20,16 @@ pub struct NewAccount {
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub org_code: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub department_code: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub window_code: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub staff_no: Option<String>,
     /// Leave empty to generate one (printed once).
     #[serde(default)]

@@ -20,14 +20,19 @@ use super::views::EvaluationView;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Org unit code: that unit and everything below it (within your own scope).
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub org: Option<String>,
     /// First day (YYYY-MM-DD, UTC+8) or instant (RFC 3339), inclusive.
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD, inclusive) or instant (RFC 3339, exclusive).
     pub to: Option<String>,
+    #[param(value_type = Option<hcp_core::level::Level>)]
     pub level: Option<i64>,
+    #[param(value_type = Option<hcp_core::channel::Channel>)]
     pub channel: Option<String>,
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub window: Option<String>,
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub staff_no: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,

@@ -107,3 +107,41 @@ mod tests {
         assert!(day(Some("14/02/2026"), "from", d).is_err());
     }
 }
+
+/// A yes/no query parameter as people and generated clients write it: `true`/`false` or `1`/`0`
+/// (`?overdue=1`). An empty value means not given.
+pub fn query_flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true" | "1") => Ok(Some(true)),
+        Some("false" | "0") => Ok(Some(false)),
+        Some(other) => Err(serde::de::Error::custom(format!("应为 true/false 或 1/0，而不是“{other}”"))),
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Q {
+        #[serde(default, deserialize_with = "super::query_flag")]
+        overdue: Option<bool>,
+    }
+
+    fn parse(query: &str) -> Result<Option<bool>, String> {
+        serde_urlencoded::from_str::<Q>(query).map(|q| q.overdue).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn flags_read_as_people_and_clients_write_them() {
+        assert_eq!(parse("overdue=1"), Ok(Some(true)));
+        assert_eq!(parse("overdue=true"), Ok(Some(true)));
+        assert_eq!(parse("overdue=0"), Ok(Some(false)));
+        assert_eq!(parse("overdue=false"), Ok(Some(false)));
+        assert_eq!(parse("overdue="), Ok(None));
+        assert_eq!(parse(""), Ok(None));
+        assert!(parse("overdue=yes").unwrap_err().contains("1/0"));
+    }
+}

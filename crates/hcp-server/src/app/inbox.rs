@@ -13,7 +13,8 @@ use super::views::local_time;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
-    /// `true`: unread messages only.
+    /// `true` 或 `1`：只看未读消息。
+    #[serde(default, deserialize_with = "crate::app::filters::query_flag")]
     pub unread: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,

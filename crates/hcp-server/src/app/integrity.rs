@@ -25,9 +25,11 @@ use super::views::local_time;
 #[into_params(parameter_in = Query)]
 pub struct FlagQuery {
     /// `open` (default), `confirmed`, `dismissed` or `all`.
+    #[param(value_type = Option<crate::app::choices::FlagStatusFilter>)]
     pub status: Option<String>,
     /// contact_burst, client_burst, own_terminal, abusive_text, identical_comments, serial_bad_reviewer,
     /// praise_out_of_proportion
+    #[param(value_type = Option<hcp_core::integrity::Rule>)]
     pub rule: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,

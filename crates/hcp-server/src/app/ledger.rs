@@ -114,6 +114,7 @@ fn csv_chunk(rows: &[Vec<String>]) -> Vec<u8> {
 #[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     /// `xlsx` (default) or `csv` (UTF-8 with BOM).
+    #[param(value_type = Option<crate::app::choices::LedgerFormat>)]
     pub format: Option<String>,
     /// First day, YYYY-MM-DD (default: the first of this month).
     pub from: Option<String>,

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod calendar;
+pub mod choices;
 pub mod demo;
 pub mod error;
 pub mod evaluations;

@@ -247,8 +247,10 @@ pub async fn rate(
 pub struct FollowUpBody {
     /// Or the `X-Query-Password` header.
     pub password: Option<String>,
+    #[schema(value_type = Option<hcp_core::level::Level>)]
     pub level: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = hcp_core::tags::TagList)]
     pub tags: Vec<serde_json::Value>,
     pub comment: Option<String>,
 }

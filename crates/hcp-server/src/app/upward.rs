@@ -141,6 +141,7 @@ pub struct UpwardQuery {
     /// Last day, inclusive; the period is at most 366 days.
     pub to: Option<String>,
     /// `csv` (default, UTF-8 with BOM), `xlsx` or `jsonl` (one interface record per line).
+    #[param(value_type = Option<crate::app::choices::UpwardFormat>)]
     pub format: Option<String>,
 }
 

@@ -18,8 +18,11 @@ use crate::app::state::AppState;
 pub struct NewCaseRequest {
     /// 办件编号
     pub case_no: String,
+    #[schema(value_type = hcp_core::org::Code)]
     pub item_code: String,
+    #[schema(value_type = hcp_core::org::Code)]
     pub window_code: String,
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub staff_no: Option<String>,
     /// RFC 3339
     pub accepted_at: String,
@@ -103,6 +106,7 @@ pub async fn add(state: &AppState, user: &CurrentUser, req: &NewCaseRequest) -> 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub window: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,

@@ -16,11 +16,14 @@ use crate::app::state::AppState;
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrgUnit {
+    #[schema(value_type = hcp_core::org::Code)]
     pub code: String,
     pub name: String,
     /// center, street_center, community_station, online_platform
+    #[schema(value_type = hcp_core::org::OrgKind)]
     pub kind: String,
     /// Parent org unit code; omit for the root.
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub parent_code: Option<String>,
 }
 
@@ -65,9 +68,11 @@ pub async fn add_org_unit(state: &AppState, user: &CurrentUser, req: &NewOrgUnit
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDepartment {
+    #[schema(value_type = hcp_core::org::Code)]
     pub code: String,
     pub name: String,
     /// The org unit (hall) the department is stationed in.
+    #[schema(value_type = hcp_core::org::Code)]
     pub org_code: String,
 }
 
@@ -102,10 +107,13 @@ pub async fn add_department(state: &AppState, user: &CurrentUser, req: &NewDepar
 #[serde(deny_unknown_fields)]
 pub struct NewWindow {
     /// Printed on the window's QR poster.
+    #[schema(value_type = hcp_core::org::Code)]
     pub code: String,
     pub name: String,
+    #[schema(value_type = hcp_core::org::Code)]
     pub department_code: String,
     /// Staff number of the window head (业务窗口负责人), if already registered.
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub head_staff_no: Option<String>,
 }
 
@@ -146,8 +154,10 @@ pub async fn add_window(state: &AppState, user: &CurrentUser, req: &NewWindow) -
 #[serde(deny_unknown_fields)]
 pub struct NewStaff {
     /// 工号
+    #[schema(value_type = hcp_core::org::Code)]
     pub staff_no: String,
     pub name: String,
+    #[schema(value_type = hcp_core::org::Code)]
     pub window_code: String,
     /// Make this person the window's head.
     #[serde(default)]
@@ -188,8 +198,10 @@ pub async fn add_staff(state: &AppState, user: &CurrentUser, req: &NewStaff) -> 
 #[serde(deny_unknown_fields)]
 pub struct NewServiceItem {
     /// 事项编码
+    #[schema(value_type = hcp_core::org::Code)]
     pub code: String,
     pub name: String,
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub department_code: Option<String>,
 }
 

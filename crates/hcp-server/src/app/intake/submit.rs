@@ -74,9 +74,13 @@ impl Submittable for ComplaintInput {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportTarget {
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub org_code: Option<String>,
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub department_code: Option<String>,
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub window_code: Option<String>,
+    #[schema(value_type = Option<hcp_core::org::Code>)]
     pub staff_no: Option<String>,
 }
 
@@ -85,8 +89,10 @@ pub struct ReportTarget {
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
     /// `coercion`, `falsification`, `leaking` or `not_rectifying`.
+    #[schema(value_type = Option<hcp_core::complaint::ReportKind>)]
     pub kind: Option<String>,
     /// `online` (default, the citizen), `phone` (12345 operator) or `box` (registrar).
+    #[schema(value_type = Option<hcp_core::complaint::ComplaintChannel>)]
     pub channel: Option<String>,
     #[serde(default)]
     pub target: ReportTarget,

@@ -25,6 +25,7 @@ use super::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Org unit code: that subtree (within your scope).
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub org: Option<String>,
     /// First service day, YYYY-MM-DD (default: the first of this month).
     pub from: Option<String>,
@@ -32,6 +33,7 @@ pub struct StatsQuery {
     pub to: Option<String>,
     /// none (default), department, window, staff, channel, item, day, month. Department, window and staff groups
     /// are ranked (by score, then 好评率).
+    #[param(value_type = Option<crate::app::choices::GroupByChoice>)]
     pub group_by: Option<String>,
 }
 

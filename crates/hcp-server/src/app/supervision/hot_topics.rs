@@ -19,6 +19,7 @@ use crate::app::stats::names;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TopicsQuery {
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub org: Option<String>,
     /// First day, YYYY-MM-DD (default: the first of last month).
     pub from: Option<String>,

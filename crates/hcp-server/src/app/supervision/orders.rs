@@ -21,10 +21,13 @@ use crate::app::views::local_time;
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
     /// rectification_order, notice, replacement_order, referral
+    #[schema(value_type = hcp_core::supervision::OrderKind)]
     pub kind: String,
     /// staff, window, department
+    #[schema(value_type = hcp_core::supervision::TargetLevel)]
     pub level: String,
     /// Staff number, window code or department code.
+    #[schema(value_type = hcp_core::org::Code)]
     pub target: String,
     /// The month the concentration was found in (YYYY-MM).
     pub period: String,
@@ -171,8 +174,10 @@ pub async fn issue(state: &AppState, user: &CurrentUser, body: &IssueBody) -> Ap
 #[into_params(parameter_in = Query)]
 pub struct OrdersQuery {
     /// rectification_order, notice, replacement_order, referral
+    #[param(value_type = Option<hcp_core::supervision::OrderKind>)]
     pub kind: Option<String>,
     /// issued, reported, assessed, concluded
+    #[param(value_type = Option<hcp_core::supervision::OrderState>)]
     pub state: Option<String>,
 }
 

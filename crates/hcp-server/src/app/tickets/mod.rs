@@ -22,12 +22,16 @@ use lifecycle::{Actor, Command};
 #[into_params(parameter_in = Query)]
 pub struct TicketQuery {
     /// registered, dispatched, rectifying, explaining, under_review, feedback_given, reopened, overturned, closed
+    #[param(value_type = Option<hcp_core::ticket::TicketState>)]
     pub state: Option<String>,
     /// bad_review, complaint, misconduct
+    #[param(value_type = Option<hcp_core::ticket::TicketKind>)]
     pub kind: Option<String>,
-    /// `true`: only tickets that missed a deadline; `false`: only those that did not.
+    /// `true` 或 `1`：只看错过期限的工单；`false` 或 `0`：只看未错过的。
+    #[serde(default, deserialize_with = "crate::app::filters::query_flag")]
     pub overdue: Option<bool>,
     /// Org unit code: that subtree only.
+    #[param(value_type = Option<hcp_core::org::Code>)]
     pub org: Option<String>,
     /// Created on or after this date (YYYY-MM-DD).
     pub from: Option<String>,
@@ -37,6 +41,7 @@ pub struct TicketQuery {
     pub period: Option<String>,
     /// `deadline`: most urgent first (the nearest pending deadline, missed ones first, tickets waiting on none
     /// last); default newest first.
+    #[param(value_type = Option<crate::app::choices::TicketSort>)]
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
