@@ -4,9 +4,9 @@
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::common::{Backend, TestApp, spawn};
 use crate::harness::{click, fill, shoot, sign_in, sign_out, start_browser};
 use crate::ticket::wait_for_text;
+use hcp_testkit::{Backend, BadReview, TestApp};
 
 async fn bad_rate(app: &TestApp) -> f64 {
     let supervisor = app.login("supervisor").await;
@@ -21,18 +21,14 @@ async fn dashboard_bad_rate(client: &fantoccini::Client, app: &TestApp) -> Strin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
 async fn staff_appeals_and_the_supervisor_overturns() {
-    let Some((_driver, client)) = start_browser().await else { return };
-    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, client) = start_browser().await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     // The seeded `staff` user is S002 (李强) at W-SC-01: a good review for the window, a bad one for them.
     let (status, _) = app.evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5})).await;
     assert_eq!(status, reqwest::StatusCode::CREATED);
-    let (status, receipt) = app
-        .evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "staff_no": "S002", "level": 1,
-            "tags": [113], "comment": "根本没给我办"}))
-        .await;
-    assert_eq!(status, reqwest::StatusCode::CREATED, "{receipt}");
-    let ticket = receipt["ticket_id"].as_i64().unwrap();
+    let ticket = app.bad_review(BadReview::default().comment("根本没给我办")).await.ticket;
     let before = bad_rate(&app).await;
     assert!(before > 0.0, "{before}");
 

@@ -4,13 +4,14 @@
 use fantoccini::Locator;
 use fantoccini::wd::{PrintConfiguration, PrintSize};
 
-use crate::common::{Backend, spawn};
 use crate::harness::{body_text, click, fill, shoot, start_browser};
+use hcp_testkit::{Backend, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
 async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
-    let Some((_driver, client)) = start_browser().await else { return };
-    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, client) = start_browser().await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     client.set_window_size(360, 740).await.unwrap();
 
     client.goto(&app.url("/e/W-SC-01")).await.unwrap();
@@ -54,9 +55,10 @@ async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
 /// At phone size a citizen files a complaint from the landing page and keeps the receipt; the monthly
 /// disclosure fits the phone; the window's paper form prints on one A4 page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
 async fn citizen_files_a_complaint_reads_the_disclosure_and_prints_the_paper_form() {
-    let Some((_driver, client)) = start_browser().await else { return };
-    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, client) = start_browser().await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     client.set_window_size(360, 740).await.unwrap();
 
     client.goto(&app.url("/")).await.unwrap();
@@ -105,7 +107,7 @@ async fn citizen_files_a_complaint_reads_the_disclosure_and_prints_the_paper_for
     let pdf = client.print(PrintConfiguration::builder().size(PrintSize::A4).build().unwrap()).await.unwrap();
     // The page tree's `/Count n` (Chromium writes it uncompressed).
     let text = String::from_utf8_lossy(&pdf);
-    let pages: usize = crate::common::pages::between(&text, "/Count ", "\n")
+    let pages: usize = hcp_testkit::pages::between(&text, "/Count ", "\n")
         .and_then(|n| n.trim_end_matches(['>', '/', ' ']).trim().parse().ok())
         .expect("page count in the PDF");
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots/citizen-paper-form.pdf");

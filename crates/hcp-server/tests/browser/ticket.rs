@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::common::{Backend, spawn};
 use crate::harness::{body_text, click, fill, shoot, sign_in, sign_out, start_browser};
+use hcp_testkit::{Backend, TestApp};
 
 /// Waits (bounded) until the page shows `text`.
 pub async fn wait_for_text(client: &Client, text: &str) -> String {
@@ -21,9 +21,10 @@ pub async fn wait_for_text(client: &Client, text: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
 async fn window_head_handles_a_bad_review_and_the_citizen_rates_it() {
-    let Some((_driver, client)) = start_browser().await else { return };
-    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, client) = start_browser().await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
 
     // The citizen, on a phone.
     client.set_window_size(360, 740).await.unwrap();

@@ -7,18 +7,19 @@ use hcp_core::role::Role;
 use hcp_server::app::demo::{self, DemoOptions};
 use hcp_server::web::layout::menu;
 
-use crate::common::{Backend, Options, spawn_with};
 use crate::harness::{body_text, click, fill, shoot, sign_out, start_browser};
+use hcp_testkit::{Backend, Options, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
 async fn every_demo_user_finds_their_pages() {
-    let Some((_driver, client)) = start_browser().await else { return };
+    let (_driver, client) = start_browser().await;
     // Sixteen sign-ins from one address: above the default per-minute limit, which is not under test here.
     let mut config = hcp_server::Config::default();
     config.rate_limit.logins_per_minute = 100;
-    let app = spawn_with(Backend::Sqlite, Options { seed: false, demo_clock: true, config }).await.unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, Options { seed: false, demo_clock: true, config }).await;
     let options =
-        DemoOptions { now: crate::common::start(), evaluations: 1500, create_users: true, bulk: false, months: 3 };
+        DemoOptions { now: hcp_testkit::start(), evaluations: 1500, create_users: true, bulk: false, months: 3 };
     demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await.unwrap();
 
     client.set_window_size(1280, 900).await.unwrap();

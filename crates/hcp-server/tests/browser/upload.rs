@@ -3,8 +3,8 @@
 
 use fantoccini::Locator;
 
-use crate::common::{Backend, spawn};
 use crate::harness::{body_text, click, fill, shoot, sign_in, start_browser};
+use hcp_testkit::{Backend, TestApp};
 
 const CSV: &str = "\u{feff}渠道,窗口编号,工号,评价等级,评价标签,评价内容,评价人姓名,联系电话,评价日期\r\n\
     纸质评价表,W-SC-01,S002,5,517,很好,,,2026-10-10\r\n\
@@ -14,9 +14,10 @@ const CSV: &str = "\u{feff}渠道,窗口编号,工号,评价等级,评价标签,
     12345热线,W-JZ-01,S101,4,,,,,2026-10-11\r\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
 async fn registrar_uploads_a_file_and_reads_the_row_report() {
-    let Some((_driver, client)) = start_browser().await else { return };
-    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (_driver, client) = start_browser().await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     client.set_window_size(1280, 1300).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("纸质评价表-10月.csv");

@@ -1,14 +1,12 @@
 //! The administrator's pages over HTTP, as a browser without JavaScript uses them: the organisation, windows
 //! (networks, QR poster), staff, users, the calendar (year view, import, local days) and the policy settings.
 
-mod common;
-
-use common::pages::{Browser, Page, between, client};
-use common::{Backend, TestApp, spawn};
+use hcp_testkit::pages::{Browser, Page, between, client, form_csrf};
+use hcp_testkit::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     anonymous_users_sign_in_first_and_other_roles_get_the_403_page,
     organisation_forms_add_units_departments_and_windows,
     staff_and_users_are_created_from_their_forms,
@@ -30,18 +28,6 @@ const ADMIN_PAGES: [&str; 8] = [
     "/admin/policy",
 ];
 
-/// The CSRF token of the form posting to `action` (the header's sign-out form comes first on every page).
-fn form_csrf(html: &str, action: &str) -> String {
-    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form for {action}"));
-    between(&html[start..], "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
-}
-
-async fn admin(app: &TestApp) -> Browser {
-    let mut browser = Browser::default();
-    browser.sign_in(app, "admin").await;
-    browser
-}
-
 /// Gets `page`, then posts `fields` to the form at `action` with its token.
 async fn submit(browser: &mut Browser, app: &TestApp, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
     let shown = browser.get(app, page).await;
@@ -52,13 +38,8 @@ async fn submit(browser: &mut Browser, app: &TestApp, page: &str, action: &str, 
     browser.post(app, action, &form).await
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.state.store().reader().await.unwrap();
-    hcp_store::sqlx::query_scalar(hcp_store::sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut *conn).await.unwrap()
-}
-
 async fn anonymous_users_sign_in_first_and_other_roles_get_the_403_page(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut anonymous = Browser::default();
     for path in ADMIN_PAGES {
         let page = anonymous.get(&app, path).await;
@@ -67,8 +48,7 @@ async fn anonymous_users_sign_in_first_and_other_roles_get_the_403_page(backend:
         assert_eq!(page.location.as_deref(), Some(format!("/login?next={next}").as_str()), "{path}");
     }
     for role in ["supervisor", "window_head", "staff", "registrar"] {
-        let mut browser = Browser::default();
-        browser.sign_in(&app, role).await;
+        let mut browser = app.browser_as(role).await;
         for path in ADMIN_PAGES {
             let page = browser.get(&app, path).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{role} {path}");
@@ -77,7 +57,7 @@ async fn anonymous_users_sign_in_first_and_other_roles_get_the_403_page(backend:
         let page = browser.post(&app, "/admin/org/units", &[("code", "X"), ("name", "X"), ("kind", "center")]).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{role}");
     }
-    let mut browser = admin(&app).await;
+    let mut browser = app.browser_as("admin").await;
     for path in ADMIN_PAGES {
         let page = browser.get(&app, path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
@@ -87,8 +67,8 @@ async fn anonymous_users_sign_in_first_and_other_roles_get_the_403_page(backend:
 }
 
 async fn organisation_forms_add_units_departments_and_windows(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
     let page = browser.get(&app, "/admin/org").await;
     for text in ["吉林经开区政务服务中心", "九站街道便民服务中心", "市场监督管理局", "市场主体登记窗口", "社保医保窗口"]
     {
@@ -118,7 +98,7 @@ async fn organisation_forms_add_units_departments_and_windows(backend: Backend) 
     assert!(list.html.contains("高新社保窗口") && list.html.contains("W-GX-01/poster"));
 
     // Mistakes come back on the form, typed values kept, nothing stored.
-    let before = count(&app, "SELECT COUNT(*) FROM windows").await;
+    let before = app.count("SELECT COUNT(*) FROM windows").await;
     let fields = [("code", "W GX 02"), ("name", "第二窗口"), ("department_code", "NOPE"), ("head_staff_no", "S999")];
     let page = submit(&mut browser, &app, "/admin/org", "/admin/org/windows", &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -130,13 +110,13 @@ async fn organisation_forms_add_units_departments_and_windows(backend: Backend) 
     let page = submit(&mut browser, &app, "/admin/org", "/admin/org/units", &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("已存在"), "{}", page.html);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM windows").await, before);
+    assert_eq!(app.count("SELECT COUNT(*) FROM windows").await, before);
     app.stop().await;
 }
 
 async fn staff_and_users_are_created_from_their_forms(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
     let fields = [("staff_no", "S003"), ("name", "陈静"), ("window_code", "W-JZ-01"), ("is_head", "1")];
     let done = submit(&mut browser, &app, "/admin/staff", "/admin/staff", &fields).await;
     assert_eq!(done.location.as_deref(), Some("/admin/staff?done=staff"));
@@ -189,10 +169,10 @@ async fn staff_and_users_are_created_from_their_forms(backend: Backend) {
 }
 
 async fn forms_without_a_valid_csrf_token_change_nothing(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
-    let units = count(&app, "SELECT COUNT(*) FROM org_units").await;
-    let staff = count(&app, "SELECT COUNT(*) FROM staff").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
+    let units = app.count("SELECT COUNT(*) FROM org_units").await;
+    let staff = app.count("SELECT COUNT(*) FROM staff").await;
     for (action, fields) in [
         ("/admin/org/units", vec![("code", "JK-X"), ("name", "某中心"), ("kind", "center")]),
         ("/admin/staff", vec![("staff_no", "S900"), ("name", "某人"), ("window_code", "W-SC-01")]),
@@ -210,16 +190,16 @@ async fn forms_without_a_valid_csrf_token_change_nothing(backend: Backend) {
         form.push(("csrf_token", &other));
         assert_eq!(browser.post(&app, action, &form).await.status, StatusCode::FORBIDDEN, "{action}");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM org_units").await, units);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM staff").await, staff);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM settings").await, 0);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_local_days").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM org_units").await, units);
+    assert_eq!(app.count("SELECT COUNT(*) FROM staff").await, staff);
+    assert_eq!(app.count("SELECT COUNT(*) FROM settings").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM calendar_local_days").await, 0);
     app.stop().await;
 }
 
 async fn window_page_registers_networks_and_the_poster_carries_the_qr_code(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
     let page = browser.get(&app, "/admin/windows/W-SC-01").await;
     for text in ["市场主体登记窗口", "王芳", "李强", "/admin/windows/W-SC-01/poster", "/e/W-SC-01/form"] {
         assert!(page.html.contains(text), "missing {text}");
@@ -238,7 +218,7 @@ async fn window_page_registers_networks_and_the_poster_carries_the_qr_code(backe
 
     let poster = browser.get(&app, "/admin/windows/W-SC-01/poster").await;
     assert_eq!(poster.status, StatusCode::OK);
-    let url = format!("{}/e/W-SC-01", app.base);
+    let url = format!("{}/e/W-SC-01", app.base_url());
     let qr = hcp_server::web::qr::svg(&url, 480).unwrap();
     assert!(poster.html.contains(&qr), "the poster's SVG encodes {url}");
     assert!(poster.html.contains("<svg"));
@@ -250,8 +230,8 @@ async fn window_page_registers_networks_and_the_poster_carries_the_qr_code(backe
 }
 
 async fn calendar_marks_holidays_make_up_days_and_local_days(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
     let page = browser.get(&app, "/admin/calendar?year=2026").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
@@ -291,7 +271,7 @@ async fn calendar_marks_holidays_make_up_days_and_local_days(backend: Backend) {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let page = browser.get(&app, done.location.as_deref().unwrap()).await;
     assert!(page.html.contains("<td class=\"work\" data-date=\"2026-11-20\""));
-    let audited = count(&app, "SELECT COUNT(*) FROM audit_log WHERE target LIKE '%2026-11-20%'").await;
+    let audited = app.count("SELECT COUNT(*) FROM audit_log WHERE target LIKE '%2026-11-20%'").await;
     assert!(audited >= 2, "set and removal audited ({audited})");
     app.stop().await;
 }
@@ -321,10 +301,10 @@ async fn upload(browser: &mut Browser, app: &TestApp, year: &str, filename: &str
 }
 
 async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
-    let years = count(&app, "SELECT COUNT(*) FROM calendar_years").await;
-    let audit = count(&app, "SELECT COUNT(*) FROM audit_log").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
+    let years = app.count("SELECT COUNT(*) FROM calendar_years").await;
+    let audit = app.count("SELECT COUNT(*) FROM audit_log").await;
     for (year, content, message) in [
         ("2027", "this is not json", "节假日文件格式错误"),
         (
@@ -347,8 +327,8 @@ async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backen
     let page = upload(&mut browser, &app, "2027", "huge.json", &" ".repeat(2 * 1024 * 1024)).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(page.html.contains("文件过大"), "{}", page.html);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_years").await, years);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log").await, audit);
+    assert_eq!(app.count("SELECT COUNT(*) FROM calendar_years").await, years);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await, audit);
 
     // A good file is imported and shown.
     let file = r#"{"year":2027,"papers":[],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":false}]}"#;
@@ -358,7 +338,7 @@ async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backen
     assert!(page.html.contains("2027 年节假日安排已导入"), "{}", page.html);
     assert!(page.html.contains("<td class=\"holiday\" data-date=\"2027-01-01\""));
     assert!(page.html.contains("<td class=\"makeup\" data-date=\"2027-01-04\""));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_years").await, years + 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM calendar_years").await, years + 1);
     app.stop().await;
 }
 
@@ -367,8 +347,8 @@ fn as_refs(form: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 async fn policy_edits_are_validated_audited_and_change_new_deadlines(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = admin(&app).await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
     let page = browser.get(&app, "/admin/policy").await;
     assert!(page.html.contains("差评申诉期限"), "{}", page.html);
     assert!(page.html.contains("name=\"policy.appeal_working_days\" value=\"2\""));
@@ -395,14 +375,14 @@ async fn policy_edits_are_validated_audited_and_change_new_deadlines(backend: Ba
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("应在 1 至 30 之间") && page.html.contains("请填写数字"), "{}", page.html);
     assert!(page.html.contains("value=\"abc\""), "input kept");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM settings").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM settings").await, 0);
 
     let good = post(vec![("policy.appeal_working_days", "4")]);
     let done = browser.post(&app, "/admin/policy", &as_refs(&good)).await;
     assert_eq!(done.location.as_deref(), Some("/admin/policy?done=saved"), "{}", done.html);
     assert_eq!(app.state.policy().appeal_working_days, 4);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM settings").await, 1, "only the changed value is stored");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM settings").await, 1, "only the changed value is stored");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 1);
     let page = browser.get(&app, "/admin/policy?done=saved").await;
     assert!(page.html.contains("参数已保存") && page.html.contains("页面设置"));
 
@@ -421,7 +401,7 @@ async fn policy_edits_are_validated_audited_and_change_new_deadlines(backend: Ba
     let done = browser.post(&app, "/admin/policy", &[("csrf_token", &token), ("reset", "1")]).await;
     assert_eq!(done.location.as_deref(), Some("/admin/policy?done=reset"));
     assert_eq!(app.state.policy().appeal_working_days, 2);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 2);
     assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
     app.stop().await;
 }

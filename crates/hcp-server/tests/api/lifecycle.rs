@@ -3,14 +3,12 @@
 //! escalations and reminders, the training clock and calendar recomputation. Time moves only by the injected
 //! clock.
 
-mod common;
-
 use chrono::{Duration, TimeZone, Utc};
-use common::{Backend, Options, TestApp};
+use hcp_testkit::{Backend, BadReview, Options, Receipt, TestApp, code};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     bad_review_is_appealed_and_overturned,
     complex_case_is_rectified_reopened_and_closed,
     missed_deadlines_are_escalated_once_and_reminders_sent,
@@ -24,29 +22,9 @@ on_both_backends!(
     inbox_lists_the_most_urgent_first,
 );
 
-async fn app(backend: Backend) -> Option<TestApp> {
-    common::spawn(backend).await
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
-}
-
-/// A citizen's bad review of staff S002 at W-SC-01; returns (ticket id, tracking code, password, evaluation id).
-async fn bad_review(app: &TestApp, extra: Value) -> (i64, String, String, i64) {
-    let mut body = json!({"channel": "qrcode", "window_code": "W-SC-01", "staff_no": "S002", "level": 1,
-        "tags": [113], "comment": "材料一次没说清，来回跑了三趟"});
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
-    let (status, receipt) = app.evaluate(body).await;
-    assert_eq!(status, StatusCode::CREATED, "{receipt}");
-    (
-        receipt["ticket_id"].as_i64().unwrap(),
-        receipt["tracking_code"].as_str().unwrap().to_owned(),
-        receipt["query_password"].as_str().unwrap().to_owned(),
-        receipt["id"].as_i64().unwrap(),
-    )
+/// A citizen's bad review of staff S002 at W-SC-01 by QR code.
+fn review() -> BadReview {
+    BadReview::default().comment("材料一次没说清，来回跑了三趟")
 }
 
 async fn inbox_subjects(app: &TestApp, user: &str) -> Vec<String> {
@@ -60,8 +38,8 @@ async fn track(app: &TestApp, code: &str, password: &str) -> (StatusCode, Value)
 }
 
 async fn bad_review_is_appealed_and_overturned(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
-    let (ticket, tracking, password, evaluation) = bad_review(&app, json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    let Receipt { ticket, tracking_code: tracking, password, evaluation, .. } = app.bad_review(review()).await;
     let staff = app.login("staff").await;
     let path = format!("/api/v1/tickets/{ticket}");
 
@@ -139,13 +117,13 @@ async fn bad_review_is_appealed_and_overturned(backend: Backend) {
 }
 
 async fn complex_case_is_rectified_reopened_and_closed(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let evaluator = json!({"name": "张三", "phone": "13912345678"});
-    let (ticket, tracking, password, _) = bad_review(
-        &app,
-        json!({"channel": "mobile", "case_no": "C-001", "window_code": null, "staff_no": null, "evaluator": evaluator}),
-    )
-    .await;
+    // Of the case (which brings its window and staff), by phone.
+    let review = review()
+        .channel("mobile")
+        .with(json!({"case_no": "C-001", "window_code": null, "staff_no": null, "evaluator": evaluator}));
+    let Receipt { ticket, tracking_code: tracking, password, .. } = app.bad_review(review).await;
     let head = app.login("window_head").await;
     let path = format!("/api/v1/tickets/{ticket}");
 
@@ -208,7 +186,7 @@ async fn complex_case_is_rectified_reopened_and_closed(backend: Backend) {
     assert_eq!((status, t["state"].as_str()), (StatusCode::OK, Some("feedback_given")));
     // The citizen is told through the SMS stand-in (a JSON line with their phone) and on the tracking page.
     app.run_jobs().await;
-    let lines = std::fs::read_to_string(app.dir.path().join("notifications.jsonl")).unwrap();
+    let lines = std::fs::read_to_string(app.data_dir().join("notifications.jsonl")).unwrap();
     let sms: Vec<Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let to_citizen = sms.iter().find(|m| m["to"]["kind"] == json!("citizen")).expect("citizen notified");
     assert_eq!(to_citizen["to"]["phone"], json!("13912345678"));
@@ -261,8 +239,8 @@ async fn complex_case_is_rectified_reopened_and_closed(backend: Backend) {
 }
 
 async fn missed_deadlines_are_escalated_once_and_reminders_sent(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
-    let (ticket, ..) = bad_review(&app, json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    let ticket = app.bad_review(review()).await.ticket;
     let head = app.login("window_head").await;
     let path = format!("/api/v1/tickets/{ticket}");
     let (_, t) = app
@@ -305,7 +283,7 @@ async fn missed_deadlines_are_escalated_once_and_reminders_sent(backend: Backend
 }
 
 async fn complaints_without_a_window_wait_for_dispatch(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let operator = app.login("hotline_operator").await;
     let (status, receipt) = app
         .post(
@@ -350,7 +328,7 @@ async fn complaints_without_a_window_wait_for_dispatch(backend: Backend) {
 }
 
 async fn misconduct_reports_reach_only_the_bureau(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let report = json!({"kind": "coercion", "target": {"window_code": "W-SC-01", "staff_no": "S002"},
         "content": "办完事工作人员要求必须点非常满意才让走", "contact": {"phone": "13800001111"}});
     let (status, body) =
@@ -389,7 +367,7 @@ async fn misconduct_reports_reach_only_the_bureau(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     // The reporter left a phone number: the finding reaches them.
     app.run_jobs().await;
-    let lines = std::fs::read_to_string(app.dir.path().join("notifications.jsonl")).unwrap();
+    let lines = std::fs::read_to_string(app.data_dir().join("notifications.jsonl")).unwrap();
     assert!(lines.lines().any(|l| l.contains("13800001111") && l.contains("举报的情况属实")), "{lines}");
 
     let (status, view) = app
@@ -407,8 +385,8 @@ async fn misconduct_reports_reach_only_the_bureau(backend: Backend) {
 }
 
 async fn wrong_query_passwords_are_rate_limited(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
-    let (_, tracking, password, _) = bad_review(&app, json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    let Receipt { tracking_code: tracking, password, .. } = app.bad_review(review()).await;
     let (status, body) = track(&app, "ENOSUCHCODE1", &password).await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
     let (status, body) = app.send(Method::GET, &format!("/api/v1/track/{tracking}"), None, &[], None).await;
@@ -431,7 +409,7 @@ async fn wrong_query_passwords_are_rate_limited(backend: Backend) {
 }
 
 async fn the_training_clock_moves_forward_and_runs_the_scheduler(backend: Backend) {
-    let Some(plain) = app(backend).await else { return };
+    let plain = TestApp::spawn(backend).await;
     let admin = plain.login("admin").await;
     let (status, body) =
         plain.post("/api/v1/demo/clock", Some(&admin), &json!({"now": "2026-10-20T09:00:00+08:00"})).await;
@@ -439,8 +417,8 @@ async fn the_training_clock_moves_forward_and_runs_the_scheduler(backend: Backen
     plain.stop().await;
 
     let options = Options { demo_clock: true, ..Options::default() };
-    let Some(app) = common::spawn_with(backend, options).await else { return };
-    let (ticket, ..) = bad_review(&app, json!({})).await;
+    let app = TestApp::spawn_with(backend, options).await;
+    let ticket = app.bad_review(review()).await.ticket;
     let admin = app.login("admin").await;
     let supervisor = app.login("supervisor").await;
     let (status, _) =
@@ -472,10 +450,10 @@ async fn the_training_clock_moves_forward_and_runs_the_scheduler(backend: Backen
 }
 
 async fn an_imported_calendar_recomputes_open_deadlines(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     // Wed 2026-12-30: 2027 is not yet published, so Fri 2027-01-01 is assumed a working day.
     app.clock.set(Utc.with_ymd_and_hms(2026, 12, 30, 2, 0, 0).unwrap());
-    let (ticket, ..) = bad_review(&app, json!({})).await;
+    let ticket = app.bad_review(review()).await.ticket;
     let supervisor = app.login("supervisor").await;
     let path = format!("/api/v1/tickets/{ticket}");
     let (_, t) = app.get(&path, Some(&supervisor)).await;
@@ -512,19 +490,13 @@ async fn an_imported_calendar_recomputes_open_deadlines(backend: Backend) {
 }
 
 async fn two_schedulers_escalate_each_ticket_once(backend: Backend) {
-    let Some(first) = app(backend).await else { return };
+    let first = TestApp::spawn(backend).await;
     let mut tickets = Vec::new();
     for _ in 0..6 {
-        tickets.push(bad_review(&first, json!({})).await.0);
+        tickets.push(first.bad_review(review()).await.ticket);
     }
     // A second server process on the same database and data directory.
-    let second = common::start_on(
-        first.dir.clone(),
-        first.database_url.clone(),
-        hcp_server::Config::default(),
-        hcp_core::clock::ManualClock::new(common::start()),
-    )
-    .await;
+    let second = first.second_server().await;
     let late = Utc.with_ymd_and_hms(2026, 10, 22, 1, 0, 0).unwrap();
     first.clock.set(late);
     second.clock.set(late);
@@ -552,8 +524,8 @@ async fn two_schedulers_escalate_each_ticket_once(backend: Backend) {
 }
 
 async fn a_local_closure_moves_deadlines_and_back(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
-    let (ticket, ..) = bad_review(&app, json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    let ticket = app.bad_review(review()).await.ticket;
     let admin = app.login("admin").await;
     let supervisor = app.login("supervisor").await;
     let path = format!("/api/v1/tickets/{ticket}");
@@ -595,10 +567,10 @@ async fn a_local_closure_moves_deadlines_and_back(backend: Backend) {
 }
 
 async fn inbox_lists_the_most_urgent_first(backend: Backend) {
-    let Some(app) = app(backend).await else { return };
-    let (older, ..) = bad_review(&app, json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    let older = app.bad_review(review()).await.ticket;
     app.clock.advance(Duration::days(1));
-    let (newer, ..) = bad_review(&app, json!({"comment": "第二次来还是没办成"})).await;
+    let newer = app.bad_review(review().comment("第二次来还是没办成")).await.ticket;
     let supervisor = app.login("supervisor").await;
     let ids = |list: &Value| {
         list["items"]

@@ -2,15 +2,13 @@
 //! evaluation entry form for each off-line channel, the complaint form, the batch upload with its row report,
 //! the templates, and the refusals (roles, sign-in, CSRF, size).
 
-mod common;
-
-use common::pages::{Browser, Page, between, client};
-use common::{Backend, Options, TestApp, spawn, spawn_with};
 use hcp_server::app::import::parse::{self as import_file, FileFormat, TEMPLATE_HEADERS};
+use hcp_testkit::pages::{Browser, Page, between, client, form_csrf};
+use hcp_testkit::{Backend, Options, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     each_channel_saved_through_the_form_lands_with_its_channel,
     field_errors_are_shown_next_to_the_fields_with_input_kept,
     a_resubmitted_form_registers_once,
@@ -23,29 +21,8 @@ on_both_backends!(
     oversized_and_unreadable_files_get_a_chinese_answer,
 );
 
-/// The CSRF token of the form posting to `action` (the header's sign-out form has one too).
-fn token_for(html: &str, action: &str) -> String {
-    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form for {action}: {html}"));
-    between(&html[start..], "name=\"csrf_token\" value=\"", "\"").unwrap()
-}
-
 fn submit_key(html: &str) -> String {
     between(html, "name=\"submit_key\" value=\"", "\"").unwrap()
-}
-
-async fn signed_in(app: &TestApp, user: &str) -> Browser {
-    let mut browser = Browser::default();
-    browser.sign_in(app, user).await;
-    browser
-}
-
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    let mut conn = app.state.store().reader().await.unwrap();
-    hcp_store::sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
-}
-
-async fn evaluation_count(app: &TestApp) -> i64 {
-    count(app, "SELECT COUNT(*) FROM evaluations").await
 }
 
 /// Channel, level, window code, whether registered by a user, evaluated_at (ms) of the evaluation with `code`.
@@ -63,7 +40,7 @@ async fn stored(app: &TestApp, code: &str) -> (String, i64, String, bool, i64) {
 }
 
 async fn post_entry(browser: &mut Browser, app: &TestApp, html: &str, fields: &[(&str, &str)]) -> Page {
-    let token = token_for(html, "/entry");
+    let token = form_csrf(html, "/entry");
     let key = submit_key(html);
     let mut form = vec![("csrf_token", token.as_str()), ("submit_key", key.as_str())];
     form.extend_from_slice(fields);
@@ -71,9 +48,9 @@ async fn post_entry(browser: &mut Browser, app: &TestApp, html: &str, fields: &[
 }
 
 async fn each_channel_saved_through_the_form_lands_with_its_channel(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for (user, default) in [("registrar", "paper"), ("hotline_operator", "phone")] {
-        let mut browser = signed_in(&app, user).await;
+        let mut browser = app.browser_as(user).await;
         let page = browser.get(&app, "/entry").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.html);
         for text in [
@@ -100,7 +77,7 @@ async fn each_channel_saved_through_the_form_lands_with_its_channel(backend: Bac
         assert!(page.html.contains(&format!("<option value=\"{default}\" selected>")), "{user} starts on {default}");
     }
 
-    let mut browser = signed_in(&app, "registrar").await;
+    let mut browser = app.browser_as("registrar").await;
     let mut html = browser.get(&app, "/entry").await.html;
     let cases = [
         // channel, window as typed, staff as typed, level, tags, date, time
@@ -142,7 +119,7 @@ async fn each_channel_saved_through_the_form_lands_with_its_channel(backend: Bac
     assert_eq!((channel.as_str(), level, window.as_str()), ("phone", 4, "W-JZ-01"), "code in any case, staff by name");
     // A time alone is today's (the clock's) date.
     assert_eq!(at, chrono::DateTime::parse_from_rfc3339("2026-10-12T09:30:00+08:00").unwrap().timestamp_millis());
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 1, "the bad box record opened a ticket");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets").await, 1, "the bad box record opened a ticket");
 
     // "保存" starts afresh: the window is not kept.
     let page = post_entry(
@@ -156,13 +133,13 @@ async fn each_channel_saved_through_the_form_lands_with_its_channel(backend: Bac
     assert!(page.html.contains("maxlength=\"100\" value=\"\""));
     assert!(page.html.contains("<option value=\"paper\" selected>"), "back to the registrar's channel");
     assert!(page.html.contains("请告知来电人查询码和查询密码"), "a hotline record tells the operator to pass it on");
-    assert_eq!(evaluation_count(&app).await, 4);
+    assert_eq!(app.row_count("evaluations").await, 4);
     app.stop().await;
 }
 
 async fn field_errors_are_shown_next_to_the_fields_with_input_kept(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = signed_in(&app, "hotline_operator").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("hotline_operator").await;
     let html = browser.get(&app, "/entry").await.html;
     // A bad review with neither tag nor comment, an unknown window, a bad phone number.
     let page = post_entry(
@@ -215,13 +192,13 @@ async fn field_errors_are_shown_next_to_the_fields_with_input_kept(backend: Back
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("id=\"window-error\">窗口编号与办件的受理窗口不一致"), "{}", page.html);
     assert!(page.html.contains("value=\"C-002\""));
-    assert_eq!(evaluation_count(&app).await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
     app.stop().await;
 }
 
 async fn a_resubmitted_form_registers_once(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = signed_in(&app, "registrar").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("registrar").await;
     let html = browser.get(&app, "/entry").await.html;
     let fields = [("channel", "paper"), ("window", "W-SC-01"), ("level", "5")];
     let first = post_entry(&mut browser, &app, &html, &fields).await;
@@ -241,18 +218,18 @@ async fn a_resubmitted_form_registers_once(backend: Backend) {
         post_entry(&mut browser, &app, &changed.html, &[("channel", "paper"), ("window", "W-SC-01"), ("level", "4")])
             .await;
     assert_eq!(saved.status, StatusCode::OK);
-    assert_eq!(evaluation_count(&app).await, 2);
+    assert_eq!(app.row_count("evaluations").await, 2);
     app.stop().await;
 }
 
 async fn hotline_complaints_are_registered_with_the_operator_as_submitter(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = signed_in(&app, "hotline_operator").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("hotline_operator").await;
     let page = browser.get(&app, "/entry/complaint").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("<option value=\"phone\" selected>12345热线</option>"));
     assert!(page.html.contains("<label for=\"content\">"));
-    let token = token_for(&page.html, "/entry/complaint");
+    let token = form_csrf(&page.html, "/entry/complaint");
     let key = submit_key(&page.html);
     // No content: refused next to the field, the rest kept.
     let page = browser
@@ -271,7 +248,7 @@ async fn hotline_complaints_are_registered_with_the_operator_as_submitter(backen
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("id=\"content-error\">请填写投诉内容"), "{}", page.html);
     assert!(page.html.contains("value=\"W-SC-01\"") && page.html.contains("value=\"陈\""));
-    let token = token_for(&page.html, "/entry/complaint");
+    let token = form_csrf(&page.html, "/entry/complaint");
     let key = submit_key(&page.html);
     let page = browser
         .post(
@@ -301,23 +278,23 @@ async fn hotline_complaints_are_registered_with_the_operator_as_submitter(backen
     drop(conn);
     assert_eq!(channel, "phone");
     assert!(registered_by.is_some() && window.is_some());
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, 1, "a complaint is a ticket");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tickets").await, 1, "a complaint is a ticket");
     // The registrar starts on the box; the online channel is not theirs to use here.
-    let mut registrar = signed_in(&app, "registrar").await;
+    let mut registrar = app.browser_as("registrar").await;
     let page = registrar.get(&app, "/entry/complaint").await;
     assert!(page.html.contains("<option value=\"box\" selected>意见箱</option>"));
     assert!(!page.html.contains("value=\"online\""));
-    let token = token_for(&page.html, "/entry/complaint");
+    let token = form_csrf(&page.html, "/entry/complaint");
     let page = registrar
         .post(&app, "/entry/complaint", &[("csrf_token", &token), ("channel", "online"), ("content", "x")])
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM complaints").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM complaints").await, 1);
     app.stop().await;
 }
 
 async fn other_roles_get_the_403_page_and_anonymous_users_sign_in_first(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for path in ["/entry", "/entry/complaint", "/entry/upload", "/entry/template.csv", "/entry/template.xlsx"] {
         let page = Browser::default().get(&app, path).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
@@ -325,7 +302,7 @@ async fn other_roles_get_the_403_page_and_anonymous_users_sign_in_first(backend:
         assert_eq!(page.location.as_deref(), Some(format!("/login?next={next}").as_str()));
     }
     for user in ["staff", "window_head", "supervisor", "admin"] {
-        let mut browser = signed_in(&app, user).await;
+        let mut browser = app.browser_as(user).await;
         for path in ["/entry", "/entry/complaint", "/entry/upload", "/entry/template.csv"] {
             let page = browser.get(&app, path).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{user} {path}");
@@ -335,7 +312,7 @@ async fn other_roles_get_the_403_page_and_anonymous_users_sign_in_first(backend:
         let page = browser.post(&app, "/entry", &[("channel", "paper"), ("window", "W-SC-01"), ("level", "5")]).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN);
     }
-    assert_eq!(evaluation_count(&app).await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
     app.stop().await;
 }
 
@@ -359,7 +336,7 @@ fn multipart(token: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> 
 
 async fn upload(browser: &mut Browser, app: &TestApp, file_name: &str, content_type: &str, bytes: &[u8]) -> Page {
     let page = browser.get(app, "/entry/upload").await;
-    let token = token_for(&page.html, "/entry/upload");
+    let token = form_csrf(&page.html, "/entry/upload");
     upload_with(browser, app, &token, file_name, content_type, bytes).await
 }
 
@@ -393,8 +370,8 @@ const CSV: &str = "\u{feff}渠道,窗口编号,工号,评价等级,评价标签,
     12345热线,W-JZ-01,S101,4,,,,,2026-10-11\r\n";
 
 async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = signed_in(&app, "registrar").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("registrar").await;
     let page = browser.get(&app, "/entry/upload").await;
     assert_eq!(page.status, StatusCode::OK);
     for text in [
@@ -436,13 +413,12 @@ async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: B
     assert!(row(5).contains("<li>评价等级“7”无法识别"), "{}", row(5));
     assert!(row(6).contains("已导入"));
     // Only the good rows were stored, by the registrar, on their channels.
-    assert_eq!(evaluation_count(&app).await, 3);
+    assert_eq!(app.row_count("evaluations").await, 3);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM evaluations WHERE registered_by IS NOT NULL AND import_ref IS NOT NULL")
-            .await,
+        app.count("SELECT COUNT(*) FROM evaluations WHERE registered_by IS NOT NULL AND import_ref IS NOT NULL").await,
         3
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM evaluations WHERE channel = 'phone'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM evaluations WHERE channel = 'phone'").await, 1);
 
     // The same file again: nothing new, the rows recognised.
     let page = upload(&mut browser, &app, "评价表.csv", "application/vnd.ms-excel", CSV.as_bytes()).await;
@@ -450,12 +426,12 @@ async fn csv_upload_reports_each_row_and_a_second_upload_adds_nothing(backend: B
     assert!(page.html.contains("id=\"total-imported\">0<"), "{}", page.html);
     assert!(page.html.contains("id=\"total-duplicates\">3<"));
     assert!(page.html.contains("此前已导入"));
-    assert_eq!(evaluation_count(&app).await, 3);
+    assert_eq!(app.row_count("evaluations").await, 3);
     app.stop().await;
 }
 
 async fn xlsx_upload_imports_its_rows(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let rows = [
@@ -470,7 +446,7 @@ async fn xlsx_upload_imports_its_rows(backend: Backend) {
         }
     }
     let bytes = book.save_to_buffer().unwrap();
-    let mut browser = signed_in(&app, "hotline_operator").await;
+    let mut browser = app.browser_as("hotline_operator").await;
     let page = upload(
         &mut browser,
         &app,
@@ -486,13 +462,13 @@ async fn xlsx_upload_imports_its_rows(backend: Backend) {
         page.html.contains("<strong>评价内容</strong>：差评请至少选择一个评价标签或填写评价内容"),
         "row 3 refused with the intake message, under its column"
     );
-    assert_eq!(evaluation_count(&app).await, 2);
+    assert_eq!(app.row_count("evaluations").await, 2);
     app.stop().await;
 }
 
 async fn templates_download_and_import_cleanly(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = signed_in(&app, "registrar").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("registrar").await;
     let download = |path: &'static str, cookie: String| {
         let url = app.url(path);
         async move { client().get(url).header("cookie", cookie).send().await.unwrap() }
@@ -525,25 +501,25 @@ async fn templates_download_and_import_cleanly(backend: Backend) {
     );
     let page = upload(&mut browser, &app, "评价导入模板.csv", "text/csv", &csv).await;
     assert!(page.html.contains("id=\"total-duplicates\">1<"), "{}", page.html);
-    assert_eq!(evaluation_count(&app).await, 1);
+    assert_eq!(app.row_count("evaluations").await, 1);
     app.stop().await;
 }
 
 async fn forms_and_uploads_without_a_valid_csrf_token_store_nothing(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let mut browser = signed_in(&app, "registrar").await;
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("registrar").await;
     let html = browser.get(&app, "/entry").await.html;
     let good = [("channel", "paper"), ("window", "W-SC-01"), ("level", "5")];
     let page = browser.post(&app, "/entry", &good).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.html.contains("本次提交未被受理"));
     // Another form's token (the header's sign-out button) does not do.
-    let logout = token_for(&html, "/logout");
+    let logout = form_csrf(&html, "/logout");
     let mut with_wrong = vec![("csrf_token", logout.as_str())];
     with_wrong.extend_from_slice(&good);
     assert_eq!(browser.post(&app, "/entry", &with_wrong).await.status, StatusCode::FORBIDDEN);
     browser.get(&app, "/entry/complaint").await;
-    let entry_token = token_for(&html, "/entry");
+    let entry_token = form_csrf(&html, "/entry");
     let page = browser
         .post(&app, "/entry/complaint", &[("csrf_token", &entry_token), ("channel", "box"), ("content", "x")])
         .await;
@@ -552,20 +528,20 @@ async fn forms_and_uploads_without_a_valid_csrf_token_store_nothing(backend: Bac
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.html.contains("本次提交未被受理"));
     // A token from another browser (another CSRF cookie) neither.
-    let mut other = signed_in(&app, "registrar").await;
-    let other_token = token_for(&other.get(&app, "/entry/upload").await.html, "/entry/upload");
+    let mut other = app.browser_as("registrar").await;
+    let other_token = form_csrf(&other.get(&app, "/entry/upload").await.html, "/entry/upload");
     let page = upload_with(&mut browser, &app, &other_token, "a.csv", "text/csv", CSV.as_bytes()).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(evaluation_count(&app).await, 0);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM complaints").await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM complaints").await, 0);
     app.stop().await;
 }
 
 async fn oversized_and_unreadable_files_get_a_chinese_answer(backend: Backend) {
     let mut options = Options::default();
     options.config.upload.max_import_bytes = 4 * 1024;
-    let Some(app) = spawn_with(backend, options).await else { return };
-    let mut browser = signed_in(&app, "registrar").await;
+    let app = TestApp::spawn_with(backend, options).await;
+    let mut browser = app.browser_as("registrar").await;
     let big = format!("{}{}", CSV, "纸质评价表,W-SC-01,,5,,,,,2026-10-10\r\n".repeat(200));
     let page = upload(&mut browser, &app, "big.csv", "text/csv", big.as_bytes()).await;
     assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", page.html);
@@ -588,6 +564,6 @@ async fn oversized_and_unreadable_files_get_a_chinese_answer(backend: Backend) {
     let page = upload(&mut browser, &app, "", "application/octet-stream", b"").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请选择要导入的文件"));
-    assert_eq!(evaluation_count(&app).await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
     app.stop().await;
 }

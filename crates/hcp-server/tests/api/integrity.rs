@@ -1,13 +1,11 @@
 //! The integrity rules at intake and the supervisor's review queue, over the real API on both backends: each
 //! planted pattern is caught, ordinary traffic is not, and judgments change adoption without deleting anything.
 
-mod common;
-
-use common::{Backend, Options, TestApp};
+use hcp_testkit::{Backend, Options, TestApp, code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     one_phone_brushing_praise_is_flagged_and_confirmed,
     evaluations_from_the_windows_own_network_are_flagged_at_once,
     one_address_flooding_is_flagged_but_hall_pads_are_not,
@@ -16,10 +14,6 @@ on_both_backends!(
     praise_out_of_proportion_to_the_case_volume_is_flagged,
 );
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
-}
-
 async fn flags(app: &TestApp, user: &str, query: &str) -> Value {
     let (status, body) = app.get(&format!("/api/v1/fraud-flags{query}"), Some(user)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -27,7 +21,7 @@ async fn flags(app: &TestApp, user: &str, query: &str) -> Value {
 }
 
 async fn one_phone_brushing_praise_is_flagged_and_confirmed(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let supervisor = app.login("supervisor").await;
     let praise = |case: &str| {
         json!({"channel": "mobile", "case_no": case, "level": 5, "tags": [517],
@@ -82,7 +76,7 @@ async fn one_phone_brushing_praise_is_flagged_and_confirmed(backend: Backend) {
 }
 
 async fn evaluations_from_the_windows_own_network_are_flagged_at_once(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let admin = app.login("admin").await;
     let body = json!({"cidr": "127.0.0.0/8", "note": "窗口工作人员电脑"});
     let (status, network) = app.post("/api/v1/admin/windows/W-SC-01/networks", Some(&admin), &body).await;
@@ -114,7 +108,7 @@ async fn evaluations_from_the_windows_own_network_are_flagged_at_once(backend: B
 }
 
 async fn one_address_flooding_is_flagged_but_hall_pads_are_not(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let supervisor = app.login("supervisor").await;
     for _ in 0..12 {
         let (status, _) = app.evaluate(json!({"channel": "hall_tablet", "window_code": "W-SC-01", "level": 5})).await;
@@ -132,7 +126,7 @@ async fn one_address_flooding_is_flagged_but_hall_pads_are_not(backend: Backend)
 }
 
 async fn abusive_comments_are_flagged_and_can_be_dismissed(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let (status, receipt) = app
         .evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 1, "comment": "工作人员都是废 物"}))
         .await;
@@ -157,7 +151,7 @@ async fn abusive_comments_are_flagged_and_can_be_dismissed(backend: Backend) {
 async fn the_sweep_catches_templated_praise_and_a_serial_bad_reviewer(backend: Backend) {
     let mut config = hcp_server::Config::default();
     config.integrity.serial_bad_windows = 2;
-    let Some(app) = common::spawn_with(backend, Options { config, ..Options::default() }).await else { return };
+    let app = TestApp::spawn_with(backend, Options { config, ..Options::default() }).await;
     // A brushing campaign: five "different" citizens praise W-SC-01 in the same words over an afternoon.
     let mut campaign = Vec::new();
     for i in 0..5 {
@@ -203,7 +197,7 @@ async fn the_sweep_catches_templated_praise_and_a_serial_bad_reviewer(backend: B
 }
 
 async fn praise_out_of_proportion_to_the_case_volume_is_flagged(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let admin = app.login("admin").await;
     // 赵敏 (S101) finishes ten cases today; 李强 (S002) finishes none.
     for i in 0..10 {

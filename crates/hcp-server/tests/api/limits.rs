@@ -1,9 +1,7 @@
 //! Per-client limits on the public endpoints, driven by configuration and the injected clock.
 
-mod common;
-
-use common::{Backend, Options, spawn_with};
 use hcp_server::Config;
+use hcp_testkit::{Backend, Options, TestApp, code};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -12,7 +10,7 @@ async fn online_submissions_and_logins_are_rate_limited_per_client() {
     let mut config = Config::default();
     config.rate_limit.evaluations_per_minute = 3;
     config.rate_limit.logins_per_minute = 2;
-    let app = spawn_with(Backend::Sqlite, Options { config, seed: true, demo_clock: false }).await.unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, Options { config, seed: true, demo_clock: false }).await;
     let body = json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5});
     for _ in 0..3 {
         assert_eq!(app.evaluate(body.clone()).await.0, StatusCode::CREATED);
@@ -21,7 +19,7 @@ async fn online_submissions_and_logins_are_rate_limited_per_client() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().get("retry-after").is_some());
     let error: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(error["error"]["code"], json!("rate_limited"));
+    assert_eq!(code(&error), "rate_limited");
 
     // An operator entering calls is not limited like an anonymous client.
     let operator = app.login("hotline_operator").await;

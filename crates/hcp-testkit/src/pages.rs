@@ -1,11 +1,11 @@
-//! A browser without JavaScript for page tests: keeps cookies, follows nothing, reads forms' CSRF fields.
+//! A browser without JavaScript for the page tests: keeps cookies, follows nothing, reads forms' CSRF fields.
 
 use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
-use super::{PASSWORD, TestApp};
+use crate::{PASSWORD, TestApp};
 
 /// A browser's cookies, enough for these pages.
 #[derive(Default)]
@@ -13,6 +13,7 @@ pub struct Browser {
     pub cookies: BTreeMap<String, String>,
 }
 
+/// An answer as a browser sees it (redirects not followed).
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
@@ -20,6 +21,7 @@ pub struct Page {
     pub html: String,
 }
 
+/// An HTTP client that follows no redirect.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
@@ -51,6 +53,7 @@ impl Browser {
         self.finish(response).await
     }
 
+    /// Posts `form` URL-encoded, as a form without JavaScript does.
     pub async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> Page {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let response = client()
@@ -63,19 +66,7 @@ impl Browser {
             .unwrap();
         self.finish(response).await
     }
-}
 
-/// The value of the hidden CSRF field of the (first) form.
-pub fn csrf(html: &str) -> String {
-    between(html, "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
-}
-
-pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
-    let from = html.find(start)? + start.len();
-    Some(html[from..from + html[from..].find(end)?].to_owned())
-}
-
-impl Browser {
     /// Signs in through the `/login` page as the seeded user `username`.
     pub async fn sign_in(&mut self, app: &TestApp, username: &str) {
         self.sign_in_with(app, username, PASSWORD).await;
@@ -88,4 +79,31 @@ impl Browser {
             self.post(app, "/login", &[("csrf_token", &token), ("username", username), ("password", password)]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "sign-in as {username}: {}", page.html);
     }
+}
+
+impl TestApp {
+    /// A browser signed in through `/login` as the seeded user `username`.
+    pub async fn browser_as(&self, username: &str) -> Browser {
+        let mut browser = Browser::default();
+        browser.sign_in(self, username).await;
+        browser
+    }
+}
+
+/// The value of the hidden CSRF field of the (first) form.
+pub fn csrf(html: &str) -> String {
+    between(html, "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
+}
+
+/// The CSRF token of the form posting to `action` (the header's sign-out form, with its own, comes first on
+/// every signed-in page).
+pub fn form_csrf(html: &str, action: &str) -> String {
+    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("no form for {action}: {html}"));
+    between(&html[start..], "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
+}
+
+/// The text between the first `start` and the next `end`.
+pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
+    let from = html.find(start)? + start.len();
+    Some(html[from..from + html[from..].find(end)?].to_owned())
 }

@@ -2,22 +2,16 @@
 //! (retried with backoff, never lost) and an SMTP relay speaking the protocol over TCP; the inbox never shows
 //! a message twice.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
-use common::{Backend, Options};
 use hcp_server::Config;
-use hcp_server::app::accounts::{self, NewAccount};
+use hcp_server::app::accounts::NewAccount;
 use hcp_server::app::jobs::delivery::deliver_due;
 use hcp_server::config::{SmtpConfig, WebhookConfig};
-use serde_json::{Value, json};
+use hcp_testkit::{Backend, Options, TestApp, flaky_endpoint};
+use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-async fn webhook(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
-    common::flaky_endpoint("/hook", failures).await
-}
 
 /// A tiny SMTP relay recording each message's envelope recipient and data.
 async fn smtp_relay() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
@@ -69,24 +63,21 @@ async fn smtp_relay() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sender_delivers_retries_with_backoff_and_never_duplicates() {
-    let (url, hooks) = webhook(1).await;
+    let (url, hooks) = flaky_endpoint("/hook", 1).await;
     let (relay, mails) = smtp_relay().await;
     let mut config = Config::default();
     config.notify.senders = vec!["file".into(), "webhook".into(), "smtp".into()];
     config.notify.webhook = Some(WebhookConfig { url });
     config.notify.smtp = Some(SmtpConfig { server: relay, from: "hcp@zwfw.local".into() });
-    let app = common::spawn_with(Backend::Sqlite, Options { config, ..Options::default() }).await.unwrap();
-    let mut tx = app.state.store().begin().await.unwrap();
-    let account = NewAccount {
+    let app = TestApp::spawn_with(Backend::Sqlite, Options { config, ..Options::default() }).await;
+    app.add_user(NewAccount {
         username: "clerk2".into(),
         role: "staff".into(),
         staff_no: Some("S002".into()),
-        password: Some(common::PASSWORD.into()),
         email: Some("lq@zwfw.local".into()),
         ..Default::default()
-    };
-    accounts::create(&mut tx, &account, "test", common::start()).await.unwrap();
-    tx.commit().await.unwrap();
+    })
+    .await;
 
     // A bad review reaches staff S002 (two accounts: "staff" without an e-mail, "clerk2" with one).
     let (status, _) = app
@@ -124,7 +115,7 @@ async fn every_sender_delivers_retries_with_backoff_and_never_duplicates() {
     assert_eq!(mails.len(), 1, "only the user with an e-mail address gets mail: {mails:?}");
     assert_eq!(mails[0].0, "<lq@zwfw.local>");
     assert!(mails[0].1.contains("Subject: =?UTF-8?B?"));
-    let file = std::fs::read_to_string(app.dir.path().join("notifications.jsonl")).unwrap();
+    let file = std::fs::read_to_string(app.data_dir().join("notifications.jsonl")).unwrap();
     assert_eq!(file.lines().count(), 3, "window head, staff and clerk2 each get one line: {file}");
 
     // Redelivering an inbox message (a crash after sending, before marking) adds nothing.

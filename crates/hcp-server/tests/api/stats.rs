@@ -1,15 +1,13 @@
 //! The statistics aggregate equals a full recount from the raw records after a random mix of operations, on
 //! both backends; the stats API and the public disclosure read it.
 
-mod common;
-
 use chrono::Duration;
-use common::{Backend, TestApp};
 use hcp_core::stats::Counters;
+use hcp_testkit::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     aggregates_equal_a_full_recount_after_random_operations,
     stats_group_and_rank_and_disclose,
     concentrations_name_who_crossed_the_line_last_month,
@@ -42,11 +40,11 @@ async fn assert_aggregate_matches(app: &TestApp) {
     for (key, counters) in &expected {
         assert_eq!(stored.get(key), Some(counters), "{key:?}");
     }
-    common::assert_rollups_agree(&mut conn).await;
+    hcp_testkit::assert_rollups_agree(&mut conn).await;
 }
 
 async fn aggregates_equal_a_full_recount_after_random_operations(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut dice = Dice(20261126);
     let mut moved = 0;
     let windows = [("W-SC-01", Some("S002")), ("W-SC-01", None), ("W-JZ-01", Some("S101"))];
@@ -123,7 +121,7 @@ async fn aggregates_equal_a_full_recount_after_random_operations(backend: Backen
 }
 
 async fn stats_group_and_rank_and_disclose(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for (window, level) in [("W-SC-01", 5), ("W-SC-01", 4), ("W-SC-01", 2), ("W-JZ-01", 5), ("W-JZ-01", 5)] {
         let mut body = json!({"channel": "pc", "window_code": window, "level": level});
         if level <= 2 {
@@ -170,7 +168,7 @@ async fn stats_group_and_rank_and_disclose(backend: Backend) {
 }
 
 async fn concentrations_name_who_crossed_the_line_last_month(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     // In October staff S002 collects three bad reviews; S101 one.
     for (window, staff, level) in [
         ("W-SC-01", "S002", 1),
@@ -213,7 +211,7 @@ async fn concentrations_name_who_crossed_the_line_last_month(backend: Backend) {
 }
 
 async fn orders_climb_the_ladder_with_evidence(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for level in [1, 2, 2] {
         let tags = if level == 1 { json!([113]) } else { json!([214]) };
         app.evaluate(
@@ -275,7 +273,7 @@ async fn orders_climb_the_ladder_with_evidence(backend: Backend) {
 }
 
 async fn ledgers_download_as_excel_and_csv(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for level in [1, 5, 2] {
         let tags = match level {
             1 => json!([113]),
@@ -328,7 +326,7 @@ async fn ledgers_download_as_excel_and_csv(backend: Backend) {
 }
 
 async fn hot_topics_per_department(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for comment in ["排队时间太长，等了两个小时", "排队时间长，没人引导", "材料清单不清楚"]
     {
         app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 1, "tags": [113], "comment": comment}))
@@ -353,7 +351,7 @@ async fn hot_topics_per_department(backend: Backend) {
 
 /// A database whose records predate the aggregate gets it built at start, once; an empty one is left alone.
 async fn an_aggregate_missing_at_start_is_built_once(backend: Backend) {
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": 5})).await;
     app.evaluate(json!({"channel": "sms", "window_code": "W-JZ-01", "level": 2, "tags": [214]})).await;
     {

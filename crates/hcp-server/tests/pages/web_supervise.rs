@@ -2,15 +2,13 @@
 //! the dashboard against `/api/v1/stats`, the queues, the fraud-flag decision, the order ladder, ledgers, the
 //! audited reveal of an evaluator's contact, referrals and their outcome, CSRF refusals.
 
-mod common;
-
 use chrono::Duration;
-use common::pages::{Browser, between};
-use common::{Backend, TestApp, spawn};
+use hcp_testkit::pages::{Browser, between, form_csrf};
+use hcp_testkit::{Backend, BadReview, TestApp, code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     dashboard_figures_equal_the_api_and_charts_have_titles,
     dashboard_is_refused_to_other_roles_and_reads_bad_input,
     fraud_flag_is_confirmed_through_the_form,
@@ -21,18 +19,6 @@ on_both_backends!(
     discipline_lists_a_referral_and_records_the_outcome,
 );
 
-/// The CSRF token of the form posting to `action` (the header's sign-out form comes first on every page).
-fn form_token(html: &str, action: &str) -> String {
-    let start = html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("form {action} in {html}"));
-    between(&html[start..], "name=\"csrf_token\" value=\"", "\"").expect("csrf field")
-}
-
-async fn signed_in(app: &TestApp, user: &str) -> Browser {
-    let mut browser = Browser::default();
-    browser.sign_in(app, user).await;
-    browser
-}
-
 fn percent(v: &Value) -> String {
     v.as_f64().map_or_else(|| "—".to_owned(), |v| format!("{v:.1}%"))
 }
@@ -41,27 +27,20 @@ fn text_of(html: &str, id: &str) -> String {
     between(html, &format!("id=\"{id}\">"), "<").unwrap_or_else(|| panic!("#{id} in page"))
 }
 
-async fn bad_review(app: &TestApp, level: i64, extra: Value) -> Value {
-    let tag = if level == 1 { 113 } else { 214 };
-    let mut body =
-        json!({"channel": "pc", "window_code": "W-SC-01", "staff_no": "S002", "level": level, "tags": [tag]});
-    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-        b.extend(e.clone());
-    }
-    let (status, receipt) = app.evaluate(body).await;
-    assert_eq!(status, StatusCode::CREATED, "{receipt}");
-    receipt
+/// A bad review of S002 at W-SC-01 from a PC, at `level`.
+fn review(level: i64) -> BadReview {
+    BadReview::default().channel("pc").level(level)
 }
 
 async fn dashboard_figures_equal_the_api_and_charts_have_titles(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for level in [5, 5, 4, 3] {
         let (status, body) = app.evaluate(json!({"channel": "qrcode", "window_code": "W-SC-01", "level": level})).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    bad_review(&app, 1, json!({})).await;
+    app.bad_review(review(1)).await;
     app.evaluate(json!({"channel": "mobile", "window_code": "W-JZ-01", "level": 2, "tags": [214]})).await;
-    let mut browser = signed_in(&app, "supervisor").await;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
 
@@ -102,20 +81,20 @@ async fn dashboard_figures_equal_the_api_and_charts_have_titles(backend: Backend
 }
 
 async fn dashboard_is_refused_to_other_roles_and_reads_bad_input(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut anonymous = Browser::default();
     let page = anonymous.get(&app, "/supervise").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location.as_deref(), Some("/login?next=%2Fsupervise"));
     for user in ["window_head", "staff", "discipline", "admin"] {
-        let mut browser = signed_in(&app, user).await;
+        let mut browser = app.browser_as(user).await;
         for path in ["/supervise", "/supervise/fraud-flags", "/supervise/orders", "/supervise/ledgers"] {
             let page = browser.get(&app, path).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{user} {path}");
             assert!(page.html.contains("无权访问"), "{user} {path}: Chinese 403 page");
         }
     }
-    let mut browser = signed_in(&app, "supervisor").await;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise?from=2026-13&to=x").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("起始月份应为“年-月”格式"), "{}", page.html);
@@ -127,17 +106,16 @@ async fn dashboard_is_refused_to_other_roles_and_reads_bad_input(backend: Backen
 }
 
 async fn fraud_flag_is_confirmed_through_the_form(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let receipt = bad_review(&app, 1, json!({"comment": "工作人员都是废 物"})).await;
-    let evaluation = receipt["id"].as_i64().unwrap();
-    let mut browser = signed_in(&app, "supervisor").await;
+    let app = TestApp::spawn(backend).await;
+    let evaluation = app.bad_review(review(1).comment("工作人员都是废 物")).await.evaluation;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise/fraud-flags").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("不文明用语") && page.html.contains("废物"), "evidence shown: {}", page.html);
     assert!(page.html.contains(&format!("href=\"/supervise/evaluations/{evaluation}\"")), "links the evaluation");
     let flag_id = between(&page.html, "action=\"/supervise/fraud-flags/", "/decision\"").unwrap();
     let action = format!("/supervise/fraud-flags/{flag_id}/decision");
-    let token = form_token(&page.html, &action);
+    let token = form_csrf(&page.html, &action);
 
     // A forged form is refused and changes nothing.
     let forged = browser.post(&app, &action, &[("csrf_token", "forged"), ("decision", "dismiss")]).await;
@@ -175,12 +153,12 @@ async fn fraud_flag_is_confirmed_through_the_form(backend: Backend) {
 }
 
 async fn order_is_issued_reported_and_assessed(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for level in [1, 2, 2] {
-        bad_review(&app, level, json!({})).await;
+        app.bad_review(review(level)).await;
     }
     app.clock.advance(Duration::days(25));
-    let mut browser = signed_in(&app, "supervisor").await;
+    let mut browser = app.browser_as("supervisor").await;
     let dashboard = browser.get(&app, "/supervise").await;
     let concentrations = between(&dashboard.html, "id=\"concentrations\"", "</section>").unwrap();
     assert!(concentrations.contains("2026年10月") && concentrations.contains("市场主体登记窗口（W-SC-01）"));
@@ -191,7 +169,7 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.html.contains("value=\"W-SC-01\"") && form.html.contains("value=\"2026-10\""));
     assert!(form.html.contains("<option value=\"window\" selected>"));
-    let token = form_token(&form.html, "/supervise/orders");
+    let token = form_csrf(&form.html, "/supervise/orders");
     let fields = |reason: &'static str| {
         vec![
             ("csrf_token", token.clone()),
@@ -236,7 +214,7 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
     let order = browser.get(&app, &format!("/supervise/orders/{id}")).await;
     assert!(order.html.contains("已调整岗位并培训"));
     let action = format!("/supervise/orders/{id}/assess");
-    let token = form_token(&order.html, &action);
+    let token = form_csrf(&order.html, &action);
     let page = browser.post(&app, &action, &[("csrf_token", &token)]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请选择“整改有效”或“整改无效”"));
@@ -263,12 +241,10 @@ fn pairs<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
 }
 
 async fn appeal_and_revisit_queues_link_to_the_tickets(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let appealed = bad_review(&app, 1, json!({})).await["ticket_id"].as_i64().unwrap();
+    let app = TestApp::spawn(backend).await;
+    let appealed = app.bad_review(review(1)).await.ticket;
     let revisit =
-        bad_review(&app, 2, json!({"evaluator": {"name": "张三", "phone": "13912345678"}})).await["ticket_id"]
-            .as_i64()
-            .unwrap();
+        app.bad_review(review(2).with(json!({"evaluator": {"name": "张三", "phone": "13912345678"}}))).await.ticket;
     let staff = app.login("staff").await;
     let appeal = json!({"reason": "mis_evaluation", "statement": "该事项不在本窗口受理范围，已引导至综合窗口"});
     let (status, body) = app.post(&format!("/api/v1/tickets/{appealed}/appeal"), Some(&staff), &appeal).await;
@@ -280,7 +256,7 @@ async fn appeal_and_revisit_queues_link_to_the_tickets(backend: Backend) {
     let (status, body) = app.post(&format!("{path}/feedback"), Some(&head), &json!({"text": "已整改"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let mut browser = signed_in(&app, "supervisor").await;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise/appeals").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains(&format!("href=\"/work/tickets/{appealed}\"")), "{}", page.html);
@@ -291,16 +267,16 @@ async fn appeal_and_revisit_queues_link_to_the_tickets(backend: Backend) {
     assert!(!page.html.contains(&format!("href=\"/work/tickets/{appealed}\"")));
     // Past the review deadline the queue says by how much.
     app.clock.advance(Duration::days(8));
-    let mut browser = signed_in(&app, "supervisor").await;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise/appeals").await;
     assert!(page.html.contains("已超期"), "{}", page.html);
     app.stop().await;
 }
 
 async fn ledgers_page_links_downloads_that_work_with_the_session(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    bad_review(&app, 1, json!({"comment": "排队时间太长，窗口人员态度差"})).await;
-    let mut browser = signed_in(&app, "supervisor").await;
+    let app = TestApp::spawn(backend).await;
+    app.bad_review(review(1).comment("排队时间太长，窗口人员态度差")).await;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise/ledgers").await;
     assert_eq!(page.status, StatusCode::OK);
     for kind in ["tickets", "appeals", "orders", "evaluations"] {
@@ -324,17 +300,19 @@ async fn ledgers_page_links_downloads_that_work_with_the_session(backend: Backen
 }
 
 async fn reveal_needs_a_reason_shows_the_contact_once_and_is_audited(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let receipt = bad_review(&app, 1, json!({"evaluator": {"name": "张三丰", "phone": "13900001234"}})).await;
-    let id = receipt["id"].as_i64().unwrap();
+    let app = TestApp::spawn(backend).await;
+    let id = app
+        .bad_review(review(1).with(json!({"evaluator": {"name": "张三丰", "phone": "13900001234"}})))
+        .await
+        .evaluation;
     let path = format!("/supervise/evaluations/{id}");
-    let mut browser = signed_in(&app, "supervisor").await;
+    let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, &path).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert_eq!(text_of(&page.html, "masked-phone"), "139****1234");
     assert!(!page.html.contains("13900001234") && !page.html.contains("张三丰"));
     assert!(page.html.contains("查看联系方式") && page.html.contains("<label for=\"reason\">"));
-    let token = form_token(&page.html, &path);
+    let token = form_csrf(&page.html, &path);
 
     let short = browser.post(&app, &path, &[("csrf_token", &token), ("reason", "看")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -362,18 +340,14 @@ async fn reveal_needs_a_reason_shows_the_contact_once_and_is_audited(backend: Ba
     let api = format!("/api/v1/evaluations/{id}/reveal");
     let supervisor = app.login("supervisor").await;
     let (status, body) = app.post(&api, Some(&supervisor), &json!({})).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
-        "{body}"
-    );
+    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{body}");
     let (status, body) = app.post(&api, Some(&supervisor), &json!({"reason": "回访核实情况"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!((body["phone"].as_str(), body["name"].as_str()), (Some("13900001234"), Some("张三丰")));
     let head = app.login("window_head").await;
     let (status, _) = app.post(&api, Some(&head), &json!({"reason": "回访核实情况"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let mut head_browser = signed_in(&app, "window_head").await;
+    let mut head_browser = app.browser_as("window_head").await;
     let page = head_browser.get(&app, &path).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(!page.html.contains("139"));
@@ -397,9 +371,9 @@ async fn audit_entries(app: &TestApp) -> Vec<(String, String, String)> {
 }
 
 async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     for level in [1, 2, 2] {
-        bad_review(&app, level, json!({})).await;
+        app.bad_review(review(level)).await;
     }
     app.clock.advance(Duration::days(25));
     let supervisor = app.login("supervisor").await;
@@ -412,7 +386,7 @@ async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{referred}");
     let id = referred["id"].as_i64().unwrap();
 
-    let mut browser = signed_in(&app, "discipline").await;
+    let mut browser = app.browser_as("discipline").await;
     let page = browser.get(&app, "/discipline/referrals").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let card = between(&page.html, &format!("id=\"referral-{id}\""), "</section>").unwrap();
@@ -421,7 +395,7 @@ async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
     assert!(card.contains(&format!("整改通知 #{}", first["id"])) && card.contains("整改报告：未提交"), "{card}");
     assert!(!page.html.contains(&format!("id=\"referral-{}\"", first["id"])), "only referrals are listed");
     let action = format!("/discipline/referrals/{id}/outcome");
-    let token = form_token(&page.html, &action);
+    let token = form_csrf(&page.html, &action);
     let empty = browser.post(&app, &action, &[("csrf_token", &token), ("outcome", " ")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.html.contains("请填写1至4000字的处理结果"));
@@ -436,7 +410,7 @@ async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
     let (_, orders) = app.get("/api/v1/supervision/orders", Some(&discipline)).await;
     assert_eq!((orders[0]["state"].as_str(), orders[0]["outcome"].as_str()), (Some("concluded"), Some("诫勉谈话")));
 
-    let mut other = signed_in(&app, "supervisor").await;
+    let mut other = app.browser_as("supervisor").await;
     assert_eq!(other.get(&app, "/discipline/referrals").await.status, StatusCode::FORBIDDEN);
     app.stop().await;
 }

@@ -1,22 +1,19 @@
 //! "Done means" of the web application: on the demo data (`hcp serve --demo`), every demo user signs in through
 //! the page with the password the sign-in page shows and opens every entry of their menu without an error.
 
-mod common;
-
-use common::pages::Browser;
-use common::{Backend, Options, spawn_with};
 use hcp_core::role::Role;
 use hcp_server::app::demo::{self, DemoOptions};
 use hcp_server::web::layout::menu;
+use hcp_testkit::pages::Browser;
+use hcp_testkit::{Backend, Options, TestApp};
 use reqwest::StatusCode;
 
-on_both_backends!(every_demo_user_opens_every_page_of_their_menu);
+hcp_store::on_both_backends!(every_demo_user_opens_every_page_of_their_menu);
 
 async fn every_demo_user_opens_every_page_of_their_menu(backend: Backend) {
-    let Some(app) = spawn_with(backend, Options { seed: false, demo_clock: true, ..Default::default() }).await else {
-        return;
-    };
-    let options = DemoOptions { now: common::start(), evaluations: 1500, create_users: true, bulk: false, months: 3 };
+    let app = TestApp::spawn_with(backend, Options { seed: false, demo_clock: true, ..Default::default() }).await;
+    let options =
+        DemoOptions { now: hcp_testkit::start(), evaluations: 1500, create_users: true, bulk: false, months: 3 };
     demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await.unwrap();
 
     let mut anonymous = Browser::default();

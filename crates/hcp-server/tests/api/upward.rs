@@ -2,19 +2,15 @@
 //! layout with the interface codes as CSV, XLSX and JSON lines; adopted evaluations only; the caller's scope;
 //! bad input refused; and the batch sent through the outbox to a real local endpoint exactly once.
 
-mod common;
-
-use std::sync::{Arc, Mutex};
-
 use chrono::Duration;
-use common::{Backend, Options, TestApp};
 use hcp_server::Config;
-use hcp_server::app::accounts::{self, NewAccount};
+use hcp_server::app::accounts::NewAccount;
 use hcp_server::app::jobs::delivery::deliver_due;
+use hcp_testkit::{Backend, Options, TestApp, code, flaky_endpoint};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     file_in_the_national_layout_with_adopted_evaluations_in_scope,
     batch_is_delivered_once_through_the_outbox
 );
@@ -78,7 +74,7 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, Value) {
 
 async fn file_in_the_national_layout_with_adopted_evaluations_in_scope(backend: Backend) {
     let options = Options { config: config(None), ..Options::default() };
-    let Some(app) = common::spawn_with(backend, options).await else { return };
+    let app = TestApp::spawn_with(backend, options).await;
     let (status, doc) = app.get("/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     let path = &doc["paths"]["/api/v1/reports/upward"];
@@ -123,16 +119,13 @@ async fn file_in_the_national_layout_with_adopted_evaluations_in_scope(backend: 
     assert_eq!(rows[2][..4], ["", "二维码", "匿名", "20261012T101000"], "a window evaluation has no case number");
 
     // Another supervisor whose scope is the street center sees only the street's evaluation.
-    let mut tx = app.state.store().begin().await.unwrap();
-    let account = NewAccount {
+    app.add_user(NewAccount {
         username: "street_supervisor".into(),
         role: "supervisor".into(),
         org_code: Some("JK-JZ".into()),
-        password: Some(common::PASSWORD.into()),
         ..Default::default()
-    };
-    accounts::create(&mut tx, &account, "test", common::start()).await.unwrap();
-    tx.commit().await.unwrap();
+    })
+    .await;
     let street = app.login("street_supervisor").await;
     let text = download(&app, "from=2026-10-12&to=2026-10-12", &street).await.text().await.unwrap();
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
@@ -191,26 +184,22 @@ async fn file_in_the_national_layout_with_adopted_evaluations_in_scope(backend: 
     let (status, body) =
         app.post("/api/v1/reports/upward", Some(&supervisor), &json!({"from": "2026-10-01", "to": "2026-10-31"})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert_eq!(body["error"]["code"], json!("upward_not_configured"));
+    assert_eq!(code(&body), "upward_not_configured");
     assert!(body["error"]["message"].as_str().unwrap().contains("endpoint"), "{body}");
     app.stop().await;
 
     // Without a division code the report is refused, naming the setting.
-    let Some(app) = common::spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let supervisor = app.login("supervisor").await;
     let (status, body) = error_of(download(&app, "from=2026-10-01&to=2026-10-31", &supervisor).await).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("division_code"), "{body}");
 }
 
-async fn endpoint(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
-    common::flaky_endpoint("/upward", failures).await
-}
-
 async fn batch_is_delivered_once_through_the_outbox(backend: Backend) {
-    let (url, received) = endpoint(1).await;
+    let (url, received) = flaky_endpoint("/upward", 1).await;
     let options = Options { config: config(Some(url)), ..Options::default() };
-    let Some(app) = common::spawn_with(backend, options).await else { return };
+    let app = TestApp::spawn_with(backend, options).await;
     let bad = evaluations(&app).await;
     deliver_due(&app.state).await.unwrap();
     let supervisor = app.login("supervisor").await;
@@ -224,7 +213,7 @@ async fn batch_is_delivered_once_through_the_outbox(backend: Backend) {
     ] {
         let (status, answer) = app.post("/api/v1/reports/upward", Some(&supervisor), &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
-        assert_eq!(answer["error"]["code"], json!("invalid_period"));
+        assert_eq!(code(&answer), "invalid_period");
     }
     let staff = app.login("staff").await;
     let period = json!({"from": "2026-10-01", "to": "2026-10-31"});

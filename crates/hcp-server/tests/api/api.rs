@@ -1,12 +1,10 @@
-//! End-to-end API tests against the real server, on SQLite and (when configured) PostgreSQL.
+//! End-to-end API tests against the real server, on SQLite and (when asked for) PostgreSQL.
 
-mod common;
-
-use common::{Backend, TestApp, spawn};
+use hcp_testkit::{Backend, TestApp, code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     health_docs_and_unknown_routes,
     calendar_answers_deadlines_and_workdays,
     org_tree_is_public_and_admin_builds_it,
@@ -25,16 +23,8 @@ on_both_backends!(
     a_refusal_inside_intake_reaches_the_client_with_its_code,
 );
 
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
-}
-
-async fn app(backend: Backend) -> TestApp {
-    spawn(backend).await.expect("backend available")
-}
-
 async fn health_docs_and_unknown_routes(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, body) = app.get("/healthz", None).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ok")));
     let (status, doc) = app.get("/api/openapi.json", None).await;
@@ -66,7 +56,7 @@ async fn health_docs_and_unknown_routes(backend: Backend) {
 }
 
 async fn calendar_answers_deadlines_and_workdays(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, body) =
         app.get("/api/v1/calendar/deadline?from=2024-09-27T15:00:00%2B08:00&working_days=2", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -86,7 +76,7 @@ async fn calendar_answers_deadlines_and_workdays(backend: Backend) {
 }
 
 async fn org_tree_is_public_and_admin_builds_it(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let admin = app.login("admin").await;
     let (status, _) = app
         .post(
@@ -179,7 +169,7 @@ async fn org_tree_is_public_and_admin_builds_it(backend: Backend) {
 }
 
 async fn every_channel_is_taken_and_bad_reviews_become_tickets(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let registrar = app.login("registrar").await;
     let operator = app.login("hotline_operator").await;
     let channels = ["pc", "mobile", "qrcode", "hall_tablet", "hall_terminal", "sms", "phone", "box", "paper"];
@@ -215,7 +205,7 @@ async fn every_channel_is_taken_and_bad_reviews_become_tickets(backend: Backend)
 }
 
 async fn registered_channels_need_an_operator_or_registrar(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let body = json!({"channel": "paper", "window_code": "W-SC-01", "level": 5});
     let (status, error) = app.evaluate(body.clone()).await;
     assert_eq!((status, code(&error)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
@@ -227,7 +217,7 @@ async fn registered_channels_need_an_operator_or_registrar(backend: Backend) {
 }
 
 async fn one_evaluation_per_case_and_one_follow_up(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, first) = app.evaluate(json!({"channel": "mobile", "case_no": "C-001", "level": 4})).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let (status, body) = app.evaluate(json!({"channel": "pc", "case_no": "C-001", "level": 1, "tags": [115]})).await;
@@ -256,7 +246,7 @@ async fn one_evaluation_per_case_and_one_follow_up(backend: Backend) {
 }
 
 async fn idempotency_key_replays_the_original_response(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let body = json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 1, "tags": [113], "comment": "来回跑了三个窗口"});
     let send = |body: Value, key: &'static str| {
         let request = app.client.post(app.url("/api/v1/evaluations")).header("Idempotency-Key", key).json(&body);
@@ -280,7 +270,7 @@ async fn idempotency_key_replays_the_original_response(backend: Backend) {
 }
 
 async fn bad_input_gets_field_errors_and_nothing_is_written(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, body) = app.evaluate(json!({"channel": "fax", "level": 9, "comment": "很".repeat(2001)})).await;
     assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
     for field in ["channel", "case_no", "level", "comment"] {
@@ -326,7 +316,7 @@ async fn bad_input_gets_field_errors_and_nothing_is_written(backend: Backend) {
 }
 
 async fn evaluator_identity_is_masked_or_hidden_by_role(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, receipt) = app
         .evaluate(json!({"channel": "mobile", "case_no": "C-002", "level": 2, "tags": [214],
             "evaluator": {"name": "张三丰", "phone": "13812341234", "id_no": "11010519491231002X", "kind": "personal"}}))
@@ -348,9 +338,9 @@ async fn evaluator_identity_is_masked_or_hidden_by_role(backend: Backend) {
     let admin = app.login("admin").await;
     assert_eq!(app.get(&path, Some(&admin)).await.0, StatusCode::FORBIDDEN);
     // Nothing in clear at rest (SQLite: the file itself; PostgreSQL: the rows).
-    if app.database_url.is_none() {
+    if app.backend() == Backend::Sqlite {
         let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(app.dir.path()).unwrap() {
+        for entry in std::fs::read_dir(app.data_dir()).unwrap() {
             let path = entry.unwrap().path();
             if path.file_name().unwrap().to_string_lossy().starts_with("hcp.db") {
                 bytes.extend(std::fs::read(path).unwrap());
@@ -362,7 +352,7 @@ async fn evaluator_identity_is_masked_or_hidden_by_role(backend: Backend) {
 }
 
 async fn lists_are_scoped_to_the_caller(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     for (window, staff) in [("W-SC-01", "S002"), ("W-SC-01", "S001"), ("W-JZ-01", "S101")] {
         let (status, _) = app
             .evaluate(json!({"channel": "qrcode", "window_code": window, "staff_no": staff, "level": 1, "tags": [115]}))
@@ -395,7 +385,7 @@ async fn lists_are_scoped_to_the_caller(backend: Backend) {
 }
 
 async fn complaints_become_tickets_wherever_the_target_is_known(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, receipt) = app
         .post("/api/v1/complaints", None, &json!({"channel": "online", "window_code": "W-JZ-01", "content": "窗口午休时间提前关闭", "contact": {"phone": "13900001111"}}))
         .await;
@@ -433,7 +423,7 @@ async fn complaints_become_tickets_wherever_the_target_is_known(backend: Backend
 }
 
 async fn sessions_tokens_and_logout(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (status, body) =
         app.post("/api/v1/session", None, &json!({"username": "staff", "password": "wrong-password"})).await;
     assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
@@ -443,7 +433,7 @@ async fn sessions_tokens_and_logout(backend: Backend) {
     let response = app
         .client
         .post(app.url("/api/v1/session"))
-        .json(&json!({"username": "window_head", "password": common::PASSWORD}))
+        .json(&json!({"username": "window_head", "password": hcp_testkit::PASSWORD}))
         .send()
         .await
         .unwrap();
@@ -473,7 +463,7 @@ async fn sessions_tokens_and_logout(backend: Backend) {
 }
 
 async fn import_reports_rows_and_is_idempotent(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let csv = "\u{feff}渠道,窗口编号,工号,评价等级,评价标签,评价内容,评价人姓名,联系电话,评价日期\n\
                纸质评价表,W-SC-01,S002,5,517,很好,,,2026-10-10\n\
                意见箱,W-SC-01,,不满意,214,态度生硬,刘洋,13700001111,2026-10-09\n\
@@ -518,7 +508,7 @@ async fn import_reports_rows_and_is_idempotent(backend: Backend) {
 }
 
 async fn concurrent_submissions_all_land_in_one_chain(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let operator = app.login("hotline_operator").await;
     let mut tasks = Vec::new();
     for i in 0..120 {
@@ -549,14 +539,12 @@ async fn concurrent_submissions_all_land_in_one_chain(backend: Backend) {
 }
 
 async fn everything_survives_a_restart(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let (_, receipt) = app
         .evaluate(json!({"channel": "pc", "case_no": "C-002", "level": 1, "tags": [110],
         "evaluator": {"name": "周杰", "phone": "13600002222"}}))
         .await;
-    let clock = app.clock.clone();
-    let (dir, url) = app.stop().await;
-    let app = common::start_on(dir, url, hcp_server::Config::default(), clock).await;
+    let app = app.restart().await;
     let supervisor = app.login("supervisor").await;
     let (status, view) = app.get(&format!("/api/v1/evaluations/{}", receipt["id"]), Some(&supervisor)).await;
     assert_eq!(status, StatusCode::OK);
@@ -570,7 +558,7 @@ async fn everything_survives_a_restart(backend: Backend) {
 /// another hand, is no longer registered — reaches the client with its own code and status (not 500), and
 /// nothing of the refused submission is kept.
 async fn a_refusal_inside_intake_reaches_the_client_with_its_code(backend: Backend) {
-    let app = app(backend).await;
+    let app = TestApp::spawn(backend).await;
     // Every new ticket turns up closed at once, as if another process had moved it on.
     let statements: &[&'static str] = match backend {
         Backend::Sqlite => &["CREATE TRIGGER close_new_ticket AFTER INSERT ON tickets BEGIN \

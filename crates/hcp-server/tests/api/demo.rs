@@ -1,22 +1,21 @@
 //! The demo jurisdiction loads through the real intake on both backends, and one window can be followed through
 //! every role.
 
-mod common;
-
-use common::{Backend, Options, spawn_with};
 use hcp_server::app::demo::plan as demo_plan;
 use hcp_server::app::demo::{self, DemoError, DemoOptions};
+use hcp_testkit::{Backend, Options, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     demo_fills_an_empty_database_with_a_believable_mix,
     bulk_load_gives_the_same_records_and_statistics_as_one_by_one
 );
 
 async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
-    let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
-    let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: true, bulk: false, months: 3 };
+    let app = TestApp::spawn_with(backend, Options { seed: false, ..Default::default() }).await;
+    let options =
+        DemoOptions { now: hcp_testkit::start(), evaluations: 3000, create_users: true, bulk: false, months: 3 };
     let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await.unwrap();
     assert!(summary.org_units >= 10 && summary.windows >= 30 && summary.staff >= 60, "{summary:?}");
     assert!(summary.evaluations > 2000, "{summary:?}");
@@ -83,7 +82,7 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert_eq!(hcp_store::outbox::pending(&mut conn).await.unwrap(), 0);
     // The planted campaign and malicious evaluator are caught; ordinary traffic raises (almost) no flags, at
     // intake or in the sweep.
-    hcp_server::app::jobs::sweep::run(&app.state, common::start()).await.unwrap();
+    hcp_server::app::jobs::sweep::run(&app.state, hcp_testkit::start()).await.unwrap();
     let planted = [demo::CAMPAIGN_PHONE, demo::MALICIOUS_PHONE].map(|p| app.state.key().blind_index(p));
     let rules: Vec<(String, String)> = hcp_store::sqlx::query_as(
         "SELECT f.rule, COALESCE(e.phone_index, '') FROM fraud_flags f JOIN evaluations e ON e.id = f.evaluation_id",
@@ -112,8 +111,9 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
 async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: Backend) {
     let mut loaded = Vec::new();
     for bulk in [false, true] {
-        let app = spawn_with(backend, Options { seed: false, ..Default::default() }).await.unwrap();
-        let options = DemoOptions { now: common::start(), evaluations: 3000, create_users: false, bulk, months: 3 };
+        let app = TestApp::spawn_with(backend, Options { seed: false, ..Default::default() }).await;
+        let options =
+            DemoOptions { now: hcp_testkit::start(), evaluations: 3000, create_users: false, bulk, months: 3 };
         let mut reported = Vec::new();
         let summary = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |n| {
             reported.push(n);
@@ -134,7 +134,7 @@ async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: 
             hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
         let expected = hcp_server::app::stats::recount(&mut conn).await.unwrap();
         assert!(stored == expected, "bulk={bulk}: aggregate differs from a recount");
-        common::assert_rollups_agree(&mut conn).await;
+        hcp_testkit::assert_rollups_agree(&mut conn).await;
         drop(conn);
         assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
         loaded.push((summary.cases, summary.evaluations, summary.bad_reviews, summary.complaints, counts, stored));

@@ -2,14 +2,12 @@
 //! the case-bound form (一事一评), complaints and misconduct reports with receipts, the monthly disclosure and
 //! the printable paper form.
 
-mod common;
-
-use common::pages::{Browser, between, csrf};
-use common::{Backend, Options, TestApp, spawn, spawn_with};
+use hcp_testkit::pages::{Browser, between, csrf};
+use hcp_testkit::{Backend, Options, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     window_form_lists_its_staff_and_files_the_chosen_one,
     case_form_evaluates_the_case_once,
     unknown_window_and_case_are_chinese_404_pages,
@@ -22,20 +20,6 @@ on_both_backends!(
     landing_page_links_the_citizen_pages,
 );
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    let sql = match table {
-        "evaluations" => "SELECT COUNT(*) FROM evaluations",
-        "complaints" => "SELECT COUNT(*) FROM complaints",
-        other => panic!("no count for {other}"),
-    };
-    scalar(app, sql).await.unwrap()
-}
-
-async fn scalar(app: &TestApp, sql: &'static str) -> Option<i64> {
-    let mut conn = app.state.store().reader().await.unwrap();
-    hcp_store::sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap()
-}
-
 fn receipt(html: &str) -> (String, String) {
     (
         between(html, "id=\"tracking-code\">", "<").expect("tracking code"),
@@ -44,7 +28,7 @@ fn receipt(html: &str) -> (String, String) {
 }
 
 async fn window_form_lists_its_staff_and_files_the_chosen_one(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/e/W-SC-01").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -71,15 +55,15 @@ async fn window_form_lists_its_staff_and_files_the_chosen_one(backend: Backend) 
     assert!(page.html.contains("该工作人员不在此窗口"), "{}", page.html);
     assert!(page.html.contains(">还行</textarea>"));
     assert!(page.html.contains("id=\"level-4\" checked"));
-    assert_eq!(count(&app, "evaluations").await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
 
     let page = browser
         .post(&app, "/e/W-SC-01", &[("csrf_token", &csrf(&page.html)), ("level", "5"), ("staff_no", "S002")])
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let (code, _) = receipt(&page.html);
-    let staff = scalar(&app, "SELECT staff_id FROM evaluations").await;
-    let s002 = scalar(&app, "SELECT id FROM staff WHERE staff_no = 'S002'").await;
+    let staff = app.scalar("SELECT staff_id FROM evaluations").await;
+    let s002 = app.scalar("SELECT id FROM staff WHERE staff_no = 'S002'").await;
     assert_eq!(staff, s002, "the chosen staff member is attributed");
     assert!(code.starts_with('E'), "{code}");
 
@@ -88,12 +72,12 @@ async fn window_form_lists_its_staff_and_files_the_chosen_one(backend: Backend) 
     let page =
         browser.post(&app, "/e/W-SC-01", &[("csrf_token", &csrf(&form.html)), ("level", "5"), ("staff_no", "")]).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM evaluations WHERE staff_id IS NULL").await, Some(1));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM evaluations WHERE staff_id IS NULL").await, Some(1));
     app.stop().await;
 }
 
 async fn case_form_evaluates_the_case_once(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/e/case/C-002").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -113,8 +97,8 @@ async fn case_form_evaluates_the_case_once(backend: Backend) {
     let page = browser.post(&app, "/e/case/C-002", &[("csrf_token", &token), ("level", "4")]).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     receipt(&page.html);
-    let case_id = scalar(&app, "SELECT id FROM cases WHERE case_no = 'C-002'").await;
-    assert_eq!(scalar(&app, "SELECT case_id FROM evaluations").await, case_id);
+    let case_id = app.scalar("SELECT id FROM cases WHERE case_no = 'C-002'").await;
+    assert_eq!(app.scalar("SELECT case_id FROM evaluations").await, case_id);
 
     // The form again (an old tab): intake refuses, its message replaces the form.
     let page =
@@ -127,12 +111,12 @@ async fn case_form_evaluates_the_case_once(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("该办件已经评价过了"), "{}", page.html);
     assert!(!page.html.contains("<form method=\"post\" action=\"/e/case"));
-    assert_eq!(count(&app, "evaluations").await, 1);
+    assert_eq!(app.row_count("evaluations").await, 1);
     app.stop().await;
 }
 
 async fn unknown_window_and_case_are_chinese_404_pages(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     for (path, text) in [("/e/case/C-999", "办件不存在"), ("/e/W-NONE", "窗口不存在"), ("/e/W-NONE/form", "窗口不存在")]
     {
@@ -145,7 +129,7 @@ async fn unknown_window_and_case_are_chinese_404_pages(backend: Backend) {
 }
 
 async fn complaint_form_keeps_input_on_errors_and_gives_a_receipt(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/complaint").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -179,7 +163,7 @@ async fn complaint_form_keeps_input_on_errors_and_gives_a_receipt(backend: Backe
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请从列表中选择对象"));
     assert!(page.html.contains(">排队太久</textarea>"));
-    assert_eq!(count(&app, "complaints").await, 0);
+    assert_eq!(app.row_count("complaints").await, 0);
 
     let page = browser
         .post(
@@ -198,14 +182,14 @@ async fn complaint_form_keeps_input_on_errors_and_gives_a_receipt(backend: Backe
     let (code, password) = receipt(&page.html);
     let (status, view) = app.get(&format!("/api/v1/track/{code}?password={password}"), None).await;
     assert_eq!(status, StatusCode::OK, "{view}");
-    let window = scalar(&app, "SELECT window_id FROM complaints").await;
-    assert_eq!(window, scalar(&app, "SELECT id FROM windows WHERE code = 'W-SC-01'").await);
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM complaints WHERE channel = 'online'").await, Some(1));
+    let window = app.scalar("SELECT window_id FROM complaints").await;
+    assert_eq!(window, app.scalar("SELECT id FROM windows WHERE code = 'W-SC-01'").await);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM complaints WHERE channel = 'online'").await, Some(1));
     app.stop().await;
 }
 
 async fn report_form_needs_a_kind_and_gives_a_receipt(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/report").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -241,7 +225,7 @@ async fn report_form_needs_a_kind_and_gives_a_receipt(backend: Backend) {
 async fn complaints_are_rate_limited_like_the_api(backend: Backend) {
     let mut options = Options::default();
     options.config.rate_limit.complaints_per_minute = 1;
-    let Some(app) = spawn_with(backend, options).await else { return };
+    let app = TestApp::spawn_with(backend, options).await;
     let mut browser = Browser::default();
     let token = csrf(&browser.get(&app, "/complaint").await.html);
     let form = [("csrf_token", token.as_str()), ("content", "排队太久")];
@@ -252,12 +236,12 @@ async fn complaints_are_rate_limited_like_the_api(backend: Backend) {
     // The API shares the limit.
     let (status, _) = app.post("/api/v1/complaints", None, &json!({"channel": "online", "content": "又来"})).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(count(&app, "complaints").await, 1);
+    assert_eq!(app.row_count("complaints").await, 1);
     app.stop().await;
 }
 
 async fn new_forms_refuse_a_missing_csrf_token_and_store_nothing(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let complaint_token = csrf(&browser.get(&app, "/complaint").await.html);
     let posts: [(&str, Vec<(&str, &str)>); 4] = [
@@ -272,13 +256,13 @@ async fn new_forms_refuse_a_missing_csrf_token_and_store_nothing(backend: Backen
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(page.html.contains("无法提交"), "{path}: {}", page.html);
     }
-    assert_eq!(count(&app, "complaints").await, 0);
-    assert_eq!(count(&app, "evaluations").await, 0);
+    assert_eq!(app.row_count("complaints").await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
     app.stop().await;
 }
 
 async fn public_page_shows_department_figures_and_no_personal_data(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let (status, body) = app
         .evaluate(json!({
             "channel": "qrcode", "window_code": "W-SC-01", "staff_no": "S002", "level": 5,
@@ -316,11 +300,11 @@ async fn public_page_shows_department_figures_and_no_personal_data(backend: Back
 }
 
 async fn paper_form_has_the_window_qr_code_and_address(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/e/W-SC-01/form").await;
     assert_eq!(page.status, StatusCode::OK);
-    let address = format!("{}/e/W-SC-01", app.base);
+    let address = format!("{}/e/W-SC-01", app.base_url());
     for text in [
         "<svg",
         address.as_str(),
@@ -344,13 +328,12 @@ async fn paper_form_has_the_window_qr_code_and_address(backend: Backend) {
 }
 
 async fn landing_page_links_the_citizen_pages(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let page = Browser::default().get(&app, "/").await;
     for link in ["href=\"/complaint\"", "href=\"/report\"", "href=\"/public\"", "href=\"/track\""] {
         assert!(page.html.contains(link), "missing {link}");
     }
-    let mut browser = Browser::default();
-    browser.sign_in(&app, "staff").await;
+    let mut browser = app.browser_as("staff").await;
     let page = browser.get(&app, "/").await;
     assert!(!page.html.contains("href=\"/complaint\""), "signed-in landing page unchanged");
     app.stop().await;

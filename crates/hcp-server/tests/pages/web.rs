@@ -1,14 +1,12 @@
 //! The pages over HTTP, as a browser without JavaScript uses them: the citizen's evaluation form and receipt,
 //! `/track`, CSRF refusals, error pages, and signing in with the API's sessions.
 
-mod common;
-
-use common::pages::{Browser, between, client, csrf};
-use common::{Backend, Options, PASSWORD, TestApp, spawn, spawn_with};
+use hcp_testkit::pages::{Browser, between, client, csrf};
+use hcp_testkit::{Backend, Options, PASSWORD, TestApp, code};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, SET_COOKIE};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     citizen_form_shows_the_window_levels_and_tags,
     good_evaluation_without_javascript_gets_a_receipt,
     bad_review_errors_are_shown_on_the_form_and_input_kept,
@@ -19,13 +17,8 @@ on_both_backends!(
     csrf_cookie_is_secure_when_the_session_cookie_is,
 );
 
-async fn evaluation_count(app: &TestApp) -> i64 {
-    let mut conn = app.state.store().reader().await.unwrap();
-    hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM evaluations").fetch_one(&mut *conn).await.unwrap()
-}
-
 async fn citizen_form_shows_the_window_levels_and_tags(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/e/W-SC-01").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -67,7 +60,7 @@ async fn citizen_form_shows_the_window_levels_and_tags(backend: Backend) {
 }
 
 async fn good_evaluation_without_javascript_gets_a_receipt(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let form = browser.get(&app, "/e/W-SC-01").await;
     let token = csrf(&form.html);
@@ -90,12 +83,12 @@ async fn good_evaluation_without_javascript_gets_a_receipt(backend: Backend) {
     let supervisor = app.login("supervisor").await;
     let (_, list) = app.get("/api/v1/evaluations", Some(&supervisor)).await;
     assert_eq!(list["items"][0]["channel"], "qrcode", "{list}");
-    assert_eq!(evaluation_count(&app).await, 1);
+    assert_eq!(app.row_count("evaluations").await, 1);
     app.stop().await;
 }
 
 async fn bad_review_errors_are_shown_on_the_form_and_input_kept(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let token = csrf(&browser.get(&app, "/e/W-SC-01").await.html);
     // 不满意 with neither tag nor comment: the intake rule, shown on the form; the name typed stays.
@@ -118,12 +111,12 @@ async fn bad_review_errors_are_shown_on_the_form_and_input_kept(backend: Backend
     let page = browser.post(&app, "/e/W-SC-01", &[("csrf_token", &token), ("comment", "x")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请选择评价等级"));
-    assert_eq!(evaluation_count(&app).await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
     app.stop().await;
 }
 
 async fn forms_without_a_valid_csrf_token_are_refused_and_store_nothing(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let token = csrf(&browser.get(&app, "/e/W-SC-01").await.html);
     let good = [("level", "5"), ("comment", "好")];
@@ -166,12 +159,12 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_store_nothing(backend:
     assert!(!browser.cookies.contains_key("hcp_session"));
     let page = browser.post(&app, "/track", &[("code", "E123"), ("password", "123456")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(evaluation_count(&app).await, 0);
+    assert_eq!(app.row_count("evaluations").await, 0);
     app.stop().await;
 }
 
 async fn error_pages_are_chinese_html_and_the_api_keeps_json(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/no-such-page").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -181,15 +174,15 @@ async fn error_pages_are_chinese_html_and_the_api_keeps_json(backend: Backend) {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.html.contains("未找到该窗口"));
     let (status, body) = app.get("/api/v1/no-such-thing", None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
     let (status, body) = app.get("/api/nothing", None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
     // Wrong method: a page for pages, JSON for the API.
     let response = client().delete(app.url("/track")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(response.text().await.unwrap().contains("请求方式不正确"));
     let (status, body) = app.send(reqwest::Method::PUT, "/api/v1/session", None, &[], None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    assert_eq!((status, code(&body)), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
     // A form body that is not a form or is too big: an error page, not a fault.
     let response = client()
         .post(app.url("/e/W-SC-01"))
@@ -204,7 +197,7 @@ async fn error_pages_are_chinese_html_and_the_api_keeps_json(backend: Backend) {
 }
 
 async fn login_page_signs_in_with_the_api_session_and_logout_ends_it(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/").await;
     assert!(page.html.contains("工作人员登录"));
@@ -263,7 +256,7 @@ async fn login_page_signs_in_with_the_api_session_and_logout_ends_it(backend: Ba
 }
 
 async fn track_page_shows_the_state_and_refuses_a_wrong_password(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let mut browser = Browser::default();
     let token = csrf(&browser.get(&app, "/e/W-SC-01").await.html);
     let page = browser
@@ -301,7 +294,7 @@ async fn track_page_shows_the_state_and_refuses_a_wrong_password(backend: Backen
 async fn csrf_cookie_is_secure_when_the_session_cookie_is(backend: Backend) {
     let mut options = Options::default();
     options.config.session.secure_cookie = true;
-    let Some(app) = spawn_with(backend, options).await else { return };
+    let app = TestApp::spawn_with(backend, options).await;
     let response = client().get(app.url("/login")).send().await.unwrap();
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("hcp_csrf="), "{cookie}");

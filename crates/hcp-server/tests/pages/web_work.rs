@@ -3,15 +3,13 @@
 //! decision), refusals shown on the page, CSRF and role refusals, the evaluations page without evaluator
 //! identity, the orders page's report form, and the citizen's rating on `/track`.
 
-mod common;
-
-use common::pages::{Browser, Page, between, client};
-use common::{Backend, TestApp, spawn};
+use hcp_testkit::pages::{Browser, Page, between, client};
+use hcp_testkit::{Backend, BadReview, Receipt, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-on_both_backends!(
+hcp_store::on_both_backends!(
     the_inbox_shows_each_user_their_scope_with_deadlines_in_words,
     a_bad_review_is_verified_rectified_and_answered_through_the_forms,
     staff_appeal_within_the_window_and_the_bureau_overturns,
@@ -23,32 +21,15 @@ on_both_backends!(
     a_complaint_without_a_window_is_dispatched_from_the_ticket_page,
 );
 
-/// A citizen's bad review (QR code) of `staff_no` at `window`; returns (ticket id, tracking code, password).
-async fn bad_review(app: &TestApp, window: &str, staff_no: &str, extra: Value) -> (i64, String, String) {
-    let mut body = json!({"channel": "qrcode", "window_code": window, "staff_no": staff_no, "level": 2,
-        "tags": [214], "comment": "窗口人员态度生硬"});
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
-    let (status, receipt) = app.evaluate(body).await;
-    assert_eq!(status, StatusCode::CREATED, "{receipt}");
-    (
-        receipt["ticket_id"].as_i64().unwrap(),
-        receipt["tracking_code"].as_str().unwrap().to_owned(),
-        receipt["query_password"].as_str().unwrap().to_owned(),
-    )
+/// A citizen's bad review (QR code, 不满意) of S002 at W-SC-01 (`.of(..)` for another).
+fn review() -> BadReview {
+    BadReview::default().level(2).comment("窗口人员态度生硬")
 }
 
 /// The CSRF field of the page's own forms (the header's sign-out button comes first and has its own).
 fn csrf(html: &str) -> String {
     let main = html.find("<main").expect("main");
-    common::pages::csrf(&html[main..])
-}
-
-async fn signed_in(app: &TestApp, user: &str) -> Browser {
-    let mut browser = Browser::default();
-    browser.sign_in(app, user).await;
-    browser
+    hcp_testkit::pages::csrf(&html[main..])
 }
 
 /// Posts one of the ticket page's forms with the page's CSRF token; returns the answer (not followed).
@@ -94,12 +75,12 @@ fn inbox_ids(html: &str) -> Vec<i64> {
 }
 
 async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let (clerk, _, _) = bad_review(&app, "W-SC-01", "S002", json!({})).await;
-    let (head, _, _) = bad_review(&app, "W-SC-01", "S001", json!({})).await;
-    let (street, _, _) = bad_review(&app, "W-JZ-01", "S101", json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    let clerk = app.bad_review(review()).await.ticket;
+    let head = app.bad_review(review().of("W-SC-01", "S001")).await.ticket;
+    let street = app.bad_review(review().of("W-JZ-01", "S101")).await.ticket;
 
-    let mut staff = signed_in(&app, "staff").await;
+    let mut staff = app.browser_as("staff").await;
     let page = staff.get(&app, "/work/tickets").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert_eq!(inbox_ids(&page.html), [clerk], "the staff member sees their own ticket only");
@@ -111,7 +92,7 @@ async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: 
     let page = staff.get(&app, &format!("/work/tickets/{head}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 
-    let mut window_head = signed_in(&app, "window_head").await;
+    let mut window_head = app.browser_as("window_head").await;
     let mut ids = inbox_ids(&window_head.get(&app, "/work/tickets").await.html);
     ids.sort_unstable();
     assert_eq!(ids, [clerk, head], "the window's tickets, not the other window's");
@@ -119,11 +100,11 @@ async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: 
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.html.contains("未找到"));
 
-    let mut dept_head = signed_in(&app, "dept_head").await;
+    let mut dept_head = app.browser_as("dept_head").await;
     let mut ids = inbox_ids(&dept_head.get(&app, "/work/tickets").await.html);
     ids.sort_unstable();
     assert_eq!(ids, [clerk, head]);
-    let mut supervisor = signed_in(&app, "supervisor").await;
+    let mut supervisor = app.browser_as("supervisor").await;
     assert_eq!(inbox_ids(&supervisor.get(&app, "/work/tickets").await.html).len(), 3);
 
     // Filters: a state with none, then the pagination of the API (one per page is not offered: 20 a page).
@@ -135,18 +116,18 @@ async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: 
 
     // Time passes: due today, then overdue (the scheduler marks it); overdue ones come first.
     app.clock.advance(chrono::Duration::days(9)); // Mon 10-12 → Wed 10-21, the 7th working day
-    let mut window_head = signed_in(&app, "window_head").await;
+    let mut window_head = app.browser_as("window_head").await;
     let page = window_head.get(&app, "/work/tickets").await;
     assert!(page.html.contains("今天到期"), "{}", page.html);
     app.clock.advance(chrono::Duration::days(2));
     app.run_jobs().await;
-    let mut window_head = signed_in(&app, "window_head").await;
+    let mut window_head = app.browser_as("window_head").await;
     let page = window_head.get(&app, "/work/tickets?overdue=1").await;
     assert_eq!(inbox_ids(&page.html).len(), 2, "{}", page.html);
     assert!(page.html.contains("<span class=\"badge overdue\">已超期 2 天</span>"), "{}", page.html);
 
     // Admin reads no tickets: the 403 page.
-    let mut admin = signed_in(&app, "admin").await;
+    let mut admin = app.browser_as("admin").await;
     let page = admin.get(&app, "/work/tickets").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     // Not signed in: to the sign-in page and back.
@@ -160,9 +141,9 @@ async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde";
 
 async fn a_bad_review_is_verified_rectified_and_answered_through_the_forms(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let (ticket, code, password) = bad_review(&app, "W-SC-01", "S002", json!({})).await;
-    let mut head = signed_in(&app, "window_head").await;
+    let app = TestApp::spawn(backend).await;
+    let Receipt { ticket, tracking_code: code, password, .. } = app.bad_review(review()).await;
+    let mut head = app.browser_as("window_head").await;
     let page = head.get(&app, &format!("/work/tickets/{ticket}")).await;
     for text in [
         "id=\"form-verify\"",
@@ -256,10 +237,10 @@ async fn a_bad_review_is_verified_rectified_and_answered_through_the_forms(backe
 }
 
 async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let (early, _, _) = bad_review(&app, "W-SC-01", "S002", json!({})).await;
-    let (late, _, _) = bad_review(&app, "W-SC-01", "S002", json!({"comment": "又是这样"})).await;
-    let mut staff = signed_in(&app, "staff").await;
+    let app = TestApp::spawn(backend).await;
+    let early = app.bad_review(review()).await.ticket;
+    let late = app.bad_review(review().comment("又是这样")).await.ticket;
+    let mut staff = app.browser_as("staff").await;
     let page = staff.get(&app, &format!("/work/tickets/{early}")).await;
     assert!(page.html.contains("id=\"form-appeal\""));
     assert!(page.html.contains("工作人员看不到评价人信息"));
@@ -283,8 +264,8 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
     // Thursday: the late ticket's appeal window (to Wednesday) has closed: no form, and a forced POST (with the
     // token of a fresh ticket's page) is refused.
     app.clock.advance(chrono::Duration::days(3));
-    let (fresh, _, _) = bad_review(&app, "W-SC-01", "S002", json!({})).await;
-    let mut staff = signed_in(&app, "staff").await;
+    let fresh = app.bad_review(review()).await.ticket;
+    let mut staff = app.browser_as("staff").await;
     let page = staff.get(&app, &format!("/work/tickets/{late}")).await;
     assert!(page.html.contains("id=\"ticket-state\">已分派"), "{}", page.html);
     assert!(!page.html.contains("id=\"form-appeal\""), "{}", page.html);
@@ -297,7 +278,7 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
     assert_eq!(api_ticket(&app, late).await["state"], "dispatched");
 
     // The bureau decides on the ticket page: overturning needs a reason.
-    let mut supervisor = signed_in(&app, "supervisor").await;
+    let mut supervisor = app.browser_as("supervisor").await;
     let page = supervisor.get(&app, &format!("/work/tickets/{early}")).await;
     assert!(page.html.contains("id=\"form-decision\""));
     assert!(page.html.contains("该群众未在本窗口办理业务"), "the statement is on the timeline");
@@ -323,16 +304,16 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
 }
 
 async fn forms_without_a_token_or_by_a_role_that_may_not_act_are_refused(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let (ticket, _, _) = bad_review(&app, "W-SC-01", "S002", json!({})).await;
-    let mut head = signed_in(&app, "window_head").await;
+    let app = TestApp::spawn(backend).await;
+    let ticket = app.bad_review(review()).await.ticket;
+    let mut head = app.browser_as("window_head").await;
     let path = format!("/work/tickets/{ticket}/verify");
     let fields = [("classification", "complex"), ("finding", "属实")];
     let page = head.post(&app, &path, &fields).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.html.contains("本次提交未被受理"), "{}", page.html);
     // A token of another browser.
-    let mut other = signed_in(&app, "window_head").await;
+    let mut other = app.browser_as("window_head").await;
     let foreign = csrf(&other.get(&app, &format!("/work/tickets/{ticket}")).await.html);
     let page = head.post(&app, &path, &[("csrf_token", foreign.as_str()), fields[0], fields[1]]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -344,7 +325,7 @@ async fn forms_without_a_token_or_by_a_role_that_may_not_act_are_refused(backend
     assert_eq!(api_ticket(&app, ticket).await["state"], "dispatched", "nothing stored");
 
     // Staff may not decide an appeal: the 403 page, nothing stored.
-    let mut staff = signed_in(&app, "staff").await;
+    let mut staff = app.browser_as("staff").await;
     let page = act(
         &mut staff,
         &app,
@@ -369,16 +350,16 @@ async fn forms_without_a_token_or_by_a_role_that_may_not_act_are_refused(backend
 }
 
 async fn the_evaluations_page_never_shows_the_evaluator_to_the_evaluated_side(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let evaluator = json!({"comment": "柜台无人", "evaluator": {"name": "张三丰", "phone": "13912345678"}});
-    let (ticket, _, _) = bad_review(&app, "W-SC-01", "S002", evaluator).await;
+    let ticket = app.bad_review(review().with(evaluator)).await.ticket;
     let (status, _) = app
         .evaluate(json!({"channel": "qrcode", "window_code": "W-JZ-01", "staff_no": "S101", "level": 5,
             "comment": "街道窗口很好"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
     for user in ["staff", "window_head", "dept_head"] {
-        let mut browser = signed_in(&app, user).await;
+        let mut browser = app.browser_as(user).await;
         let page = browser.get(&app, "/work/evaluations").await;
         assert_eq!(page.status, StatusCode::OK, "{user}: {}", page.html);
         assert!(page.html.contains("柜台无人") && page.html.contains("不满意"), "{user}");
@@ -392,12 +373,12 @@ async fn the_evaluations_page_never_shows_the_evaluator_to_the_evaluated_side(ba
         }
     }
     // The bureau sees the masked evaluator on the ticket page, as in the API.
-    let mut supervisor = signed_in(&app, "supervisor").await;
+    let mut supervisor = app.browser_as("supervisor").await;
     let page = supervisor.get(&app, &format!("/work/tickets/{ticket}")).await;
     let evaluator = between(&page.html, "id=\"evaluator\">", "</dd>").unwrap();
     assert!(evaluator.contains("5678") && !evaluator.contains("13912345678") && !evaluator.contains("张三丰"));
     // Filters: level and month.
-    let mut staff = signed_in(&app, "staff").await;
+    let mut staff = app.browser_as("staff").await;
     let page = staff.get(&app, "/work/evaluations?level=5").await;
     assert!(page.html.contains("没有符合条件的评价"));
     let page = staff.get(&app, "/work/evaluations?period=2026-10&level=2").await;
@@ -414,8 +395,8 @@ async fn the_evaluations_page_never_shows_the_evaluator_to_the_evaluated_side(ba
 }
 
 async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    bad_review(&app, "W-SC-01", "S002", json!({})).await;
+    let app = TestApp::spawn(backend).await;
+    app.bad_review(review()).await;
     let supervisor = app.login("supervisor").await;
     let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
         "reason": "10月差评集中，请限期整改", "working_days": 5});
@@ -423,7 +404,7 @@ async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{issued}");
     let id = issued["id"].as_i64().unwrap();
 
-    let mut head = signed_in(&app, "window_head").await;
+    let mut head = app.browser_as("window_head").await;
     let page = head.get(&app, "/work/orders").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     for text in ["整改通知", "10月差评集中，请限期整改", "待提交整改报告", "剩余 5 个工作日", "<label for=\"report-"]
@@ -451,17 +432,17 @@ async fn the_head_reports_on_an_order_from_the_orders_page(backend: Backend) {
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.html.contains("已提交过整改报告"));
     // Staff have no orders page; the department head sees the window's order.
-    let mut staff = signed_in(&app, "staff").await;
+    let mut staff = app.browser_as("staff").await;
     assert_eq!(staff.get(&app, "/work/orders").await.status, StatusCode::FORBIDDEN);
-    let mut dept_head = signed_in(&app, "dept_head").await;
+    let mut dept_head = app.browser_as("dept_head").await;
     assert!(dept_head.get(&app, "/work/orders").await.html.contains("10月差评集中"));
     app.stop().await;
 }
 
 async fn the_citizen_rates_the_handling_on_track_with_the_password_asked_again(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let (ticket, code, password) = bad_review(&app, "W-SC-01", "S002", json!({})).await;
-    let mut head = signed_in(&app, "window_head").await;
+    let app = TestApp::spawn(backend).await;
+    let Receipt { ticket, tracking_code: code, password, .. } = app.bad_review(review()).await;
+    let mut head = app.browser_as("window_head").await;
     act_ok(&mut head, &app, ticket, "verify", &[("classification", "immediate"), ("finding", "属实")]).await;
     act_ok(&mut head, &app, ticket, "rectify", &[("measures", "当场致歉")]).await;
     act_ok(&mut head, &app, ticket, "feedback", &[("text", "已当场致歉并加强培训")]).await;
@@ -513,14 +494,10 @@ async fn rate(browser: &mut Browser, app: &TestApp, token: &str, code: &str, pas
 }
 
 async fn the_citizen_adds_the_one_follow_up_on_track(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
-    let (_, code, password) = bad_review(
-        &app,
-        "",
-        "",
-        json!({"channel": "mobile", "case_no": "C-001", "window_code": null, "staff_no": null}),
-    )
-    .await;
+    let app = TestApp::spawn(backend).await;
+    // Of the case, by phone.
+    let review = review().channel("mobile").with(json!({"case_no": "C-001", "window_code": null, "staff_no": null}));
+    let Receipt { tracking_code: code, password, .. } = app.bad_review(review).await;
     let mut citizen = Browser::default();
     let token = csrf(&citizen.get(&app, "/track").await.html);
     let page = citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
@@ -562,14 +539,14 @@ async fn the_citizen_adds_the_one_follow_up_on_track(backend: Backend) {
 }
 
 async fn a_complaint_without_a_window_is_dispatched_from_the_ticket_page(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let app = TestApp::spawn(backend).await;
     let operator = app.login("hotline_operator").await;
     let complaint = json!({"channel": "phone", "department_code": "SCJG", "content": "营业执照办理一直没有结果",
         "contact": {"name": "王小明", "phone": "13912345678"}});
     let (status, receipt) = app.post("/api/v1/complaints", Some(&operator), &complaint).await;
     assert_eq!(status, StatusCode::CREATED, "{receipt}");
     let ticket = receipt["ticket_id"].as_i64().unwrap();
-    let mut browser = signed_in(&app, "hotline_operator").await;
+    let mut browser = app.browser_as("hotline_operator").await;
     let page = browser.get(&app, &format!("/work/tickets/{ticket}")).await;
     assert!(page.html.contains("id=\"form-dispatch\"") && page.html.contains("已登记"), "{}", page.html);
     assert!(page.html.contains("<option value=\"W-SC-01\">W-SC-01 市场主体登记窗口</option>"));
@@ -590,7 +567,7 @@ async fn a_complaint_without_a_window_is_dispatched_from_the_ticket_page(backend
     assert!(page.html.contains("工单已分派") && page.html.contains("id=\"ticket-state\">已分派"));
     assert!(page.html.contains("李强（S002）") && page.html.contains("反馈期限"));
     // Now the staff member has it.
-    let mut staff = signed_in(&app, "staff").await;
+    let mut staff = app.browser_as("staff").await;
     assert_eq!(inbox_ids(&staff.get(&app, "/work/tickets").await.html), [ticket]);
     // The staff member reads the complaint but never learns who made it.
     let page = staff.get(&app, &format!("/work/tickets/{ticket}")).await;

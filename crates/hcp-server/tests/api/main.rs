@@ -1,0 +1,12 @@
+//! The JSON API end to end against the real server, one module per story group. Each story runs on SQLite;
+//! its PostgreSQL variant (`<module>::postgres::<story>`) is ignored unless asked for:
+//! `HCP_TEST_POSTGRES_URL=postgres://… cargo test -p hcp-server --test api -- --include-ignored postgres`.
+
+mod api;
+mod demo;
+mod integrity;
+mod lifecycle;
+mod limits;
+mod notify;
+mod stats;
+mod upward;

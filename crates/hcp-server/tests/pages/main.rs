@@ -1,0 +1,11 @@
+//! The server-rendered pages over HTTP, as a browser without JavaScript uses them, one module per surface. Each
+//! story runs on SQLite; its PostgreSQL variant (`<module>::postgres::<story>`) is ignored unless asked for:
+//! `HCP_TEST_POSTGRES_URL=postgres://… cargo test -p hcp-server --test pages -- --include-ignored postgres`.
+
+mod web;
+mod web_admin;
+mod web_citizen;
+mod web_demo;
+mod web_entry;
+mod web_supervise;
+mod web_work;
