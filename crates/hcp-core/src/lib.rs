@@ -23,6 +23,7 @@ pub mod schema;
 pub mod stats;
 pub mod supervision;
 pub mod tags;
+pub mod text;
 pub mod ticket;
 pub mod upward;
 

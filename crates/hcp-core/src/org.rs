@@ -30,6 +30,10 @@ impl Code {
         if !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
             return Err("编码只能包含字母、数字、“-”、“_”和“.”".into());
         }
+        // Codes are URL path segments (a window's QR page is `/w/<code>`): `.` and `..` would be resolved away.
+        if !text.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err("编码应以字母或数字开头".into());
+        }
         Ok(Code(text.to_owned()))
     }
 
@@ -52,6 +56,9 @@ pub fn parse_name(text: &str, max_chars: usize) -> Result<String, String> {
     }
     if text.chars().count() > max_chars {
         return Err(format!("名称不能超过{max_chars}个字"));
+    }
+    if !crate::text::is_single_line(text) {
+        return Err("名称应为一行文字，不能包含换行、制表符或控制字符".into());
     }
     Ok(text.to_owned())
 }
@@ -78,6 +85,10 @@ mod tests {
         assert!(Code::parse("").is_err());
         assert!(Code::parse("窗口1").is_err());
         assert!(Code::parse("a b").is_err());
+        for not_a_segment in [".", "..", ".hidden", "-x", "_x"] {
+            assert!(Code::parse(not_a_segment).is_err(), "{not_a_segment}");
+        }
+        assert_eq!(Code::parse("a.b-c_1").unwrap().as_str(), "a.b-c_1");
     }
 
     #[test]

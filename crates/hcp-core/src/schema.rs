@@ -11,7 +11,7 @@ use crate::org::Code;
 use crate::tags::{TAGS, TagList};
 
 /// The regular expression a [`Code`] matches (after trimming).
-pub const CODE_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
+pub const CODE_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 
 impl PartialSchema for Level {
     fn schema() -> RefOr<Schema> {

@@ -13,8 +13,12 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `postgres://…` to use PostgreSQL; empty for the embedded SQLite file in `data_dir`.
     pub database_url: String,
-    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run).
+    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run): the right-most
+    /// address in it that is not one of `trusted_proxies`.
     pub trust_proxy: bool,
+    /// Our reverse proxies (addresses or networks, e.g. `["10.0.0.5", "10.1.0.0/24"]`). Only requests from these
+    /// have their `X-Forwarded-For` read, and these hops are skipped in it; empty: the peer is the one proxy.
+    pub trusted_proxies: Vec<crate::edge::forwarded::ProxyNet>,
     /// The address citizens' phones reach this server at (e.g. `http://10.1.2.3:8080`), printed in the windows' QR
     /// codes; empty: the address the browser used to open the page that prints them.
     pub public_url: String,
@@ -179,6 +183,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./hcp-data"),
             database_url: String::new(),
             trust_proxy: false,
+            trusted_proxies: Vec::new(),
             public_url: String::new(),
             rate_limit: RateLimits::default(),
             session: SessionConfig::default(),

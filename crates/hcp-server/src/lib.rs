@@ -41,7 +41,40 @@ pub fn router(state: AppState) -> axum::Router {
         .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
             if api::is_api_path(uri.path()) { api::method_not_allowed() } else { web::method_not_allowed() }
         })
+        .layer(axum::middleware::from_fn(refuse_control_characters))
         .with_state(state)
+}
+
+/// A path or query holding a control character is answered before any handler sees it: the path names
+/// nothing (404), a query parameter is named (400), in JSON under `/api` and as a page elsewhere.
+async fn refuse_control_characters(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use edge::text::UriProblem;
+    let api = api::is_api_path(request.uri().path());
+    match edge::text::uri_problem(request.uri()) {
+        None => next.run(request).await,
+        Some(UriProblem::Path) => {
+            if api {
+                api::not_found()
+            } else {
+                web::not_found()
+            }
+        }
+        Some(UriProblem::Query(fields)) => {
+            let names = fields.0.keys().cloned().collect::<Vec<_>>().join("、");
+            let message = format!("查询参数 {names} 包含控制字符（如 NUL）");
+            if api {
+                app::error::AppError::new(app::error::ErrorCode::InvalidQuery, message)
+                    .with_fields(fields)
+                    .into_response()
+            } else {
+                web::bad_request(message)
+            }
+        }
+    }
 }
 
 /// The scheduler and the outbox delivery as background tasks.

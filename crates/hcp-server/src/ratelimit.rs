@@ -17,16 +17,16 @@ impl RateLimiter {
         RateLimiter { clock, windows: Arc::default() }
     }
 
-    /// Whether `key` has used up its events this minute, without counting one (failures are counted only when
-    /// they happen, so a right password is never refused for someone else's wrong ones within the limit).
-    pub fn exhausted(&self, key: &str, per_minute: u32) -> Result<(), u64> {
-        let now = self.clock.now().timestamp();
-        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        match windows.get(key) {
-            Some((minute, count)) if *minute == now.div_euclid(60) && *count >= per_minute => {
-                Err((60 - now.rem_euclid(60)) as u64)
-            }
-            _ => Ok(()),
+    /// Gives back an event counted by [`check`](Self::check) that turned out not to count (a right password):
+    /// attempts are counted before they are checked, so concurrent guesses cannot all pass a check made before
+    /// any of them failed, and a success does not use up the limit.
+    pub fn refund(&self, key: &str) {
+        let minute = self.clock.now().timestamp().div_euclid(60);
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((m, count)) = windows.get_mut(key)
+            && *m == minute
+        {
+            *count = count.saturating_sub(1);
         }
     }
 
@@ -67,5 +67,20 @@ mod tests {
         assert!(limiter.check("b", 2).is_ok());
         clock.advance(chrono::Duration::seconds(50));
         assert!(limiter.check("a", 2).is_ok());
+    }
+
+    #[test]
+    fn concurrent_attempts_counted_first_never_exceed_the_limit() {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 10, 12, 2, 0, 10).unwrap());
+        let limiter = RateLimiter::new(Arc::new(clock));
+        let passed = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..64).map(|_| scope.spawn(|| limiter.check("code", 5).is_ok())).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).filter(|passed| *passed).count()
+        });
+        assert_eq!(passed, 5);
+        // A right answer gives its attempt back.
+        limiter.refund("code");
+        assert!(limiter.check("code", 5).is_ok());
+        assert!(limiter.check("code", 5).is_err());
     }
 }

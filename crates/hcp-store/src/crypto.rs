@@ -63,7 +63,7 @@ impl DataKey {
         {
             return DataKey::parse(&text);
         }
-        std::fs::create_dir_all(data_dir)?;
+        crate::datadir::prepare(data_dir)?;
         let path = data_dir.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => DataKey::parse(&text),

@@ -65,10 +65,15 @@ impl Store {
         Ok(store)
     }
 
-    /// The SQLite file `hcp.db` inside `data_dir`, created if missing.
+    /// The SQLite file `hcp.db` inside `data_dir`, created if missing; the directory 0700 and the database (with
+    /// its WAL and shared-memory files, which SQLite creates with the database's mode) 0600.
     pub async fn open_sqlite_dir(data_dir: &Path) -> crate::Result<Store> {
-        std::fs::create_dir_all(data_dir)?;
+        crate::datadir::prepare(data_dir)?;
         let path = data_dir.join("hcp.db");
+        crate::datadir::create_private(&path)?;
+        for beside in ["hcp.db-wal", "hcp.db-shm"] {
+            crate::datadir::private_file(&data_dir.join(beside))?;
+        }
         Store::open(&format!("sqlite://{}", path.display())).await
     }
 

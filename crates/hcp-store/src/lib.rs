@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod complaints;
 pub mod crypto;
+pub mod datadir;
 mod db;
 pub mod decode;
 pub mod evaluations;

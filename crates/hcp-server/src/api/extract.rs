@@ -49,11 +49,14 @@ fn declared_length(req: &Request) -> Option<usize> {
     req.headers().get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
-/// Parses JSON, naming the field whose type is wrong.
+/// Parses JSON, naming the field whose type is wrong or whose text holds a control character.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(value) => Ok(value),
+        Ok(value) => {
+            let controls = crate::edge::text::json_problems(bytes);
+            if controls.is_empty() { Ok(value) } else { Err(AppError::invalid(controls)) }
+        }
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();

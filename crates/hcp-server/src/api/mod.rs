@@ -9,6 +9,7 @@ pub mod download;
 pub mod error;
 pub mod evaluations;
 pub mod extract;
+pub mod guard;
 pub mod health;
 pub mod inbox;
 pub mod intake;
@@ -63,6 +64,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .nest("/api/v1", tickets::upload_router().layer(DefaultBodyLimit::max(attachment_limit)))
         .merge(health::router())
         .merge(openapi::router())
+        .layer(axum::middleware::from_fn(guard::guard))
 }
 
 /// Whether a path belongs to the API (JSON errors) rather than to the pages (Chinese HTML errors).

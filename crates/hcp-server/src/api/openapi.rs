@@ -209,7 +209,7 @@ impl utoipa::Modify for ErrorResponses {
         for item in openapi.paths.paths.values_mut() {
             let path_params =
                 item.parameters.as_deref().unwrap_or_default().iter().any(|p| is_in(p, ParameterIn::Path));
-            for (_, operation) in operations(item) {
+            for (method, operation) in operations(item) {
                 let id = operation.operation_id.clone().unwrap_or_default();
                 let params = operation.parameters.as_deref().unwrap_or_default();
                 let mut statuses = Vec::new();
@@ -248,6 +248,10 @@ impl utoipa::Modify for ErrorResponses {
                 }
                 if rate_limited(&id) {
                     statuses.push("429");
+                }
+                // A browser's cross-site request with a session cookie (`api::guard`).
+                if !matches!(method, "get" | "head" | "options") {
+                    statuses.push("403");
                 }
                 for status in statuses {
                     operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {

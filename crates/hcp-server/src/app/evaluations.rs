@@ -34,7 +34,11 @@ pub struct ListQuery {
     pub window: Option<String>,
     #[param(value_type = Option<hcp_core::org::Code>)]
     pub staff_no: Option<String>,
+    /// 1-based page number, at most 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -72,7 +76,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppRes
         window_id,
         staff_id,
     };
-    let page = Page::new(q.page, q.per_page).limit_offset();
+    let page = Page::new(q.page, q.per_page).limit_offset()?;
     let mut conn = state.store().reader().await?;
     let (rows, total) = evaluations::list(&mut conn, &filter, scope, page.0, page.1).await?;
     let items =

@@ -16,7 +16,11 @@ pub struct InboxQuery {
     /// `true` 或 `1`：只看未读消息。
     #[serde(default, deserialize_with = "crate::app::filters::query_flag")]
     pub unread: Option<bool>,
+    /// 1-based page number, at most 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -33,7 +37,7 @@ pub struct InboxMessage {
 
 /// The caller's notifications, newest first.
 pub async fn list(state: &AppState, user: &CurrentUser, q: &InboxQuery) -> AppResult<Paged<InboxMessage>> {
-    let page = Page::new(q.page, q.per_page).limit_offset();
+    let page = Page::new(q.page, q.per_page).limit_offset()?;
     let mut conn = state.store().reader().await?;
     let (items, total) = outbox::inbox(&mut conn, user.user.id, q.unread.unwrap_or(false), page.0, page.1).await?;
     let items = items

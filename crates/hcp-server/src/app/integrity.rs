@@ -31,7 +31,11 @@ pub struct FlagQuery {
     /// praise_out_of_proportion
     #[param(value_type = Option<hcp_core::integrity::Rule>)]
     pub rule: Option<String>,
+    /// 1-based page number, at most 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -102,7 +106,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &FlagQuery) -> AppRes
         None => None,
     };
     let filter = integrity::Filter { status, rule };
-    let page = Page::new(q.page, q.per_page).limit_offset();
+    let page = Page::new(q.page, q.per_page).limit_offset()?;
     let mut conn = state.store().reader().await?;
     let (rows, total) = integrity::list(&mut conn, &filter, user.scope()?, page.0, page.1).await?;
     let items = rows.into_iter().map(FlagView::new).collect::<Result<_, _>>()?;

@@ -102,11 +102,10 @@ where
     (rows_rx, reader)
 }
 
+/// Rows as CSV, every cell neutralised against formula injection (ledgers and the upward report alike).
 fn csv_chunk(rows: &[Vec<String>]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        let _ = writer.write_record(row);
-    }
+    let _ = super::csv_cell::write_rows(&mut writer, rows);
     writer.into_inner().unwrap_or_default()
 }
 

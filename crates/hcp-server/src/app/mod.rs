@@ -13,6 +13,7 @@ pub mod admin;
 pub mod auth;
 pub mod calendar;
 pub mod choices;
+pub mod csv_cell;
 pub mod demo;
 pub mod error;
 pub mod evaluations;

@@ -78,17 +78,24 @@ async fn open(
     let limit = state.config().rate_limit.tracking_failures_per_minute;
     let code = code.trim().to_uppercase();
     let (by_ip, by_code) = (format!("track:{ip}"), format!("track-code:{code}"));
-    state.limiter().exhausted(&by_ip, limit).map_err(AppError::rate_limited)?;
-    state.limiter().exhausted(&by_code, limit).map_err(AppError::rate_limited)?;
-    let fail = || {
-        let _ = state.limiter().check(&by_ip, limit);
-        let _ = state.limiter().check(&by_code, limit);
-        AppError::new(ErrorCode::NotFound, "查询码或查询密码不正确")
+    // Each attempt is counted before it is checked (concurrent guesses cannot slip past a count not yet made)
+    // and given back when it was right.
+    state.limiter().check(&by_ip, limit).map_err(AppError::rate_limited)?;
+    if let Err(wait) = state.limiter().check(&by_code, limit) {
+        state.limiter().refund(&by_ip);
+        return Err(AppError::rate_limited(wait));
+    }
+    let refund = || {
+        state.limiter().refund(&by_ip);
+        state.limiter().refund(&by_code);
     };
-    let password = password.ok_or_else(|| {
-        AppError::new(ErrorCode::PasswordRequired, "请输入查询密码")
-            .with_fields(hcp_core::FieldErrors::single("password", "请输入查询密码"))
-    })?;
+    let fail = || AppError::new(ErrorCode::NotFound, "查询码或查询密码不正确");
+    let Some(password) = password else {
+        // Asking without a password guesses nothing.
+        refund();
+        return Err(AppError::new(ErrorCode::PasswordRequired, "请输入查询密码")
+            .with_fields(hcp_core::FieldErrors::single("password", "请输入查询密码")));
+    };
     let secret = query_secret(state.key(), &code, &password);
     let mut conn = state.store().reader().await?;
     let found = if code.starts_with('E') {
@@ -102,7 +109,9 @@ async fn open(
             .filter(|c| constant_time_eq(&c.query_secret, &secret))
             .map(Found::Complaint)
     };
-    found.map(|f| (code, f)).ok_or_else(fail)
+    let found = found.ok_or_else(fail)?;
+    refund();
+    Ok((code, found))
 }
 
 async fn ticket_of(state: &AppState, found: &Found) -> AppResult<Option<tickets::Stored>> {

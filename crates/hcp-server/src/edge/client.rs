@@ -6,29 +6,26 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
 use crate::app::state::AppState;
+use crate::edge::forwarded;
 
-/// The peer's address, or the first `X-Forwarded-For` entry behind a trusted proxy (`trust_proxy = true`).
+/// The peer's address, or behind our reverse proxy (`trust_proxy = true`) the address it saw: the right-most
+/// `X-Forwarded-For` entry that is not one of `trusted_proxies`.
 pub struct ClientAddr(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if state.config().trust_proxy
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        {
-            return Ok(ClientAddr(ip));
-        }
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        Ok(ClientAddr(ip))
+        let config = state.config();
+        if !config.trust_proxy {
+            return Ok(ClientAddr(peer));
+        }
+        let lines = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        Ok(ClientAddr(forwarded::client_address(peer, lines, &config.trusted_proxies)))
     }
 }

@@ -5,4 +5,6 @@
 pub mod body;
 pub mod caller;
 pub mod client;
+pub mod forwarded;
 pub mod status;
+pub mod text;

@@ -76,6 +76,11 @@ pub fn not_found() -> Response {
     PageError::not_found().into_response()
 }
 
+/// The page for a request whose address cannot be read.
+pub fn bad_request(message: String) -> Response {
+    PageError::bad_request(message).into_response()
+}
+
 /// The page for a method the path does not take.
 pub fn method_not_allowed() -> Response {
     PageError::method_not_allowed().into_response()
@@ -134,7 +139,23 @@ impl FormPairs {
                 PageError::bad_request("无法读取提交的内容，请返回重试。")
             }
         })?;
-        Ok(FormPairs(form_urlencoded::parse(&body).into_owned().collect()))
+        FormPairs::checked(form_urlencoded::parse(&body).into_owned().collect())
+    }
+
+    /// Submitted fields, refused whole if any holds a control character (no browser sends one from a form).
+    pub fn checked(pairs: Vec<(String, String)>) -> Result<FormPairs, PageError> {
+        let problems = crate::edge::text::pair_problems(pairs.iter().map(|(n, v)| (n, v)));
+        if !problems.is_empty() {
+            return Err(PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "提交的内容有误",
+                format!(
+                    "以下栏目包含控制字符（如 NUL），请删除后重试：{}",
+                    problems.0.keys().cloned().collect::<Vec<_>>().join("、")
+                ),
+            ));
+        }
+        Ok(FormPairs(pairs))
     }
 
     /// The first value of a field, trimmed; empty counts as absent.

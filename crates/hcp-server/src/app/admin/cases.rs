@@ -108,7 +108,11 @@ pub async fn add(state: &AppState, user: &CurrentUser, req: &NewCaseRequest) -> 
 pub struct CaseQuery {
     #[param(value_type = Option<hcp_core::org::Code>)]
     pub window: Option<String>,
+    /// 1-based page number, at most 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -120,6 +124,6 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &CaseQuery) -> AppRes
         Some(code) => Some(org::window_by_code(&mut conn, code).await?.ok_or_else(|| AppError::not_found("窗口"))?.id),
         None => None,
     };
-    let (limit, offset) = Page::new(q.page, q.per_page).limit_offset();
+    let (limit, offset) = Page::new(q.page, q.per_page).limit_offset()?;
     Ok(org::list_cases(&mut conn, window_id, limit, offset).await?)
 }

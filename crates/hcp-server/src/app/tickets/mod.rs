@@ -43,7 +43,11 @@ pub struct TicketQuery {
     /// last); default newest first.
     #[param(value_type = Option<crate::app::choices::TicketSort>)]
     pub sort: Option<String>,
+    /// 1-based page number, at most 100000.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -93,7 +97,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &TicketQuery) -> AppR
         include_misconduct: sees_misconduct(user.role),
         by_deadline,
     };
-    let page = Page::new(q.page, q.per_page).limit_offset();
+    let page = Page::new(q.page, q.per_page).limit_offset()?;
     let mut conn = state.store().reader().await?;
     let (rows, total) = tickets::list(&mut conn, &filter, scope, page.0, page.1).await?;
     let now = state.now();

@@ -83,7 +83,7 @@ async fn read_body(state: &AppState, headers: &axum::http::HeaderMap, body: Body
         let bytes = read(state.config().upload.max_attachment_bytes + FORM_BODY_LIMIT).await?;
         let (pairs, file) = parse_multipart(&bytes, &boundary)
             .ok_or_else(|| PageError::bad_request("无法读取提交的内容，请返回重试。"))?;
-        Ok(Submitted { form: FormPairs(pairs), file })
+        Ok(Submitted { form: FormPairs::checked(pairs)?, file })
     } else {
         let bytes = read(FORM_BODY_LIMIT).await.map_err(|err| {
             if err.status == StatusCode::PAYLOAD_TOO_LARGE {
