@@ -41,7 +41,8 @@ impl Page {
             errors.add("per_page", format!("每页条数应为 1–{MAX_PER_PAGE} 之间的整数"));
         }
         if !errors.is_empty() {
-            return Err(AppError::new(ErrorCode::InvalidQuery, "分页参数不正确").with_fields(errors));
+            return Err(AppError::new(ErrorCode::InvalidQuery, format!("分页参数不正确：{}", errors.summary()))
+                .with_fields(errors));
         }
         Ok((per_page, (page - 1) * per_page))
     }
