@@ -306,6 +306,17 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let config =
+            Config::parse("trust_proxy = true\ntrusted_proxies = [\"10.0.0.5\", \"10.1.0.0/24\", \"fd00::/8\"]")
+                .unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        let err = Config::parse("trusted_proxies = [\"proxy.local\"]").unwrap_err();
+        assert!(err.contains("proxy.local"), "{err}");
+        assert!(Config::parse("trusted_proxies = [\"10.0.0.0/40\"]").is_err());
+    }
+
+    #[test]
     fn upward_settings_are_checked() {
         let config =
             Config::parse("[upward]\ndivision_code = \"220171\"\nendpoint = \"http://10.0.0.9/report\"\n").unwrap();

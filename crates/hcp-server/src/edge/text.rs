@@ -76,9 +76,11 @@ pub fn json_problems(bytes: &[u8]) -> FieldErrors {
 }
 
 fn might_hold_control(bytes: &[u8]) -> bool {
-    // A raw control below U+0020 is not valid JSON; escaped ones, DEL and C1 (UTF-8 C2 80–C2 9F) are.
-    bytes.windows(2).any(|w| w == b"\\u" || w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])))
-        || bytes.last() == Some(&0x7f)
+    // A raw control below U+0020 is not valid JSON; escaped ones (`\u0000`, `\b`, `\f`), DEL and C1 (UTF-8
+    // C2 80–C2 9F) are.
+    bytes.windows(2).any(|w| {
+        matches!(w, b"\\u" | b"\\b" | b"\\f") || w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1]))
+    }) || bytes.last() == Some(&0x7f)
 }
 
 fn walk(value: &serde_json::Value, path: &str, errors: &mut FieldErrors) {

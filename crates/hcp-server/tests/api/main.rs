@@ -4,6 +4,7 @@
 
 mod api;
 mod demo;
+mod fuzz;
 mod hostile;
 mod integrity;
 mod lifecycle;

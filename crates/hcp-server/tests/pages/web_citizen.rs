@@ -18,6 +18,7 @@ hcp_store::on_both_backends!(
     public_page_shows_department_figures_and_no_personal_data,
     paper_form_has_the_window_qr_code_and_address,
     landing_page_links_the_citizen_pages,
+    control_characters_in_a_form_are_refused_with_a_page,
 );
 
 fn receipt(html: &str) -> (String, String) {
@@ -337,4 +338,23 @@ async fn landing_page_links_the_citizen_pages(backend: Backend) {
     let page = browser.get(&app, "/").await;
     assert!(!page.html.contains("href=\"/complaint\""), "signed-in landing page unchanged");
     app.stop().await;
+}
+
+async fn control_characters_in_a_form_are_refused_with_a_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = Browser::default();
+    let form = browser.get(&app, "/complaint").await;
+    let token = csrf(&form.html);
+    let page = browser
+        .post(&app, "/complaint", &[("csrf_token", &token), ("target", "w:W-SC-01"), ("content", "排队\u{0}太久")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("控制字符") && page.html.contains("content"), "{}", page.html);
+    assert_eq!(app.row_count("complaints").await, 0);
+    let form = browser.get(&app, "/e/W-SC-01").await;
+    let page = browser
+        .post(&app, "/e/W-SC-01", &[("csrf_token", &csrf(&form.html)), ("level", "1"), ("comment", "\u{7f}")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.row_count("evaluations").await, 0);
 }
