@@ -258,7 +258,40 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         config.notify.check()?;
         config.upward.check()?;
+        config.check_ranges()?;
         Ok(config)
+    }
+
+    /// Numbers a running server could not live with (a session lifetime past the calendar's end, a deadline of
+    /// a million working days) are refused at start, with the range; the policy settings take the ranges of
+    /// `/admin/policy`.
+    fn check_ranges(&self) -> Result<(), String> {
+        let within = |name: &str, value: u64, min: u64, max: u64| {
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("{name} 应在 {min}–{max} 之间，而不是 {value}"))
+            }
+        };
+        within("[session] ttl_hours", u64::from(self.session.ttl_hours), 1, 24 * 31)?;
+        within("[scheduler] interval_seconds", self.scheduler.interval_seconds, 0, 86_400)?;
+        within("[scheduler] delivery_seconds", self.scheduler.delivery_seconds, 1, 86_400)?;
+        within("[upload] max_import_bytes", self.upload.max_import_bytes as u64, 1024, 1 << 30)?;
+        within("[upload] max_attachment_bytes", self.upload.max_attachment_bytes as u64, 1024, 1 << 30)?;
+        let tunables = crate::app::settings::Tunables::from_config(self);
+        for setting in crate::app::settings::SETTINGS {
+            let value = (setting.get)(&tunables);
+            if !(setting.min..=setting.max).contains(&value) {
+                return Err(format!(
+                    "[{}] 应在 {}–{} 之间，而不是 {value}（{}）",
+                    setting.key.replacen('.', "] ", 1),
+                    setting.min,
+                    setting.max,
+                    setting.label
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The notification file's path.
@@ -314,6 +347,21 @@ mod tests {
         let err = Config::parse("trusted_proxies = [\"proxy.local\"]").unwrap_err();
         assert!(err.contains("proxy.local"), "{err}");
         assert!(Config::parse("trusted_proxies = [\"10.0.0.0/40\"]").is_err());
+    }
+
+    #[test]
+    fn numbers_a_server_cannot_live_with_are_refused() {
+        for (text, named) in [
+            ("[session]\nttl_hours = 4294967295", "ttl_hours"),
+            ("[session]\nttl_hours = 0", "ttl_hours"),
+            ("[policy]\nappeal_working_days = 1000000", "appeal_working_days"),
+            ("[scheduler]\ndelivery_seconds = 0", "delivery_seconds"),
+            ("[upload]\nmax_import_bytes = 0", "max_import_bytes"),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.contains(named), "{text}: {err}");
+        }
+        assert!(Config::parse("").is_ok(), "the defaults are within every range");
     }
 
     #[test]
