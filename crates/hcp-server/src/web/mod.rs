@@ -149,10 +149,8 @@ impl FormPairs {
             return Err(PageError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "提交的内容有误",
-                format!(
-                    "以下栏目包含控制字符（如 NUL），请删除后重试：{}",
-                    problems.0.keys().cloned().collect::<Vec<_>>().join("、")
-                ),
+                // The field names are the form's internal ones; a person only needs to know what to remove.
+                "提交的内容包含不可见的控制字符（如 NUL），可能是从其他程序粘贴带入的，请删除后重新提交。",
             ));
         }
         Ok(FormPairs(pairs))

@@ -349,7 +349,7 @@ async fn control_characters_in_a_form_are_refused_with_a_page(backend: Backend) 
         .post(&app, "/complaint", &[("csrf_token", &token), ("target", "w:W-SC-01"), ("content", "排队\u{0}太久")])
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.html.contains("控制字符") && page.html.contains("content"), "{}", page.html);
+    assert!(page.html.contains("控制字符"), "{}", page.html);
     assert_eq!(app.row_count("complaints").await, 0);
     let form = browser.get(&app, "/e/W-SC-01").await;
     let page = browser
