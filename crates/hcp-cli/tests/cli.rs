@@ -38,7 +38,7 @@ fn calendar_import_adds_a_year_and_is_audited() {
     let file = dir.path().join("2027.json");
     std::fs::write(
         &file,
-        r#"{"year":2027,"papers":[],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#,
+        r#"{"year":2027,"papers":["https://www.gov.cn/zhengce/content/2027-notice.htm"],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#,
     )
     .unwrap();
     let before = hcp(&dir, &["calendar", "deadline", "2026-12-31T10:00:00+08:00", "2"]);
