@@ -4,6 +4,7 @@
 
 mod api;
 mod demo;
+mod hostile;
 mod integrity;
 mod lifecycle;
 mod limits;
