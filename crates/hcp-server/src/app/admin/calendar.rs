@@ -38,11 +38,12 @@ pub async fn years(state: &AppState, user: &CurrentUser) -> AppResult<Vec<Calend
 pub async fn import_year(state: &AppState, user: &CurrentUser, year: &str, body: &[u8]) -> AppResult<CalendarYear> {
     user.require(&[Role::Admin])?;
     let file = HolidayFile::parse(&String::from_utf8_lossy(body))
-        .and_then(|file| file.check_published().map(|()| file))
         .map_err(|e| AppError::invalid_field("body", e.to_string()))?;
     if year.parse::<i32>().ok() != Some(file.year) {
         return Err(AppError::invalid_field("year", "地址中的年份与文件中的 year 不一致"));
     }
+    // A placeholder is refused, so the year stays provisional rather than silently "published".
+    file.check_published().map_err(|e| AppError::invalid_field("body", e.to_string()))?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
     calendar::save_year(&mut tx, &file, &user.actor(), now).await?;
