@@ -141,7 +141,6 @@ fn parts_workbook(
     if let Some((name, head, unit, times, tail)) = extra {
         write_part(name, head, unit, times, tail);
     }
-    drop(write_part);
     zip.finish().unwrap().into_inner()
 }
 
