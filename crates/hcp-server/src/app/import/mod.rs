@@ -26,7 +26,7 @@ use crate::app::tickets::lifecycle::Rules;
 use parse::FileFormat;
 
 /// Rows committed per transaction: large files do not hold the single SQLite writer for long, and a failure
-/// half-way is harmless because fingerprints make a re-run idempotent.
+/// half-way is harmless because batch references (file digest and row) make a re-run of the same file idempotent.
 const CHUNK: usize = 500;
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
