@@ -5,12 +5,12 @@
 //! importing the same file again adds nothing. Another file with an identical row is another paper form: it is
 //! registered, with a warning naming the earlier record (and likewise for identical rows within one file).
 
-use chrono::{DateTime, Utc};
-use hcp_core::evaluation::NewEvaluation;
-use hcp_core::role::Role;
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
+use hcp_core::evaluation::NewEvaluation;
+use hcp_core::role::Role;
 use hcp_store::crypto::DataKey;
 use hcp_store::{Store, evaluations};
 use serde::Serialize;

@@ -64,7 +64,7 @@ impl Layout {
         Ok(Layout { columns, first_col })
     }
 
-    /// The row's input and its identity (normalised values, before the occurrence index), or why it is unreadable.
+    /// The row's input and its identity (its normalised values, hashed into the fingerprint), or why it is unreadable.
     pub(crate) fn read_row(&self, row: &SheetRow) -> Result<(EvaluationInput, String), Vec<RowProblem>> {
         let row_no = row.row_no;
         let mut problems = Vec::new();
