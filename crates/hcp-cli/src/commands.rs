@@ -153,6 +153,11 @@ pub async fn demo(db: DbArgs, evaluations: u64, with_users: bool) -> CmdResult {
 pub async fn import_evaluations(db: DbArgs, file: PathBuf) -> CmdResult {
     let config = config(&db)?;
     let format = FileFormat::from_name(&file.to_string_lossy()).ok_or("仅支持 .csv 或 .xlsx 文件")?;
+    let max = config.upload.max_import_bytes;
+    let size = std::fs::metadata(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?.len();
+    if size > max as u64 {
+        return Err(format!("文件超过了{}KB的上限，请拆分成多个文件分批导入", max / 1024));
+    }
     let bytes = std::fs::read(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
     let (store, key) = open(&config).await?;
     let submitter =
@@ -172,6 +177,9 @@ pub async fn import_evaluations(db: DbArgs, file: PathBuf) -> CmdResult {
     for error in &report.errors {
         println!("  第 {} 行 {}：{}", error.row, error.field, error.message);
     }
+    for warning in &report.warnings {
+        println!("  提示：第 {} 行{}", warning.row, warning.message);
+    }
     Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
@@ -179,6 +187,7 @@ pub async fn calendar_import(db: DbArgs, file: PathBuf) -> CmdResult {
     let config = config(&db)?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
     let holidays = HolidayFile::parse(&text).map_err(|e| e.to_string())?;
+    holidays.check_published().map_err(|e| e.to_string())?;
     let (store, _) = open(&config).await?;
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     let now = Utc::now();

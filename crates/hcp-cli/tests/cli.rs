@@ -38,7 +38,7 @@ fn calendar_import_adds_a_year_and_is_audited() {
     let file = dir.path().join("2027.json");
     std::fs::write(
         &file,
-        r#"{"year":2027,"papers":[],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#,
+        r#"{"year":2027,"papers":["https://www.gov.cn/zhengce/content/2027-notice.htm"],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#,
     )
     .unwrap();
     let before = hcp(&dir, &["calendar", "deadline", "2026-12-31T10:00:00+08:00", "2"]);
@@ -152,4 +152,63 @@ fn the_statistics_aggregate_can_be_rebuilt() {
     let out = hcp(&dir, &["stats", "rebuild"]);
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).contains("统计汇总已重建：0 行"), "{}", stdout(&out));
+}
+
+fn corpus(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hcp-server/tests/corpus").join(path)
+}
+
+/// Issue 12: hostile import files are refused with their reason (no abort, nothing stored).
+#[test]
+fn hostile_import_files_are_refused_with_their_reason() {
+    let dir = TempDir::new();
+    for (file, needle) in [
+        ("xlsx/xfd1048576.xlsx", "XFD1048576"),
+        ("xlsx/xfd1048576-no-dimension.xlsx", "XFD1048576"),
+        ("xlsx/truncated.xlsx", "无法读取"),
+        ("csv/nul-row.csv", "第7行D列"),
+        ("csv/invalid-utf8.csv", "UTF-8"),
+    ] {
+        let out = hcp(&dir, &["import", "evaluations", corpus(file).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{file}: {stderr}");
+    }
+    let verify = hcp(&dir, &["audit", "verify"]);
+    assert!(verify.status.success(), "{verify:?}");
+}
+
+/// Issue 11: holiday-cn's placeholder for a year not yet announced is refused, and the answer says the year
+/// stays provisional; other broken files are refused with their reason.
+#[test]
+fn placeholder_and_broken_holiday_files_are_refused_and_the_year_stays_provisional() {
+    let dir = TempDir::new();
+    let before = hcp(&dir, &["calendar", "deadline", "2027-09-30T10:00:00+08:00", "3"]);
+    for (file, needle) in [
+        ("holiday/2027-placeholder.json", "暂定"),
+        ("holiday/no-source.json", "papers 为空"),
+        ("holiday/wrong-year.json", "不属于 2027 年"),
+        ("holiday/duplicate-dates.json", "重复出现"),
+        ("holiday/bad-date.json", "格式错误"),
+        ("holiday/year-out-of-range.json", "超出允许范围"),
+        ("holiday/nul-name.json", "控制字符"),
+    ] {
+        let out = hcp(&dir, &["calendar", "import", corpus(file).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(needle), "{file}: {out:?}");
+    }
+    let after = hcp(&dir, &["calendar", "deadline", "2027-09-30T10:00:00+08:00", "3"]);
+    assert_eq!(stdout(&after), stdout(&before));
+}
+
+/// Broken configuration files: a clear refusal, never a panic (exit code 101).
+#[test]
+fn broken_config_files_are_refused_not_panicked_on() {
+    let dir = TempDir::new();
+    for entry in std::fs::read_dir(corpus("config")).unwrap() {
+        let path = entry.unwrap().path();
+        let out = hcp(&dir, &["migrate", "--config", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}: {out:?}", path.display());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("配置文件"), "{}: {out:?}", path.display());
+    }
 }

@@ -55,6 +55,16 @@ pub enum CalendarError {
     EmptyName(NaiveDate),
     #[error("日期 {0} 的节日名称过长（最多 {max} 个字）", max = MAX_NAME_CHARS)]
     NameTooLong(NaiveDate),
+    #[error(
+        "{0} 年的文件中没有任何日期（国务院通知发布前的占位文件），未导入；该年仍按周一至周五计算工作日，期限标为“暂定”"
+    )]
+    NoDays(i32),
+    #[error("日期 {0} 的节日名称含有控制字符")]
+    ControlInName(NaiveDate),
+    #[error(
+        "{0} 年的文件没有注明国务院通知的来源（papers 为空），未导入；该年仍按周一至周五计算工作日，期限标为“暂定”"
+    )]
+    NoSource(i32),
 }
 
 impl HolidayFile {
@@ -89,6 +99,22 @@ impl HolidayFile {
             if day.name.chars().count() > MAX_NAME_CHARS {
                 return Err(CalendarError::NameTooLong(d));
             }
+            if day.name.chars().any(char::is_control) {
+                return Err(CalendarError::ControlInName(d));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the file is a published arrangement: it lists days and cites the State Council notice. A
+    /// placeholder (holiday-cn ships `"papers": [], "days": []` for a year not yet announced) is refused, so the
+    /// year stays provisional.
+    pub fn check_published(&self) -> Result<(), CalendarError> {
+        if self.days.is_empty() {
+            return Err(CalendarError::NoDays(self.year));
+        }
+        if self.papers.iter().all(|paper| paper.trim().is_empty()) {
+            return Err(CalendarError::NoSource(self.year));
         }
         Ok(())
     }
@@ -206,6 +232,11 @@ impl WorkCalendar {
     }
 
     fn insert_year(&mut self, file: &HolidayFile) {
+        // A placeholder stored before imports checked for one: the year stays unknown, so provisional.
+        if file.days.is_empty() {
+            self.years.remove(&file.year);
+            return;
+        }
         self.years.insert(file.year, file.days.clone());
     }
 

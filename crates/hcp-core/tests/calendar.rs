@@ -351,3 +351,63 @@ proptest! {
         prop_assert_eq!(cal.working_days_between(to, from), 0);
     }
 }
+
+/// holiday-cn files, well-formed and not: parsing answers without a panic, a valid file round-trips, and only a
+/// file with days and a source counts as published.
+mod holiday_files {
+    use chrono::NaiveDate;
+    use hcp_core::calendar::{HolidayDay, HolidayFile};
+    use proptest::prelude::*;
+
+    fn day() -> impl Strategy<Value = HolidayDay> {
+        (2020i32..2030, 1u32..=12, 1u32..=31, "\\PC{0,8}", any::<bool>()).prop_filter_map(
+            "a real date",
+            |(y, m, d, name, is_off_day)| {
+                NaiveDate::from_ymd_opt(y, m, d).map(|date| HolidayDay { name, date, is_off_day })
+            },
+        )
+    }
+
+    fn file() -> impl Strategy<Value = HolidayFile> {
+        (
+            2020i32..2030,
+            prop::collection::vec("https://www\\.gov\\.cn/[a-z0-9/]{1,20}", 0..2),
+            prop::collection::vec(day(), 0..6),
+        )
+            .prop_map(|(year, papers, days)| HolidayFile { year, papers, days })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_answered_without_a_panic(text in "\\PC{0,300}") {
+            let _ = HolidayFile::parse(&text);
+        }
+
+        #[test]
+        fn json_with_holiday_shape_is_answered_without_a_panic(
+            year in any::<i64>(),
+            dates in prop::collection::vec("[0-9]{1,5}-[0-9]{1,2}-[0-9]{1,2}", 0..4),
+            names in prop::collection::vec("\\PC{0,60}", 0..4),
+        ) {
+            let days: Vec<serde_json::Value> = dates.iter().zip(names.iter().cycle())
+                .map(|(date, name)| serde_json::json!({"name": name, "date": date, "isOffDay": true}))
+                .collect();
+            let text = serde_json::json!({"year": year, "papers": [], "days": days}).to_string();
+            let _ = HolidayFile::parse(&text);
+        }
+
+        #[test]
+        fn valid_files_round_trip_and_only_real_ones_are_published(file in file()) {
+            match HolidayFile::parse(&file.to_json()) {
+                Ok(parsed) => {
+                    prop_assert_eq!(&parsed, &file);
+                    let published = !file.days.is_empty() && file.papers.iter().any(|p| !p.trim().is_empty());
+                    prop_assert_eq!(parsed.check_published().is_ok(), published);
+                }
+                Err(err) => prop_assert!(file.validate().is_err(), "{err}"),
+            }
+        }
+    }
+}

@@ -374,3 +374,7 @@ mod tests {
         assert!(Config::parse("[upward]\nendpoint = \"ftp://x\"\n").unwrap_err().contains("endpoint"));
     }
 }
+
+#[cfg(test)]
+#[path = "config_properties.rs"]
+mod properties;

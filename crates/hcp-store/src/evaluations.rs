@@ -116,6 +116,28 @@ pub async fn import_ref_exists(conn: &mut AnyConnection, import_ref: &str) -> cr
     Ok(found.is_some())
 }
 
+/// Records what an imported row says (its content digest) beside its batch reference.
+pub async fn set_import_fingerprint(
+    conn: &mut AnyConnection,
+    import_ref: &str,
+    fingerprint: &str,
+) -> crate::Result<()> {
+    sqlx::query("UPDATE evaluations SET import_fingerprint = $1 WHERE import_ref = $2")
+        .bind(fingerprint)
+        .bind(import_ref)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tracking code of an earlier imported evaluation with the same content digest, if any.
+pub async fn imported_with_fingerprint(conn: &mut AnyConnection, fingerprint: &str) -> crate::Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT tracking_code FROM evaluations WHERE import_fingerprint = $1 ORDER BY id LIMIT 1")
+        .bind(fingerprint)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// An evaluation with the names it is attributed to, for display. Evaluator columns stay encrypted.
 #[derive(Debug, Clone, FromRow)]
 pub struct EvaluationRow {

@@ -5,6 +5,8 @@
 //! - [`seed`]: a small jurisdiction with one user per role (user name = role code, password [`PASSWORD`]).
 //! - JSON helpers on [`TestApp`] (`get`, `post`, `send`, `login`, `evaluate`, [`TestApp::bad_review`]) and the
 //!   error code of an answer ([`code`]).
+//! - [`hostile`]: the corpus of hostile files (`crates/hcp-server/tests/corpus`) plus the large ones generated
+//!   here (zip bombs, a megabyte CSV field, 100 000 columns), each with the answer the import must give.
 //! - [`pages`]: a browser without JavaScript (cookies, forms, CSRF fields).
 //! - Database reads for assertions ([`TestApp::count`], [`TestApp::scalar`]), [`assert_rollups_agree`], and
 //!   [`flaky_endpoint`], a local receiver for webhooks and upward reports.
@@ -16,6 +18,7 @@ mod api;
 mod app;
 mod db;
 mod endpoint;
+pub mod hostile;
 pub mod pages;
 mod seed;
 

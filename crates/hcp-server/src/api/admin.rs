@@ -171,10 +171,11 @@ pub async fn calendar_years(State(state): State<AppState>, user: CurrentUser) ->
     calendar::years(&state, &user).await.map(Json)
 }
 
-/// Add or replace a year's arrangement; the body is a holiday-cn JSON file.
+/// Add or replace a year's arrangement; the body is a holiday-cn JSON file. A placeholder (no `days`, or no
+/// `papers` citing the State Council notice) is refused, and the year stays provisional.
 #[utoipa::path(put, operation_id = "import_calendar_year", path = "/api/v1/admin/calendar/{year}", tag = "admin", params(("year" = i32, Path)),
-    request_body(content = Object, description = "holiday-cn 格式：{\"year\":2027,\"papers\":[],\"days\":[{\"name\":\"元旦\",\"date\":\"2027-01-01\",\"isOffDay\":true}]}"),
-    responses((status = 200, body = CalendarYear), (status = 422, body = ErrorBody)))]
+    request_body(content = Object, description = "holiday-cn 格式：{\"year\":2027,\"papers\":[\"https://www.gov.cn/…\"],\"days\":[{\"name\":\"元旦\",\"date\":\"2027-01-01\",\"isOffDay\":true}]}；days 或 papers 为空的占位文件不予导入"),
+    responses((status = 200, body = CalendarYear), (status = 422, body = ErrorBody, description = "文件无效，或为占位文件（没有日期或没有国务院通知来源），该年仍为暂定")))]
 pub async fn import_calendar(
     State(state): State<AppState>,
     user: CurrentUser,

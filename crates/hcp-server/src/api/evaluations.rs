@@ -103,12 +103,18 @@ pub struct ImportQuery {
     pub filename: Option<String>,
 }
 
-/// Batch import of paper forms, box records and hotline logs: the file is the request body (Content-Type
-/// `text/csv` or the XLSX type). Valid rows land; each invalid row is reported; re-importing adds nothing.
+/// Batch import of paper forms, box records and hotline logs: the file is the request body, sent with the file's
+/// own type — `text/csv`, the XLSX type, or `application/octet-stream` with `?filename=` ending in .csv/.xlsx.
+/// Any other type (a browser form's `text/plain`, `multipart/form-data`, `application/x-www-form-urlencoded`) is
+/// refused with 415, so a page on another site cannot make a signed-in browser import. Valid rows land; each
+/// invalid row is reported. A batch is the file's bytes: the same file imported again adds nothing; identical
+/// rows of another file are registered with a warning.
 #[utoipa::path(post, operation_id = "import_evaluations", path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery),
     request_body(content((crate::api::openapi::Binary = "text/csv"), (crate::api::openapi::Binary = "application/octet-stream"), (crate::api::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "CSV（UTF-8）或 XLSX 文件内容；以 application/octet-stream 发送时由 filename 的扩展名判断格式"),
-    responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody),
-        (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody, description = "invalid_file：文件无法读取（编码、表头、格式）"),
+        (status = 413, body = ErrorBody, description = "payload_too_large：文件、解压后的大小、行数、列数或单元格位置超过上限"),
+        (status = 415, body = ErrorBody, description = "unsupported_file_type：Content-Type 不是 text/csv、XLSX 类型，或 application/octet-stream 而没有 .csv/.xlsx 的 filename"),
+        (status = 422, body = ErrorBody, description = "validation_failed：文件中有控制字符（如 NUL），fields 列出行和列，未导入任何记录")))]
 pub async fn import_upload(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -124,11 +130,17 @@ pub async fn import_upload(
             AppError::new(ErrorCode::InvalidBody, "无法读取上传的文件")
         }
     })?;
-    let format = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(FileFormat::from_content_type)
-        .or_else(|| q.filename.as_deref().and_then(FileFormat::from_name))
-        .ok_or_else(|| AppError::new(ErrorCode::UnsupportedFileType, "仅支持 CSV（UTF-8）或 XLSX 文件"))?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = FileFormat::from_content_type(content_type)
+        .or_else(|| {
+            // Generated clients send any file as octet-stream: then, and only then, the name tells the format.
+            FileFormat::is_octet_stream(content_type).then(|| q.filename.as_deref().and_then(FileFormat::from_name))?
+        })
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::UnsupportedFileType,
+                "仅支持 CSV（UTF-8）或 XLSX 文件：请以 Content-Type text/csv 或 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet 上传；以 application/octet-stream 上传时须用 filename 参数给出 .csv 或 .xlsx 文件名",
+            )
+        })?;
     import::upload(&state, &user, ip, &body, format).await.map(Json)
 }

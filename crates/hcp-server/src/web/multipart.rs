@@ -234,3 +234,7 @@ mod tests {
         assert_eq!(parse(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", "b"), None);
     }
 }
+
+#[cfg(test)]
+#[path = "multipart_properties.rs"]
+mod properties;

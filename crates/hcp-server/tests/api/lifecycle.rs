@@ -463,7 +463,7 @@ async fn an_imported_calendar_recomputes_open_deadlines(backend: Backend) {
     );
 
     let admin = app.login("admin").await;
-    let year = json!({"year": 2027, "papers": [], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]});
+    let year = json!({"year": 2027, "papers": ["https://www.gov.cn/zhengce/content/2027-notice.htm"], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]});
     let response = app
         .client
         .put(app.url("/api/v1/admin/calendar/2027"))

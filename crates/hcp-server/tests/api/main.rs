@@ -6,6 +6,7 @@ mod api;
 mod demo;
 mod fuzz;
 mod hostile;
+mod hostile_files;
 mod integrity;
 mod lifecycle;
 mod limits;

@@ -7,5 +7,6 @@ mod web_admin;
 mod web_citizen;
 mod web_demo;
 mod web_entry;
+mod web_hostile;
 mod web_supervise;
 mod web_work;

@@ -331,7 +331,7 @@ async fn calendar_import_by_upload_reports_a_bad_file_and_changes_nothing(backen
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await, audit);
 
     // A good file is imported and shown.
-    let file = r#"{"year":2027,"papers":[],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":false}]}"#;
+    let file = r#"{"year":2027,"papers":["https://www.gov.cn/zhengce/content/2027-notice.htm"],"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},{"name":"元旦","date":"2027-01-04","isOffDay":false}]}"#;
     let done = upload(&mut browser, &app, "2027", "2027.json", file).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     let page = browser.get(&app, done.location.as_deref().unwrap()).await;

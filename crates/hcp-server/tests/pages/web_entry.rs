@@ -492,16 +492,20 @@ async fn templates_download_and_import_cleanly(backend: Backend) {
         let parsed = import_file::parse(bytes, format).unwrap();
         assert!(parsed.problems.is_empty() && parsed.rows.len() == 1, "{format:?}: {:?}", parsed.problems);
     }
-    // Uploaded as downloaded, the example row imports (once: both templates carry the same row).
+    // Uploaded as downloaded, the example row imports.
     let page = upload(&mut browser, &app, "评价导入模板.xlsx", "application/octet-stream", &xlsx).await;
     assert!(
         page.html.contains("id=\"total-imported\">1<") && page.html.contains("id=\"total-refused\">0<"),
         "{}",
         page.html
     );
+    let again = upload(&mut browser, &app, "评价导入模板.xlsx", "application/octet-stream", &xlsx).await;
+    assert!(again.html.contains("id=\"total-duplicates\">1<"), "{}", again.html);
+    // The CSV template is another batch: its identical row is another form, registered with a warning.
     let page = upload(&mut browser, &app, "评价导入模板.csv", "text/csv", &csv).await;
-    assert!(page.html.contains("id=\"total-duplicates\">1<"), "{}", page.html);
-    assert_eq!(app.row_count("evaluations").await, 1);
+    assert!(page.html.contains("id=\"total-imported\">1<"), "{}", page.html);
+    assert!(page.html.contains("与此前导入的记录"), "{}", page.html);
+    assert_eq!(app.row_count("evaluations").await, 2);
     app.stop().await;
 }
 

@@ -42,6 +42,8 @@ pub async fn import_year(state: &AppState, user: &CurrentUser, year: &str, body:
     if year.parse::<i32>().ok() != Some(file.year) {
         return Err(AppError::invalid_field("year", "地址中的年份与文件中的 year 不一致"));
     }
+    // A placeholder is refused, so the year stays provisional rather than silently "published".
+    file.check_published().map_err(|e| AppError::invalid_field("body", e.to_string()))?;
     let now = state.now();
     let mut tx = state.store().begin().await?;
     calendar::save_year(&mut tx, &file, &user.actor(), now).await?;

@@ -1,12 +1,18 @@
 //! Batch import of paper evaluation forms, box records and hotline logs from CSV/XLSX. Valid rows land, invalid
-//! rows are reported with their row number and reason, and a row already imported is recognised by its
-//! fingerprint, so importing the same file again adds nothing.
+//! rows are reported with their row number and reason.
+//!
+//! A batch is the file's bytes: each row's import reference is the file's SHA-256 and its row number, so
+//! importing the same file again adds nothing. Another file with an identical row is another paper form: it is
+//! registered, with a warning naming the earlier record (and likewise for identical rows within one file).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use hcp_core::FieldErrors;
 use hcp_core::evaluation::NewEvaluation;
 use hcp_core::role::Role;
-use hcp_store::Store;
 use hcp_store::crypto::DataKey;
+use hcp_store::{Store, evaluations};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -20,7 +26,7 @@ use crate::app::tickets::lifecycle::Rules;
 use parse::FileFormat;
 
 /// Rows committed per transaction: large files do not hold the single SQLite writer for long, and a failure
-/// half-way is harmless because fingerprints make a re-run idempotent.
+/// half-way is harmless because batch references (file digest and row) make a re-run of the same file idempotent.
 const CHUNK: usize = 500;
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -33,6 +39,9 @@ pub struct ImportReport {
     /// Bad reviews among the imported rows, each now a ticket.
     pub tickets: usize,
     pub errors: Vec<RowError>,
+    /// Imported rows that read exactly like another row of this file or an earlier import: registered (two
+    /// paper forms may read alike), reported so that a double entry can be checked.
+    pub warnings: Vec<RowError>,
     /// Each imported row with its tracking code (the upload page lists them; not part of the API's answer).
     #[serde(skip)]
     pub accepted: Vec<AcceptedRow>,
@@ -80,7 +89,7 @@ pub async fn import(
     format: FileFormat,
     now: DateTime<Utc>,
 ) -> AppResult<ImportReport> {
-    let parsed = parse::parse(bytes, format).map_err(|e| AppError::new(ErrorCode::InvalidFile, e.to_string()))?;
+    let parsed = parse::parse(bytes, format).map_err(file_error)?;
     let mut report = ImportReport { rows: parsed.rows.len() + parsed.problems.len(), ..Default::default() };
     for problem in parsed.problems {
         report.errors.push(RowError { row: problem.row_no, field: problem.field, message: problem.message });
@@ -89,7 +98,7 @@ pub async fn import(
     for row in parsed.rows {
         match NewEvaluation::parse(&row.input, now) {
             Ok(evaluation) if evaluation.channel.is_registered() => {
-                pending.push((row.row_no, row.fingerprint, evaluation))
+                pending.push((row.row_no, row.import_ref, row.fingerprint, evaluation))
             }
             Ok(_) => report.errors.push(RowError {
                 row: row.row_no,
@@ -105,24 +114,35 @@ pub async fn import(
     }
 
     use hcp_store::sqlx::Connection;
+    // First row of this file with each content digest, for the "same as row N" warning.
+    let mut first_with: HashMap<&str, usize> = HashMap::new();
     for chunk in pending.chunks(CHUNK) {
         let mut tx = store.begin().await?;
-        for (row_no, fingerprint, evaluation) in chunk {
+        for (row_no, import_ref, fingerprint, evaluation) in chunk {
             let request = IntakeRequest {
                 submission: Submission::Evaluation(evaluation.clone()),
                 submitter: submitter.clone(),
                 received_at: now,
                 idempotency: None,
-                import_ref: Some(fingerprint.clone()),
+                import_ref: Some(import_ref.clone()),
                 rules: rules.clone(),
             };
             let mut savepoint = tx.begin().await?;
+            let earlier = evaluations::imported_with_fingerprint(&mut savepoint, fingerprint).await?;
             let result = intake::process(&mut savepoint, key, &request).await;
+            if let Ok(Outcome::Created(_)) = &result {
+                evaluations::set_import_fingerprint(&mut savepoint, import_ref, fingerprint).await?;
+            }
             match result {
                 Ok(outcome) => {
                     savepoint.commit().await?;
                     match outcome {
                         Outcome::Created(receipt) | Outcome::Replayed(receipt) => {
+                            let same_row = first_with.get(fingerprint.as_str()).copied();
+                            first_with.entry(fingerprint.as_str()).or_insert(*row_no);
+                            if let Some(warning) = duplicate_warning(*row_no, same_row, earlier) {
+                                report.warnings.push(warning);
+                            }
                             report.imported += 1;
                             report.tickets += usize::from(receipt.ticket_id.is_some());
                             report.accepted.push(AcceptedRow {
@@ -150,6 +170,40 @@ pub async fn import(
     }
     report.errors.sort_by_key(|e| e.row);
     Ok(report)
+}
+
+/// A row that reads exactly like an earlier one: of this file (`same_row`) or of an earlier import (`earlier`,
+/// its tracking code).
+fn duplicate_warning(row: usize, same_row: Option<usize>, earlier: Option<String>) -> Option<RowError> {
+    let message = match (same_row, earlier) {
+        (Some(same), _) => format!("与本文件第{same}行内容完全相同，已作为另一张评价表登记；如属重复录入，请核对"),
+        (None, Some(code)) => {
+            format!("与此前导入的记录（查询码 {code}）内容完全相同，已作为另一张评价表登记；如属重复录入，请核对")
+        }
+        (None, None) => return None,
+    };
+    Some(RowError { row, field: "row".into(), message })
+}
+
+/// A file refused as a whole: over a limit (413), control characters (422, each cell as a field), or unreadable
+/// (400). Nothing of it is stored.
+fn file_error(err: parse::FileError) -> AppError {
+    let message = err.to_string();
+    if err.is_over_limit() {
+        return AppError::new(ErrorCode::PayloadTooLarge, message);
+    }
+    if let parse::FileError::ControlCharacters { cells, .. } = &err {
+        let mut fields = FieldErrors::new();
+        for cell in cells {
+            let field = if cell.field.is_empty() { String::new() } else { format!(".{}", cell.field) };
+            fields.add(
+                format!("rows[{}]{field}", cell.row_no),
+                format!("第{}行{}列含有控制字符", cell.row_no, cell.column),
+            );
+        }
+        return AppError::new(ErrorCode::ValidationFailed, message).with_fields(fields);
+    }
+    AppError::new(ErrorCode::InvalidFile, message)
 }
 
 /// A refused row in the report: each field's message, or the refusal itself (a case already evaluated, a ticket

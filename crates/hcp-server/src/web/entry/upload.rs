@@ -1,5 +1,5 @@
 //! `/entry/upload`: a CSV or XLSX file of paper forms, box records or hotline logs, imported by the same function
-//! as `POST /api/v1/evaluations/import` (same size limit, same row fingerprints: a file uploaded twice adds
+//! as `POST /api/v1/evaluations/import` (same size limit, same batch identity: a file uploaded twice adds
 //! nothing); the page shows every row's outcome. `/entry/template.csv` and `/entry/template.xlsx` are the
 //! importer's own columns with one example row that imports cleanly.
 
@@ -142,13 +142,18 @@ impl ReportView {
         }
         let refused = lines.len();
         let more_accepted = report.accepted.len().saturating_sub(LISTED_ACCEPTED);
+        // Warnings (a row identical to another) go with their accepted row.
+        let mut warnings: std::collections::HashMap<usize, Vec<(&'static str, String)>> = Default::default();
+        for warning in report.warnings {
+            warnings.entry(warning.row).or_default().push(("", warning.message));
+        }
         for accepted in report.accepted.into_iter().take(LISTED_ACCEPTED) {
             lines.push(RowLine {
                 row: accepted.row,
                 status: RowStatus::Accepted,
                 tracking_code: accepted.tracking_code,
                 ticket: accepted.ticket_id.is_some(),
-                messages: Vec::new(),
+                messages: warnings.remove(&accepted.row).unwrap_or_default(),
             });
         }
         for row in report.duplicate_rows {
@@ -289,8 +294,12 @@ pub async fn submit(
             Ok(me.render(StatusCode::OK, &upload_page(&me, &state, &example, None, Some(view))))
         }
         // The whole file was refused (no header, wrong encoding …): nothing imported, the reason on the page.
-        Err(err) if err.code == ErrorCode::InvalidFile => {
+        Err(err) if err.code == ErrorCode::InvalidFile || err.code == ErrorCode::ValidationFailed => {
             Ok(again(format!("“{file_name}”未导入：{}", err.message), StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        // Over a limit (uncompressed size, rows, columns): the same page, with the limit named.
+        Err(err) if err.code == ErrorCode::PayloadTooLarge => {
+            Ok(again(format!("“{file_name}”未导入：{}", err.message), StatusCode::PAYLOAD_TOO_LARGE))
         }
         Err(err) => Err(err.into()),
     }

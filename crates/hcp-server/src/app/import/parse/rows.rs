@@ -64,7 +64,7 @@ impl Layout {
         Ok(Layout { columns, first_col })
     }
 
-    /// The row's input and its identity (normalised values, before the occurrence index), or why it is unreadable.
+    /// The row's input and its identity (its normalised values, hashed into the fingerprint), or why it is unreadable.
     pub(crate) fn read_row(&self, row: &SheetRow) -> Result<(EvaluationInput, String), Vec<RowProblem>> {
         let row_no = row.row_no;
         let mut problems = Vec::new();
@@ -77,6 +77,9 @@ impl Layout {
             let column = self.columns.get(i).copied().flatten();
             match (column, cell) {
                 (_, Ok(text)) if text.trim().is_empty() => {}
+                (Some(column), Ok(text)) if text.chars().count() > MAX_CELL_CHARS => {
+                    problem(column.field(), format!("{}超过{MAX_CELL_CHARS}个字符，无法导入", column.header()))
+                }
                 (None, _) => {
                     // Data without a header is usually a shifted row (an unquoted comma): importing it would guess.
                     if !stray_reported {
@@ -199,12 +202,45 @@ pub(crate) fn identity(input: &EvaluationInput, form_no: Option<&str>) -> String
     .to_string()
 }
 
-pub(crate) fn fingerprint(identity: &str, occurrence: usize) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(identity.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(occurrence.to_string().as_bytes());
-    hex::encode(hasher.finalize())
+/// Tab and line feed are text a cell may hold; every other control character (NUL, ESC, DEL, C1 …) is refused.
+pub(crate) fn has_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && c != '\t' && c != '\n')
+}
+
+/// Columns up to the last non-empty cell.
+fn used_width(cells: &[CellText]) -> usize {
+    cells.iter().rposition(|cell| !matches!(cell, Ok(text) if text.is_empty())).map_or(0, |i| i + 1)
+}
+
+/// Cells of a row holding control characters, collected over the whole file so the refusal lists them all.
+#[derive(Default)]
+struct ControlCells {
+    cells: Vec<ControlCell>,
+    total: usize,
+}
+
+impl ControlCells {
+    fn scan(&mut self, row: &SheetRow, layout: Option<&Layout>, first_col: usize) {
+        for (i, cell) in row.cells.iter().enumerate() {
+            if let Ok(text) = cell
+                && has_control(text)
+            {
+                self.total += 1;
+                if self.cells.len() < LISTED_CONTROL_CELLS {
+                    let field = layout.and_then(|l| l.columns.get(i).copied().flatten()).map_or("", Column::field);
+                    self.cells.push(ControlCell {
+                        row_no: row.row_no,
+                        column: column_letter(first_col + i),
+                        field: field.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn refusal(self) -> Option<FileError> {
+        (self.total > 0).then_some(FileError::ControlCharacters { cells: self.cells, total: self.total })
+    }
 }
 
 pub(crate) fn parse_rows<I>(mut rows: I, first_col: usize) -> Result<ParsedFile, FileError>
@@ -216,19 +252,30 @@ where
             None => return Err(FileError::Empty),
             Some(row) => {
                 let row = row?;
+                if used_width(&row.cells) > MAX_COLUMNS {
+                    return Err(FileError::TooManyColumns { limit: MAX_COLUMNS });
+                }
                 if !is_blank(&row.cells) {
                     break row;
                 }
             }
         }
     };
+    let mut controls = ControlCells::default();
+    controls.scan(&header, None, first_col);
+    if let Some(refusal) = controls.refusal() {
+        return Err(refusal);
+    }
     let layout = Layout::from_header(&header.cells, first_col)?;
+    let mut controls = ControlCells::default();
 
     let mut parsed = ParsedFile::default();
-    let mut occurrences: HashMap<[u8; 32], usize> = HashMap::new();
     let mut count = 0usize;
     for row in rows {
         let row = row?;
+        if used_width(&row.cells) > MAX_COLUMNS {
+            return Err(FileError::TooManyColumns { limit: MAX_COLUMNS });
+        }
         if is_blank(&row.cells) {
             continue;
         }
@@ -236,16 +283,17 @@ where
         if count > MAX_ROWS {
             return Err(FileError::TooManyRows { limit: MAX_ROWS });
         }
+        controls.scan(&row, Some(&layout), first_col);
         match layout.read_row(&row) {
             Ok((input, identity)) => {
-                // Keyed by digest: 50 000 long comments need not be held twice.
-                let occurrence = occurrences.entry(Sha256::digest(identity.as_bytes()).into()).or_insert(0);
-                let fingerprint = fingerprint(&identity, *occurrence);
-                *occurrence += 1;
-                parsed.rows.push(ImportRow { row_no: row.row_no, input, fingerprint });
+                let fingerprint = hex::encode(Sha256::digest(identity.as_bytes()));
+                parsed.rows.push(ImportRow { row_no: row.row_no, input, import_ref: String::new(), fingerprint });
             }
             Err(problems) => parsed.problems.extend(problems),
         }
+    }
+    if let Some(refusal) = controls.refusal() {
+        return Err(refusal);
     }
     if count == 0 {
         return Err(FileError::NoRows);

@@ -82,16 +82,25 @@ fn decorated_headers_and_other_delimiters_are_accepted() {
 }
 
 #[test]
-fn reparsing_gives_identical_fingerprints_and_identical_rows_differ() {
+fn identical_rows_share_a_fingerprint_but_not_an_import_ref() {
     let text = "渠道,窗口编号,评价等级,评价内容\npaper,W01,5,好\npaper,W01,5,好\npaper,W01,4,好\n";
     let first = csv(text).unwrap();
     let again = csv(text).unwrap();
     assert_eq!(fingerprints(&first), fingerprints(&again));
     let prints = fingerprints(&first);
     assert_eq!(prints.len(), 3);
-    assert_ne!(prints[0], prints[1], "two identical paper forms must both land");
+    assert_eq!(prints[0], prints[1], "identical rows read alike");
     assert_ne!(prints[0], prints[2]);
     assert!(prints.iter().all(|p| p.len() == 64 && p.bytes().all(|b| b.is_ascii_hexdigit())));
+    // The batch is the file's bytes, each row its row number: the same file gives the same references …
+    let refs = |p: &ParsedFile| p.rows.iter().map(|r| r.import_ref.clone()).collect::<Vec<_>>();
+    assert_eq!(refs(&first), refs(&again));
+    let digest = batch_digest(text.as_bytes());
+    assert_eq!(refs(&first), vec![format!("v2:{digest}:2"), format!("v2:{digest}:3"), format!("v2:{digest}:4")]);
+    // … and another file with the same rows is another batch.
+    let other = csv(&format!("{text}\n")).unwrap();
+    assert_eq!(fingerprints(&other), prints);
+    assert!(refs(&other).iter().all(|r| !refs(&first).contains(r)));
 }
 
 #[test]
