@@ -131,8 +131,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
             if operation["operationId"] == "sign_out" {
                 continue;
             }
-            let body_fields =
-                operation["requestBody"]["content"]["application/json"].get("schema").map(|schema| fields_of(schema));
+            let body_fields = operation["requestBody"]["content"]["application/json"].get("schema").map(&fields_of);
             let query_params = operation["parameters"]
                 .as_array()
                 .into_iter()

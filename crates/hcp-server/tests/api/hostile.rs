@@ -252,9 +252,8 @@ async fn formulas_in_comments_are_text_in_every_csv(backend: Backend) {
 }
 
 async fn forwarded_addresses_are_taken_from_the_right(backend: Backend) {
-    let mut config = Config::default();
-    config.trust_proxy = true;
-    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    let mut config =
+        Config { trust_proxy: true, trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()], ..Config::default() };
     config.rate_limit.evaluations_per_minute = 2;
     let app = TestApp::spawn_with(backend, Options { config, ..Options::default() }).await;
     let body = json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5});
