@@ -207,8 +207,8 @@ impl<'a> Bulk<'a> {
         let evaluation_ids = evaluations::insert_many(conn, &records).await?;
         let sums: Vec<(StatKey, Counters)> = sums.into_iter().collect();
         apply_many(conn, &sums).await?;
-        // One audit entry per flush: the ids it wrote, so the chain still covers every record.
-        audit::append(
+        // One audit entry per flush, recording every evaluation's digest, so the chain covers each record.
+        audit::append_bulk(
             conn,
             now,
             "demo",
@@ -220,6 +220,8 @@ impl<'a> Bulk<'a> {
                 "first_evaluation": evaluation_ids.iter().min(),
                 "last_evaluation": evaluation_ids.iter().max(),
             }),
+            audit::Kind::Evaluation,
+            &evaluation_ids,
         )
         .await?;
         let written = records.len() as u64;
