@@ -281,7 +281,7 @@ pub(crate) async fn page(conn: &mut AnyConnection, after: i64, limit: i64) -> cr
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 
-pub use crate::verify::{Finding, Report, read_checkpoints, verify, write_checkpoint};
+pub use crate::verify::{CHECKPOINT_FILE, Finding, Report, read_checkpoints, verify, write_checkpoint};
 
 #[derive(Debug, Clone, serde::Serialize, FromRow)]
 pub struct AuditRow {

@@ -146,7 +146,7 @@ pub async fn verify(store: &Store, keys: &Keyring, checkpoints: &[Checkpoint]) -
     let sealed = last.as_ref().filter(|e| Algorithm::parse(&e.alg).is_some_and(Algorithm::keyed));
     match sealed.and_then(|e| keys.get(&e.key_id).map(|k| (e, k))) {
         Some((entry, key)) => {
-            let sum = check_records(&mut tx, key, &mut report).await?;
+            let sum = check_records(&mut tx, key, entry.seq, &mut report).await?;
             if RecordSum::parse(&entry.records) != Some(sum) {
                 report.find(format!(
                     "记录摘要表与审计链（至 #{}）不符：有摘要被改动、删除、补写或回滚",
@@ -161,14 +161,16 @@ pub async fn verify(store: &Store, keys: &Keyring, checkpoints: &[Checkpoint]) -
     Ok(report)
 }
 
+/// "评价 #12 " (spaced like the rest of the sentence) or "设置" for the one settings record.
 fn name(kind: Kind, id: i64) -> String {
-    if kind == Kind::Settings { kind.label().to_owned() } else { format!("{} #{id}", kind.label()) }
+    if kind == Kind::Settings { kind.label().to_owned() } else { format!("{} #{id} ", kind.label()) }
 }
 
 /// Merges each kind's rows (by id) with its recorded digests, a page at a time; returns the sum of the digests.
 async fn check_records(
     conn: &mut sqlx::AnyConnection,
     key: &ChainKey,
+    last_seq: i64,
     report: &mut Report,
 ) -> crate::Result<RecordSum> {
     let mut sum = RecordSum::default();
@@ -185,8 +187,12 @@ async fn check_records(
                 from = *last;
                 digests.extend(page);
             }
-            for (id, digest, _) in &digests {
+            for (id, digest, seq) in &digests {
                 sum.add(key, kind.code(), *id, digest);
+                // Entries at the end were removed together with the head: what they wrote still points there.
+                if *seq > last_seq {
+                    report.find(format!("{}的摘要由不存在的审计记录 #{seq} 写入", name(kind, *id)));
+                }
             }
             report.records += rows.len() as i64;
             let (mut r, mut d) = (rows.iter().peekable(), digests.iter().peekable());
@@ -194,24 +200,24 @@ async fn check_records(
                 match (r.peek(), d.peek()) {
                     (None, None) => break,
                     (Some((id, _)), None) => {
-                        report.find(format!("{} 没有审计写入记录（在审计之外写入）", name(kind, *id)));
+                        report.find(format!("{}没有审计写入记录（在审计之外写入）", name(kind, *id)));
                         r.next();
                     }
                     (None, Some((id, _, seq))) => {
-                        report.find(format!("{} 已被删除（最后一次审计写入为 #{seq}）", name(kind, *id)));
+                        report.find(format!("{}已被删除（最后一次审计写入为 #{seq}）", name(kind, *id)));
                         d.next();
                     }
                     (Some((row_id, current)), Some((digest_id, recorded, seq))) => {
                         if row_id < digest_id {
-                            report.find(format!("{} 没有审计写入记录（在审计之外写入）", name(kind, *row_id)));
+                            report.find(format!("{}没有审计写入记录（在审计之外写入）", name(kind, *row_id)));
                             r.next();
                         } else if digest_id < row_id {
-                            report.find(format!("{} 已被删除（最后一次审计写入为 #{seq}）", name(kind, *digest_id)));
+                            report.find(format!("{}已被删除（最后一次审计写入为 #{seq}）", name(kind, *digest_id)));
                             d.next();
                         } else {
                             if current != recorded {
                                 report.find(format!(
-                                    "{} 的内容与最后一次审计写入（#{seq}）不符",
+                                    "{}的内容与最后一次审计写入（#{seq}）不符",
                                     name(kind, *row_id)
                                 ));
                             }
