@@ -23,9 +23,23 @@ pub async fn append(
     target: &str,
     details: &serde_json::Value,
 ) -> crate::Result<i64> {
+    append_with(conn, at, actor, action, target, details, &[]).await
+}
+
+/// [`append`] for a write that also changed other covered records than its target (a review overturning the
+/// ticket's evaluation): their digests are recorded by the same entry.
+pub async fn append_with(
+    conn: &mut AnyConnection,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    target: &str,
+    details: &serde_json::Value,
+    also: &[(Kind, i64)],
+) -> crate::Result<i64> {
     let keys = audit_key::installed()?;
     let key = keys.current().ok_or_else(|| crate::StoreError::Crypto("审计密钥文件中没有密钥".into()))?;
-    let written: Vec<(Kind, i64)> = Kind::from_target(target).into_iter().collect();
+    let written: Vec<(Kind, i64)> = Kind::from_target(target).into_iter().chain(also.iter().copied()).collect();
     append_keyed(conn, key, at, actor, action, target, details, &written).await
 }
 
