@@ -154,7 +154,14 @@ pub async fn verify(store: &Store, keys: &Keyring, checkpoints: &[Checkpoint]) -
                 ));
             }
         }
-        None if last.is_none() => {}
+        None if last.is_none() => {
+            // An emptied log (head reset too) with records left behind is no fresh database.
+            for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Settings) {
+                if !records::page_rows(&mut tx, kind, -1, 1).await?.is_empty() {
+                    report.find(format!("审计日志为空，但数据库中有{}记录", kind.label()));
+                }
+            }
+        }
         None => report.find("审计链尚未用审计密钥封存，业务记录无法核对".to_owned()),
     }
     tx.rollback().await?;

@@ -25,6 +25,7 @@ hcp_store::on_both_backends!(
     edited_records_are_named,
     a_removed_last_entry_is_found,
     a_recomputed_chain_is_found,
+    an_emptied_log_with_records_left_is_found,
     a_new_audit_key_starts_a_segment_and_old_entries_still_verify,
     bulk_writes_record_every_row,
     concurrent_audit_appends_keep_one_chain,
@@ -311,6 +312,23 @@ async fn audit_chain_detects_changes_and_removals(backend: Backend) {
         findings(&store, &[]).await,
         vec![ChainBreak::Truncated { expected_last: 6, found_last: 1 }.to_string()]
     );
+}
+
+async fn an_emptied_log_with_records_left_is_found(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
+    audited_records(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("DELETE FROM audit_log").execute(&mut *tx).await.unwrap();
+    sqlx::query("DELETE FROM record_digests").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE audit_head SET seq = 0, hash = $1, alg = 'sha256', key_id = '', records = ''")
+        .bind(GENESIS_HASH)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let found = findings(&store, &[]).await;
+    assert!(has(&found, "审计日志为空，但数据库中有评价记录"), "{found:?}");
+    assert!(has(&found, "审计日志为空，但数据库中有工单记录"), "{found:?}");
 }
 
 /// A bad review with its ticket, each written by an audited write, and the settings; returns (evaluation,
