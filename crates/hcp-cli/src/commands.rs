@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use hcp_core::audit::Keyring;
 use hcp_core::calendar::HolidayFile;
 use hcp_core::clock::{Clock, SystemClock, TrainingClock, shanghai};
 use hcp_server::app::accounts::{self, NewAccount};
@@ -17,7 +18,6 @@ use hcp_server::app::tickets::lifecycle::{self, Rules};
 use hcp_server::config::Database;
 use hcp_server::{AppState, Config};
 use hcp_store::crypto::{DataKey, new_token};
-use hcp_core::audit::Keyring;
 use hcp_store::{Store, audit, audit_key, calendar, org, users};
 
 use crate::DbArgs;

@@ -213,7 +213,9 @@ fn main() -> ExitCode {
             Command::Calendar { what: CalendarCommand::Deadline { from, working_days, db } } => {
                 commands::calendar_deadline(db, from, working_days).await
             }
-            Command::Audit { what: AuditCommand::Verify { db, audit_key } } => commands::audit_verify(db, audit_key).await,
+            Command::Audit { what: AuditCommand::Verify { db, audit_key } } => {
+                commands::audit_verify(db, audit_key).await
+            }
             Command::Stats { what: StatsCommand::Rebuild { db } } => commands::stats_rebuild(db).await,
             Command::User {
                 what: UserCommand::Add { username, role, org, department, window, staff_no, name, email, db },

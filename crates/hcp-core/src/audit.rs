@@ -256,9 +256,11 @@ impl Link {
 /// Checks entries in sequence order; `prev` is the last verified entry, carried between pages.
 pub fn verify_next(prev: &Link, entry: &AuditEntry, keys: &Keyring) -> Result<(), ChainBreak> {
     let seq = entry.seq;
-    let alg = Algorithm::parse(&entry.alg).ok_or_else(|| ChainBreak::UnknownAlgorithm { seq, alg: entry.alg.clone() })?;
+    let alg =
+        Algorithm::parse(&entry.alg).ok_or_else(|| ChainBreak::UnknownAlgorithm { seq, alg: entry.alg.clone() })?;
     let recomputed = if alg.keyed() {
-        let key = keys.get(&entry.key_id).ok_or_else(|| ChainBreak::MissingKey { seq, key_id: entry.key_id.clone() })?;
+        let key =
+            keys.get(&entry.key_id).ok_or_else(|| ChainBreak::MissingKey { seq, key_id: entry.key_id.clone() })?;
         if key.alg() != alg {
             return Err(ChainBreak::Altered { seq });
         }
@@ -542,12 +544,12 @@ mod tests {
     #[test]
     fn fields_cannot_be_shifted_into_each_other() {
         assert_ne!(entry_hash("p", 1, 1, "ab", "c", "t", "d"), entry_hash("p", 1, 1, "a", "bc", "t", "d"));
-        assert_ne!(
-            row_digest("t", 1, [("a", Value::Text("bc"))]),
-            row_digest("t", 1, [("ab", Value::Text("c"))])
-        );
+        assert_ne!(row_digest("t", 1, [("a", Value::Text("bc"))]), row_digest("t", 1, [("ab", Value::Text("c"))]));
         assert_ne!(row_digest("t", 1, [("a", Value::Int(1))]), row_digest("t", 1, [("a", Value::Text("1"))]));
-        assert_eq!(row_digest("t", 1, [("a", Value::Int(1)), ("b", Value::Null)]), row_digest("t", 1, [("a", Value::Int(1))]));
+        assert_eq!(
+            row_digest("t", 1, [("a", Value::Int(1)), ("b", Value::Null)]),
+            row_digest("t", 1, [("a", Value::Int(1))])
+        );
     }
 
     #[test]

@@ -2,16 +2,14 @@
 //! record, and record the digest of the business row that change wrote (see `hcp_core::audit`).
 
 use chrono::{DateTime, Utc};
-use hcp_core::audit::{
-    AuditEntry, ChainKey, Link, RecordSum, SEGMENT_ACTION, entry_hash, rows_digest, seal,
-};
+use hcp_core::audit::{AuditEntry, ChainKey, Link, RecordSum, SEGMENT_ACTION, entry_hash, rows_digest, seal};
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 use crate::audit_key;
 use crate::{Store, ms};
 
-pub use crate::records::Kind;
 use crate::records;
+pub use crate::records::Kind;
 
 /// Who did it: a user name, `citizen`, `system` or `cli:<os user>`. A target naming a covered record
 /// (`evaluation:12`, `ticket:3`, `order:5`, `user:7`, `settings`) records that row's digest as written.
@@ -27,7 +25,7 @@ pub async fn append(
 }
 
 /// [`append`] for a write that also changed other covered records than its target (a review overturning the
-/// ticket's evaluation): their digests are recorded by the same entry.
+/// ticket's evaluation, the rows of a bulk load): their digests are recorded by the same entry.
 pub async fn append_with(
     conn: &mut AnyConnection,
     at: DateTime<Utc>,
@@ -40,24 +38,6 @@ pub async fn append_with(
     let keys = audit_key::installed()?;
     let key = keys.current().ok_or_else(|| crate::StoreError::Crypto("审计密钥文件中没有密钥".into()))?;
     let written: Vec<(Kind, i64)> = Kind::from_target(target).into_iter().chain(also.iter().copied()).collect();
-    append_keyed(conn, key, at, actor, action, target, details, &written).await
-}
-
-/// One entry for many rows of `kind` written together (a bulk load): each row's digest is recorded, the entry
-/// carries the digest of them all.
-pub async fn append_bulk(
-    conn: &mut AnyConnection,
-    at: DateTime<Utc>,
-    actor: &str,
-    action: &str,
-    target: &str,
-    details: &serde_json::Value,
-    kind: Kind,
-    ids: &[i64],
-) -> crate::Result<i64> {
-    let keys = audit_key::installed()?;
-    let key = keys.current().ok_or_else(|| crate::StoreError::Crypto("审计密钥文件中没有密钥".into()))?;
-    let written: Vec<(Kind, i64)> = ids.iter().map(|id| (kind, *id)).collect();
     append_keyed(conn, key, at, actor, action, target, details, &written).await
 }
 
@@ -84,11 +64,10 @@ pub async fn append_keyed(
     written: &[(Kind, i64)],
 ) -> crate::Result<i64> {
     // Updating the head row takes its lock, so appends from concurrent transactions (or processes) queue here.
-    let mut head: Head = sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, alg, key_id, records",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let mut head: Head =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, alg, key_id, records")
+            .fetch_one(&mut *conn)
+            .await?;
     if head.alg != key.alg().id() || head.key_id != key.id() {
         head = start_segment(conn, key, at, head).await?;
     }
@@ -157,11 +136,8 @@ async fn insert(conn: &mut AnyConnection, key: &ChainKey, mut entry: AuditEntry)
 /// launder an edit.
 async fn start_segment(conn: &mut AnyConnection, key: &ChainKey, at: DateTime<Utc>, head: Head) -> crate::Result<Head> {
     let legacy = head.key_id.is_empty();
-    let (sum, count) = if legacy {
-        records::adopt_all(conn, key, head.seq).await?
-    } else {
-        records::resum(conn, key).await?
-    };
+    let (sum, count) =
+        if legacy { records::adopt_all(conn, key, head.seq).await? } else { records::resum(conn, key).await? };
     let details = serde_json::json!({
         "previous": {"seq": head.seq - 1, "hash": head.hash, "alg": head.alg, "key_id": head.key_id},
         if legacy { "adopted" } else { "records" }: count,
@@ -189,17 +165,17 @@ async fn start_segment(conn: &mut AnyConnection, key: &ChainKey, at: DateTime<Ut
 /// Starts the current key's segment now if the head is sealed otherwise (legacy database, rotated key), so the
 /// baseline work happens at start-up rather than in the first citizen's request.
 pub async fn ensure_segment(store: &Store, key: &ChainKey, at: DateTime<Utc>) -> crate::Result<()> {
-    let (alg, key_id): (String, String) =
-        sqlx::query_as("SELECT alg, key_id FROM audit_head WHERE id = 1").fetch_one(&mut *store.reader().await?).await?;
+    let (alg, key_id): (String, String) = sqlx::query_as("SELECT alg, key_id FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *store.reader().await?)
+        .await?;
     if alg == key.alg().id() && key_id == key.id() {
         return Ok(());
     }
     let mut tx = store.begin().await?;
-    let head: Head = sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, alg, key_id, records",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let head: Head =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, alg, key_id, records")
+            .fetch_one(&mut *tx)
+            .await?;
     if head.alg != key.alg().id() || head.key_id != key.id() {
         start_segment(&mut tx, key, at, head).await?;
         // `start_segment` took a sequence number for a following entry that is not coming: give it back.

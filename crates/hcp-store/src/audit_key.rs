@@ -123,9 +123,7 @@ pub fn install(keys: Keyring) -> Result<(), StoreError> {
     let mut slot = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
     let new_id = keys.current().map(|k| k.id().to_owned());
     match slot.as_ref() {
-        Some(old) if old.current().map(|k| k.id().to_owned()) != new_id => {
-            Err(bad("本进程已加载另一把审计密钥"))
-        }
+        Some(old) if old.current().map(|k| k.id().to_owned()) != new_id => Err(bad("本进程已加载另一把审计密钥")),
         _ => {
             *slot = Some(Arc::new(keys));
             Ok(())
@@ -134,11 +132,7 @@ pub fn install(keys: Keyring) -> Result<(), StoreError> {
 }
 
 pub fn installed() -> Result<Arc<Keyring>, StoreError> {
-    INSTALLED
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .ok_or_else(|| bad("审计密钥尚未加载"))
+    INSTALLED.read().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| bad("审计密钥尚未加载"))
 }
 
 pub const TEST_KEY_LINE: &str = "hmac-sha256:dGVzdCBhdWRpdCBrZXkgLSBub3QgZm9yIHByb2R1Y3Rpb24h";

@@ -112,7 +112,12 @@ async fn settings_digest(conn: &mut AnyConnection) -> crate::Result<String> {
     let rows: Vec<(String, String, i64, String)> =
         sqlx::query_as("SELECT key, value, updated_at, updated_by FROM settings ORDER BY key").fetch_all(conn).await?;
     let columns = rows.iter().flat_map(|(key, value, at, by)| {
-        [("key", Value::Text(key)), ("value", Value::Text(value)), ("updated_at", Value::Int(*at)), ("updated_by", Value::Text(by))]
+        [
+            ("key", Value::Text(key)),
+            ("value", Value::Text(value)),
+            ("updated_at", Value::Int(*at)),
+            ("updated_by", Value::Text(by)),
+        ]
     });
     Ok(row_digest(Kind::Settings.code(), 0, columns))
 }
@@ -145,13 +150,11 @@ pub(crate) async fn page_rows(
     if kind == Kind::Settings {
         return Ok(if after < 0 { vec![(0, settings_digest(conn).await?)] } else { Vec::new() });
     }
-    let rows: Vec<AnyRow> = sqlx::query(AssertSqlSafe(format!(
-        "SELECT * FROM {} WHERE id > $1 ORDER BY id LIMIT {limit}",
-        kind.table()
-    )))
-    .bind(after)
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<AnyRow> =
+        sqlx::query(AssertSqlSafe(format!("SELECT * FROM {} WHERE id > $1 ORDER BY id LIMIT {limit}", kind.table())))
+            .bind(after)
+            .fetch_all(conn)
+            .await?;
     rows.iter()
         .map(|row| {
             let id: i64 = row.try_get("id")?;

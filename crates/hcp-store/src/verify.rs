@@ -97,8 +97,14 @@ pub async fn write_checkpoint(
 /// Verifies the chain (keyed seals, links, segments), the checkpoints and the covered records.
 pub async fn verify(store: &Store, keys: &Keyring, checkpoints: &[Checkpoint]) -> crate::Result<Report> {
     let mut tx = store.snapshot().await?;
-    let mut report =
-        Report { entries: 0, records: 0, checkpoints: checkpoints.len(), findings: Vec::new(), more: 0, head: Link::genesis() };
+    let mut report = Report {
+        entries: 0,
+        records: 0,
+        checkpoints: checkpoints.len(),
+        findings: Vec::new(),
+        more: 0,
+        head: Link::genesis(),
+    };
     let mut checkpoints: Vec<&Checkpoint> = checkpoints.iter().collect();
     checkpoints.sort_by_key(|c| c.seq);
     let mut next_checkpoint = 0;
@@ -136,9 +142,8 @@ pub async fn verify(store: &Store, keys: &Keyring, checkpoints: &[Checkpoint]) -
     }
     let head = crate::audit::head(&mut tx).await?;
     if !broken && (head.seq != prev.seq || head.hash != prev.hash) {
-        report.find(
-            hcp_core::audit::ChainBreak::Truncated { expected_last: head.seq, found_last: prev.seq }.to_string(),
-        );
+        report
+            .find(hcp_core::audit::ChainBreak::Truncated { expected_last: head.seq, found_last: prev.seq }.to_string());
     }
     report.head = head;
 
@@ -148,10 +153,7 @@ pub async fn verify(store: &Store, keys: &Keyring, checkpoints: &[Checkpoint]) -
         Some((entry, key)) => {
             let sum = check_records(&mut tx, key, entry.seq, &mut report).await?;
             if RecordSum::parse(&entry.records) != Some(sum) {
-                report.find(format!(
-                    "记录摘要表与审计链（至 #{}）不符：有摘要被改动、删除、补写或回滚",
-                    entry.seq
-                ));
+                report.find(format!("记录摘要表与审计链（至 #{}）不符：有摘要被改动、删除、补写或回滚", entry.seq));
             }
         }
         None if last.is_none() => {
@@ -223,10 +225,7 @@ async fn check_records(
                             d.next();
                         } else {
                             if current != recorded {
-                                report.find(format!(
-                                    "{}的内容与最后一次审计写入（#{seq}）不符",
-                                    name(kind, *row_id)
-                                ));
+                                report.find(format!("{}的内容与最后一次审计写入（#{seq}）不符", name(kind, *row_id)));
                             }
                             r.next();
                             d.next();

@@ -355,7 +355,7 @@ async fn audited_records(store: &Store) -> (i64, i64) {
 
 /// A checkpoint of the current head, as `hcp audit verify` and the scheduler write them.
 async fn checkpoint(store: &Store) -> Checkpoint {
-    let head = audit::head(&mut *store.reader().await.unwrap()).await.unwrap();
+    let head = audit::head(&mut store.reader().await.unwrap()).await.unwrap();
     Checkpoint::new(audit_key::test_keyring().current().unwrap(), 0, head.seq, &head.hash)
 }
 
@@ -451,9 +451,13 @@ async fn a_recomputed_chain_is_found(backend: Backend) {
             .unwrap();
         prev = hash;
     }
-    sqlx::query("UPDATE audit_head SET hash = $1, alg = 'sha256', key_id = ''").bind(&prev).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE audit_head SET hash = $1, alg = 'sha256', key_id = ''")
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    let found = findings(&store, &[before.clone()]).await;
+    let found = findings(&store, std::slice::from_ref(&before)).await;
     assert!(has(&found, &format!("审计链在 #{} 处被重新计算（与检查点不符）", before.seq)), "{found:?}");
     assert!(has(&found, "审计链尚未用审计密钥封存"), "{found:?}");
 }
@@ -500,7 +504,10 @@ async fn a_new_audit_key_starts_a_segment_and_old_entries_still_verify(backend: 
 
     // Without the retired key the old segment cannot be checked, and says so.
     let found = audit::verify(&store, &b, &[]).await.unwrap().findings;
-    assert!(has(&found, &format!("由密钥 {} 封存，但审计密钥文件中没有该密钥", a.current().unwrap().id())), "{found:?}");
+    assert!(
+        has(&found, &format!("由密钥 {} 封存，但审计密钥文件中没有该密钥", a.current().unwrap().id())),
+        "{found:?}"
+    );
 }
 
 async fn bulk_writes_record_every_row(backend: Backend) {
@@ -511,13 +518,18 @@ async fn bulk_writes_record_every_row(backend: Backend) {
         ids.push(evaluation(&store, &f.window_a, None, false, code, Level::Satisfied).await.unwrap());
     }
     let mut tx = store.begin().await.unwrap();
-    audit::append_bulk(&mut tx, now(), "demo", "demo.bulk_load", "demo:bulk", &serde_json::json!({}), audit::Kind::Evaluation, &ids)
+    let written: Vec<(audit::Kind, i64)> = ids.iter().map(|id| (audit::Kind::Evaluation, *id)).collect();
+    audit::append_with(&mut tx, now(), "demo", "demo.bulk_load", "demo:bulk", &serde_json::json!({}), &written)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(findings(&store, &[]).await, Vec::<String>::new());
     let mut tx = store.begin().await.unwrap();
-    sqlx::query("UPDATE evaluations SET comment = 'edited' WHERE id = $1").bind(ids[1]).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE evaluations SET comment = 'edited' WHERE id = $1")
+        .bind(ids[1])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(findings(&store, &[]).await.len(), 1);
     assert!(has(&findings(&store, &[]).await, &format!("评价 #{} 的内容", ids[1])));

@@ -208,7 +208,8 @@ impl<'a> Bulk<'a> {
         let sums: Vec<(StatKey, Counters)> = sums.into_iter().collect();
         apply_many(conn, &sums).await?;
         // One audit entry per flush, recording every evaluation's digest, so the chain covers each record.
-        audit::append_bulk(
+        let written: Vec<(audit::Kind, i64)> = evaluation_ids.iter().map(|id| (audit::Kind::Evaluation, *id)).collect();
+        audit::append_with(
             conn,
             now,
             "demo",
@@ -220,8 +221,7 @@ impl<'a> Bulk<'a> {
                 "first_evaluation": evaluation_ids.iter().min(),
                 "last_evaluation": evaluation_ids.iter().max(),
             }),
-            audit::Kind::Evaluation,
-            &evaluation_ids,
+            &written,
         )
         .await?;
         let written = records.len() as u64;
