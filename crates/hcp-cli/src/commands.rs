@@ -1,10 +1,11 @@
 //! The commands behind the CLI: thin wrappers over the storage and application services.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use hcp_core::audit::Keyring;
 use hcp_core::calendar::HolidayFile;
 use hcp_core::clock::{Clock, SystemClock, TrainingClock, shanghai};
 use hcp_server::app::accounts::{self, NewAccount};
@@ -17,7 +18,7 @@ use hcp_server::app::tickets::lifecycle::{self, Rules};
 use hcp_server::config::Database;
 use hcp_server::{AppState, Config};
 use hcp_store::crypto::{DataKey, new_token};
-use hcp_store::{Store, audit, calendar, org, users};
+use hcp_store::{Store, audit, audit_key, calendar, org, users};
 
 use crate::DbArgs;
 
@@ -40,7 +41,24 @@ async fn open(config: &Config) -> Result<(Store, DataKey), String> {
     }
     .map_err(|e| format!("无法打开数据库: {e}"))?;
     let key = DataKey::load_or_create(&config.data_dir).map_err(|e| e.to_string())?;
+    let audit_keys = load_audit_keys(&store, &config.data_dir).await?;
+    let current = audit_keys.current().cloned().ok_or("审计密钥文件中没有密钥")?;
+    audit_key::install(audit_keys).map_err(|e| e.to_string())?;
+    audit::ensure_segment(&store, &current, Utc::now()).await.map_err(|e| e.to_string())?;
     Ok((store, key))
+}
+
+/// The audit keyring; a new key is created only while the chain has never been sealed with one, so a lost
+/// `audit.key` stops the system instead of silently starting over with a new key.
+async fn load_audit_keys(store: &Store, data_dir: &Path) -> Result<Keyring, String> {
+    let mut conn = store.reader().await.map_err(|e| e.to_string())?;
+    let head = audit::head(&mut conn).await.map_err(|e| e.to_string())?;
+    drop(conn);
+    if head.key_id.is_empty() {
+        audit_key::load_or_create(data_dir).map_err(|e| e.to_string())
+    } else {
+        audit_key::load(data_dir, None).map_err(|e| format!("审计链已由密钥 {} 封存，{e}", head.key_id))
+    }
 }
 
 /// The audit actor for command-line work: the operating-system user.
@@ -238,21 +256,43 @@ pub async fn stats_rebuild(db: DbArgs) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn audit_verify(db: DbArgs) -> CmdResult {
+/// Verifies without writing to the database (a copied data directory works); a clean result is written to the
+/// checkpoint file, so a later truncation or recomputation of the chain is found.
+pub async fn audit_verify(db: DbArgs, audit_key_file: Option<PathBuf>) -> CmdResult {
     let config = config(&db)?;
-    let (store, _) = open(&config).await?;
-    let result = audit::verify(&store).await.map_err(|e| e.to_string())?;
-    store.close().await;
-    match result {
-        Ok(count) => {
-            println!("审计日志完整：共 {count} 条记录，哈希链校验通过。");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(broken) => {
-            println!("审计日志校验失败：{broken}");
-            Ok(ExitCode::from(1))
-        }
+    let keys = audit_key::load(&config.data_dir, audit_key_file.as_deref()).map_err(|e| e.to_string())?;
+    let store = match config.database() {
+        Database::SqliteDir(dir) => Store::open_sqlite_dir(&dir).await,
+        Database::Url(url) => Store::open(&url).await,
     }
+    .map_err(|e| format!("无法打开数据库: {e}"))?;
+    let (checkpoints, bad_lines) =
+        audit::read_checkpoints(&config.data_dir, &keys).map_err(|e| format!("无法读取审计检查点: {e}"))?;
+    let started = std::time::Instant::now();
+    let report = audit::verify(&store, &keys, &checkpoints).await.map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    let findings: Vec<&String> = bad_lines.iter().chain(&report.findings).collect();
+    if findings.is_empty() {
+        let current = keys.current().ok_or("审计密钥文件中没有密钥")?;
+        audit::write_checkpoint(&store, &config.data_dir, current, Utc::now())
+            .await
+            .map_err(|e| format!("无法写入审计检查点: {e}"))?;
+        store.close().await;
+        println!(
+            "审计日志完整：共 {} 条记录，密钥封存的哈希链、{} 个检查点和 {} 条业务记录校验通过（用时 {seconds:.1} 秒）；已写入新检查点 #{}。",
+            report.entries, report.checkpoints, report.records, report.head.seq
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    store.close().await;
+    println!("审计日志校验失败，发现 {} 处问题：", findings.len() + report.more);
+    for finding in findings {
+        println!("- {finding}");
+    }
+    if report.more > 0 {
+        println!("- ……另有 {} 处未列出", report.more);
+    }
+    Ok(ExitCode::from(1))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -130,10 +130,13 @@ enum StatsCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exits non-zero naming the first bad entry.
+    /// Check the keyed hash chain, the checkpoints and the business records; exits non-zero naming each finding.
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        /// Audit key file (default `HCP_AUDIT_KEY_FILE`, else `<data-dir>/audit.key`).
+        #[arg(long)]
+        audit_key: Option<PathBuf>,
     },
 }
 
@@ -210,7 +213,9 @@ fn main() -> ExitCode {
             Command::Calendar { what: CalendarCommand::Deadline { from, working_days, db } } => {
                 commands::calendar_deadline(db, from, working_days).await
             }
-            Command::Audit { what: AuditCommand::Verify { db } } => commands::audit_verify(db).await,
+            Command::Audit { what: AuditCommand::Verify { db, audit_key } } => {
+                commands::audit_verify(db, audit_key).await
+            }
             Command::Stats { what: StatsCommand::Rebuild { db } } => commands::stats_rebuild(db).await,
             Command::User {
                 what: UserCommand::Add { username, role, org, department, window, staff_no, name, email, db },

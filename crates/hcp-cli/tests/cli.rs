@@ -11,6 +11,8 @@ fn hcp(dir: &TempDir, args: &[&str]) -> Output {
         .arg(dir.path())
         .env_remove("HCP_DATABASE_URL")
         .env_remove("HCP_DATA_KEY")
+        .env_remove("HCP_AUDIT_KEY")
+        .env_remove("HCP_AUDIT_KEY_FILE")
         .output()
         .expect("run hcp")
 }
@@ -59,11 +61,11 @@ fn calendar_import_adds_a_year_and_is_audited() {
 #[test]
 fn audit_verify_names_the_first_tampered_entry() {
     let dir = TempDir::new();
-    // Calendar seeding writes four audited entries.
+    // The keyed segment's first entry, then calendar seeding's four audited entries.
     assert!(hcp(&dir, &["calendar", "deadline", "2024-09-27T15:00:00+08:00", "1"]).status.success());
     let ok = hcp(&dir, &["audit", "verify"]);
     assert!(ok.status.success());
-    assert!(stdout(&ok).contains("4"), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("共 5 条"), "{}", stdout(&ok));
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -87,6 +89,76 @@ fn audit_verify_names_the_first_tampered_entry() {
     let removed = hcp(&dir, &["audit", "verify"]);
     assert_eq!(removed.status.code(), Some(1));
     assert!(stdout(&removed).contains("#3"), "{}", stdout(&removed));
+}
+
+/// Copies a data directory as an operator would for an offline check (the SQLite file, keys, checkpoints).
+fn copy_dir(from: &TempDir) -> TempDir {
+    let to = TempDir::new();
+    for entry in std::fs::read_dir(from.path()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.path().join(entry.file_name())).unwrap();
+        }
+    }
+    to
+}
+
+fn tamper(dir: &TempDir, statements: &[&str]) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = hcp_store::Store::open_sqlite_dir(dir.path()).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        for statement in statements {
+            hcp_store::sqlx::query(hcp_store::sqlx::AssertSqlSafe(*statement)).execute(&mut *tx).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        store.close().await;
+    });
+}
+
+#[test]
+fn audit_verify_on_a_copied_demo_names_edited_records_and_needs_the_audit_key() {
+    let dir = TempDir::new();
+    assert!(hcp(&dir, &["demo", "--evaluations", "300"]).status.success());
+    let copy = copy_dir(&dir);
+    let clean = hcp(&copy, &["audit", "verify"]);
+    assert!(clean.status.success(), "an untouched demo verifies clean: {}", stdout(&clean));
+    assert!(stdout(&clean).contains("已写入新检查点"), "{}", stdout(&clean));
+
+    // (a) an evaluation's level and (b) a ticket's state edited in the database.
+    tamper(
+        &copy,
+        &[
+            "UPDATE evaluations SET level = 1 WHERE id = 7",
+            "UPDATE tickets SET state = 'closed' WHERE id = (SELECT MIN(id) FROM tickets)",
+        ],
+    );
+    let out = hcp(&copy, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("评价 #7 的内容与最后一次审计写入"), "{text}");
+    assert!(text.contains("工单 #") && text.contains("的内容与最后一次审计写入"), "{text}");
+
+    // (d) the chain recomputed without the key disagrees with the checkpoint the clean run wrote.
+    tamper(&copy, &["UPDATE audit_log SET alg = 'sha256', key_id = ''"]);
+    let out = hcp(&copy, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // The audit key is looked for beside the data, or given by path; without it verification stops clearly.
+    let key = copy.path().join("audit.key");
+    let elsewhere = TempDir::new();
+    let moved = elsewhere.path().join("audit.key");
+    std::fs::rename(&key, &moved).unwrap();
+    let out = hcp(&copy, &["audit", "verify"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("找不到审计密钥"), "{out:?}");
+    let out = hcp(&dir, &["audit", "verify", "--audit-key", moved.to_str().unwrap()]);
+    assert!(out.status.success(), "the original verifies with the key given by path: {out:?}");
+    // A wrong key is named, not mistaken for tampering of every entry.
+    std::fs::write(&key, "hmac-sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").unwrap();
+    let out = hcp(&dir, &["audit", "verify", "--audit-key", key.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("但审计密钥文件中没有该密钥"), "{}", stdout(&out));
 }
 
 #[test]

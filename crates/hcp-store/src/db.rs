@@ -97,6 +97,14 @@ impl Store {
         })
     }
 
+    /// A read-only transaction that sees one snapshot of the database throughout (long verifications).
+    pub async fn snapshot(&self) -> crate::Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.read.begin().await?,
+            Backend::Postgres => self.read.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+        })
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;

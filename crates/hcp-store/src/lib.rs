@@ -5,6 +5,7 @@
 //! Functions take `&mut AnyConnection` so that callers compose them inside one transaction.
 
 pub mod audit;
+pub mod audit_key;
 pub mod calendar;
 pub mod complaints;
 pub mod crypto;
@@ -18,6 +19,7 @@ pub mod ledger;
 mod migrate;
 pub mod org;
 pub mod outbox;
+pub mod records;
 pub mod scope;
 pub mod settings;
 pub mod sql;
@@ -27,6 +29,7 @@ pub mod testing;
 pub mod tickets;
 pub mod upward;
 pub mod users;
+mod verify;
 
 pub use db::{Backend, Store, StoreError, is_unique_violation};
 pub use sqlx;

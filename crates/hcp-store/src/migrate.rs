@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_stat_rollups.sql")),
     (8, include_str!("../migrations/0008_received_index.sql")),
     (9, include_str!("../migrations/0009_settings.sql")),
+    (10, include_str!("../migrations/0010_audit_keys.sql")),
     (11, include_str!("../migrations/0011_import_fingerprint.sql")),
 ];
 

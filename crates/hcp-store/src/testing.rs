@@ -8,6 +8,7 @@ pub const POSTGRES_ENV: &str = "HCP_TEST_POSTGRES_URL";
 
 /// A fresh SQLite store in a temporary directory (kept alive by the returned guard).
 pub async fn sqlite() -> (Store, tempfile_guard::TempDir) {
+    crate::audit_key::install_test_key();
     let dir = tempfile_guard::TempDir::new();
     let store = Store::open_sqlite_dir(dir.path()).await.expect("open sqlite store");
     (store, dir)
@@ -24,6 +25,7 @@ pub fn postgres_url() -> String {
 
 /// A fresh PostgreSQL database on the server named by `HCP_TEST_POSTGRES_URL`.
 pub async fn postgres() -> Store {
+    crate::audit_key::install_test_key();
     let url = fresh_postgres_database(&postgres_url()).await;
     Store::open(&url).await.expect("open postgres store")
 }

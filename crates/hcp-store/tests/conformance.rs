@@ -2,7 +2,7 @@
 //! `HCP_TEST_POSTGRES_URL` names a server (each test in a database of its own).
 
 use chrono::{TimeZone, Utc};
-use hcp_core::audit::ChainBreak;
+use hcp_core::audit::{ChainBreak, Checkpoint, GENESIS_HASH, entry_hash};
 use hcp_core::calendar::{HolidayDay, HolidayFile};
 use hcp_core::channel::Channel;
 use hcp_core::level::Level;
@@ -13,7 +13,7 @@ use hcp_core::tags::TagList;
 use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::evaluations::{self, InsertEvaluation};
 use hcp_store::org::{self, NewCase};
-use hcp_store::{Backend, Store, StoreError, audit, calendar, idempotency, outbox, testing, tickets, users};
+use hcp_store::{Backend, Store, StoreError, audit, audit_key, calendar, idempotency, outbox, testing, tickets, users};
 
 hcp_store::on_both_backends!(
     migrations_are_idempotent_and_seed_the_calendar,
@@ -22,6 +22,12 @@ hcp_store::on_both_backends!(
     queries_are_scoped_to_the_subtree,
     sessions_expire_and_tokens_resolve,
     audit_chain_detects_changes_and_removals,
+    edited_records_are_named,
+    a_removed_last_entry_is_found,
+    a_recomputed_chain_is_found,
+    an_emptied_log_with_records_left_is_found,
+    a_new_audit_key_starts_a_segment_and_old_entries_still_verify,
+    bulk_writes_record_every_row,
     concurrent_audit_appends_keep_one_chain,
     idempotency_keys_store_one_response,
     calendar_years_are_replaced,
@@ -265,6 +271,15 @@ async fn sessions_expire_and_tokens_resolve(backend: Backend) {
     assert!(users::token_user(&mut conn, "nope").await.unwrap().is_none());
 }
 
+/// The findings of a verification with the test key and `checkpoints`.
+async fn findings(store: &Store, checkpoints: &[Checkpoint]) -> Vec<String> {
+    audit::verify(store, &audit_key::test_keyring(), checkpoints).await.unwrap().findings
+}
+
+fn has(findings: &[String], text: &str) -> bool {
+    findings.iter().any(|f| f.contains(text))
+}
+
 async fn audit_chain_detects_changes_and_removals(backend: Backend) {
     let (store, _dir) = testing::open(backend).await;
     let mut tx = store.begin().await.unwrap();
@@ -274,23 +289,250 @@ async fn audit_chain_detects_changes_and_removals(backend: Backend) {
             .unwrap();
     }
     tx.commit().await.unwrap();
-    assert_eq!(audit::verify(&store).await.unwrap(), Ok(5));
+    // Entry 1 starts the keyed segment; the five writes are #2–#6.
+    let report = audit::verify(&store, &audit_key::test_keyring(), &[]).await.unwrap();
+    assert!(report.clean(), "{:?}", report.findings);
+    assert_eq!(report.entries, 6);
 
     let mut tx = store.begin().await.unwrap();
     sqlx::query("UPDATE audit_log SET details = '{\"i\":99}' WHERE seq = 3").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Altered { seq: 3 }));
+    assert_eq!(findings(&store, &[]).await, vec![ChainBreak::Altered { seq: 3 }.to_string()]);
 
     let mut tx = store.begin().await.unwrap();
-    sqlx::query("UPDATE audit_log SET details = '{\"i\":2}' WHERE seq = 3").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE audit_log SET details = '{\"i\":1}' WHERE seq = 3").execute(&mut *tx).await.unwrap();
     sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Broken { seq: 3 }));
+    assert_eq!(findings(&store, &[]).await, vec![ChainBreak::Broken { seq: 3 }.to_string()]);
 
     let mut tx = store.begin().await.unwrap();
     sqlx::query("DELETE FROM audit_log WHERE seq >= 2").execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(audit::verify(&store).await.unwrap(), Err(ChainBreak::Truncated { expected_last: 5, found_last: 1 }));
+    assert_eq!(
+        findings(&store, &[]).await,
+        vec![ChainBreak::Truncated { expected_last: 6, found_last: 1 }.to_string()]
+    );
+}
+
+async fn an_emptied_log_with_records_left_is_found(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
+    audited_records(&store).await;
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("DELETE FROM audit_log").execute(&mut *tx).await.unwrap();
+    sqlx::query("DELETE FROM record_digests").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE audit_head SET seq = 0, hash = $1, alg = 'sha256', key_id = '', records = ''")
+        .bind(GENESIS_HASH)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let found = findings(&store, &[]).await;
+    assert!(has(&found, "审计日志为空，但数据库中有评价记录"), "{found:?}");
+    assert!(has(&found, "审计日志为空，但数据库中有工单记录"), "{found:?}");
+}
+
+/// A bad review with its ticket, each written by an audited write, and the settings; returns (evaluation,
+/// ticket) ids.
+async fn audited_records(store: &Store) -> (i64, i64) {
+    let (ticket, _) = ticket_with_facts(store).await;
+    let mut tx = store.begin().await.unwrap();
+    let evaluation: i64 = sqlx::query_scalar("SELECT evaluation_id FROM tickets WHERE id = $1")
+        .bind(ticket)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let details = serde_json::json!({});
+    audit::append(&mut tx, now(), "citizen", "evaluation.create", &format!("evaluation:{evaluation}"), &details)
+        .await
+        .unwrap();
+    audit::append(&mut tx, now(), "system", "ticket.create", &format!("ticket:{ticket}"), &details).await.unwrap();
+    hcp_store::settings::replace(&mut tx, &[("policy.appeal_working_days".into(), "3".into())], "admin", now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (evaluation, ticket)
+}
+
+/// A checkpoint of the current head, as `hcp audit verify` and the scheduler write them.
+async fn checkpoint(store: &Store) -> Checkpoint {
+    let head = audit::head(&mut store.reader().await.unwrap()).await.unwrap();
+    Checkpoint::new(audit_key::test_keyring().current().unwrap(), 0, head.seq, &head.hash)
+}
+
+async fn edited_records_are_named(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
+    let (evaluation, ticket) = audited_records(&store).await;
+    let report = audit::verify(&store, &audit_key::test_keyring(), &[]).await.unwrap();
+    assert!(report.clean(), "{:?}", report.findings);
+    assert!(report.records >= 3, "evaluation, ticket, settings: {}", report.records);
+
+    // (a) an evaluation's level and (b) a ticket's state edited in the database.
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE evaluations SET level = 5 WHERE id = $1").bind(evaluation).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE tickets SET state = 'closed' WHERE id = $1").bind(ticket).execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE settings SET value = '30'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let found = findings(&store, &[]).await;
+    assert!(has(&found, &format!("评价 #{evaluation} 的内容与最后一次审计写入")), "{found:?}");
+    assert!(has(&found, &format!("工单 #{ticket} 的内容与最后一次审计写入")), "{found:?}");
+    assert!(has(&found, "设置的内容与最后一次审计写入"), "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
+
+    // Editing the digest table to match is found too: the chain sealed the sum of the digests.
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE record_digests SET digest = 'x' WHERE kind = 'evaluation'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(has(&findings(&store, &[]).await, "记录摘要表与审计链"));
+
+    // A row written outside any audited write, and one deleted.
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("DELETE FROM record_digests WHERE kind = 'ticket'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(has(&findings(&store, &[]).await, &format!("工单 #{ticket} 没有审计写入记录")));
+}
+
+async fn a_removed_last_entry_is_found(backend: Backend) {
+    let (store, dir) = testing::open(backend).await;
+    let (evaluation, _) = audited_records(&store).await;
+    let data_dir = match &dir {
+        Some(dir) => dir.path().to_path_buf(),
+        None => std::env::temp_dir().join(format!("hcp-audit-{}", std::process::id())),
+    };
+    let key = audit_key::test_keyring();
+    let written = audit::write_checkpoint(&store, &data_dir, key.current().unwrap(), now()).await.unwrap();
+    let (read, bad) = audit::read_checkpoints(&data_dir, &key).unwrap();
+    assert!(bad.is_empty() && read.contains(&written));
+
+    // (c) the last entry deleted and the head moved back onto the one before.
+    let mut tx = store.begin().await.unwrap();
+    let last = sqlx::query_scalar::<_, i64>("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *tx).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1").bind(last).execute(&mut *tx).await.unwrap();
+    sqlx::query(
+        "UPDATE audit_head SET seq = l.seq, hash = l.hash, records = l.records FROM          (SELECT seq, hash, records FROM audit_log WHERE seq = $1) AS l WHERE id = 1",
+    )
+    .bind(last - 1)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let found = findings(&store, &[written]).await;
+    assert!(has(&found, &format!("审计日志末尾被删除：检查点记录到 #{last}，实际只到 #{}", last - 1)), "{found:?}");
+    // Even without the checkpoint the record the deleted entry wrote (the settings) points past the chain.
+    let found = findings(&store, &[]).await;
+    assert!(has(&found, &format!("设置的摘要由不存在的审计记录 #{last} 写入")), "{found:?}");
+    assert!(!has(&found, &format!("评价 #{evaluation}")), "{found:?}");
+    if dir.is_none() {
+        std::fs::remove_file(data_dir.join(audit::CHECKPOINT_FILE)).ok();
+    }
+}
+
+async fn a_recomputed_chain_is_found(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
+    audited_records(&store).await;
+    let before = checkpoint(&store).await;
+
+    // (d) one entry edited and the whole chain recomputed, the only way without the key: unkeyed SHA-256.
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").execute(&mut *tx).await.unwrap();
+    let rows: Vec<(i64, i64, String, String, String, String)> =
+        sqlx::query_as("SELECT seq, at, actor, action, target, details FROM audit_log ORDER BY seq")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    let mut prev = GENESIS_HASH.to_owned();
+    for (seq, at, actor, action, target, details) in rows {
+        let hash = entry_hash(&prev, seq, at, &actor, &action, &target, &details);
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2, alg = 'sha256', key_id = '' WHERE seq = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1, alg = 'sha256', key_id = ''")
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let found = findings(&store, std::slice::from_ref(&before)).await;
+    assert!(has(&found, &format!("审计链在 #{} 处被重新计算（与检查点不符）", before.seq)), "{found:?}");
+    assert!(has(&found, "审计链尚未用审计密钥封存"), "{found:?}");
+}
+
+async fn a_new_audit_key_starts_a_segment_and_old_entries_still_verify(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
+    let (ticket, _) = ticket_with_facts(&store).await;
+    let ring = |lines: &[&str]| audit_key::parse_keyring(&lines.join("\n")).unwrap();
+    let (line_a, line_b) = (audit_key::new_key_line(), audit_key::new_key_line());
+    let (a, b) = (ring(&[&line_a]), ring(&[&line_b]));
+    let details = serde_json::json!({});
+
+    // A database from before the audit key: unkeyed entries and rows without digests.
+    let mut tx = store.begin().await.unwrap();
+    audit::append_legacy(&mut tx, now(), "admin", "org.create", "org:1").await.unwrap();
+    audit::append_legacy(&mut tx, now(), "system", "ticket.create", &format!("ticket:{ticket}")).await.unwrap();
+    let written = [(audit::Kind::Ticket, ticket)];
+    let seq = audit::append_keyed(&mut tx, a.current().unwrap(), now(), "x", "ticket.save", "t", &details, &written)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(seq, 4, "#3 starts the keyed segment");
+    let both = ring(&[&line_a, &line_b]);
+    let report = audit::verify(&store, &both, &[]).await.unwrap();
+    assert!(report.clean(), "{:?}", report.findings);
+
+    let mut tx = store.begin().await.unwrap();
+    audit::append_keyed(&mut tx, b.current().unwrap(), now(), "x", "ticket.save", "t", &details, &written)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let segments: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT seq, key_id, details FROM audit_log WHERE action = 'audit.segment' ORDER BY seq")
+            .fetch_all(&mut *store.reader().await.unwrap())
+            .await
+            .unwrap();
+    assert_eq!(segments.len(), 2);
+    assert_eq!((segments[0].0, segments[1].0), (3, 5));
+    assert!(segments[0].2.contains("\"alg\":\"sha256\"") && segments[0].2.contains("\"adopted\""), "{segments:?}");
+    assert!(segments[1].2.contains(a.current().unwrap().id()), "{segments:?}");
+    let report = audit::verify(&store, &both, &[]).await.unwrap();
+    assert!(report.clean(), "{:?}", report.findings);
+    assert_eq!(report.entries, 6);
+
+    // Without the retired key the old segment cannot be checked, and says so.
+    let found = audit::verify(&store, &b, &[]).await.unwrap().findings;
+    assert!(
+        has(&found, &format!("由密钥 {} 封存，但审计密钥文件中没有该密钥", a.current().unwrap().id())),
+        "{found:?}"
+    );
+}
+
+async fn bulk_writes_record_every_row(backend: Backend) {
+    let (store, _dir) = testing::open(backend).await;
+    let f = fixture(&store).await;
+    let mut ids = Vec::new();
+    for code in ["B1", "B2", "B3"] {
+        ids.push(evaluation(&store, &f.window_a, None, false, code, Level::Satisfied).await.unwrap());
+    }
+    let mut tx = store.begin().await.unwrap();
+    let written: Vec<(audit::Kind, i64)> = ids.iter().map(|id| (audit::Kind::Evaluation, *id)).collect();
+    audit::append_with(&mut tx, now(), "demo", "demo.bulk_load", "demo:bulk", &serde_json::json!({}), &written)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(findings(&store, &[]).await, Vec::<String>::new());
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("UPDATE evaluations SET comment = 'edited' WHERE id = $1")
+        .bind(ids[1])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(findings(&store, &[]).await.len(), 1);
+    assert!(has(&findings(&store, &[]).await, &format!("评价 #{} 的内容", ids[1])));
 }
 
 async fn concurrent_audit_appends_keep_one_chain(backend: Backend) {
@@ -318,7 +560,9 @@ async fn concurrent_audit_appends_keep_one_chain(backend: Backend) {
     for task in tasks {
         task.await.unwrap();
     }
-    assert_eq!(audit::verify(&store).await.unwrap(), Ok(80));
+    let report = audit::verify(&store, &audit_key::test_keyring(), &[]).await.unwrap();
+    assert!(report.clean(), "{:?}", report.findings);
+    assert_eq!(report.entries, 81, "80 appends after the segment entry");
 }
 
 async fn idempotency_keys_store_one_response(backend: Backend) {
@@ -356,7 +600,9 @@ async fn calendar_years_are_replaced(backend: Backend) {
     let cal = calendar::load(&mut conn).await.unwrap();
     assert!(cal.is_known_year(2027));
     assert!(!cal.is_workday(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
-    assert_eq!(audit::verify(&store).await.unwrap(), Ok(2));
+    let report = audit::verify(&store, &audit_key::test_keyring(), &[]).await.unwrap();
+    assert!(report.clean(), "{:?}", report.findings);
+    assert_eq!(report.entries, 3, "the segment entry and the two saves");
 }
 
 async fn ticket_with_facts(store: &Store) -> (i64, TicketFacts) {

@@ -81,6 +81,12 @@ impl TestApp {
             None => Store::open_sqlite_dir(dir.path()).await.unwrap(),
         };
         let key = DataKey::load_or_create(dir.path()).unwrap();
+        // The process seals with the test audit key; the file lets `hcp audit verify --data-dir` check a copy.
+        let audit_key = dir.path().join(hcp_store::audit_key::KEY_FILE);
+        if !audit_key.exists() {
+            std::fs::write(&audit_key, format!("{}\n", hcp_store::audit_key::TEST_KEY_LINE)).unwrap();
+        }
+        hcp_store::audit_key::install_test_key();
         let mode = Mode {
             demo: demo_clock,
             training: demo_clock.then(|| TrainingClock::starting_at(Arc::new(clock.clone()), clock.now())),

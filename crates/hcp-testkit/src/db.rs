@@ -18,6 +18,14 @@ impl TestApp {
         sqlx::query_scalar(AssertSqlSafe(sql.to_owned())).fetch_one(&mut *conn).await.unwrap()
     }
 
+    /// `hcp audit verify` over this server's database finds nothing: every covered record it wrote matches the
+    /// digest of its last audited write.
+    pub async fn assert_audit_clean(&self) {
+        let keys = hcp_store::audit_key::test_keyring();
+        let report = hcp_store::audit::verify(self.state.store(), &keys, &[]).await.unwrap();
+        assert!(report.clean(), "audit verification found: {:#?}", report.findings);
+    }
+
     /// The number of rows in `table`.
     pub async fn row_count(&self, table: &str) -> i64 {
         assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "not a table name: {table}");

@@ -312,7 +312,7 @@ async fn bad_input_gets_field_errors_and_nothing_is_written(backend: Backend) {
     let supervisor = app.login("supervisor").await;
     let (_, list) = app.get("/api/v1/evaluations", Some(&supervisor)).await;
     assert_eq!(list["total"], json!(0), "no half-written record");
-    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+    app.assert_audit_clean().await;
 }
 
 async fn evaluator_identity_is_masked_or_hidden_by_role(backend: Backend) {
@@ -535,7 +535,7 @@ async fn concurrent_submissions_all_land_in_one_chain(backend: Backend) {
     assert_eq!(list["total"], json!(120));
     let (_, tickets) = app.get("/api/v1/tickets", Some(&supervisor)).await;
     assert_eq!(tickets["total"], json!(12));
-    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+    app.assert_audit_clean().await;
 }
 
 async fn everything_survives_a_restart(backend: Backend) {
@@ -588,5 +588,5 @@ async fn a_refusal_inside_intake_reaches_the_client_with_its_code(backend: Backe
     assert_eq!(list["total"], json!(1), "{list}");
     let (_, tickets) = app.get("/api/v1/tickets", Some(&supervisor)).await;
     assert_eq!(tickets["total"], json!(0), "{tickets}");
-    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+    app.assert_audit_clean().await;
 }

@@ -103,7 +103,7 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
         hcp_store::stats::all_rows(&mut conn).await.unwrap().into_iter().filter(|(_, c)| !c.is_zero()).collect();
     assert!(stored == expected, "aggregate differs from a recount");
     drop(conn);
-    assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+    app.assert_audit_clean().await;
 }
 
 /// The bulk path of `hcp demo --evaluations 10000000` writes the same jurisdiction as intake one by one: same
@@ -136,7 +136,7 @@ async fn bulk_load_gives_the_same_records_and_statistics_as_one_by_one(backend: 
         assert!(stored == expected, "bulk={bulk}: aggregate differs from a recount");
         hcp_testkit::assert_rollups_agree(&mut conn).await;
         drop(conn);
-        assert!(hcp_store::audit::verify(app.state.store()).await.unwrap().is_ok());
+        app.assert_audit_clean().await;
         loaded.push((summary.cases, summary.evaluations, summary.bad_reviews, summary.complaints, counts, stored));
     }
     let (one_by_one, bulk) = (&loaded[0], &loaded[1]);

@@ -114,6 +114,7 @@ async fn bad_review_is_appealed_and_overturned(backend: Backend) {
     let audit = hcp_store::audit::for_target(&mut conn, &format!("ticket:{ticket}")).await.unwrap();
     let logged: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(logged, ["ticket.create", "ticket.dispatch", "ticket.appeal", "ticket.decide"]);
+    app.assert_audit_clean().await;
 }
 
 async fn complex_case_is_rectified_reopened_and_closed(backend: Backend) {
@@ -382,6 +383,7 @@ async fn misconduct_reports_reach_only_the_bureau(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["kind"], json!("misconduct"));
     assert!(view["timeline"].as_array().unwrap().iter().any(|e| e["text"] == json!("经查，举报情况属实，已依规处理")));
+    app.assert_audit_clean().await;
 }
 
 async fn wrong_query_passwords_are_rate_limited(backend: Backend) {

@@ -270,6 +270,7 @@ async fn orders_climb_the_ladder_with_evidence(backend: Backend) {
         )
         .await;
     assert_eq!((status, concluded["state"].as_str()), (StatusCode::OK, Some("concluded")), "{concluded}");
+    app.assert_audit_clean().await;
 }
 
 async fn ledgers_download_as_excel_and_csv(backend: Backend) {

@@ -207,8 +207,9 @@ impl<'a> Bulk<'a> {
         let evaluation_ids = evaluations::insert_many(conn, &records).await?;
         let sums: Vec<(StatKey, Counters)> = sums.into_iter().collect();
         apply_many(conn, &sums).await?;
-        // One audit entry per flush: the ids it wrote, so the chain still covers every record.
-        audit::append(
+        // One audit entry per flush, recording every evaluation's digest, so the chain covers each record.
+        let written: Vec<(audit::Kind, i64)> = evaluation_ids.iter().map(|id| (audit::Kind::Evaluation, *id)).collect();
+        audit::append_with(
             conn,
             now,
             "demo",
@@ -220,6 +221,7 @@ impl<'a> Bulk<'a> {
                 "first_evaluation": evaluation_ids.iter().min(),
                 "last_evaluation": evaluation_ids.iter().max(),
             }),
+            &written,
         )
         .await?;
         let written = records.len() as u64;

@@ -85,6 +85,7 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
         report.flags = crate::app::jobs::sweep::run(state, now).await?;
     }
     purge(state, now).await?;
+    crate::app::jobs::checkpoint::write_if_moved(state, now).await?;
     if report.overdue + report.reminders > 0 {
         state.wake_delivery();
     }

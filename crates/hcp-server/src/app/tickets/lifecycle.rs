@@ -331,16 +331,22 @@ async fn transition(
     }
     details["from"] = json!(from.code());
     details["to"] = json!(next.state().code());
-    audit::append(
+    consequences(conn, rules, &ticket, &next, command, now).await?;
+    // After the consequences, so the recorded digests are of the rows as this transition leaves them (the
+    // outcome of a report, the adoption of an overturned evaluation).
+    let overturned = matches!(command, Command::Decide { outcome: Outcome::Overturned, .. });
+    let also: Vec<(audit::Kind, i64)> =
+        ticket.evaluation_id.filter(|_| overturned).map(|e| (audit::Kind::Evaluation, e)).into_iter().collect();
+    audit::append_with(
         conn,
         now,
         &actor.name,
         &format!("ticket.{}", action.code()),
         &format!("ticket:{ticket_id}"),
         &details,
+        &also,
     )
     .await?;
-    consequences(conn, rules, &ticket, &next, command, now).await?;
     Ok(event)
 }
 
