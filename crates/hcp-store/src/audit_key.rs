@@ -82,7 +82,8 @@ pub fn load(data_dir: &Path, explicit: Option<&Path>) -> Result<Keyring, StoreEr
     match std::fs::read_to_string(&path) {
         Ok(text) => parse_keyring(&text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(bad(&format!(
-            "找不到审计密钥 {}：请从备份恢复 audit.key，或用 --audit-key、{KEY_FILE_ENV} 或 {KEY_ENV} 指定",
+            "找不到审计密钥 {}：请从备份恢复 audit.key，或用 --audit-key、{KEY_FILE_ENV} 或 {KEY_ENV} 指定\
+             （从未启用审计密钥的旧版本数据库升级时，先运行一次 hcp migrate 或 hcp serve 生成密钥）",
             path.display()
         ))),
         Err(e) => Err(e.into()),
