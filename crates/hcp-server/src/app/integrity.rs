@@ -135,10 +135,7 @@ pub async fn decide(state: &AppState, user: &CurrentUser, id: i64, body: &FlagDe
     user.require(&[Role::Supervisor])?;
     let confirm = body.decision == Judgment::Confirm;
     if confirm && body.reason.is_none() {
-        return Err(AppError::invalid_field(
-            "reason",
-            "认定须说明类型：刷好评（fake_praise）、恶意差评（malicious）或重复评价（duplicate）",
-        ));
+        return Err(AppError::invalid_field("reason", "认定须说明类型：刷好评、恶意差评或重复评价"));
     }
     let note = blank(body.note.as_deref());
     if note.is_some_and(|n| n.chars().count() > 2000) {

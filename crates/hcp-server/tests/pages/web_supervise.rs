@@ -125,7 +125,11 @@ async fn fraud_flag_is_confirmed_through_the_form(backend: Backend) {
     let missing =
         browser.post(&app, &action, &[("csrf_token", &token), ("decision", "confirm"), ("note", "核实")]).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(missing.html.contains("认定须说明类型"), "{}", missing.html);
+    assert!(
+        missing.html.contains("认定须说明类型：刷好评、恶意差评或重复评价"),
+        "plain Chinese, no codes: {}",
+        missing.html
+    );
     assert!(missing.html.contains("value=\"confirm\" id=\"confirm-") && missing.html.contains(">核实</textarea>"));
     let cookie = app.login("supervisor").await;
     let (_, view) = app.get(&format!("/api/v1/evaluations/{evaluation}"), Some(&cookie)).await;

@@ -285,7 +285,7 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
     let page =
         act(&mut supervisor, &app, early, "decision", &[("outcome", "overturned"), ("explanation", "查看监控")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
-    assert!(page.html.contains("改判须说明理由"));
+    assert!(page.html.contains("改判须说明理由：误评或恶意差评"), "plain Chinese, no codes");
     assert!(page.html.contains("value=\"overturned\" checked"));
     let page = act_ok(
         &mut supervisor,

@@ -135,7 +135,7 @@ impl Command {
             Command::Decide { outcome, reason, explanation, .. } => {
                 text("explanation", explanation, true);
                 if *outcome == Outcome::Overturned && reason.is_none() {
-                    errors.add("reason", "改判须说明理由：误评（mis_evaluation）或恶意差评（malicious）");
+                    errors.add("reason", "改判须说明理由：误评或恶意差评");
                 }
             }
             Command::Conclude { action_taken, .. } => text("action_taken", action_taken, true),
