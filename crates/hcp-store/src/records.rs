@@ -132,6 +132,11 @@ async fn current_digests(conn: &mut AnyConnection, kind: Kind, ids: &[i64]) -> c
         sqlx::query(AssertSqlSafe(format!("SELECT * FROM {} WHERE id IN ({list}) ORDER BY id", kind.table())))
             .fetch_all(conn)
             .await?;
+    digests_of(kind, &rows)
+}
+
+/// Each row's id with its digest.
+fn digests_of(kind: Kind, rows: &[AnyRow]) -> crate::Result<Vec<(i64, String)>> {
     rows.iter()
         .map(|row| {
             let id: i64 = row.try_get("id")?;
@@ -155,12 +160,7 @@ pub(crate) async fn page_rows(
             .bind(after)
             .fetch_all(conn)
             .await?;
-    rows.iter()
-        .map(|row| {
-            let id: i64 = row.try_get("id")?;
-            Ok((id, digest_row(kind, id, row)?))
-        })
-        .collect()
+    digests_of(kind, &rows)
 }
 
 /// Recorded digests of `kind` with `after < id <= until`, with the entry that wrote each.

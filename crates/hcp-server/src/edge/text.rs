@@ -16,17 +16,13 @@ pub enum UriProblem {
 }
 
 pub fn uri_problem(uri: &Uri) -> Option<UriProblem> {
-    let path = percent_decoded(uri.path());
+    let path = percent_decode(uri.path().as_bytes());
     if has_forbidden_control(&path) {
         return Some(UriProblem::Path);
     }
     let query = uri.query().unwrap_or("");
     let errors = pair_problems(form_urlencoded::parse(query.as_bytes()));
     (!errors.is_empty()).then_some(UriProblem::Query(errors))
-}
-
-fn percent_decoded(path: &str) -> String {
-    percent_decode(path.as_bytes())
 }
 
 fn percent_decode(bytes: &[u8]) -> String {
