@@ -14,7 +14,8 @@ pub struct NavLink {
 
 /// The signed-in strip of the header.
 pub struct Bar {
-    pub display_name: String,
+    /// The user's name, unless it only repeats the role (accounts named after their role) or is empty.
+    pub display_name: Option<String>,
     pub role_label: &'static str,
     pub scope_label: String,
     pub logout_csrf: String,
@@ -43,7 +44,7 @@ impl Chrome {
         Chrome {
             title: title.into(),
             bar: Some(Bar {
-                display_name: user.user.display_name.clone(),
+                display_name: shown_name(&user.user.display_name, user.role),
                 role_label: user.role.label(),
                 scope_label: super::auth::scope_label(user.scope.as_ref()),
                 logout_csrf,
@@ -52,6 +53,13 @@ impl Chrome {
             wide: true,
         }
     }
+}
+
+/// The name the header shows before the role: none when it is empty or the role's own label, so the header
+/// reads "政务服务局督查人员", not "政务服务局督查人员 · 政务服务局督查人员".
+fn shown_name(display_name: &str, role: Role) -> Option<String> {
+    let name = display_name.trim();
+    (!name.is_empty() && name != role.label()).then(|| name.to_owned())
 }
 
 /// The most specific menu entry the path is under (`/entry/upload` is under both `/entry` and `/entry/upload`).
@@ -74,9 +82,13 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::WindowHead | Role::DeptHead => {
             &[("/", "工作台"), ("/work/tickets", "工单"), ("/work/evaluations", "评价"), ("/work/orders", "整改通知")]
         }
-        Role::HotlineOperator | Role::Registrar => {
-            &[("/", "工作台"), ("/entry", "评价录入"), ("/entry/upload", "批量导入"), ("/work/tickets", "工单")]
-        }
+        Role::HotlineOperator | Role::Registrar => &[
+            ("/", "工作台"),
+            ("/entry", "评价录入"),
+            ("/entry/complaint", "投诉登记"),
+            ("/entry/upload", "批量导入"),
+            ("/work/tickets", "工单"),
+        ],
         Role::Supervisor => &[
             ("/", "工作台"),
             ("/supervise", "统计总览"),
@@ -87,7 +99,8 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/supervise/orders", "督查督办"),
             ("/supervise/ledgers", "台账导出"),
         ],
-        Role::Discipline => &[("/", "工作台"), ("/discipline/referrals", "移送线索")],
+        // Inspectors read the tickets in their scope as well as the referrals made to them.
+        Role::Discipline => &[("/", "工作台"), ("/discipline/referrals", "移送线索"), ("/work/tickets", "工单")],
         Role::Admin => &[
             ("/", "工作台"),
             ("/admin/org", "组织机构"),
@@ -118,6 +131,13 @@ mod tests {
         assert_eq!(current_entry(Role::Registrar, "/entry"), Some("/entry"));
         assert_eq!(current_entry(Role::Supervisor, "/supervise/orders/3"), Some("/supervise/orders"));
         assert_eq!(current_entry(Role::Supervisor, "/nowhere"), None);
+    }
+
+    #[test]
+    fn a_name_that_only_repeats_the_role_is_not_shown() {
+        assert_eq!(shown_name("政务服务局督查人员", Role::Supervisor), None);
+        assert_eq!(shown_name("  ", Role::Registrar), None);
+        assert_eq!(shown_name("王敏", Role::Supervisor).as_deref(), Some("王敏"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The pages over HTTP, as a browser without JavaScript uses them: the citizen's evaluation form and receipt,
 //! `/track`, CSRF refusals, error pages, and signing in with the API's sessions.
 
+use hcp_core::role::Role;
+use hcp_server::web::layout::menu;
 use hcp_testkit::pages::{Browser, between, client, csrf};
 use hcp_testkit::{Backend, Options, PASSWORD, TestApp, code};
 use reqwest::StatusCode;
@@ -15,6 +17,8 @@ hcp_store::on_both_backends!(
     login_page_signs_in_with_the_api_session_and_logout_ends_it,
     track_page_shows_the_state_and_refuses_a_wrong_password,
     csrf_cookie_is_secure_when_the_session_cookie_is,
+    the_header_names_a_role_once_when_the_name_only_repeats_it,
+    every_role_has_in_its_menu_exactly_the_work_pages_it_can_open,
 );
 
 async fn citizen_form_shows_the_window_levels_and_tags(backend: Backend) {
@@ -300,6 +304,61 @@ async fn csrf_cookie_is_secure_when_the_session_cookie_is(backend: Backend) {
     assert!(cookie.starts_with("hcp_csrf="), "{cookie}");
     for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    app.stop().await;
+}
+
+async fn the_header_names_a_role_once_when_the_name_only_repeats_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The seeded supervisor has no name of their own: the account is named after the role.
+    let home = app.browser_as("supervisor").await.get(&app, "/").await;
+    let who = between(&home.html, "<span class=\"who\">", "</span></span>").expect("header");
+    assert_eq!(who.matches("政务服务局督查人员").count(), 1, "{who}");
+    assert!(!who.contains("id=\"who-name\""), "{who}");
+    assert!(who.starts_with("<span id=\"who-role\">政务服务局督查人员</span> · "), "{who}");
+    // A staff member's own name comes first, then the role.
+    let home = app.browser_as("staff").await.get(&app, "/").await;
+    let name = between(&home.html, "<span id=\"who-name\">", "</span>").expect("name shown");
+    assert!(!name.is_empty() && name != Role::Staff.label(), "{name}");
+    assert!(home.html.contains(&format!("{name}</span> · <span id=\"who-role\">窗口工作人员</span>")));
+    app.stop().await;
+}
+
+/// The work pages a menu can lead to (pages reached from them, e.g. a ticket or a new order, are not listed).
+const WORK_PAGES: &[&str] = &[
+    "/work/tickets",
+    "/work/evaluations",
+    "/work/orders",
+    "/entry",
+    "/entry/complaint",
+    "/entry/upload",
+    "/supervise",
+    "/supervise/appeals",
+    "/supervise/fraud-flags",
+    "/supervise/revisits",
+    "/supervise/orders",
+    "/supervise/ledgers",
+    "/discipline/referrals",
+    "/admin/org",
+    "/admin/windows",
+    "/admin/staff",
+    "/admin/users",
+    "/admin/calendar",
+    "/admin/policy",
+];
+
+async fn every_role_has_in_its_menu_exactly_the_work_pages_it_can_open(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for role in Role::ALL {
+        let mut browser = app.browser_as(role.code()).await;
+        let home = browser.get(&app, "/").await;
+        let nav = between(&home.html, "<nav class=\"menu\"", "</nav>").expect("menu");
+        for &page in WORK_PAGES {
+            let opens = browser.get(&app, page).await.status == StatusCode::OK;
+            let listed = menu(role).iter().any(|&(href, _)| href == page);
+            assert_eq!(listed, opens, "{role:?} {page}: in the menu {listed}, opens {opens}");
+            assert_eq!(nav.contains(&format!("<a href=\"{page}\"")), listed, "{role:?} {page} in the page's menu");
+        }
     }
     app.stop().await;
 }
