@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> axum::Router {
             if api::is_api_path(uri.path()) { api::method_not_allowed() } else { web::method_not_allowed() }
         })
         .layer(axum::middleware::from_fn(refuse_control_characters))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::training::scope))
         .with_state(state)
 }
 

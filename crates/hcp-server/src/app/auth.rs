@@ -48,7 +48,7 @@ impl CurrentUser {
 /// The user of a session cookie's token, if the session is alive.
 pub async fn by_session(state: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
     let mut conn = state.store().reader().await?;
-    match users::session_user(&mut conn, &token_hash(token), state.now()).await? {
+    match users::session_user(&mut conn, &token_hash(token), state.system_now()).await? {
         Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
         None => Ok(None),
     }

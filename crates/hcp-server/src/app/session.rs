@@ -77,8 +77,10 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
     drop(conn);
     let (token, hash) = new_token();
     let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
+    // A session lives on the real clock: moving the training clock must not end it (nor extend it).
+    let opened = state.system_now();
     let mut tx = state.store().begin().await?;
-    users::create_session(&mut tx, &hash, current.user.id, now, now + ttl).await?;
+    users::create_session(&mut tx, &hash, current.user.id, opened, opened + ttl).await?;
     audit::append(
         &mut tx,
         now,
@@ -101,7 +103,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 pub async fn close(state: &AppState, token: Option<String>) -> AppResult<()> {
     if let Some(token) = token {
         let mut tx = state.store().begin().await?;
-        if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.now()).await? {
+        if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.system_now()).await? {
             users::delete_session(&mut tx, &token_hash(&token)).await?;
             audit::append(
                 &mut tx,

@@ -23,6 +23,9 @@ struct Inner {
     store: Store,
     key: DataKey,
     clock: Arc<dyn Clock>,
+    /// The real clock (in demo mode the training clock's pace): security timers run on it, so moving the
+    /// training clock neither ends sessions nor expires open forms.
+    system: Arc<dyn Clock>,
     calendar: RwLock<Arc<WorkCalendar>>,
     config: Config,
     limiter: RateLimiter,
@@ -65,6 +68,7 @@ impl AppState {
     ) -> hcp_store::Result<AppState> {
         // The training clock exists only in demo mode.
         let training = if mode.demo { mode.training } else { None };
+        let system = clock.clone();
         let clock: Arc<dyn Clock> = match &training {
             Some(training) => Arc::new(training.clone()),
             None => clock,
@@ -80,12 +84,13 @@ impl AppState {
         drop(conn);
         let intake = IntakeWriter::start(store.clone(), key.clone());
         Ok(AppState(Arc::new(Inner {
-            limiter: RateLimiter::new(clock.clone()),
+            limiter: RateLimiter::new(system.clone()),
             notify: Arc::new(config.notify.clone()),
             tunables: RwLock::new(Arc::new(tunables)),
             store,
             key,
             clock,
+            system,
             calendar: RwLock::new(Arc::new(calendar)),
             config,
             intake,
@@ -160,6 +165,11 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
+    }
+
+    /// The real time for security timers (sessions, form tokens, rate limits): never the training clock.
+    pub fn system_now(&self) -> DateTime<Utc> {
+        self.0.system.now()
     }
 
     pub fn clock(&self) -> Arc<dyn Clock> {

@@ -40,7 +40,8 @@ impl Csrf {
 
     /// The hidden field's value for form `form`.
     pub fn token(&self, state: &AppState, form: &str) -> String {
-        let issued = state.now().timestamp();
+        // Form tokens age on the real clock, so a form opened before the training clock moved still submits.
+        let issued = state.system_now().timestamp();
         format!("{issued}.{}", mac(state, form, issued, &self.secret, &self.session))
     }
 
@@ -87,7 +88,7 @@ pub fn verify(state: &AppState, headers: &HeaderMap, form: &str, submitted: Opti
     let session = cookie(headers, SESSION_COOKIE).unwrap_or_default();
     let (issued, given) = submitted.and_then(|t| t.split_once('.')).ok_or_else(PageError::csrf)?;
     let issued: i64 = issued.parse().map_err(|_| PageError::csrf())?;
-    let age = state.now().timestamp() - issued;
+    let age = state.system_now().timestamp() - issued;
     if !(-300..=MAX_AGE_HOURS * 3600).contains(&age) {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,

@@ -25,6 +25,7 @@ pub mod multipart;
 pub mod qr;
 pub mod signed_in;
 pub mod supervise;
+pub mod training;
 pub mod work;
 
 use askama::Template;

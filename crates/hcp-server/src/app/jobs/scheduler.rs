@@ -189,7 +189,9 @@ async fn overdue_orders(state: &AppState, rules: &Rules, now: DateTime<Utc>) -> 
 /// Expired sessions and week-old idempotency keys are of no further use.
 async fn purge(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<()> {
     let mut tx = state.store().begin().await?;
-    hcp_store::sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ms(now)).execute(&mut *tx).await?;
+    // Sessions expire on the real clock (see `app::session`), idempotency keys on the service's.
+    let real_now = state.system_now();
+    hcp_store::sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ms(real_now)).execute(&mut *tx).await?;
     hcp_store::sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
         .bind(ms(now - Duration::days(7)))
         .execute(&mut *tx)
