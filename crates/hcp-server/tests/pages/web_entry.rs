@@ -3,7 +3,7 @@
 //! the templates, and the refusals (roles, sign-in, CSRF, size).
 
 use hcp_server::app::import::parse::{self as import_file, FileFormat, TEMPLATE_HEADERS};
-use hcp_testkit::pages::{Browser, Page, between, client, form_csrf};
+use hcp_testkit::pages::{Browser, Page, between, client, csrf, form_csrf};
 use hcp_testkit::{Backend, Options, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -19,6 +19,8 @@ hcp_store::on_both_backends!(
     xlsx_upload_imports_its_rows,
     templates_download_and_import_cleanly,
     oversized_and_unreadable_files_get_a_chinese_answer,
+    paper_rows_get_their_query_codes_in_the_printable_report_once,
+    the_complaint_form_lists_the_named_departments_windows_and_reads_back_the_target,
 );
 
 fn submit_key(html: &str) -> String {
@@ -569,5 +571,130 @@ async fn oversized_and_unreadable_files_get_a_chinese_answer(backend: Backend) {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("请选择要导入的文件"));
     assert_eq!(app.row_count("evaluations").await, 0);
+    app.stop().await;
+}
+
+async fn paper_rows_get_their_query_codes_in_the_printable_report_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("registrar").await;
+    let page = upload(&mut browser, &app, "纸质表.csv", "text/csv", CSV.as_bytes()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("id=\"codes-note\""), "the report says the codes are shown once");
+    // The form and the column notes stay off the paper; the report prints.
+    assert!(page.html.contains("enctype=\"multipart/form-data\" class=\"card screen-only\""));
+    assert!(page.html.contains("<section class=\"card entry-columns screen-only\">"));
+    let code = between(&page.html, "id=\"row-2-code\">", "<").expect("row 2's tracking code");
+    let password = between(&page.html, "id=\"row-2-password\">", "<").expect("row 2's query password");
+    assert!(code.starts_with('E') && password.len() == 6 && password.bytes().all(|b| b.is_ascii_digit()), "{password}");
+    assert!(page.html.contains("id=\"row-3-password\">"), "every imported row has its password");
+    assert!(!page.html.contains("id=\"row-4-password\""), "a refused row has none");
+
+    // The paper evaluator tracks their form with them.
+    let mut citizen = Browser::default();
+    let token = csrf(&citizen.get(&app, "/track").await.html);
+    let track = citizen.post(&app, "/track", &[("csrf_token", &token), ("code", &code), ("password", &password)]).await;
+    assert_eq!(track.status, StatusCode::OK, "{}", track.html);
+
+    // Stored only as the keyed hash, and in no audit entry.
+    let mut conn = app.state.store().reader().await.unwrap();
+    let (secret,): (String,) =
+        hcp_store::sqlx::query_as("SELECT query_secret FROM evaluations WHERE tracking_code = $1")
+            .bind(&code)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    drop(conn);
+    assert_eq!(secret, hcp_server::app::intake::query_secret(app.state.key(), &code, &password));
+    let in_audit = format!("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%{password}%'");
+    assert_eq!(app.count(&in_audit).await, 0);
+
+    // Uploading the file again shows no password: it was shown once.
+    let again = upload(&mut browser, &app, "纸质表.csv", "text/csv", CSV.as_bytes()).await;
+    assert!(again.html.contains("id=\"total-duplicates\">3<"), "{}", again.html);
+    assert!(!again.html.contains(&password) && !again.html.contains("-password\""), "{}", again.html);
+    app.stop().await;
+}
+
+/// The options of the datalist `id` on a page.
+fn datalist(html: &str, id: &str) -> String {
+    between(html, &format!("<datalist id=\"{id}\">"), "</datalist>").unwrap_or_else(|| panic!("{id}: {html}"))
+}
+
+async fn the_complaint_form_lists_the_named_departments_windows_and_reads_back_the_target(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("hotline_operator").await;
+    let page = browser.get(&app, "/entry/complaint").await;
+    // Before a department is named, no list of every window and staff member to scroll through.
+    assert_eq!(datalist(&page.html, "window-list"), "");
+    assert_eq!(datalist(&page.html, "staff-list"), "");
+    assert!(page.html.contains("id=\"lists-hint\""));
+    // Enter in a field saves: the save button is the form's first.
+    let form = &page.html[page.html.find("action=\"/entry/complaint\"").unwrap()..];
+    assert!(form.find("class=\"default-submit\"").unwrap() < form.find("name=\"step\" value=\"narrow\"").unwrap());
+
+    // The caller names the market regulation bureau: its windows and staff only, the call as typed, nothing saved.
+    let token = form_csrf(&page.html, "/entry/complaint");
+    let key = submit_key(&page.html);
+    let page = browser
+        .post(
+            &app,
+            "/entry/complaint",
+            &[
+                ("csrf_token", &token),
+                ("submit_key", &key),
+                ("channel", "phone"),
+                ("department", "SCJG"),
+                ("content", "来电反映窗口让其跑了三次"),
+                ("step", "narrow"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert_eq!(app.row_count("complaints").await, 0, "listing saves nothing");
+    let (windows, staff) = (datalist(&page.html, "window-list"), datalist(&page.html, "staff-list"));
+    assert!(windows.contains("value=\"W-SC-01\"") && !windows.contains("W-JZ-01"), "{windows}");
+    assert!(staff.contains("value=\"S002\"") && !staff.contains("value=\"S101\""), "{staff}");
+    assert!(page.html.contains("<option value=\"SCJG\" selected>"));
+    assert!(page.html.contains(">来电反映窗口让其跑了三次</textarea>"));
+    let window_input = between(&page.html, "<input id=\"window\"", ">").expect("window field");
+    assert!(window_input.contains("autofocus"), "the cursor goes on to the window: {window_input}");
+
+    // Saved with the staff member only: the box reads back the department, window and staff member resolved.
+    let token = form_csrf(&page.html, "/entry/complaint");
+    let key = submit_key(&page.html);
+    let page = browser
+        .post(
+            &app,
+            "/entry/complaint",
+            &[
+                ("csrf_token", &token),
+                ("submit_key", &key),
+                ("channel", "phone"),
+                ("department", "SCJG"),
+                ("staff", "S002"),
+                ("content", "来电反映窗口让其跑了三次"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("id=\"last-tracking-code\""), "{}", page.html);
+    assert_eq!(between(&page.html, "id=\"last-department\">", "<").as_deref(), Some("市场监督管理局"));
+    assert_eq!(between(&page.html, "id=\"last-window\">", "<").as_deref(), Some("市场主体登记窗口（W-SC-01）"));
+    let staff = between(&page.html, "id=\"last-staff\">", "<").expect("staff read back");
+    assert!(staff.ends_with("（S002）") && staff.len() > "（S002）".len(), "{staff}");
+    assert!(page.html.contains("请向来电人复述投诉对象"));
+
+    // A complaint with no target says it will be dispatched.
+    let token = form_csrf(&page.html, "/entry/complaint");
+    let key = submit_key(&page.html);
+    let page = browser
+        .post(
+            &app,
+            "/entry/complaint",
+            &[("csrf_token", &token), ("submit_key", &key), ("channel", "phone"), ("content", "不清楚是哪个窗口")],
+        )
+        .await;
+    assert!(page.html.contains("id=\"last-target-unknown\">未明确，由督查人员分派<"), "{}", page.html);
+    assert_eq!(app.row_count("complaints").await, 2);
     app.stop().await;
 }

@@ -54,6 +54,8 @@ pub struct ImportReport {
 pub struct AcceptedRow {
     pub row: usize,
     pub tracking_code: String,
+    /// The row's query password: in this report only (stored as a keyed hash), for the paper evaluator.
+    pub query_password: String,
     pub ticket_id: Option<i64>,
 }
 
@@ -148,6 +150,7 @@ pub async fn import(
                             report.accepted.push(AcceptedRow {
                                 row: *row_no,
                                 tracking_code: receipt.tracking_code,
+                                query_password: receipt.query_password,
                                 ticket_id: receipt.ticket_id,
                             });
                         }

@@ -57,6 +57,35 @@ pub struct Saved {
     pub replayed: bool,
     pub channel_label: &'static str,
     pub hotline: bool,
+    /// Whom the complaint is about, as registered, for the operator to read back to the caller.
+    pub target: Target,
+}
+
+/// The department, window and staff member a saved complaint names ("名称（编号）"), each if known.
+pub struct Target {
+    pub department: Option<String>,
+    pub window: Option<String>,
+    pub staff: Option<String>,
+}
+
+impl Target {
+    /// The target as intake completes it from what was typed (see `Directory::resolved`).
+    fn of(input: &ComplaintInput, places: &Places, directory: &Directory) -> Target {
+        let (window, staff) = directory.resolved(input.window_code.as_deref(), input.staff_no.as_deref());
+        let department = match window {
+            Some(w) => places.departments.iter().find(|d| d.id == w.department_id),
+            None => input.department_code.as_deref().and_then(|code| places.department(code)),
+        };
+        Target {
+            department: department.map(|d| d.name.clone()),
+            window: window.map(|w| format!("{}（{}）", w.name, w.code)),
+            staff: staff.map(|s| format!("{}（{}）", s.name, s.staff_no)),
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.department.is_some() || self.window.is_some() || self.staff.is_some()
+    }
 }
 
 #[derive(Template)]
@@ -68,8 +97,12 @@ pub struct ComplaintPage {
     pub channels: Vec<Choice>,
     pub orgs: Vec<Choice>,
     pub departments: Vec<Choice>,
+    /// The chosen department's windows and staff (none before a department is chosen: 48 windows and over a
+    /// hundred staff are too many to pick from while the caller waits).
     pub windows: Vec<Choice>,
     pub staff: Vec<Choice>,
+    /// The department the lists are narrowed to, by name.
+    pub narrowed_to: Option<String>,
     /// What was typed, re-shown with the errors next to the fields.
     pub form: FormView,
     pub saved: Option<Saved>,
@@ -87,7 +120,14 @@ impl Places {
         let org = Organisation::load(state).await?;
         Ok(Places { orgs: org.units, departments: org.departments })
     }
+
+    fn department(&self, code: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.code == code)
+    }
 }
+
+/// The button that lists the chosen department's windows and staff instead of saving (no script needed).
+const NARROW: &str = "narrow";
 
 fn page_for(
     me: &SignedIn,
@@ -96,12 +136,14 @@ fn page_for(
     directory: &Directory,
     form: FormView,
     saved: Option<Saved>,
+    focus: &'static str,
 ) -> ComplaintPage {
     let choice = |value: &str, label: String, current: &str| Choice {
         value: value.to_owned(),
         label,
         selected: value == current,
     };
+    let department = places.department(form.v("department"));
     ComplaintPage {
         chrome: super::chrome(me, state, "投诉登记"),
         csrf: me.token(state, FORM),
@@ -113,9 +155,10 @@ fn page_for(
             .iter()
             .map(|d| choice(&d.code, format!("{} {}", d.code, d.name), form.v("department")))
             .collect(),
-        windows: directory.window_choices(),
-        staff: directory.staff_choices(),
-        focus: form.first_error(ORDER).unwrap_or("channel"),
+        windows: department.map(|d| directory.window_choices_of(d.id)).unwrap_or_default(),
+        staff: department.map(|d| directory.staff_choices_of(d.id)).unwrap_or_default(),
+        narrowed_to: department.map(|d| d.name.clone()),
+        focus: form.first_error(ORDER).unwrap_or(focus),
         form,
         saved,
     }
@@ -125,7 +168,7 @@ pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Respons
     me.require(ENTRY_ROLES)?;
     let (places, directory) = (Places::load(&state).await?, Directory::load(&state).await?);
     let form = FormView::with(&[("channel", default_channel(me.user.role).code())]);
-    let page = page_for(&me, &state, &places, &directory, form, None);
+    let page = page_for(&me, &state, &places, &directory, form, None, "channel");
     Ok(me.render(StatusCode::OK, &page))
 }
 
@@ -138,8 +181,15 @@ pub async fn submit(
     me.require(ENTRY_ROLES)?;
     let (places, directory) = (Places::load(&state).await?, Directory::load(&state).await?);
     let values = FormView::from_pairs(&form, ORDER);
-    let again =
-        |view: FormView, status: StatusCode| me.render(status, &page_for(&me, &state, &places, &directory, view, None));
+    let again = |view: FormView, status: StatusCode| {
+        me.render(status, &page_for(&me, &state, &places, &directory, view, None, "channel"))
+    };
+    // "列出该部门的窗口和人员": the same form again, as typed, with the department's lists; nothing is saved.
+    if form.get("step") == Some(NARROW) {
+        let focus = if places.department(values.v("department")).is_some() { "window" } else { "department" };
+        let page = page_for(&me, &state, &places, &directory, values, None, focus);
+        return Ok(me.render(StatusCode::OK, &page));
+    }
     // Online complaints are the citizens' own page; here only the hotline and the box.
     let Some(channel) = form.get("channel").and_then(ComplaintChannel::parse).filter(|c| c.is_registered()) else {
         let view = values.message(NOT_SAVED).field_error("channel", "请选择来源：12345热线或意见箱");
@@ -157,13 +207,14 @@ pub async fn submit(
         contact: (name.is_some() || phone.is_some())
             .then(|| ContactInput { name: name.map(str::to_owned), phone: phone.map(str::to_owned) }),
     };
+    let target = Target::of(&input, &places, &directory);
     let (receipt, replayed) = match save(&state, &me, ip, &SAVE, &form, &input).await? {
         Ok(saved) => saved,
         Err(err) => return Ok(again(values.api_error(&err, FIELDS, NOT_SAVED), status::of(err.code))),
     };
-    let saved =
-        Saved { receipt, replayed, channel_label: channel.label(), hotline: channel == ComplaintChannel::Phone };
+    let hotline = channel == ComplaintChannel::Phone;
+    let saved = Saved { receipt, replayed, channel_label: channel.label(), hotline, target };
     let next = FormView::with(&[("channel", values.v("channel"))]);
-    let page = page_for(&me, &state, &places, &directory, next, Some(saved));
+    let page = page_for(&me, &state, &places, &directory, next, Some(saved), "channel");
     Ok(me.render(StatusCode::OK, &page))
 }

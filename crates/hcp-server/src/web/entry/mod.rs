@@ -75,19 +75,55 @@ impl Directory {
     }
 
     pub fn window_choices(&self) -> Vec<Choice> {
+        self.window_choices_where(|_| true)
+    }
+
+    pub fn staff_choices(&self) -> Vec<Choice> {
+        self.staff_choices_where(|_| true)
+    }
+
+    /// The windows of one department (the complaint form narrows to the department the caller names).
+    pub fn window_choices_of(&self, department_id: i64) -> Vec<Choice> {
+        self.window_choices_where(|w| w.department_id == department_id)
+    }
+
+    /// The staff of one department's windows.
+    pub fn staff_choices_of(&self, department_id: i64) -> Vec<Choice> {
+        self.staff_choices_where(|s| self.department_of(s) == Some(department_id))
+    }
+
+    fn window_choices_where(&self, keep: impl Fn(&Window) -> bool) -> Vec<Choice> {
         self.windows
             .iter()
             .zip(&self.window_labels)
+            .filter(|(w, _)| keep(w))
             .map(|(w, label)| Choice { value: w.code.clone(), label: label.clone(), selected: false })
             .collect()
     }
 
-    pub fn staff_choices(&self) -> Vec<Choice> {
+    fn staff_choices_where(&self, keep: impl Fn(&Staff) -> bool) -> Vec<Choice> {
         self.staff
             .iter()
             .zip(&self.staff_labels)
+            .filter(|(s, _)| keep(s))
             .map(|(s, label)| Choice { value: s.staff_no.clone(), label: label.clone(), selected: false })
             .collect()
+    }
+
+    fn department_of(&self, staff: &Staff) -> Option<i64> {
+        let window = staff.window_id.and_then(|id| self.windows.iter().find(|w| w.id == id))?;
+        Some(window.department_id)
+    }
+
+    /// The window and staff member a saved record names, completed as intake completes them (a staff member's
+    /// window when only the staff member was given), for the operator to read back to the caller.
+    pub fn resolved(&self, window_code: Option<&str>, staff_no: Option<&str>) -> (Option<&Window>, Option<&Staff>) {
+        let staff = staff_no.and_then(|no| self.staff.iter().find(|s| s.staff_no == no));
+        let window = match window_code {
+            Some(code) => self.windows.iter().find(|w| w.code == code),
+            None => staff.and_then(|s| s.window_id).and_then(|id| self.windows.iter().find(|w| w.id == id)),
+        };
+        (window, staff)
     }
 
     /// What was typed into the window field as a window code: a code as it is, else a unique window name (or

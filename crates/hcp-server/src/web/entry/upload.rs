@@ -63,6 +63,8 @@ pub struct RowLine {
     pub row: usize,
     pub status: RowStatus,
     pub tracking_code: String,
+    /// Shown in this one answer only, like a receipt's: the registrar prints or copies it for the evaluator.
+    pub query_password: String,
     pub ticket: bool,
     pub messages: Vec<(&'static str, String)>,
 }
@@ -135,6 +137,7 @@ impl ReportView {
                     row: error.row,
                     status: RowStatus::Refused,
                     tracking_code: String::new(),
+                    query_password: String::new(),
                     ticket: false,
                     messages: vec![with_column(&error.field, error.message)],
                 }),
@@ -152,6 +155,7 @@ impl ReportView {
                 row: accepted.row,
                 status: RowStatus::Accepted,
                 tracking_code: accepted.tracking_code,
+                query_password: accepted.query_password,
                 ticket: accepted.ticket_id.is_some(),
                 messages: warnings.remove(&accepted.row).unwrap_or_default(),
             });
@@ -161,6 +165,7 @@ impl ReportView {
                 row,
                 status: RowStatus::Duplicate,
                 tracking_code: String::new(),
+                query_password: String::new(),
                 ticket: false,
                 messages: Vec::new(),
             });
