@@ -81,18 +81,18 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool, demo_clo
         }
     };
     let (store, key) = open(&config).await?;
-    let clock: Arc<dyn Clock> = match &training {
-        Some(training) => Arc::new(training.clone()),
-        None => Arc::new(SystemClock),
-    };
     if with_demo {
-        load_demo(&store, &key, &config, clock.now(), 20_000, true).await?;
+        let now = training.as_ref().map_or_else(|| SystemClock.now(), |t| t.now());
+        load_demo(&store, &key, &config, now, 20_000, true).await?;
     }
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let mode = Mode { demo: with_demo, training };
-    let state = AppState::with_mode(store, key, clock, config, mode).await.map_err(|e| e.to_string())?;
+    // The real clock: the training clock's pace, and the clock of session lifetimes and other security timers
+    // (the state runs everything else on the training clock when there is one).
+    let state =
+        AppState::with_mode(store, key, Arc::new(SystemClock), config, mode).await.map_err(|e| e.to_string())?;
     if state.training_clock().is_some() {
         let now = state.now().with_timezone(&shanghai()).format("%Y-%m-%d %H:%M:%S");
         println!("训练时钟：当前 {now}（管理员可 POST /api/v1/demo/clock 向前调整）");
