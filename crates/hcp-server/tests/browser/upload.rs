@@ -82,3 +82,50 @@ async fn registrar_uploads_a_file_and_reads_the_row_report() {
     client.close().await.unwrap();
     app.stop().await;
 }
+
+/// A hotline operator takes a complaint call: names the department, picks the window and staff member from that
+/// department's short lists, and saves with Enter; the save box reads the target back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "browser: needs chromedriver; run with HCP_BROWSER_TESTS=1 and --ignored"]
+async fn hotline_operator_narrows_a_complaint_to_the_department_and_reads_back_the_target() {
+    let (_driver, client) = start_browser().await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    client.set_window_size(1280, 1000).await.unwrap();
+    sign_in(&client, &app, "hotline_operator").await;
+    click(&client, "nav.menu a[href='/entry/complaint']").await;
+    client.wait().for_element(Locator::Id("lists-hint")).await.unwrap();
+    let options = client.find_all(Locator::Css("#window-list option")).await.unwrap();
+    assert!(options.is_empty(), "no window list before a department is named");
+    fill(&client, "content", "来电反映窗口让其跑了三次").await;
+    click(&client, "#department option[value='SCJG']").await;
+    click(&client, "#narrow").await;
+
+    client.wait().for_element(Locator::Css("#department option[value='SCJG'][selected]")).await.unwrap();
+    let focused = client.execute("return document.activeElement.id", vec![]).await.unwrap();
+    assert_eq!(focused.as_str(), Some("window"), "the cursor goes on to the window");
+    let windows = client.find_all(Locator::Css("#window-list option")).await.unwrap();
+    assert_eq!(windows.len(), 1, "the market regulation bureau has one window in the test world");
+    let content = client.find(Locator::Id("content")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(content.as_deref(), Some("来电反映窗口让其跑了三次"), "what was typed is kept");
+    fill(&client, "staff", "S002").await;
+    fill(&client, "phone", "13900002222").await;
+    shoot(&client, "complaint-1-narrowed").await;
+    // Enter in the phone field saves (the hidden default button), it does not list the department again.
+    let phone = client.find(Locator::Id("phone")).await.unwrap();
+    phone.send_keys(&fantoccini::key::Key::Enter.to_string()).await.unwrap();
+
+    client.wait().for_element(Locator::Id("last-tracking-code")).await.unwrap();
+    let window = client.find(Locator::Id("last-window")).await.unwrap().text().await.unwrap();
+    assert_eq!(window, "市场主体登记窗口（W-SC-01）");
+    let staff = client.find(Locator::Id("last-staff")).await.unwrap().text().await.unwrap();
+    assert!(staff.ends_with("（S002）"), "{staff}");
+    assert_eq!(app.row_count("complaints").await, 1);
+    shoot(&client, "complaint-2-saved").await;
+    client.set_window_size(360, 740).await.unwrap();
+    let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+    assert!(width.as_i64().unwrap() <= 360, "complaint form is {width} px wide at 360 px");
+    shoot(&client, "complaint-3-saved-phone-width").await;
+
+    client.close().await.unwrap();
+    app.stop().await;
+}
