@@ -5,6 +5,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::harness::{click, fill, shoot, sign_in, sign_out, start_browser};
+use crate::revisit::scroll_to;
 use crate::ticket::wait_for_text;
 use hcp_testkit::{Backend, BadReview, TestApp};
 
@@ -52,6 +53,8 @@ async fn staff_appeals_and_the_supervisor_overturns() {
         "{body}"
     );
     shoot(&client, "appeal-2-submitted").await;
+    scroll_to(&client, "deadlines").await;
+    shoot(&client, "appeal-2b-feedback-paused").await;
     sign_out(&client).await;
 
     // The supervisor at a desk.
@@ -91,6 +94,7 @@ async fn staff_appeals_and_the_supervisor_overturns() {
     client.goto(&app.url(&format!("/work/tickets/{late}"))).await.unwrap();
     let body = wait_for_text(&client, "申诉期限已于").await;
     assert!(body.contains("不能再申诉"), "{body}");
+    scroll_to(&client, "deadlines").await;
     shoot(&client, "appeal-7-window-closed").await;
     client.close().await.unwrap();
     app.stop().await;

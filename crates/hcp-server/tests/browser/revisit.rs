@@ -9,7 +9,7 @@ use crate::harness::{click, fill, shoot, sign_in, start_browser};
 use crate::ticket::wait_for_text;
 use hcp_testkit::{Backend, BadReview, TestApp};
 
-async fn scroll_to(client: &Client, id: &str) {
+pub async fn scroll_to(client: &Client, id: &str) {
     client.execute(&format!("document.getElementById('{id}').scrollIntoView()"), vec![]).await.unwrap();
 }
 
