@@ -111,6 +111,10 @@ async fn revisit_roles_reveal_the_contact_from_the_ticket_page_with_a_reason(bac
     assert!(reveal(&mut hotline, &app, bad, &page, "回访评价人").await.html.contains("13912345678"));
     let page = hotline.get(&app, &format!("/work/tickets/{report}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+    // An anonymous review leaves no one to call: said, and no form.
+    let anonymous = app.bad_review(BadReview::default().level(2)).await.ticket;
+    let page = open(&mut hotline, &app, anonymous).await;
+    assert!(page.html.contains("匿名评价，未留联系方式，无法回访") && !page.html.contains("id=\"form-reveal\""));
 
     // Other roles see no form, and a forced post (with the token of their own ticket forms) is refused.
     for (user, ticket) in [("window_head", bad), ("staff", bad), ("dept_head", complaint)] {

@@ -145,13 +145,15 @@ async fn actor_labels(
     let mut labels = Vec::with_capacity(events.len());
     for event in events {
         let label = match event.actor_user_id {
-            Some(user_id) => {
-                if !known.contains_key(&user_id) {
+            Some(user_id) => match known.get(&user_id) {
+                Some(label) => label.clone(),
+                None => {
                     let user = hcp_store::users::by_id(conn, user_id).await?;
-                    known.insert(user_id, user.map(|u| u.role.person_label(&u.display_name)));
+                    let label = user.map(|u| u.role.person_label(&u.display_name));
+                    known.insert(user_id, label.clone());
+                    label
                 }
-                known[&user_id].clone()
-            }
+            },
             None => None,
         };
         labels.push(label);

@@ -87,6 +87,8 @@ pub struct TicketPage {
     pub role_is_staff: bool,
     /// Why this user, who may appeal bad reviews, has no appeal form here (or why it is still offered).
     pub appeal_note: Option<String>,
+    /// The user revisits citizens (and is told when there is no one to call).
+    pub revisits: bool,
     /// The user revisits citizens and there is a masked contact to reveal.
     pub may_reveal: bool,
     /// The contact in clear, in the answer to the reveal form only.
@@ -235,6 +237,7 @@ pub(super) async fn build(
         attempt,
         role_is_staff: me.user.role == Role::Staff,
         appeal_note,
+        revisits: me.user.role.does_revisits(),
         may_reveal,
         revealed: None,
         detail,
