@@ -68,8 +68,13 @@ async fn the_supervisor_reveals_the_contact_for_the_revisit() {
     click(&client, "#form-revisit button[type=submit]").await;
     wait_for_text(&client, "回访结果已记录").await;
 
-    // At a desk: a complaint and a misconduct report.
+    // At a desk: the closed bad review with its timeline, then a complaint and a misconduct report.
     client.set_window_size(1280, 900).await.unwrap();
+    client.goto(&app.url(&format!("/work/tickets/{ticket}"))).await.unwrap();
+    wait_for_text(&client, "来源评价").await;
+    shoot(&client, "revisit-4-desk-bad-review").await;
+    scroll_to(&client, "timeline").await;
+    shoot(&client, "revisit-4-desk-bad-review-timeline").await;
     for (id, name, phone) in [(complaint, "complaint", "13700001111"), (report, "report", "13800002222")] {
         client.goto(&app.url(&format!("/work/tickets/{id}"))).await.unwrap();
         wait_for_text(&client, "联系群众").await;
