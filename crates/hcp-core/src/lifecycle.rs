@@ -135,8 +135,8 @@ pub fn event_label(code: &str) -> &'static str {
         "verify" => "核实",
         "rectify" => "整改",
         "feedback" => "反馈",
-        "appeal" => "申请复核",
-        "decide" => "复核决定",
+        "appeal" => "提出申诉",
+        "decide" => "申诉复核决定",
         "revisit" => "回访",
         "close" => "办结",
         "conclude" => "查处结论",
@@ -175,9 +175,9 @@ impl Refusal {
             Refusal::InvalidTransition { from, action } => {
                 format!("工单当前状态为“{}”，不能进行“{}”操作", from.label(), event_label(action))
             }
-            Refusal::AppealWindowClosed => "已超过收到差评后可申请复核的期限".into(),
-            Refusal::AlreadyAppealed => "该差评已申请过复核，不能重复申请".into(),
-            Refusal::AlreadyDecided => "复核已作出决定".into(),
+            Refusal::AppealWindowClosed => "已超过收到差评后可以申诉的期限".into(),
+            Refusal::AlreadyAppealed => "该差评已申诉过，不能重复申诉".into(),
+            Refusal::AlreadyDecided => "申诉复核已作出决定".into(),
             Refusal::NotRectified => "请先登记整改措施，再向群众反馈".into(),
             Refusal::AlreadyEscalated => "该工单已上报督办".into(),
         }
@@ -283,8 +283,8 @@ impl DeadlineKind {
 
     pub fn label(self) -> &'static str {
         match self {
-            DeadlineKind::Appeal => "申请复核期限",
-            DeadlineKind::Review => "复核决定期限",
+            DeadlineKind::Appeal => "申诉期限",
+            DeadlineKind::Review => "申诉复核期限",
             DeadlineKind::Feedback => "整改反馈期限",
         }
     }

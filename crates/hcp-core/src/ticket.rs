@@ -17,7 +17,7 @@ crate::coded! {
         Dispatched => "dispatched", "已分派";
         Rectifying => "rectifying", "整改中";
         Explaining => "explaining", "解释说明中";
-        UnderReview => "under_review", "复核中";
+        UnderReview => "under_review", "申诉复核中";
         FeedbackGiven => "feedback_given", "已反馈";
         Reopened => "reopened", "重新整改";
         Overturned => "overturned", "已改判";

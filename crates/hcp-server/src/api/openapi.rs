@@ -44,6 +44,7 @@ use crate::app::state::AppState;
         api::tickets::revisit,
         api::tickets::close,
         api::tickets::conclude,
+        api::tickets::reveal,
         api::tickets::upload,
         api::tickets::attachment,
         api::track::show,

@@ -18,10 +18,12 @@ use super::extract::{ApiJson, ApiQuery};
 use super::path_id;
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::evaluations::RevealBody;
 use crate::app::paging::Paged;
 use crate::app::state::AppState;
 use crate::app::tickets::attachments::{self, Upload};
 use crate::app::tickets::lifecycle::Command;
+use crate::app::tickets::reveal::TicketContact;
 use crate::app::tickets::{self, TicketQuery};
 use crate::app::views::{TicketDetail, TicketView};
 use hcp_core::lifecycle::{ReportFinding, ReviewReason};
@@ -39,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}/revisit", post(revisit))
         .route("/tickets/{id}/close", post(close))
         .route("/tickets/{id}/conclusion", post(conclude))
+        .route("/tickets/{id}/reveal", post(reveal))
         .route("/attachments/{id}", get(attachment))
 }
 
@@ -67,6 +70,21 @@ pub async fn detail(
     Path(id): Path<String>,
 ) -> AppResult<Json<TicketDetail>> {
     tickets::detail(&state, &user, path_id(&id, "工单")?).await.map(Json)
+}
+
+/// Reveal the contact of the citizen behind the ticket (evaluator, complainant or reporter) in clear, for the
+/// revisit: supervisors and hotline operators, in scope, with a stated reason; audited against the ticket.
+#[utoipa::path(post, operation_id = "reveal_ticket_contact", path = "/api/v1/tickets/{id}/reveal", tag = "tickets", params(("id" = i64, Path)),
+    request_body = RevealBody, responses((status = 200, body = TicketContact),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "reason missing or too short")))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevealBody>,
+) -> AppResult<Json<TicketContact>> {
+    tickets::reveal::reveal(&state, &user, path_id(&id, "工单")?, &body).await.map(Json)
 }
 
 async fn act(state: &AppState, user: &CurrentUser, id: &str, command: Command) -> AppResult<Json<TicketDetail>> {

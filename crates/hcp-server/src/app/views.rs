@@ -169,6 +169,8 @@ pub struct TicketView {
     pub outcome_label: Option<&'static str>,
     /// Whether the evaluated staff may still apply for review.
     pub appeal_open: bool,
+    /// While an appeal is under review the feedback clock stops: the working days it resumes with.
+    pub feedback_paused_days_left: Option<u32>,
 }
 
 /// Deadlines in China Standard Time; `provisional` when a year without a published holiday arrangement was
@@ -242,6 +244,7 @@ impl TicketView {
             outcome_label: row.outcome.map(ReportFinding::label),
             outcome: row.outcome,
             appeal_open,
+            feedback_paused_days_left: facts.feedback_days_left.filter(|_| row.state == TicketState::UnderReview),
         })
     }
 }
@@ -307,7 +310,10 @@ impl ComplaintView {
 pub struct EventView {
     pub id: i64,
     pub at: String,
+    /// How the audit log names the actor (a user name, or 群众 / 系统).
     pub actor: String,
+    /// The actor as colleagues read it: 群众, 系统, or the person's name and role ("王芳（窗口负责人）").
+    pub actor_label: String,
     pub action: String,
     pub action_label: &'static str,
     pub from_state: Option<TicketState>,
@@ -325,6 +331,7 @@ impl EventView {
         Ok(EventView {
             id: e.id,
             at: local_time(e.at)?,
+            actor_label: actor_fallback(&e.actor, &e.action),
             actor: e.actor,
             action_label: event_label(&e.action),
             action: e.action,
@@ -333,6 +340,18 @@ impl EventView {
             details: e.details,
             public: e.public != 0,
         })
+    }
+}
+
+/// The label of an actor that is no signed-in user: the citizen, the system's jobs and the demo's named roles
+/// keep their (Chinese) names; entries written before the names were Chinese are mapped here.
+fn actor_fallback(actor: &str, action: &str) -> String {
+    match actor {
+        "citizen" => "群众".into(),
+        // A calendar change recomputes deadlines on the administrator's behalf.
+        _ if action == "recompute" => "系统（工作日历调整）".into(),
+        _ if actor.is_ascii() => "系统".into(),
+        other => other.to_owned(),
     }
 }
 

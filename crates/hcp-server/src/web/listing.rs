@@ -17,18 +17,32 @@ impl Due {
         Due { text: "—".into(), class: "" }
     }
 
-    /// "剩余 2 个工作日", "今天到期", "已超期 3 天", computed with the working calendar.
+    /// "剩余 2 个工作日", "今天到期", "已超期 3 个工作日": both ways in working days of the calendar, so the
+    /// two read alike (a deadline missed on Friday is one working day late on Monday, not three days).
     pub fn until(at: DateTime<Utc>, now: DateTime<Utc>, calendar: &WorkCalendar) -> Self {
         if at < now {
-            let local = |t: DateTime<Utc>| t.with_timezone(&hcp_core::clock::shanghai()).date_naive();
-            let days = (local(now) - local(at)).num_days().max(1);
-            return Due { text: format!("已超期 {days} 天"), class: "overdue" };
+            // Working days after the deadline's day, up to and including today; none yet on a weekend or holiday
+            // right after it.
+            let text = match calendar.working_days_left(at, now) {
+                0 => "已超期（未满 1 个工作日）".to_owned(),
+                n => format!("已超期 {n} 个工作日"),
+            };
+            return Due { text, class: "overdue" };
         }
         match calendar.working_days_left(now, at) {
             0 => Due { text: "今天到期".into(), class: "soon" },
             1 => Due { text: "剩余 1 个工作日".into(), class: "soon" },
             n => Due { text: format!("剩余 {n} 个工作日"), class: "ok" },
         }
+    }
+
+    /// A clock stopped with `left` working days to run once it resumes.
+    pub fn paused(left: u32) -> Self {
+        let text = match left {
+            0 => "恢复后当天到期".to_owned(),
+            n => format!("恢复后剩余 {n} 个工作日"),
+        };
+        Due { text, class: "paused" }
     }
 
     pub fn of_rfc3339(at: Option<&str>, now: DateTime<Utc>, calendar: &WorkCalendar) -> Self {
@@ -79,5 +93,28 @@ impl Pager {
             pages,
             total,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        hcp_core::clock::shanghai().with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn overdue_counts_working_days_like_the_time_left() {
+        let calendar = WorkCalendar::shipped();
+        // Due at the end of Friday 2026-10-23.
+        let due = hcp_core::clock::shanghai().with_ymd_and_hms(2026, 10, 23, 23, 59, 59).unwrap().with_timezone(&Utc);
+        assert_eq!(Due::until(due, at(2026, 10, 22, 9), &calendar).text, "剩余 1 个工作日");
+        assert_eq!(Due::until(due, at(2026, 10, 24, 9), &calendar).text, "已超期（未满 1 个工作日）");
+        // Read on Tuesday: two working days late (Monday, Tuesday), not four days.
+        assert_eq!(Due::until(due, at(2026, 10, 27, 9), &calendar).text, "已超期 2 个工作日");
+        assert_eq!(Due::until(due, at(2026, 10, 27, 9), &calendar).class, "overdue");
+        assert_eq!(Due::paused(3).text, "恢复后剩余 3 个工作日");
     }
 }

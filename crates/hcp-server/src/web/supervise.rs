@@ -40,7 +40,7 @@ pub(crate) fn score_text(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
 }
 
-/// A deadline in words and the badge class it gets: "剩余 2 个工作日" / "今天到期" / "已超期 1 天" (the work pages'
+/// A deadline in words and the badge class it gets: "剩余 2 个工作日" / "今天到期" / "已超期 1 个工作日" (the work pages'
 /// rule).
 pub(crate) fn deadline_words(state: &AppState, rfc3339: &str) -> (String, &'static str) {
     if DateTime::parse_from_rfc3339(rfc3339).is_err() {

@@ -74,7 +74,7 @@ async fn bad_review_is_appealed_and_overturned(backend: Backend) {
 
     let supervisor = app.login("supervisor").await;
     app.run_jobs().await;
-    assert!(inbox_subjects(&app, &supervisor).await.iter().any(|s| s.starts_with("复核申请待决定")));
+    assert!(inbox_subjects(&app, &supervisor).await.iter().any(|s| s.starts_with("申诉待复核")));
     let (status, body) = app
         .post(
             &format!("{path}/appeal/decision"),

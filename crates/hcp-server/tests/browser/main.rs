@@ -8,6 +8,7 @@ mod harness;
 
 mod appeal;
 mod citizen;
+mod revisit;
 mod ticket;
 mod tour;
 mod upload;

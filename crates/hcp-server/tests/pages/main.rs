@@ -9,4 +9,5 @@ mod web_demo;
 mod web_entry;
 mod web_hostile;
 mod web_supervise;
+mod web_ticket;
 mod web_work;

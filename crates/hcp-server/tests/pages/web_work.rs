@@ -119,12 +119,13 @@ async fn the_inbox_shows_each_user_their_scope_with_deadlines_in_words(backend: 
     let mut window_head = app.browser_as("window_head").await;
     let page = window_head.get(&app, "/work/tickets").await;
     assert!(page.html.contains("今天到期"), "{}", page.html);
-    app.clock.advance(chrono::Duration::days(2));
+    // Sunday: overdue by the working days since (Thursday, Friday), as the time left is counted, not 4 days.
+    app.clock.advance(chrono::Duration::days(4));
     app.run_jobs().await;
     let mut window_head = app.browser_as("window_head").await;
     let page = window_head.get(&app, "/work/tickets?overdue=1").await;
     assert_eq!(inbox_ids(&page.html).len(), 2, "{}", page.html);
-    assert!(page.html.contains("<span class=\"badge overdue\">已超期 2 天</span>"), "{}", page.html);
+    assert!(page.html.contains("<span class=\"badge overdue\">已超期 2 个工作日</span>"), "{}", page.html);
 
     // Admin reads no tickets: the 403 page.
     let mut admin = app.browser_as("admin").await;
@@ -149,7 +150,7 @@ async fn a_bad_review_is_verified_rectified_and_answered_through_the_forms(backe
         "id=\"form-verify\"",
         "id=\"form-appeal\"",
         "窗口人员态度生硬",
-        "申请复核期限",
+        "申诉期限",
         "反馈期限",
         "<label for=\"verify-finding\">",
     ] {
@@ -247,7 +248,7 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
     // The reason is required; the statement typed stays.
     let page = act(&mut staff, &app, early, "appeal", &[("statement", "当日系统故障")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.html.contains("请选择申请复核的理由") && page.html.contains(">当日系统故障</textarea>"));
+    assert!(page.html.contains("请选择申诉理由") && page.html.contains(">当日系统故障</textarea>"));
     let page = act_ok(
         &mut staff,
         &app,
@@ -256,9 +257,9 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
         &[("reason", "malicious"), ("statement", "该群众未在本窗口办理业务，监控可证")],
     )
     .await;
-    assert!(page.html.contains("复核申请已提交"));
-    assert!(page.html.contains("id=\"ticket-state\">复核中"));
-    assert!(page.html.contains("复核决定期限"));
+    assert!(page.html.contains("申诉已提交"));
+    assert!(page.html.contains("id=\"ticket-state\">申诉复核中"));
+    assert!(page.html.contains("申诉复核期限"));
     assert!(!page.html.contains("id=\"form-appeal\""), "one appeal only");
 
     // Thursday: the late ticket's appeal window (to Wednesday) has closed: no form, and a forced POST (with the
@@ -295,7 +296,7 @@ async fn staff_appeal_within_the_window_and_the_bureau_overturns(backend: Backen
         &[("outcome", "overturned"), ("reason", "malicious"), ("explanation", "经查看监控，该群众未在本窗口办理业务")],
     )
     .await;
-    assert!(page.html.contains("复核决定已作出"));
+    assert!(page.html.contains("申诉复核决定已作出"));
     assert!(page.html.contains("id=\"ticket-state\">已改判"));
     assert!(page.html.contains("不予采纳"));
     let t = api_ticket(&app, early).await;

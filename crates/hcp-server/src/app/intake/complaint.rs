@@ -158,7 +158,7 @@ pub async fn record(
     // A known window gets the complaint at once; reports go straight to the bureau. The rest wait for a
     // supervisor or hotline operator to dispatch them.
     if report.is_some() || attribution.window_id.is_some() {
-        dispatch_at_intake(conn, rules, &submitter.actor, ticket, received_at).await?;
+        dispatch_at_intake(conn, rules, submitter, ticket, received_at).await?;
     }
     Ok(Receipt { id, tracking_code, query_password, ticket_id: Some(ticket) })
 }

@@ -189,7 +189,7 @@ pub async fn record(
         )
         .await?;
         // The evaluated window is known: the ticket reaches it at once (R3: 差评必须第一时间转交).
-        dispatch_at_intake(conn, rules, &submitter.actor, ticket, now).await?;
+        dispatch_at_intake(conn, rules, submitter, ticket, now).await?;
         Some(ticket)
     } else {
         None

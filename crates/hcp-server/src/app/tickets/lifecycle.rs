@@ -422,7 +422,7 @@ async fn consequences(
         Command::Dispatch { .. } => {
             let to = users::responsible(conn, a.department_id, a.window_id, a.staff_id).await?;
             let appeal = match &next.appeal_by {
-                Some(_) => format!("申请复核截止：{}；", deadline_text(&next.appeal_by)),
+                Some(_) => format!("申诉截止：{}；", deadline_text(&next.appeal_by)),
                 None => String::new(),
             };
             let body = format!(
@@ -433,8 +433,9 @@ async fn consequences(
         }
         Command::Appeal { .. } => {
             let to = users::over_path(conn, Role::Supervisor, &a.org_path).await?;
-            let body = format!("工单{id}的被评价人申请复核，请于{}前作出决定。", deadline_text(&next.review_by));
-            notify::users(conn, config, &to, &notice(format!("复核申请待决定（{id}）"), body), at).await?;
+            let body =
+                format!("工单{id}的被评价人提出申诉，请于{}前作出申诉复核决定。", deadline_text(&next.review_by));
+            notify::users(conn, config, &to, &notice(format!("申诉待复核（{id}）"), body), at).await?;
         }
         Command::Decide { outcome, reason, .. } => {
             let mut to = users::responsible(conn, a.department_id, a.window_id, a.staff_id).await?;
@@ -534,14 +535,28 @@ pub async fn mark_overdue(conn: &mut AnyConnection, ticket_id: i64, now: DateTim
 pub async fn dispatch_at_intake(
     conn: &mut AnyConnection,
     rules: &Rules,
-    actor: &str,
+    submitter: &crate::app::intake::Submitter,
     ticket_id: i64,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let note = format!("目标明确，登记即分派（登记：{actor}）");
+    let note = registration_note(conn, submitter).await?;
     let command = Command::Dispatch { window_code: None, staff_no: None, note: Some(note) };
     let ticket = tickets::load(conn, ticket_id, None).await?.ok_or_else(|| AppError::not_found("工单"))?;
     transition(conn, rules, &Actor::system("系统"), ticket, &command, now).await.map(|_| ())
+}
+
+/// Who registered what was dispatched at intake, in words staff read: the citizen online, or the operator or
+/// registrar by name and role (never a login name); imports by the CLI or the demo are the system's.
+async fn registration_note(conn: &mut AnyConnection, submitter: &crate::app::intake::Submitter) -> AppResult<String> {
+    let registrant = match submitter.user_id {
+        Some(id) => users::by_id(conn, id).await?.map(|u| u.role.person_label(&u.display_name)),
+        None => None,
+    };
+    Ok(match registrant {
+        Some(person) => format!("目标明确，登记即分派（登记人：{person}）"),
+        None if submitter.actor == "citizen" => "目标明确，群众提交后即分派".to_owned(),
+        None => "目标明确，导入后即分派".to_owned(),
+    })
 }
 
 /// Recomputes the deadlines of every open ticket on a changed calendar, each change audited. Returns how many

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod lifecycle;
+pub mod reveal;
 
 use hcp_core::role::Role;
 use hcp_core::ticket::{TicketKind, TicketState};
@@ -116,6 +117,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<
         .await?
         .ok_or_else(|| AppError::not_found("工单"))?;
     let events = tickets::events(&mut conn, id, false).await?;
+    let actors = actor_labels(&mut conn, &events).await?;
     let attachments = tickets::attachments(&mut conn, id).await?;
     let complaint = match row.complaint_id {
         Some(complaint_id) => hcp_store::complaints::get(&mut conn, complaint_id)
@@ -125,8 +127,38 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<
         None => None,
     };
     let mut detail = TicketDetail::new(row, events, attachments, state.now(), &state.calendar())?;
+    for (event, label) in detail.timeline.iter_mut().zip(actors) {
+        if let Some(label) = label {
+            event.actor_label = label;
+        }
+    }
     detail.complaint = complaint;
     Ok(detail)
+}
+
+/// Each event's actor as "name（role）" when a signed-in user acted (None: the view's own fallback).
+async fn actor_labels(
+    conn: &mut hcp_store::AnyConnection,
+    events: &[tickets::Event],
+) -> AppResult<Vec<Option<String>>> {
+    let mut known: std::collections::BTreeMap<i64, Option<String>> = std::collections::BTreeMap::new();
+    let mut labels = Vec::with_capacity(events.len());
+    for event in events {
+        let label = match event.actor_user_id {
+            Some(user_id) => match known.get(&user_id) {
+                Some(label) => label.clone(),
+                None => {
+                    let user = hcp_store::users::by_id(conn, user_id).await?;
+                    let label = user.map(|u| u.role.person_label(&u.display_name));
+                    known.insert(user_id, label.clone());
+                    label
+                }
+            },
+            None => None,
+        };
+        labels.push(label);
+    }
+    Ok(labels)
 }
 
 /// The lifecycle actions the caller may take on the ticket now (`Action::code()`s), for showing forms.

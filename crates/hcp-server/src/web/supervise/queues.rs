@@ -116,9 +116,9 @@ pub async fn appeals(
     let page = QueuePage {
         chrome: me.chrome(&state, "申诉复核"),
         heading: "申诉复核",
-        intro: "工作人员对差评提出申诉、等待政务服务局复核的工单。请在复核期限内打开工单作出复核决定。",
+        intro: "工作人员对差评提出申诉、等待政务服务局复核的工单。请在申诉复核期限内打开工单作出申诉复核决定。",
         since_label: "申诉时间",
-        deadline_label: "复核期限",
+        deadline_label: "申诉复核期限",
         empty: "目前没有待复核的申诉。",
         total: list.total,
         rows,

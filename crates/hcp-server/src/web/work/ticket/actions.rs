@@ -27,8 +27,8 @@ const ACTIONS: [(&str, &str, &str); 9] = [
     ("verify", "verify", "核实结果已保存。"),
     ("rectify", "rectify", "整改措施已记录。"),
     ("feedback", "feedback", "处理反馈已发送给群众。"),
-    ("appeal", "appeal", "复核申请已提交，等待政务服务局复核。"),
-    ("decision", "decide", "复核决定已作出。"),
+    ("appeal", "appeal", "申诉已提交，等待政务服务局申诉复核。"),
+    ("decision", "decide", "申诉复核决定已作出。"),
     ("revisit", "revisit", "回访结果已记录。"),
     ("close", "close", "工单已办结。"),
     ("conclusion", "conclude", "查处结论已记录。"),
@@ -136,7 +136,7 @@ fn command(action: &str, form: &FormPairs) -> Result<Command, BTreeMap<String, S
             .map(|classification| Command::Verify { classification, finding: text("finding") }),
         "rectify" => Some(Command::Rectify { measures: text("measures"), attachments: Vec::new() }),
         "feedback" => Some(Command::Feedback { text: text("text") }),
-        "appeal" => choose("reason", "请选择申请复核的理由")
+        "appeal" => choose("reason", "请选择申诉理由")
             .and_then(ReviewReason::from_code)
             .map(|reason| Command::Appeal { reason, statement: text("statement"), attachments: Vec::new() }),
         "decision" => choose("outcome", "请选择复核结果").and_then(Outcome::from_code).map(|outcome| Command::Decide {
@@ -191,12 +191,19 @@ pub async fn submit(
     body: Body,
 ) -> Result<Response, PageError> {
     let id = ticket_id(&id)?;
-    let Some(&(action, _, _)) = ACTIONS.iter().find(|(segment, ..)| *segment == action) else {
-        return Err(PageError::not_found());
+    // The reveal form shares the page's token and body reading, but changes nothing on the ticket.
+    let reveal = action == super::reveal::SEGMENT;
+    let action: &'static str = match ACTIONS.iter().find(|(segment, ..)| *segment == action) {
+        Some(&(segment, ..)) => segment,
+        None if reveal => super::reveal::SEGMENT,
+        None => return Err(PageError::not_found()),
     };
     let Submitted { form, file } = read_body(&state, &me.headers, body).await?;
     me.verify(&state, TICKET_FORM, &form)?;
     me.user.require_reader().map_err(PageError::from)?;
+    if reveal {
+        return super::reveal::submit(&state, &me, id, &form).await;
+    }
     let typed: Vec<(&str, &str)> =
         form.0.iter().filter(|(k, _)| k != crate::web::csrf::FIELD).map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let values = FormView::with(&typed);

@@ -4,6 +4,8 @@
 //! [`timeline`].
 
 mod actions;
+mod appeal;
+mod reveal;
 mod timeline;
 
 pub use actions::submit;
@@ -22,6 +24,7 @@ use crate::app::evaluations;
 use crate::app::org::Organisation;
 use crate::app::state::AppState;
 use crate::app::tickets;
+use crate::app::tickets::reveal::TicketContact;
 use crate::app::views::{EvaluationView, TicketDetail, local_time};
 use crate::web::errors::PageError;
 use crate::web::form_view::FormView;
@@ -82,6 +85,14 @@ pub struct TicketPage {
     pub done: Option<&'static str>,
     pub attempt: Attempt,
     pub role_is_staff: bool,
+    /// Why this user, who may appeal bad reviews, has no appeal form here (or why it is still offered).
+    pub appeal_note: Option<String>,
+    /// The user revisits citizens (and is told when there is no one to call).
+    pub revisits: bool,
+    /// The user revisits citizens and there is a masked contact to reveal.
+    pub may_reveal: bool,
+    /// The contact in clear, in the answer to the reveal form only.
+    pub revealed: Option<TicketContact>,
 }
 
 impl TicketPage {
@@ -136,8 +147,8 @@ pub(super) async fn build(
         TicketState::Dispatched | TicketState::Rectifying | TicketState::Explaining | TicketState::Reopened
     );
     for (label, d, pending) in [
-        ("申请复核期限", &t.deadlines.appeal_by, t.appeal_open),
-        ("复核决定期限", &t.deadlines.review_by, t.state == TicketState::UnderReview),
+        ("申诉期限", &t.deadlines.appeal_by, t.appeal_open),
+        ("申诉复核期限", &t.deadlines.review_by, t.state == TicketState::UnderReview),
         ("反馈期限", &t.deadlines.feedback_by, waiting_feedback),
     ] {
         if let Some(d) = d {
@@ -148,6 +159,15 @@ pub(super) async fn build(
                 due: if pending { Due::of_rfc3339(Some(&d.at), now, &calendar) } else { Due::none() },
             });
         }
+    }
+    // The feedback clock stops while an appeal is reviewed: say so, with the working days it resumes with.
+    if let Some(left) = t.feedback_paused_days_left {
+        deadlines.push(DeadlineLine {
+            label: "反馈期限",
+            at: "申诉复核期间暂停计算".into(),
+            provisional: false,
+            due: Due::paused(left),
+        });
     }
     let evaluation = match t.evaluation_id {
         Some(e) => match evaluations::get(state, &me.user, e).await {
@@ -194,6 +214,13 @@ pub(super) async fn build(
             .map(|w| Option2 { label: format!("{} {}", w.code, w.name), value: w.code, group: String::new() })
             .collect();
     }
+    let appeal_note = appeal::note(&detail, me.user.role, forms.contains(&"appeal"));
+    let may_reveal = me.user.role.does_revisits()
+        && match (&evaluation, &detail.complaint) {
+            (Some(e), _) => e.view.evaluator.as_ref().is_some_and(|v| v.name.is_some() || v.phone.is_some()),
+            (None, Some(c)) => c.contact.as_ref().is_some_and(|v| v.name.is_some() || v.phone.is_some()),
+            (None, None) => false,
+        };
     Ok(TicketPage {
         chrome: me.chrome(state, format!("工单 #{id}")),
         due: Due::of_ticket(t, now, &calendar),
@@ -209,6 +236,10 @@ pub(super) async fn build(
         done,
         attempt,
         role_is_staff: me.user.role == Role::Staff,
+        appeal_note,
+        revisits: me.user.role.does_revisits(),
+        may_reveal,
+        revealed: None,
         detail,
     })
 }

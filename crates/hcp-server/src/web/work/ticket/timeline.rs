@@ -25,7 +25,7 @@ pub fn lines(detail: &TicketDetail) -> Vec<EventLine> {
         .iter()
         .map(|e| EventLine {
             at: local_text(&e.at),
-            actor: e.actor.clone(),
+            actor: e.actor_label.clone(),
             action_label: e.action_label,
             to_state: match e.to_state {
                 Some(to) if e.from_state != e.to_state => to.label(),
@@ -75,8 +75,13 @@ fn detail_lines(details: &serde_json::Value) -> Vec<(&'static str, String)> {
     );
     lines.extend(TEXTS.iter().filter_map(|(key, label)| text(key).map(|v| (*label, v.to_owned()))));
     lines.extend(CODES.iter().filter_map(|(key, label, label_of)| coded(key, *label_of).map(|v| (*label, v))));
-    lines.extend(NOTES.iter().filter_map(|(key, label)| text(key).map(|v| (*label, v.to_owned()))));
+    lines.extend(NOTES.iter().filter_map(|(key, label)| text(key).map(|v| (*label, legacy_note(v)))));
     lines
+}
+
+/// Notes written at intake before registrants were named in words carried the login name "citizen".
+fn legacy_note(note: &str) -> String {
+    note.replace("（登记：citizen）", "（群众提交）")
 }
 
 #[cfg(test)]
