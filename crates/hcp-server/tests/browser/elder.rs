@@ -44,7 +44,7 @@ async fn audit(client: &Client, page: &str) {
     assert!(ratio >= 7.0, "{page}: contrast {ratio:.2} under 7:1 at {}", result["worst"]);
     assert_eq!(result["small"], serde_json::json!([]), "{page}: tap targets under 48 px");
     assert!(result["width"].as_i64().unwrap() <= 360, "{page}: {} px wide at 360 px", result["width"]);
-    assert!(client.find(Locator::Css("body.elder")).await.is_ok(), "{page}: still 长辈版");
+    assert!(client.find(Locator::Css("html.elder")).await.is_ok(), "{page}: still 长辈版");
     shoot(client, &format!("elder-{page}")).await;
 }
 
@@ -57,9 +57,9 @@ async fn elder_mode_is_large_high_contrast_and_fits_a_phone() {
     app.evaluate(serde_json::json!({"channel": "qrcode", "window_code": "W-SC-01", "level": 5})).await;
 
     client.goto(&app.url("/e/W-SC-01")).await.unwrap();
-    assert!(client.find(Locator::Css("body.elder")).await.is_err(), "standard by default");
+    assert!(client.find(Locator::Css("html.elder")).await.is_err(), "standard by default");
     click(&client, "#elder-switch").await;
-    client.wait().for_element(Locator::Css("body.elder")).await.unwrap();
+    client.wait().for_element(Locator::Css("html.elder")).await.unwrap();
     assert!(client.current_url().await.unwrap().path().ends_with("/e/W-SC-01"), "back where it was chosen");
     audit(&client, "evaluate").await;
     click(&client, "input[name=level][value='2'] + span").await;
@@ -106,7 +106,7 @@ async fn elder_mode_is_large_high_contrast_and_fits_a_phone() {
 
     // Back to 标准版.
     click(&client, "#elder-switch").await;
-    client.wait().for_element(Locator::Css("body:not(.elder)")).await.unwrap();
+    client.wait().for_element(Locator::Css("html:not(.elder)")).await.unwrap();
     client.close().await.unwrap();
     app.stop().await;
 }

@@ -173,7 +173,7 @@ async fn elder_mode_is_chosen_with_a_link_and_remembered(backend: Backend) {
     for path in ["/e/W-SC-01", "/track", "/complaint", "/report", "/public"] {
         let page = browser.get(&app, path).await;
         assert!(page.html.contains("<a href=\"/elder?on=1\" class=\"elder-switch\" id=\"elder-switch\">长辈版</a>"));
-        assert!(page.html.contains("<body>"), "{path}: standard by default");
+        assert!(page.html.contains("<html lang=\"zh-CN\">"), "{path}: standard by default");
     }
     let response = client()
         .get(app.url("/elder?on=1"))
@@ -189,13 +189,13 @@ async fn elder_mode_is_chosen_with_a_link_and_remembered(backend: Backend) {
     browser.cookies.insert("hcp_elder".into(), "1".into());
     for path in ["/e/W-SC-01", "/track", "/complaint", "/report", "/public"] {
         let page = browser.get(&app, path).await;
-        assert!(page.html.contains("<body class=\"elder\">"), "{path}: remembered");
+        assert!(page.html.contains("<html lang=\"zh-CN\" class=\"elder\">"), "{path}: remembered");
         assert!(page.html.contains("href=\"/elder?on=0\"") && page.html.contains(">标准版</a>"), "{path}");
     }
     // A receipt shows its one-time password: no switch there (following it would reload the page without it).
     let token = csrf(&browser.get(&app, "/complaint").await.html);
     let filed = browser.post(&app, "/complaint", &[("csrf_token", &token), ("content", "排队太久")]).await;
-    assert!(filed.html.contains("<body class=\"elder\">") && !filed.html.contains("elder-switch"), "{}", filed.html);
+    assert!(filed.html.contains("class=\"elder\"") && !filed.html.contains("elder-switch"), "{}", filed.html);
     // Back to 标准版; another site as the referer is not followed.
     let response =
         client().get(app.url("/elder?on=0")).header("referer", "https://evil.example/phish").send().await.unwrap();
