@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
-use super::layout::Chrome;
+use super::layout::{Chrome, footer_about};
 pub use super::levels::{LevelOption, TagGroup, TagOption, form_choices, level_options, tag_groups};
 use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_date, local_text, render};
 use crate::app::error::{AppError, ErrorCode};
@@ -317,7 +317,7 @@ impl TrackPage {
     fn show(&mut self, result: TrackResult) {
         let kind = result.view.kind_label.clone();
         self.chrome.title = format!("{kind}进度查询");
-        self.chrome.footer = Chrome::public("").speaking_of(&kind).footer;
+        self.chrome.footer = footer_about(&kind);
         self.result = Some(result);
     }
 

@@ -84,7 +84,8 @@ impl Chrome {
     }
 }
 
-fn footer_about(kind_label: &str) -> String {
+/// The footer of a citizen's page about what they submit there.
+pub fn footer_about(kind_label: &str) -> String {
     format!("您的{kind_label}将如实记录，依法保护{kind_label}人信息。")
 }
 
