@@ -43,7 +43,20 @@ pub fn router(state: AppState) -> axum::Router {
         })
         .layer(axum::middleware::from_fn(refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::training::scope))
+        .layer(compression())
         .with_state(state)
+}
+
+/// gzip or brotli, as the browser accepts, for slow county networks: pages, stylesheets, JSON and CSV
+/// exports (streamed bodies are compressed as they stream). Images and spreadsheets, already compressed, and
+/// tiny bodies are sent as they are.
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/vnd.openxmlformats"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/pdf"));
+    tower_http::compression::CompressionLayer::new().compress_when(predicate)
 }
 
 /// A path or query holding a control character is answered before any handler sees it: the path names

@@ -4,6 +4,7 @@ use axum::body::{Body, Bytes};
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 
 use crate::app::ledger::Export;
 
@@ -15,9 +16,11 @@ pub fn attachment_header(filename: &str) -> Option<HeaderValue> {
 
 /// The export as a streamed response.
 pub fn response(export: Export) -> Response {
+    // Fused: the compression layer polls its body once more after the end, which a bare `unfold` panics on.
     let stream = futures_util::stream::unfold(export.stream, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk.map(Bytes::from), rx))
-    });
+    })
+    .fuse();
     let mut response = Body::from_stream(stream).into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(export.content_type));

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{AppError, AppResult, ErrorCode};
 use super::intake::{self, Origin, Receipt, query_secret};
 use super::state::AppState;
-use super::tickets::lifecycle::{self, Actor, Command, citizen_state_label};
+use super::tickets::lifecycle::{self, Actor, Command, citizen_handler, citizen_state_label};
 use super::views::{DeadlineView, local_time};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,7 +25,8 @@ pub struct PasswordQuery {
     pub password: Option<String>,
 }
 
-/// What the citizen sees. No staff names, no internal findings, no appeal statements.
+/// What the citizen sees. No staff names, no internal findings or rectification measures, no appeal
+/// statements.
 #[derive(Serialize, ToSchema)]
 pub struct TrackView {
     pub tracking_code: String,
@@ -41,9 +42,14 @@ pub struct TrackView {
     pub adopted: Option<bool>,
     pub state: Option<String>,
     pub state_label: String,
+    /// Who handles it, in words (`责任窗口`; for a misconduct report the bureau and the discipline inspectors);
+    /// absent when nothing is to be handled (a good review).
+    pub handler: Option<String>,
     /// When the answer is due.
     pub feedback_by: Option<DeadlineView>,
-    /// The latest feedback given to the citizen.
+    /// What `feedback_by` is the deadline of: `反馈期限`, or `查处期限` for a misconduct report.
+    pub feedback_by_label: String,
+    /// The latest feedback given to the citizen (shown here, not repeated in the timeline).
     pub feedback: Option<String>,
     pub timeline: Vec<TrackEvent>,
     /// The handling can be rated now.
@@ -143,12 +149,16 @@ async fn view(state: &AppState, code: String, found: &Found) -> AppResult<TrackV
     let now = state.now();
     let facts = ticket.as_ref().map(|t| t.facts.clone()).unwrap_or_default();
     let state_code = ticket.as_ref().map(|t| t.facts.state());
-    let feedback = events
+    let latest_feedback = events.iter().rposition(|e| e.action == "feedback");
+    let feedback = latest_feedback.and_then(|i| events[i].details["text"].as_str().map(str::to_owned));
+    let who = ticket.as_ref().map(|t| (t.kind, t.attribution.window_id.is_some()));
+    let handler = who.map(|(kind, window)| citizen_handler(kind, window));
+    let misconduct = who.is_some_and(|(kind, _)| kind == TicketKind::Misconduct);
+    let timeline = events
         .iter()
-        .rev()
-        .find(|e| e.action == "feedback")
-        .and_then(|e| e.details["text"].as_str().map(str::to_owned));
-    let timeline = events.iter().filter_map(citizen_line).collect::<Result<_, _>>()?;
+        .enumerate()
+        .filter_map(|(i, e)| citizen_line(e, handler.unwrap_or("责任窗口"), misconduct, Some(i) == latest_feedback))
+        .collect::<Result<_, _>>()?;
     let (kind, kind_label, submitted_at, level, adopted, can_follow_up) = match found {
         Found::Evaluation(e) => {
             let follow_up_given = evaluations::follow_up_of(&mut conn, e.id).await?.is_some();
@@ -162,10 +172,10 @@ async fn view(state: &AppState, code: String, found: &Found) -> AppResult<TrackV
             )
         }
         Found::Complaint(c) => {
-            let misconduct = c.report_kind.is_some();
+            let reported = c.report_kind.is_some();
             (
-                if misconduct { "misconduct" } else { "complaint" },
-                if misconduct { "举报" } else { "投诉" },
+                if reported { "misconduct" } else { "complaint" },
+                if reported { "举报" } else { "投诉" },
                 c.received_at,
                 None,
                 None,
@@ -182,8 +192,13 @@ async fn view(state: &AppState, code: String, found: &Found) -> AppResult<TrackV
         level,
         adopted,
         state: state_code.map(|s| s.code().to_owned()),
-        state_label: state_code.map_or("已收到", citizen_state_label).into(),
+        state_label: match (who, state_code) {
+            (Some((kind, window)), Some(state)) => citizen_state_label(kind, window, state),
+            _ => "已收到".into(),
+        },
+        handler: handler.map(str::to_owned),
         feedback_by: facts.feedback_by.as_ref().map(|d| DeadlineView::new(d, now)),
+        feedback_by_label: if misconduct { "查处期限" } else { "反馈期限" }.into(),
         feedback,
         timeline,
         can_rate: state_code == Some(TicketState::FeedbackGiven)
@@ -192,17 +207,26 @@ async fn view(state: &AppState, code: String, found: &Found) -> AppResult<TrackV
     })
 }
 
-/// One public timeline entry in words a citizen reads; internal details stay out.
-fn citizen_line(e: &tickets::Event) -> Option<Result<TrackEvent, StoreError>> {
+/// One public timeline entry in words a citizen reads; internal details stay out: the rectification measures
+/// are the window's own business (the citizen is answered by the feedback), and the latest feedback's text is
+/// shown once, above the timeline.
+fn citizen_line(
+    e: &tickets::Event,
+    handler: &str,
+    misconduct: bool,
+    latest_feedback: bool,
+) -> Option<Result<TrackEvent, StoreError>> {
     let d = &e.details;
     let text = |key: &str| d[key].as_str().unwrap_or_default().to_owned();
     let line = match e.action.as_str() {
-        "dispatch" => "已转交责任窗口办理".to_owned(),
+        "dispatch" if misconduct => format!("已转交{handler}查处"),
+        "dispatch" => format!("已转交{handler}办理"),
         "verify" => {
             let c = d["classification"].as_str().and_then(Classification::from_code);
             format!("已核实：{}", c.map_or("", Classification::label))
         }
-        "rectify" => format!("整改措施：{}", text("measures")),
+        "rectify" => "已整改".to_owned(),
+        "feedback" if latest_feedback => "已向您反馈处理结果".to_owned(),
         "feedback" => format!("处理反馈：{}", text("text")),
         "decide" if d["outcome"] == "overturned" => "经复核，该评价不予采纳".to_owned(),
         "decide" => "经复核，维持原评价，继续整改".to_owned(),

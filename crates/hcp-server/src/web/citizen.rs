@@ -20,14 +20,15 @@ use serde::Deserialize;
 use super::csrf::{self, Csrf};
 use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
-use super::layout::Chrome;
+use super::layout::{Chrome, footer_about};
 pub use super::levels::{LevelOption, TagGroup, TagOption, form_choices, level_options, tag_groups};
-use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_text, render};
+use super::{FormPairs, citizen_forms, citizen_paper, citizen_public, local_date, local_text, render};
 use crate::app::error::{AppError, ErrorCode};
 use crate::app::intake::{self, Origin, Receipt};
 use crate::app::org::{self, CaseInfo, Subject, WindowInfo};
 use crate::app::state::AppState;
 use crate::app::track::{self, FollowUpBody, TrackView};
+use crate::app::views::DeadlineView;
 use crate::edge::client::ClientAddr;
 use crate::edge::status;
 use crate::web::form::{CsrfForm, form_name};
@@ -139,6 +140,22 @@ pub struct ReceiptPage {
     pub level_label: &'static str,
     pub bad: bool,
     pub receipt: Receipt,
+    /// What the receipt speaks of (评价 here; 投诉 or 举报 on the other receipt).
+    pub kind_label: &'static str,
+    pub due: Option<AnswerDue>,
+}
+
+/// The date by which the citizen is answered, as a receipt names it (the working-day deadline's day).
+pub struct AnswerDue {
+    pub date: String,
+    /// The year's holiday arrangement is not yet published: the date may move.
+    pub provisional: bool,
+}
+
+impl AnswerDue {
+    pub fn of(deadline: Option<&DeadlineView>) -> Option<AnswerDue> {
+        deadline.map(|d| AnswerDue { date: local_date(&d.at), provisional: d.provisional })
+    }
 }
 
 const EVALUATE_FORM: &str = "evaluate";
@@ -228,11 +245,13 @@ async fn submit(
         Ok(submitted) => {
             let level = level.and_then(Level::from_code).unwrap_or(Level::VerySatisfied);
             let page = ReceiptPage {
-                chrome: Chrome::public("评价已提交"),
+                chrome: Chrome::public("评价已提交").without_elder_switch(),
                 window: subject.window,
                 level_label: level.label(),
                 bad: level.is_bad(),
+                due: AnswerDue::of(submitted.feedback_by.as_ref()),
                 receipt: submitted.receipt,
+                kind_label: "评价",
             };
             Ok(render(StatusCode::OK, &page))
         }
@@ -276,7 +295,7 @@ pub struct TrackPage {
 impl TrackPage {
     fn new(state: &AppState, csrf: &Csrf, code: String) -> Self {
         let mut page = TrackPage {
-            chrome: Chrome::public("评价进度查询"),
+            chrome: Chrome::public(LOOKUP_TITLE),
             csrf: csrf.token(state, TRACK_FORM),
             code,
             error: None,
@@ -292,6 +311,14 @@ impl TrackPage {
         };
         page.set_choices();
         page
+    }
+
+    /// Once the code is known, the page is titled for what it tracks (评价 / 投诉 / 举报).
+    fn show(&mut self, result: TrackResult) {
+        let kind = result.view.kind_label.clone();
+        self.chrome.title = format!("{kind}进度查询");
+        self.chrome.footer = footer_about(&kind);
+        self.result = Some(result);
     }
 
     fn set_choices(&mut self) {
@@ -326,6 +353,8 @@ impl TrackResult {
     }
 }
 
+/// `/track` before a code is looked up: it follows evaluations, complaints and reports alike.
+const LOOKUP_TITLE: &str = "评价、投诉、举报进度查询";
 const TRACK_FORM: &str = "track";
 const RATE_FORM: &str = "track-rate";
 const FOLLOW_UP_FORM: &str = "track-follow-up";
@@ -410,6 +439,7 @@ pub async fn track_submit(
             match track::follow_up(&state, ip, &code, password.clone(), body).await {
                 Ok(receipt) => {
                     page.follow_receipt = Some(receipt);
+                    page.chrome.elder_switch = false;
                     page.done = Some("追评已提交。");
                     track::lookup(&state, ip, &code, password.clone()).await
                 }
@@ -421,7 +451,7 @@ pub async fn track_submit(
     match outcome {
         Ok(view) => {
             page.code = view.tracking_code.clone();
-            page.result = Some(TrackResult::new(view));
+            page.show(TrackResult::new(view));
             Ok(render(StatusCode::OK, &page))
         }
         Err(err) if status::of(err.code).is_client_error() => {
@@ -433,7 +463,7 @@ pub async fn track_submit(
                 // The password was right: show the result again with the refusal next to the form.
                 page.form_error = Some((if action == "rate" { "rate" } else { "follow_up" }, message));
                 match track::lookup(&state, ip, &code, password).await {
-                    Ok(view) => page.result = Some(TrackResult::new(view)),
+                    Ok(view) => page.show(TrackResult::new(view)),
                     Err(again) => page.error = Some(again.message),
                 }
             }

@@ -10,14 +10,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hcp_core::complaint::{ComplaintInput, ContactInput, ReportKind};
 
-use super::citizen::with_retry_after;
+use super::citizen::{AnswerDue, with_retry_after};
 use super::csrf::Csrf;
 use super::errors::PageError;
 use super::form_view::{CHECK_FIELDS, FormView};
 use super::layout::Chrome;
 use super::{FormPairs, render};
 use crate::app::error::{AppError, AppResult};
-use crate::app::intake::{self, Origin, Receipt, ReportInput, ReportTarget, Submittable};
+use crate::app::intake::{self, Origin, Receipt, ReportInput, ReportTarget, Submittable, Submitted};
 use crate::app::org::{self, OrgNode};
 use crate::app::state::AppState;
 use crate::edge::client::ClientAddr;
@@ -75,7 +75,9 @@ pub struct ComplaintPage {
 pub struct FiledPage {
     pub chrome: Chrome,
     pub report: bool,
+    pub kind_label: &'static str,
     pub receipt: Receipt,
+    pub due: Option<AnswerDue>,
 }
 
 /// Every department with its hall and windows, from the public organisation tree.
@@ -110,7 +112,11 @@ impl ComplaintPage {
             Vec::new()
         };
         Ok(ComplaintPage {
-            chrome: Chrome::public(if report { "举报违规行为" } else { "投诉" }),
+            chrome: Chrome::public(if report { "举报违规行为" } else { "投诉" }).speaking_of(if report {
+                "举报"
+            } else {
+                "投诉"
+            }),
             report,
             action: if report { "/report" } else { "/complaint" },
             csrf,
@@ -206,9 +212,15 @@ async fn file(
         file_one(state, ip, &input, chosen.is_ok()).await
     };
     match filed {
-        Ok(receipt) => {
-            let title = if report { "举报已受理" } else { "投诉已受理" };
-            let page = FiledPage { chrome: Chrome::public(title), report, receipt };
+        Ok(submitted) => {
+            let kind_label = if report { "举报" } else { "投诉" };
+            let page = FiledPage {
+                chrome: Chrome::public(format!("{kind_label}已受理")).speaking_of(kind_label).without_elder_switch(),
+                report,
+                kind_label,
+                due: AnswerDue::of(submitted.feedback_by.as_ref()),
+                receipt: submitted.receipt,
+            };
             Ok(render(StatusCode::OK, &page))
         }
         Err(refused) if status::of(refused.code).is_client_error() => {
@@ -222,11 +234,11 @@ async fn file(
 
 /// Files a citizen's complaint or report through intake (always anonymous here, whoever is signed in: these
 /// pages are the citizen's channel). A target not from the list is refused with the input's other mistakes.
-async fn file_one<S: Submittable>(state: &AppState, ip: IpAddr, input: &S, target_ok: bool) -> AppResult<Receipt> {
+async fn file_one<S: Submittable>(state: &AppState, ip: IpAddr, input: &S, target_ok: bool) -> AppResult<Submitted> {
     if !target_ok {
         let mut fields = input.submission(state.now()).err().unwrap_or_default();
         fields.add("target", "请从列表中选择对象");
         return Err(AppError::invalid(fields));
     }
-    Ok(intake::submit(state, &Origin::citizen(ip), input).await?.receipt)
+    intake::submit(state, &Origin::citizen(ip), input).await
 }

@@ -27,12 +27,39 @@ pub struct Chrome {
     pub nav: Vec<NavLink>,
     /// Work pages (tables) use the full width; citizen pages stay a phone-width column.
     pub wide: bool,
+    /// The footer of a page without sign-in, naming what the citizen submits there.
+    pub footer: String,
+    /// 长辈版: large text and high contrast, as the citizen chose it (see [`super::elder`]).
+    pub elder: bool,
+    /// Whether the page offers the switch between 标准版 and 长辈版: not where a one-time query password is
+    /// shown, which following the switch (a reload) would lose.
+    pub elder_switch: bool,
 }
 
 impl Chrome {
     /// A citizen's page or a page before sign-in.
     pub fn public(title: impl Into<String>) -> Chrome {
-        Chrome { title: title.into(), bar: None, nav: Vec::new(), wide: false }
+        Chrome {
+            title: title.into(),
+            bar: None,
+            nav: Vec::new(),
+            wide: false,
+            footer: footer_about("评价"),
+            elder: super::elder::current(),
+            elder_switch: true,
+        }
+    }
+
+    /// The footer speaks of what is submitted on the page (评价, 投诉 or 举报).
+    pub fn speaking_of(mut self, kind_label: &str) -> Chrome {
+        self.footer = footer_about(kind_label);
+        self
+    }
+
+    /// A page showing a one-time query password: no switch to 长辈版 (it would reload the page without it).
+    pub fn without_elder_switch(mut self) -> Chrome {
+        self.elder_switch = false;
+        self
     }
 
     /// A signed-in user's page; `path` marks the current menu entry.
@@ -51,6 +78,9 @@ impl Chrome {
             }),
             nav,
             wide: true,
+            footer: String::new(),
+            elder: false,
+            elder_switch: false,
         }
     }
 }
@@ -60,6 +90,11 @@ impl Chrome {
 fn shown_name(display_name: &str, role: Role) -> Option<String> {
     let name = display_name.trim();
     (!name.is_empty() && name != role.label()).then(|| name.to_owned())
+}
+
+/// The footer of a citizen's page about what they submit there.
+pub fn footer_about(kind_label: &str) -> String {
+    format!("您的{kind_label}将如实记录，依法保护{kind_label}人信息。")
 }
 
 /// The most specific menu entry the path is under (`/entry/upload` is under both `/entry` and `/entry/upload`).

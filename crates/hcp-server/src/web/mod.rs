@@ -14,6 +14,7 @@ pub mod citizen_paper;
 pub mod citizen_public;
 pub mod csrf;
 pub mod discipline;
+pub mod elder;
 pub mod entry;
 pub mod errors;
 pub mod form;
@@ -63,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/track", get(citizen::track_page).post(citizen::track_submit))
         .route("/static/hcp.css", get(|| stylesheet(STYLESHEET)))
         .route("/static/work.css", get(|| stylesheet(WORK_STYLESHEET)))
+        .route("/favicon.ico", get(favicon))
+        .route("/elder", get(elder::switch))
         .merge(citizen::router())
         .merge(work::router())
         .merge(entry::router())
@@ -70,6 +73,16 @@ pub fn router() -> Router<AppState> {
         .merge(discipline::router())
         .merge(admin::router())
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(elder::remember))
+}
+
+/// The site's icon (a tick on the hall's red), an SVG: browsers ask for `/favicon.ico` whatever the page links.
+pub const FAVICON: &str = include_str!("../../assets/favicon.svg");
+
+async fn favicon() -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    response
 }
 
 /// The page for a path that does not exist.
@@ -176,6 +189,13 @@ impl FormPairs {
 pub fn local_text(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.with_timezone(&hcp_core::clock::shanghai()).format("%Y年%m月%d日 %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+/// The day of an instant in Beijing time, as a receipt names a deadline (`2026年10月22日`).
+pub fn local_date(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&hcp_core::clock::shanghai()).format("%Y年%-m月%-d日").to_string())
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 

@@ -18,6 +18,12 @@ async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
     let heading = client.find(Locator::Css(".window-name")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "市场主体登记窗口");
     shoot(&client, "1-evaluate-form").await;
+    // Before a level is chosen no tags are listed (a hint instead), so the form stays short on a phone.
+    let any_tag = client.find(Locator::Css("input[name=tags][value='214'] + span")).await.unwrap();
+    assert!(!any_tag.is_displayed().await.unwrap(), "no tags before a level is chosen");
+    assert!(client.find(Locator::Css(".tag-hint")).await.unwrap().is_displayed().await.unwrap());
+    let height = client.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+    assert!(height.as_i64().unwrap() < 2000, "the form is {height} px high at 360 px");
     // The labels are the touch targets (the radio and checkbox inputs themselves are visually hidden).
     click(&client, "input[name=level][value='2'] + span").await;
     click(&client, "input[name=tags][value='214'] + span").await;
@@ -42,7 +48,7 @@ async fn citizen_gives_a_bad_review_on_a_phone_and_tracks_it() {
     let (_, api) = app.get(&format!("/api/v1/track/{code}?password={password}"), None).await;
     assert_eq!(state, api["state_label"].as_str().unwrap());
     let body = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-    assert!(body.contains("不满意") && body.contains("反馈期限"), "{body}");
+    assert!(body.contains("不满意") && body.contains("反馈期限") && body.contains("评价进度查询"), "{body}");
     // Nothing overflows the phone's width.
     let width = client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
     assert!(width.as_i64().unwrap() <= 360, "page is {width} px wide at 360 px");

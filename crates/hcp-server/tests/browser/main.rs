@@ -8,6 +8,7 @@ mod harness;
 
 mod appeal;
 mod citizen;
+mod elder;
 mod revisit;
 mod ticket;
 mod tour;

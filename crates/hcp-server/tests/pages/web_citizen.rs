@@ -283,7 +283,9 @@ async fn public_page_shows_department_figures_and_no_personal_data(backend: Back
     assert_eq!(page.status, StatusCode::OK);
     let (_, api) = app.get("/api/v1/public/monthly?month=2026-10", None).await;
     assert_eq!(api["departments"][0]["evaluations"], 2, "{api}");
-    for text in ["2026年10月", "市场监督管理局", "<td class=\"num\">2</td>", "50.0%", "value=\"2026-10\""] {
+    for text in
+        ["2026年10月", "市场监督管理局", "<td class=\"num\" data-label=\"评价数\">2</td>", "50.0%", "value=\"2026-10\""]
+    {
         assert!(page.html.contains(text), "missing {text}: {}", page.html);
     }
     for private in ["张三丰", "张", "13912345678", "5678", "办得很快", "态度差", "李强", "S002"] {

@@ -17,6 +17,7 @@ use super::{IntakeRequest, Outcome, Receipt, Submission, Submitter};
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::state::AppState;
+use crate::app::views::DeadlineView;
 use crate::config::RateLimits;
 
 /// Where a submission comes from.
@@ -40,6 +41,9 @@ impl Origin<'_> {
 pub struct Submitted {
     pub receipt: Receipt,
     pub replayed: bool,
+    /// When the citizen is to be answered at the latest, for a submission that opened a ticket (the receipt
+    /// page names the date; the working-day rule and the calendar decide it, so it is read back).
+    pub feedback_by: Option<DeadlineView>,
 }
 
 /// The input of one kind of submission.
@@ -147,11 +151,20 @@ pub async fn submit<S: Submittable>(state: &AppState, origin: &Origin<'_>, input
     };
     let request =
         IntakeRequest { submission, submitter, received_at: now, idempotency, import_ref: None, rules: state.rules() };
-    match state.intake().submit(request).await? {
-        Outcome::Created(receipt) => Ok(Submitted { receipt, replayed: false }),
-        Outcome::Replayed(receipt) => Ok(Submitted { receipt, replayed: true }),
-        Outcome::AlreadyImported => Err(AppError::new(ErrorCode::AlreadyImported, "该记录已导入")),
-    }
+    let (receipt, replayed) = match state.intake().submit(request).await? {
+        Outcome::Created(receipt) => (receipt, false),
+        Outcome::Replayed(receipt) => (receipt, true),
+        Outcome::AlreadyImported => return Err(AppError::new(ErrorCode::AlreadyImported, "该记录已导入")),
+    };
+    let feedback_by = match receipt.ticket_id {
+        Some(id) => {
+            let mut conn = state.store().reader().await?;
+            let ticket = hcp_store::tickets::load(&mut conn, id, None).await?;
+            ticket.and_then(|t| t.facts.feedback_by).map(|d| DeadlineView::new(&d, now))
+        }
+        None => None,
+    };
+    Ok(Submitted { receipt, replayed, feedback_by })
 }
 
 /// Who is submitting: registered channels (hotline, box, paper) only from operators and registrars; anonymous

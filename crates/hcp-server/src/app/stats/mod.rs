@@ -186,6 +186,7 @@ pub struct PublicDepartment {
 #[derive(Serialize, ToSchema)]
 pub struct MonthlyView {
     pub month: String,
+    /// Most evaluations first (then by name), as the public page states.
     pub departments: Vec<PublicDepartment>,
 }
 
@@ -206,7 +207,7 @@ pub async fn monthly(state: &AppState, q: &MonthQuery) -> AppResult<MonthlyView>
     let rows = stats::query(&mut conn, &filter, root.as_ref(), GroupBy::Department).await?;
     let names: HashMap<String, String> =
         org::list_departments(&mut conn).await?.into_iter().map(|d| (d.id.to_string(), d.name)).collect();
-    let departments = rows
+    let mut departments: Vec<PublicDepartment> = rows
         .iter()
         .filter(|(_, c)| c.get(C::Adopted) > 0)
         .map(|(key, c)| {
@@ -221,5 +222,7 @@ pub async fn monthly(state: &AppState, q: &MonthQuery) -> AppResult<MonthlyView>
             }
         })
         .collect();
+    // A reader looks for the busiest departments first; ties keep a stable order by name.
+    departments.sort_by(|a, b| b.evaluations.cmp(&a.evaluations).then_with(|| a.department.cmp(&b.department)));
     Ok(MonthlyView { month: first.format("%Y-%m").to_string(), departments })
 }

@@ -609,16 +609,35 @@ pub async fn calendar_changed(
     recompute_open(conn, &calendar, policy, actor, now).await
 }
 
+/// Who handles a ticket, in the citizen's words: misconduct reports only the bureau and the discipline
+/// inspectors (the reported window never sees them); the rest the window, or the department when no window is
+/// known.
+pub fn citizen_handler(kind: TicketKind, window_known: bool) -> &'static str {
+    match kind {
+        TicketKind::Misconduct => "政务服务局督查人员和纪检监察人员",
+        _ if window_known => "责任窗口",
+        _ => "责任部门",
+    }
+}
+
 /// The state a citizen reads: closed and overturned are both "办结" from their side, with the outcome named.
-pub fn citizen_state_label(state: TicketState) -> &'static str {
+/// A misconduct report is investigated and concluded by the bureau; it has no rectification or rating.
+pub fn citizen_state_label(kind: TicketKind, window_known: bool, state: TicketState) -> String {
+    if kind == TicketKind::Misconduct {
+        return match state {
+            TicketState::Registered => "已受理，待转交查处".into(),
+            TicketState::Closed | TicketState::Overturned => "已查处办结".into(),
+            _ => format!("{}查处中", citizen_handler(kind, window_known)),
+        };
+    }
     match state {
-        TicketState::Registered => "已受理，待分派",
-        TicketState::Dispatched => "已转交责任窗口",
-        TicketState::Rectifying | TicketState::Reopened => "整改中",
-        TicketState::Explaining => "核实说明中",
-        TicketState::UnderReview => "复核中",
-        TicketState::FeedbackGiven => "已反馈，待您评价",
-        TicketState::Overturned => "经复核不予采纳",
-        TicketState::Closed => "已办结",
+        TicketState::Registered => "已受理，待分派".into(),
+        TicketState::Dispatched => format!("已转交{}", citizen_handler(kind, window_known)),
+        TicketState::Rectifying | TicketState::Reopened => "整改中".into(),
+        TicketState::Explaining => "核实说明中".into(),
+        TicketState::UnderReview => "复核中".into(),
+        TicketState::FeedbackGiven => "已反馈，待您评价".into(),
+        TicketState::Overturned => "经复核不予采纳".into(),
+        TicketState::Closed => "已办结".into(),
     }
 }
