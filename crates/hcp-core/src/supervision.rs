@@ -147,6 +147,9 @@ pub fn assessment_shortfall(
     adopted_after: i64,
     min: &AssessmentMinimum,
 ) -> Option<String> {
+    if periods.days == 0 {
+        return Some(format!("督办下发当天尚无完整的一天可供对比（至少需下发后 {} 天），前后对比仅供参考。", min.days));
+    }
     let mut wants = Vec::new();
     if periods.days < min.days {
         wants.push(format!("督办下发后仅过去 {} 个整天（至少需 {} 天）", periods.days, min.days));
@@ -196,8 +199,11 @@ mod tests {
         let same_day = assessment_periods(issued, issued);
         assert_eq!(same_day.days, 0);
         assert!(same_day.before.1 < same_day.before.0 && same_day.after.1 < same_day.after.0, "empty periods");
-        let shortfall = assessment_shortfall(&same_day, 30, 1, &AssessmentMinimum::default()).unwrap();
-        assert!(shortfall.contains("仅过去 0 个整天") && shortfall.contains("下发后有效评价 1 条"), "{shortfall}");
+        let shortfall = assessment_shortfall(&same_day, 0, 0, &AssessmentMinimum::default()).unwrap();
+        assert!(shortfall.starts_with("督办下发当天尚无完整的一天可供对比（至少需下发后 7 天）"), "{shortfall}");
+        let two_days = assessment_periods(issued, day("2026-10-22"));
+        let shortfall = assessment_shortfall(&two_days, 30, 1, &AssessmentMinimum::default()).unwrap();
+        assert!(shortfall.contains("仅过去 2 个整天") && shortfall.contains("下发后有效评价 1 条"), "{shortfall}");
         assert!(!shortfall.contains("下发前"), "enough before: {shortfall}");
     }
 

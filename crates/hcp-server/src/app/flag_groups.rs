@@ -103,22 +103,18 @@ fn day_text(day: &str) -> String {
         .unwrap_or_else(|_| day.to_owned())
 }
 
-fn count_of(value: &serde_json::Value) -> usize {
-    value.as_array().map_or(0, Vec::len)
-}
-
-/// The evidence of a flag in words: ids become names and codes, days local dates, lists of evaluations their
-/// count (the case lists them). Keys of rules added later show as they are stored.
+/// The evidence of a flag in words: ids become names and codes, days local dates; the lists of evaluations are
+/// left out (the case lists them). Keys of rules added later show as they are stored.
 fn facts(evidence: &serde_json::Value, names: &Names) -> Vec<Fact> {
     let Some(object) = evidence.as_object() else { return Vec::new() };
     let fact = |label: &str, value: String| Fact { label: label.to_owned(), value };
     object
         .iter()
+        // The case counts and lists its evaluations itself.
+        .filter(|(key, _)| !matches!(key.as_str(), "evaluations" | "earlier_evaluations"))
         .map(|(key, value)| match key.as_str() {
             "minutes" => fact("时间范围", format!("{value} 分钟内")),
-            "count" => fact("次数", value.to_string()),
-            "earlier_evaluations" => fact("此前的评价", format!("{} 条", count_of(value))),
-            "evaluations" => fact("涉及评价", format!("{} 条", count_of(value))),
+            "count" => fact("最近一次触发时的次数", value.to_string()),
             "network" => fact("网段", value.as_str().unwrap_or_default().to_owned()),
             "words" => fact("不文明用语", list_text(value)),
             "window_id" => fact("窗口", names.window(value.as_i64())),
@@ -302,7 +298,7 @@ mod tests {
         let lines: Vec<(String, String)> = facts(&evidence, &names).into_iter().map(|f| (f.label, f.value)).collect();
         let find = |label: &str| lines.iter().find(|(l, _)| l == label).map(|(_, v)| v.as_str());
         assert_eq!(find("涉及窗口"), Some("市场主体登记窗口（W-SC-01）、社保医保窗口（W-JZ-01）"));
-        assert_eq!(find("涉及评价"), Some("3 条"));
+        assert_eq!(find("涉及评价"), None, "the case lists its evaluations itself");
         assert_eq!(find("工作人员"), Some("李强（S002）"));
         assert_eq!(find("日期"), Some("2026年10月12日"));
         assert_eq!(find("时间范围"), Some("10 分钟内"));

@@ -87,6 +87,8 @@ async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> R
         let before_after = view
             .assessment_evidence
             .as_ref()
+            // Assessed on the day of the order: no whole day to compare, the shortfall says so.
+            .filter(|e| e.get("days").and_then(serde_json::Value::as_i64) != Some(0))
             .map(|e| {
                 [("before", "督办前"), ("after", "督办后")]
                     .into_iter()

@@ -243,7 +243,7 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
     let assessment = between(&order.html, "id=\"assessment\">", "</section>").unwrap();
     assert!(!assessment.contains("<dt>差评率</dt><dd>100.0%</dd>") && !assessment.contains("督办前"), "{assessment}");
     let shortfall = between(&order.html, "id=\"insufficient\" role=\"note\">", "</p>").unwrap();
-    assert!(shortfall.contains("数据不足") && shortfall.contains("仅过去 0 个整天（至少需 7 天）"), "{shortfall}");
+    assert!(shortfall.contains("数据不足") && shortfall.contains("督办下发当天尚无完整的一天可供对比"), "{shortfall}");
     let cookie = app.login("supervisor").await;
     let (_, orders) = app.get("/api/v1/supervision/orders", Some(&cookie)).await;
     assert_eq!(orders[0]["assessment"], json!("effective"));
