@@ -114,7 +114,7 @@ fn facts(evidence: &serde_json::Value, names: &Names) -> Vec<Fact> {
         .filter(|(key, _)| !matches!(key.as_str(), "evaluations" | "earlier_evaluations"))
         .map(|(key, value)| match key.as_str() {
             "minutes" => fact("时间范围", format!("{value} 分钟内")),
-            "count" => fact("最近一次触发时的次数", value.to_string()),
+            "count" => fact("触发次数", value.to_string()),
             "network" => fact("网段", value.as_str().unwrap_or_default().to_owned()),
             "words" => fact("不文明用语", list_text(value)),
             "window_id" => fact("窗口", names.window(value.as_i64())),
