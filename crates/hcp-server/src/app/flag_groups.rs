@@ -108,8 +108,26 @@ fn day_text(day: &str) -> String {
 fn facts(evidence: &serde_json::Value, names: &Names) -> Vec<Fact> {
     let Some(object) = evidence.as_object() else { return Vec::new() };
     let fact = |label: &str, value: String| Fact { label: label.to_owned(), value };
-    object
-        .iter()
+    // Who and when first, then the figures against their threshold; keys not listed keep their stored order.
+    const ORDER: [&str; 13] = [
+        "staff_id",
+        "window_id",
+        "windows",
+        "day",
+        "days",
+        "minutes",
+        "count",
+        "praises",
+        "cases",
+        "praise_per_case_percent",
+        "network",
+        "words",
+        "wording",
+    ];
+    let mut entries: Vec<(&String, &serde_json::Value)> = object.iter().collect();
+    entries.sort_by_key(|(key, _)| ORDER.iter().position(|k| k == key).unwrap_or(ORDER.len()));
+    entries
+        .into_iter()
         // The case counts and lists its evaluations itself.
         .filter(|(key, _)| !matches!(key.as_str(), "evaluations" | "earlier_evaluations"))
         .map(|(key, value)| match key.as_str() {
