@@ -331,6 +331,15 @@ async fn a_burst_is_one_case_decided_at_once(backend: Backend) {
     assert_eq!((big["flags"].as_u64(), small["flags"].as_u64()), (Some(13), Some(1)), "{groups}");
     assert_eq!(big["subject"], json!("同一联系电话 · 市场主体登记窗口（W-SC-01）"));
     assert!(!big.to_string().contains("13912345678"), "no evaluator identity: {big}");
+    // Discipline inspectors read the cases; only supervisors judge them.
+    let discipline = app.login("discipline").await;
+    let (status, _) = app.get("/api/v1/fraud-flags/groups", Some(&discipline)).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/v1/fraud-flags/groups/{}/decision", big["key"].as_str().unwrap());
+    let (status, _) = app.post(&path, Some(&discipline), &json!({"decision": "dismiss"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app.post(&path, Some(&cookie), &json!({"decision": "confirm"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "confirming needs the kind: {body}");
 
     let mut browser = app.browser_as("supervisor").await;
     let page = browser.get(&app, "/supervise/fraud-flags?rule=contact_burst").await;
