@@ -264,6 +264,85 @@ pub fn praise_signal(config: &IntegrityConfig, day: &StaffDay, evaluations: &[i6
     }
 }
 
+/// What a rule is about: the flags of one rule with one subject are one case (one campaign, one evaluator) and
+/// are judged together. A new rule names its subject here and its flags group like the others'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// One phone number's evaluations of one window.
+    ContactAtWindow,
+    /// One client address's evaluations of one window.
+    ClientAtWindow,
+    /// Everything of one window.
+    Window,
+    /// One evaluator (by phone number), or the single evaluation when no number was given.
+    Evaluator,
+    /// One window's evaluations with one wording.
+    WindowWording,
+    /// One staff member's day.
+    StaffDay,
+}
+
+impl Rule {
+    pub fn subject(self) -> Subject {
+        match self {
+            Rule::ContactBurst => Subject::ContactAtWindow,
+            Rule::ClientBurst => Subject::ClientAtWindow,
+            Rule::OwnTerminal => Subject::Window,
+            Rule::AbusiveText | Rule::SerialBadReviewer => Subject::Evaluator,
+            Rule::IdenticalComments => Subject::WindowWording,
+            Rule::PraiseOutOfProportion => Subject::StaffDay,
+        }
+    }
+}
+
+/// A flag as the grouping sees it: its rule and evidence, and the ids and blind indexes of its evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct FlagFacts<'a> {
+    pub rule: Rule,
+    pub evidence: &'a serde_json::Value,
+    pub evaluation_id: i64,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    /// Blind index of the evaluator's phone.
+    pub contact: Option<&'a str>,
+    /// Blind index of the client address.
+    pub client: Option<&'a str>,
+}
+
+/// The key of the group a flag belongs to: `rule.subject`, of `[a-z0-9_.-]` only (it travels in addresses).
+/// Phone and address indexes and wordings enter hashed, so the key names no evaluator.
+pub fn group_key(f: &FlagFacts<'_>) -> String {
+    let window = f.window_id.map_or_else(|| "w0".to_owned(), |id| format!("w{id}"));
+    let hashed = |prefix: &str, text: Option<&str>| match text {
+        Some(t) => format!("{prefix}{:016x}", fnv1a(t)),
+        None => format!("e{}", f.evaluation_id),
+    };
+    let subject = match f.rule.subject() {
+        Subject::ContactAtWindow => format!("{}-{window}", hashed("c", f.contact)),
+        Subject::ClientAtWindow => format!("{}-{window}", hashed("a", f.client)),
+        Subject::Window => window,
+        Subject::Evaluator => hashed("c", f.contact),
+        Subject::WindowWording => format!("{window}-{}", hashed("t", f.evidence["wording"].as_str())),
+        Subject::StaffDay => {
+            let day = f.evidence["day"].as_str().unwrap_or_default().replace('-', "");
+            format!("s{}-d{day}", f.staff_id.unwrap_or_default())
+        }
+    };
+    format!("{}.{subject}", f.rule.code())
+}
+
+/// FNV-1a, 64 bits: a stable short digest for keys (not for secrecy; the indexes hashed are already keyed).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Whether `key` can be a group key (what [`group_key`] makes), before it is looked for.
+pub fn is_group_key(key: &str) -> bool {
+    key.len() <= 120
+        && key.split_once('.').is_some_and(|(rule, _)| Rule::from_code(rule).is_some())
+        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'))
+}
+
 crate::coded! {
     /// Where a flag stands in the review queue.
     pub enum FlagStatus {
@@ -321,6 +400,43 @@ mod tests {
             .map(|(id, _)| id)
             .collect();
         assert_eq!(serial, [30, 31, 32]);
+    }
+
+    #[test]
+    fn flags_group_by_rule_and_what_the_rule_is_about() {
+        let evidence = json!({"count": 3});
+        let flag = |rule: Rule, evaluation_id: i64, window_id: i64, contact: Option<&'static str>| FlagFacts {
+            rule,
+            evidence: &evidence,
+            evaluation_id,
+            window_id: Some(window_id),
+            staff_id: Some(2),
+            contact,
+            client: Some("ip-1"),
+        };
+        let key = |f: FlagFacts<'_>| group_key(&f);
+        // A burst of one phone at one window is one case, however many evaluations it flagged…
+        let burst = key(flag(Rule::ContactBurst, 1, 7, Some("h1")));
+        assert_eq!(burst, key(flag(Rule::ContactBurst, 2, 7, Some("h1"))));
+        assert!(burst.starts_with("contact_burst.c") && burst.ends_with("-w7"), "{burst}");
+        assert!(!burst.contains("h1"), "no index in the key");
+        // …another phone, another window or another rule is another case.
+        assert_ne!(burst, key(flag(Rule::ContactBurst, 3, 7, Some("h2"))));
+        assert_ne!(burst, key(flag(Rule::ContactBurst, 4, 8, Some("h1"))));
+        assert_ne!(burst, key(flag(Rule::SerialBadReviewer, 1, 7, Some("h1"))));
+        // A serial bad reviewer is one evaluator across windows; without a phone, each evaluation stands alone.
+        let serial = key(flag(Rule::SerialBadReviewer, 5, 7, Some("h1")));
+        assert_eq!(serial, key(flag(Rule::SerialBadReviewer, 6, 9, Some("h1"))));
+        assert_eq!(key(flag(Rule::AbusiveText, 6, 9, None)), "abusive_text.e6");
+        assert_eq!(key(flag(Rule::OwnTerminal, 6, 9, None)), "own_terminal.w9");
+        let day = json!({"day": "2026-10-12"});
+        let praise = FlagFacts { evidence: &day, ..flag(Rule::PraiseOutOfProportion, 8, 7, None) };
+        assert_eq!(group_key(&praise), "praise_out_of_proportion.s2-d20261012");
+        for rule in Rule::ALL {
+            let k = key(flag(rule, 9, 7, Some("h1")));
+            assert!(is_group_key(&k), "{k}");
+        }
+        assert!(!is_group_key("nope.w1") && !is_group_key("own_terminal.W1") && !is_group_key("own_terminal/w1"));
     }
 
     #[test]

@@ -107,11 +107,19 @@ pub struct FlagRow {
     pub window_name: Option<String>,
     pub staff_no: Option<String>,
     pub staff_name: Option<String>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    /// When the evaluation was received.
+    pub received_at: i64,
+    /// Blind indexes of the evaluator's phone and client address: what flags are grouped by, never shown.
+    pub contact_index: Option<String>,
+    pub client_index: Option<String>,
 }
 
 const SELECT: &str = "SELECT f.id, f.evaluation_id, f.rule, f.evidence, f.status, f.created_at, f.decided_by, \
     f.decided_at, f.reason, f.note, e.level, e.channel, e.adoption, w.code AS window_code, w.name AS window_name, \
-    s.staff_no, s.name AS staff_name \
+    s.staff_no, s.name AS staff_name, f.window_id, f.staff_id, e.received_at, e.phone_index AS contact_index, \
+    e.client_index \
     FROM fraud_flags f JOIN evaluations e ON e.id = f.evaluation_id \
     LEFT JOIN windows w ON w.id = f.window_id LEFT JOIN staff s ON s.id = f.staff_id WHERE 1 = 1";
 
@@ -153,6 +161,7 @@ pub async fn get(conn: &mut AnyConnection, id: i64, scope: &Scope) -> crate::Res
     Ok(sql.query_as().fetch_optional(conn).await?)
 }
 
+#[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
     pub status: FlagStatus,
     pub reason: Option<FlagReason>,

@@ -66,6 +66,8 @@ use crate::app::state::AppState;
         api::supervision::outcome,
         api::integrity::list,
         api::integrity::decide,
+        api::integrity::groups,
+        api::integrity::decide_group,
         api::integrity::networks,
         api::integrity::add_network,
         api::inbox::mark_read,

@@ -95,6 +95,16 @@ impl FlagView {
 /// The review queue in the caller's scope (supervisors judge; discipline inspectors read).
 pub async fn list(state: &AppState, user: &CurrentUser, q: &FlagQuery) -> AppResult<Paged<FlagView>> {
     user.require(&[Role::Supervisor, Role::Discipline])?;
+    let filter = filter_of(q)?;
+    let page = Page::new(q.page, q.per_page).limit_offset()?;
+    let mut conn = state.store().reader().await?;
+    let (rows, total) = integrity::list(&mut conn, &filter, user.scope()?, page.0, page.1).await?;
+    let items = rows.into_iter().map(FlagView::new).collect::<Result<_, _>>()?;
+    Ok(Paged::of(items, total, page))
+}
+
+/// The status (`open` by default, `all`) and rule asked for.
+pub(crate) fn filter_of(q: &FlagQuery) -> AppResult<integrity::Filter> {
     let status = match blank(q.status.as_deref()).unwrap_or("open") {
         "all" => None,
         s => Some(
@@ -105,12 +115,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &FlagQuery) -> AppRes
         Some(r) => Some(Rule::from_code(r).ok_or_else(|| AppError::invalid_query("rule", format!("未知的规则“{r}”")))?),
         None => None,
     };
-    let filter = integrity::Filter { status, rule };
-    let page = Page::new(q.page, q.per_page).limit_offset()?;
-    let mut conn = state.store().reader().await?;
-    let (rows, total) = integrity::list(&mut conn, &filter, user.scope()?, page.0, page.1).await?;
-    let items = rows.into_iter().map(FlagView::new).collect::<Result<_, _>>()?;
-    Ok(Paged::of(items, total, page))
+    Ok(integrity::Filter { status, rule })
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -129,10 +134,8 @@ pub struct FlagDecisionBody {
     pub note: Option<String>,
 }
 
-/// Judges a flag (supervisor). Confirmed: the evaluation is not adopted (with the reason) and its other open
-/// flags are settled with it. Dismissed: it stays adopted.
-pub async fn decide(state: &AppState, user: &CurrentUser, id: i64, body: &FlagDecisionBody) -> AppResult<FlagView> {
-    user.require(&[Role::Supervisor])?;
+/// The checked decision of a judging body: confirmed needs the kind; the note is bounded.
+pub(crate) fn checked<'a>(body: &'a FlagDecisionBody, user: &CurrentUser, now_ms: i64) -> AppResult<Decision<'a>> {
     let confirm = body.decision == Judgment::Confirm;
     if confirm && body.reason.is_none() {
         return Err(AppError::invalid_field("reason", "认定须说明类型：刷好评、恶意差评或重复评价"));
@@ -141,33 +144,64 @@ pub async fn decide(state: &AppState, user: &CurrentUser, id: i64, body: &FlagDe
     if note.is_some_and(|n| n.chars().count() > 2000) {
         return Err(AppError::invalid_field("note", "不能超过2000个字"));
     }
-    let scope = user.scope()?;
-    let now = state.now();
-    let mut tx = state.store().begin().await?;
-    let flag = integrity::get(&mut tx, id, scope).await?.ok_or_else(|| AppError::not_found("疑似异常评价"))?;
-    let reason = body.reason.filter(|_| confirm);
     let status = if confirm { FlagStatus::Confirmed } else { FlagStatus::Dismissed };
-    let decision = Decision { status, reason, note, by: user.user.id, at_ms: ms(now) };
-    if !integrity::decide(&mut tx, id, &decision).await? {
-        return Err(AppError::new(ErrorCode::AlreadyDecided, "该疑似异常评价已作出认定"));
+    Ok(Decision { status, reason: body.reason.filter(|_| confirm), note, by: user.user.id, at_ms: now_ms })
+}
+
+/// Applies a decision to one open flag in the transaction, audited on the flag's evaluation (with the group it
+/// was decided in, if any). False when the flag was already decided.
+pub(crate) async fn apply(
+    tx: &mut hcp_store::AnyConnection,
+    state: &AppState,
+    user: &CurrentUser,
+    flag: &FlagRow,
+    decision: &Decision<'_>,
+    group: Option<&str>,
+) -> AppResult<bool> {
+    if !integrity::decide(tx, flag.id, decision).await? {
+        return Ok(false);
     }
-    if confirm {
-        let before = stats::of_evaluation(&mut tx, flag.evaluation_id).await?;
-        evaluations::set_adoption(&mut tx, flag.evaluation_id, Adoption::NotAdopted, reason.map(AdoptionReason::from))
+    if decision.status == FlagStatus::Confirmed {
+        let before = stats::of_evaluation(tx, flag.evaluation_id).await?;
+        evaluations::set_adoption(
+            tx,
+            flag.evaluation_id,
+            Adoption::NotAdopted,
+            decision.reason.map(AdoptionReason::from),
+        )
+        .await?;
+        stats::settle(tx, flag.evaluation_id, before).await?;
+        integrity::settle_others(tx, flag.evaluation_id, &Decision { note: Some("同一评价已认定"), ..*decision })
             .await?;
-        stats::settle(&mut tx, flag.evaluation_id, before).await?;
-        integrity::settle_others(&mut tx, flag.evaluation_id, &Decision { note: Some("同一评价已认定"), ..decision })
-            .await?;
+    }
+    let mut details = serde_json::json!({"flag": flag.id, "rule": flag.rule.code(),
+        "reason": decision.reason.map(FlagReason::code), "note": decision.note});
+    if let Some(key) = group {
+        details["group"] = serde_json::json!(key);
     }
     audit::append(
-        &mut tx,
-        now,
+        tx,
+        state.now(),
         &user.actor(),
-        &format!("fraud_flag.{}", status.code()),
+        &format!("fraud_flag.{}", decision.status.code()),
         &format!("evaluation:{}", flag.evaluation_id),
-        &serde_json::json!({"flag": id, "rule": flag.rule.code(), "reason": reason.map(FlagReason::code), "note": note}),
+        &details,
     )
     .await?;
+    Ok(true)
+}
+
+/// Judges a flag (supervisor). Confirmed: the evaluation is not adopted (with the reason) and its other open
+/// flags are settled with it. Dismissed: it stays adopted.
+pub async fn decide(state: &AppState, user: &CurrentUser, id: i64, body: &FlagDecisionBody) -> AppResult<FlagView> {
+    user.require(&[Role::Supervisor])?;
+    let decision = checked(body, user, ms(state.now()))?;
+    let scope = user.scope()?;
+    let mut tx = state.store().begin().await?;
+    let flag = integrity::get(&mut tx, id, scope).await?.ok_or_else(|| AppError::not_found("疑似异常评价"))?;
+    if !apply(&mut tx, state, user, &flag, &decision, None).await? {
+        return Err(AppError::new(ErrorCode::AlreadyDecided, "该疑似异常评价已作出认定"));
+    }
     tx.commit().await?;
     let row = integrity::get(&mut *state.store().reader().await?, id, scope)
         .await?

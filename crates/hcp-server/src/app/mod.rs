@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod evaluations;
 pub mod filters;
+pub mod flag_groups;
 pub mod health;
 pub mod import;
 pub mod inbox;

@@ -39,8 +39,9 @@ pub struct Step {
     pub kind_label: String,
     pub issued: String,
     pub reason: String,
-    pub report: Option<String>,
-    pub assessment: &'static str,
+    /// What the head reported, or why there is no report ("通报无需整改报告").
+    pub report: String,
+    pub assessment: String,
     pub before_after: Vec<(&'static str, Vec<(String, String)>)>,
 }
 
@@ -86,6 +87,8 @@ async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> R
         let before_after = view
             .assessment_evidence
             .as_ref()
+            // Assessed on the day of the order: no whole day to compare, the shortfall says so.
+            .filter(|e| e.get("days").and_then(serde_json::Value::as_i64) != Some(0))
             .map(|e| {
                 [("before", "督办前"), ("after", "督办后")]
                     .into_iter()
@@ -97,8 +100,18 @@ async fn ladder(state: &AppState, me: &SignedIn, mut previous: Option<i64>) -> R
             id: view.id,
             issued: local_text(&view.issued_at),
             reason: view.reason.clone(),
-            report: view.report.clone(),
-            assessment: view.assessment_label.unwrap_or("未评估"),
+            report: match (&view.report, view.kind.takes_report()) {
+                (Some(text), _) => text.clone(),
+                (None, true) => "未提交".to_owned(),
+                // A notice is not answered with a report, so it is not assessed either.
+                (None, false) => format!("{}无需整改报告", view.kind_label),
+            },
+            assessment: match (view.assessment_label, &view.assessment_shortfall) {
+                (Some(label), Some(_)) => format!("{label}（对比数据不足）"),
+                (Some(label), None) => label.to_owned(),
+                (None, _) if view.kind.takes_report() => "未评估".to_owned(),
+                (None, _) => "不作整改评估".to_owned(),
+            },
             kind_label: view.kind_label.to_owned(),
             before_after,
         });

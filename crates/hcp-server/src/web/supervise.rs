@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/supervise/appeals", get(queues::appeals))
         .route("/supervise/revisits", get(queues::revisits))
         .route("/supervise/fraud-flags", get(queues::flags))
-        .route("/supervise/fraud-flags/{id}/decision", post(queues::decide))
+        .route("/supervise/fraud-flags/{key}/decision", post(queues::decide))
         .route("/supervise/orders", get(orders::list).post(orders::issue))
         .route("/supervise/orders/new", get(orders::new_order))
         .route("/supervise/orders/{id}", get(orders::show))
@@ -186,6 +186,10 @@ fn evidence_label(key: &str) -> &str {
 fn value_text(key: &str, value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) if matches!(key, "from" | "to" | "day") => {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_or_else(|_| s.clone(), |d| d.format("%Y年%m月%d日").to_string())
+        }
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) if key.ends_with("rate") => percent(n.as_f64()),
         serde_json::Value::Array(items) => items.iter().map(|v| value_text("", v)).collect::<Vec<_>>().join("、"),

@@ -254,8 +254,22 @@ async fn orders_climb_the_ladder_with_evidence(backend: Backend) {
     let (status, assessed) =
         app.post(&format!("{path}/assess"), Some(&supervisor), &json!({"assessment": "effective"})).await;
     assert_eq!(status, StatusCode::OK, "{assessed}");
-    assert_eq!(assessed["assessment_evidence"]["before"]["bad_rate"], json!(100.0));
-    assert_eq!(assessed["assessment_evidence"]["after"]["bad_rate"], json!(0.0));
+    // Like periods: the 8 whole days since the order (11-06) against the 8 days before it, which had no review
+    // (the bad reviews were on 10-12); one review since is too little to judge by, and the evidence says so.
+    let evidence = &assessed["assessment_evidence"];
+    assert_eq!(evidence["days"], json!(8), "{evidence}");
+    assert_eq!(
+        (evidence["before"]["from"].as_str(), evidence["before"]["to"].as_str()),
+        (Some("2026-10-29"), Some("2026-11-05"))
+    );
+    assert_eq!(evidence["before"]["bad_rate"], json!(null));
+    assert_eq!(evidence["after"]["bad_rate"], json!(0.0));
+    assert_eq!(evidence["sufficient"], json!(false));
+    let shortfall = assessed["assessment_shortfall"].as_str().unwrap();
+    assert!(
+        shortfall.contains("下发后有效评价 1 条") && shortfall.contains("下发前同样天数内有效评价 0 条"),
+        "{shortfall}"
+    );
     let referral = json!({"kind": "referral", "level": "staff", "target": "S002", "period": "2026-10",
         "reason": "整改后仍有群众举报", "previous_order_id": issued["id"]});
     let (_, referred) = app.post("/api/v1/supervision/orders", Some(&supervisor), &referral).await;

@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 use hcp_testkit::pages::{Browser, between, form_csrf};
-use hcp_testkit::{Backend, BadReview, TestApp, code};
+use hcp_testkit::{Backend, BadReview, Options, TestApp, code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,9 +12,12 @@ hcp_store::on_both_backends!(
     dashboard_figures_equal_the_api_and_charts_have_titles,
     dashboard_is_refused_to_other_roles_and_reads_bad_input,
     fraud_flag_is_confirmed_through_the_form,
+    a_burst_is_one_case_decided_at_once,
     order_is_issued_reported_and_assessed,
+    assessment_compares_like_periods_and_counts_when_the_data_suffice,
     appeal_and_revisit_queues_link_to_the_tickets,
     ledgers_page_links_downloads_that_work_with_the_session,
+    upward_report_links_answer_a_file_once_configured,
     reveal_needs_a_reason_shows_the_contact_once_and_is_audited,
     discipline_lists_a_referral_and_records_the_outcome,
 );
@@ -143,11 +146,11 @@ async fn fraud_flag_is_confirmed_through_the_form(backend: Backend) {
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
-    assert_eq!(done.location.as_deref(), Some("/supervise/fraud-flags?done=confirmed"));
+    assert_eq!(done.location.as_deref(), Some("/supervise/fraud-flags?done=confirmed&count=1"));
     let (_, view) = app.get(&format!("/api/v1/evaluations/{evaluation}"), Some(&cookie)).await;
     assert_eq!((view["adoption"].as_str(), view["adoption_reason"].as_str()), (Some("not_adopted"), Some("malicious")));
-    let page = browser.get(&app, "/supervise/fraud-flags?done=confirmed").await;
-    assert!(page.html.contains("已认定为异常评价") && page.html.contains("没有符合条件"));
+    let page = browser.get(&app, done.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("已认定 1 条异常评价") && page.html.contains("没有符合条件"), "{}", page.html);
     let page = browser.get(&app, "/supervise/fraud-flags?status=confirmed").await;
     assert!(page.html.contains("恶意差评") && !page.html.contains(&action), "decided flags have no form");
     // Deciding twice: the API's conflict, shown on the page.
@@ -173,6 +176,11 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.html.contains("value=\"W-SC-01\"") && form.html.contains("value=\"2026-10\""));
     assert!(form.html.contains("<option value=\"window\" selected>"));
+    // The target field offers the real codes of the jurisdiction, and its hint quotes real ones.
+    assert!(form.html.contains("<option value=\"W-JZ-01\">窗口：社保医保窗口</option>"), "{}", form.html);
+    assert!(form.html.contains("<option value=\"S002\">工作人员：李强 · 市场主体登记窗口</option>"));
+    let hint = text_of(&form.html, "target-hint");
+    assert!(hint.contains("（如 S001）") && hint.contains("（如 W-JZ-01）"), "{hint}");
     let token = form_csrf(&form.html, "/supervise/orders");
     let fields = |reason: &'static str| {
         vec![
@@ -230,13 +238,156 @@ async fn order_is_issued_reported_and_assessed(backend: Backend) {
         "/supervise/orders/new?kind=notice&#38;level=window&#38;target=W-SC-01&#38;period=2026-10&#38;previous={id}"
     );
     assert!(order.html.contains(&climb), "the next step of the ladder, prefilled");
-    assert!(order.html.contains("督办前（问题期间）") && order.html.contains("督办后（下发至评估）"));
-    assert!(
-        order.html.contains("<dt>差评率</dt><dd>100.0%</dd>") && order.html.contains("<dt>差评率</dt><dd>0.0%</dd>")
-    );
+    // Assessed on the day of the order: not the month (3 of 3 bad) against the one review since (0 of 1), but
+    // like periods, with the shortfall said plainly.
+    let assessment = between(&order.html, "id=\"assessment\">", "</section>").unwrap();
+    assert!(!assessment.contains("<dt>差评率</dt><dd>100.0%</dd>") && !assessment.contains("督办前"), "{assessment}");
+    let shortfall = between(&order.html, "id=\"insufficient\" role=\"note\">", "</p>").unwrap();
+    assert!(shortfall.contains("数据不足") && shortfall.contains("督办下发当天尚无完整的一天可供对比"), "{shortfall}");
     let cookie = app.login("supervisor").await;
     let (_, orders) = app.get("/api/v1/supervision/orders", Some(&cookie)).await;
     assert_eq!(orders[0]["assessment"], json!("effective"));
+    assert_eq!(orders[0]["assessment_evidence"]["sufficient"], json!(false));
+    app.stop().await;
+}
+
+/// An order assessed a week after it was issued compares the week before it with the week since.
+async fn assessment_compares_like_periods_and_counts_when_the_data_suffice(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let evaluate = |level: i64| app.evaluate(json!({"channel": "pc", "window_code": "W-SC-01", "level": level}));
+    // The day before the order (2026-10-12): 4 bad reviews of 10; earlier in the month, 5 more bad ones that the
+    // week before the order does not reach.
+    for level in [1, 2, 2, 1, 2] {
+        app.bad_review(review(level)).await;
+    }
+    app.clock.advance(Duration::days(9));
+    for level in [1, 2, 1, 2, 5, 5, 4, 5, 5, 5] {
+        if level <= 2 {
+            app.bad_review(review(level)).await;
+        } else {
+            assert_eq!(evaluate(level).await.0, StatusCode::CREATED);
+        }
+    }
+    app.clock.advance(Duration::days(1));
+    let cookie = app.login("supervisor").await;
+    let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
+        "reason": "10月差评集中"});
+    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&cookie), &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let id = issued["id"].as_i64().unwrap();
+    let head = app.login("window_head").await;
+    let report = json!({"report": "已培训"});
+    app.post(&format!("/api/v1/supervision/orders/{id}/report"), Some(&head), &report).await;
+    for _ in 0..10 {
+        app.clock.advance(Duration::hours(15));
+        assert_eq!(evaluate(5).await.0, StatusCode::CREATED);
+    }
+    app.clock.advance(Duration::days(1));
+    let cookie = app.login("supervisor").await;
+    let (status, assessed) = app
+        .post(&format!("/api/v1/supervision/orders/{id}/assess"), Some(&cookie), &json!({"assessment": "effective"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{assessed}");
+    let evidence = &assessed["assessment_evidence"];
+    assert_eq!(evidence["days"], json!(7), "{evidence}");
+    assert_eq!(
+        (evidence["before"]["adopted"].as_i64(), evidence["before"]["bad_reviews"].as_i64()),
+        (Some(10), Some(4))
+    );
+    assert_eq!((evidence["after"]["adopted"].as_i64(), evidence["after"]["bad_reviews"].as_i64()), (Some(10), Some(0)));
+    assert_eq!(evidence["sufficient"], json!(true), "{evidence}");
+    assert!(assessed["assessment_shortfall"].is_null());
+    let mut browser = app.browser_as("supervisor").await;
+    let page = browser.get(&app, &format!("/supervise/orders/{id}")).await;
+    assert!(page.html.contains("督办下发前 7 天") && !page.html.contains("数据不足</strong>"), "{}", page.html);
+    assert!(page.html.contains("<dt>统计起始日</dt><dd>2026年10月15日</dd>"), "local dates: {}", page.html);
+    app.stop().await;
+}
+
+/// A burst of praise from one phone at one window is one case: shown once with names and local times, confirmed
+/// with one form, each evaluation not adopted and each decision audited.
+async fn a_burst_is_one_case_decided_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let praise = |phone: &str| {
+        json!({"channel": "qrcode", "window_code": "W-SC-01", "staff_no": "S002", "level": 5,
+            "evaluator": {"name": "张三", "phone": phone}})
+    };
+    for _ in 0..15 {
+        assert_eq!(app.evaluate(praise("13912345678")).await.0, StatusCode::CREATED);
+    }
+    for _ in 0..3 {
+        assert_eq!(app.evaluate(praise("13800001111")).await.0, StatusCode::CREATED);
+    }
+    let cookie = app.login("supervisor").await;
+    let (status, single) = app.get("/api/v1/fraud-flags?rule=contact_burst&per_page=200", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{single}");
+    assert_eq!(single["total"], json!(14), "13 flags of the first phone, 1 of the second");
+    let (status, groups) = app.get("/api/v1/fraud-flags/groups?rule=contact_burst", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{groups}");
+    assert_eq!(groups["total"], json!(2), "{groups}");
+    let case = &groups["items"][0];
+    let (big, small) =
+        if case["flags"] == json!(13) { (case, &groups["items"][1]) } else { (&groups["items"][1], case) };
+    assert_eq!((big["flags"].as_u64(), small["flags"].as_u64()), (Some(13), Some(1)), "{groups}");
+    assert_eq!(big["subject"], json!("同一联系电话 · 市场主体登记窗口（W-SC-01）"));
+    assert!(!big.to_string().contains("13912345678"), "no evaluator identity: {big}");
+    // Discipline inspectors read the cases; only supervisors judge them.
+    let discipline = app.login("discipline").await;
+    let (status, _) = app.get("/api/v1/fraud-flags/groups", Some(&discipline)).await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/v1/fraud-flags/groups/{}/decision", big["key"].as_str().unwrap());
+    let (status, _) = app.post(&path, Some(&discipline), &json!({"decision": "dismiss"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = app.post(&path, Some(&cookie), &json!({"decision": "confirm"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "confirming needs the kind: {body}");
+
+    let mut browser = app.browser_as("supervisor").await;
+    let page = browser.get(&app, "/supervise/fraud-flags?rule=contact_burst").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let key = big["key"].as_str().unwrap();
+    let anchor = key.replace('.', "-");
+    let card = between(&page.html, &format!("id=\"case-{anchor}\""), "</section>").unwrap();
+    assert!(
+        card.contains("<dt>涉及评价</dt><dd>13 条</dd>") && card.contains("同一联系电话 · 市场主体登记窗口（W-SC-01）")
+    );
+    assert!(card.contains("2026年10月12日 10:00") && card.contains("李强（S002）"), "names and local times: {card}");
+    assert!(!card.contains("T02:00") && !card.contains("window_id"), "no ISO instants or ids: {card}");
+    let action = format!("/supervise/fraud-flags/{key}/decision");
+    assert_eq!(page.html.matches("<form method=\"post\"").count(), 3, "one form per case (and the logout form)");
+    let token = form_csrf(&page.html, &action);
+    let fields =
+        [("csrf_token", token.as_str()), ("decision", "confirm"), ("reason", "fake_praise"), ("note", "刷好评")];
+    let done = browser.post(&app, &action, &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(done.location.as_deref(), Some("/supervise/fraud-flags?done=confirmed&count=13"));
+    let page = browser.get(&app, done.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("已认定 13 条异常评价"), "{}", page.html);
+
+    let (_, left) = app.get("/api/v1/fraud-flags/groups?rule=contact_burst", Some(&cookie)).await;
+    assert_eq!(left["total"], json!(1), "the other phone's case is still open: {left}");
+    let (_, confirmed) = app.get("/api/v1/fraud-flags?status=confirmed&rule=contact_burst", Some(&cookie)).await;
+    assert_eq!(confirmed["total"], json!(13));
+    let mut conn = app.state.store().reader().await.unwrap();
+    let audited: i64 = hcp_store::sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'fraud_flag.confirmed' AND details LIKE '%contact_burst.c%'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(audited, 13, "one audit entry per flag, naming the case");
+    let not_adopted: i64 =
+        hcp_store::sqlx::query_scalar("SELECT COUNT(*) FROM evaluations WHERE adoption = 'not_adopted'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(not_adopted, 13);
+    drop(conn);
+    // Deciding the case again finds nothing open; a made-up key is not found.
+    let again = browser.post(&app, &action, &fields).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.html);
+    let body = json!({"decision": "dismiss"});
+    let (status, _) = app.post("/api/v1/fraud-flags/groups/nope.x/decision", Some(&cookie), &body).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }
 
@@ -289,7 +440,11 @@ async fn ledgers_page_links_downloads_that_work_with_the_session(backend: Backen
             assert!(page.html.contains(&href), "{href}");
         }
     }
-    assert!(page.html.contains("/api/v1/reports/upward?format=csv&#38;from=2026-10-01&#38;to=2026-10-31"));
+    // Without a division code the upward report cannot be made: the page says so instead of linking to a JSON
+    // refusal.
+    let upward = between(&page.html, "<tr id=\"upward\">", "</tr>").unwrap();
+    assert!(!upward.contains("href="), "{upward}");
+    assert!(upward.contains("尚未配置行政区划代码"), "{upward}");
     assert!(page.html.contains("id=\"hot-topics\"") && page.html.contains("市场监督管理局（1 条）"), "{}", page.html);
     let csv = browser.get(&app, "/api/v1/ledgers/tickets?format=csv&from=2026-10-01&to=2026-10-31").await;
     assert_eq!(csv.status, StatusCode::OK);
@@ -300,6 +455,22 @@ async fn ledgers_page_links_downloads_that_work_with_the_session(backend: Backen
     assert!(xlsx.content_type.contains("spreadsheetml"));
     let page = browser.get(&app, "/supervise/ledgers?from=2026-09&to=2026-10").await;
     assert!(page.html.contains("from=2026-09-01&#38;to=2026-10-31"));
+    app.stop().await;
+}
+
+async fn upward_report_links_answer_a_file_once_configured(backend: Backend) {
+    let mut options = Options::default();
+    options.config.upward.division_code = "220171".into();
+    let app = TestApp::spawn_with(backend, options).await;
+    app.bad_review(review(1).comment("排队时间太长")).await;
+    let mut browser = app.browser_as("supervisor").await;
+    let page = browser.get(&app, "/supervise/ledgers").await;
+    let upward = between(&page.html, "<tr id=\"upward\">", "</tr>").unwrap();
+    let href = "/api/v1/reports/upward?format=csv&#38;from=2026-10-01&#38;to=2026-10-31";
+    assert!(upward.contains(href) && !upward.contains("尚未配置"), "{upward}");
+    let csv = browser.get(&app, &href.replace("&#38;", "&")).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.html);
+    assert!(csv.content_type.starts_with("text/csv"), "a file, not JSON: {}", csv.content_type);
     app.stop().await;
 }
 
@@ -384,8 +555,11 @@ async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
     let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
         "reason": "10月差评集中"});
     let (_, first) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
+    let notice = json!({"kind": "notice", "level": "window", "target": "W-SC-01", "period": "2026-10",
+        "reason": "通报10月差评集中", "previous_order_id": first["id"]});
+    let (_, notice) = app.post("/api/v1/supervision/orders", Some(&supervisor), &notice).await;
     let referral = json!({"kind": "referral", "level": "staff", "target": "S002", "period": "2026-10",
-        "reason": "整改后仍有群众举报", "previous_order_id": first["id"]});
+        "reason": "整改后仍有群众举报", "previous_order_id": notice["id"]});
     let (status, referred) = app.post("/api/v1/supervision/orders", Some(&supervisor), &referral).await;
     assert_eq!(status, StatusCode::CREATED, "{referred}");
     let id = referred["id"].as_i64().unwrap();
@@ -397,6 +571,9 @@ async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
     assert!(card.contains("李强（S002）") && card.contains("整改后仍有群众举报"));
     assert!(card.contains("<dt>差评数</dt><dd>3</dd>"), "{card}");
     assert!(card.contains(&format!("整改通知 #{}", first["id"])) && card.contains("整改报告：未提交"), "{card}");
+    // A notice is not answered with a report, so it is neither "未提交" nor "未评估".
+    let step = between(&card, &format!("通报 #{}", notice["id"]), "</li>").unwrap();
+    assert!(step.contains("整改报告：通报无需整改报告") && step.contains("评估结论：不作整改评估"), "{step}");
     assert!(!page.html.contains(&format!("id=\"referral-{}\"", first["id"])), "only referrals are listed");
     let action = format!("/discipline/referrals/{id}/outcome");
     let token = form_csrf(&page.html, &action);
@@ -416,5 +593,12 @@ async fn discipline_lists_a_referral_and_records_the_outcome(backend: Backend) {
 
     let mut other = app.browser_as("supervisor").await;
     assert_eq!(other.get(&app, "/discipline/referrals").await.status, StatusCode::FORBIDDEN);
+    // The supervisor's page of the referral says one thing: no report, no assessment, the inspectors' outcome.
+    let page = other.get(&app, &format!("/supervise/orders/{id}")).await;
+    assert!(!page.html.contains("方可评估") && !page.html.contains("id=\"assessment\""), "{}", page.html);
+    let follow_up = between(&page.html, "id=\"follow-up\"", "</section>").unwrap();
+    assert!(follow_up.contains("纪检监察处理结果") && follow_up.contains("诫勉谈话"), "{follow_up}");
+    let page = other.get(&app, &format!("/supervise/orders/{}", notice["id"])).await;
+    assert!(!page.html.contains("方可评估") && page.html.contains("通报不需要整改报告，也不作整改评估"));
     app.stop().await;
 }

@@ -9,7 +9,7 @@ use hcp_store::stats::{self, GroupBy};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::words::top_words;
+use super::words::{min_count, top_words};
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult};
 use crate::app::filters::{day, end_of, first_of_month, org_subtree, start_of, today};
@@ -41,6 +41,8 @@ pub struct DepartmentTopics {
     pub department: String,
     /// Bad-review comments and complaints read.
     pub texts: usize,
+    /// The fewest texts a word is found in to be listed.
+    pub min_count: usize,
     pub topics: Vec<Topic>,
 }
 
@@ -79,6 +81,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &TopicsQuery) -> AppR
                     .map(|(word, count)| Topic { word, count })
                     .collect(),
                 texts: texts.len(),
+                min_count: min_count(texts.len()),
                 department,
             })
             .collect::<Vec<_>>()

@@ -4,7 +4,9 @@
 //! outcome of a referral. Every step is audited; the addressees are told.
 
 use hcp_core::role::Role;
-use hcp_core::supervision::{Assessment, OrderKind, OrderState, TargetLevel};
+use hcp_core::supervision::{
+    Assessment, AssessmentMinimum, OrderKind, OrderState, TargetLevel, assessment_periods, assessment_shortfall,
+};
 use hcp_store::supervision::{self, NewOrder, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -59,9 +61,12 @@ pub struct OrderView {
     pub report: Option<String>,
     pub assessment: Option<Assessment>,
     pub assessment_label: Option<&'static str>,
-    /// Bad-review rate before (the period) and after (from the order to the assessment).
+    /// Figures of as many whole days before the order as passed between it and the assessment (`before`,
+    /// `after`, `days`), and whether they were enough to judge by (`sufficient`, else `shortfall` in words).
     #[schema(value_type = Object)]
     pub assessment_evidence: Option<serde_json::Value>,
+    /// Why the assessment's comparison was too thin to judge by (数据不足), in words; None when it was enough.
+    pub assessment_shortfall: Option<String>,
     pub outcome: Option<String>,
     pub previous_order_id: Option<i64>,
     /// Whether the addressee can report a rectification now.
@@ -89,6 +94,12 @@ impl OrderView {
             report: o.report,
             assessment_label: o.assessment.map(Assessment::label),
             assessment: o.assessment,
+            assessment_shortfall: o
+                .assessment_evidence
+                .as_ref()
+                .and_then(|e| e.get("shortfall"))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
             assessment_evidence: o.assessment_evidence,
             outcome: o.outcome,
             previous_order_id: o.previous_order_id,
@@ -251,8 +262,8 @@ pub struct AssessBody {
     pub assessment: String,
 }
 
-/// Assesses a reported order (supervisor). The bad-review rate of the period and of the time since the order
-/// are attached as evidence.
+/// Assesses a reported order (supervisor). The bad-review rates of the whole days since the order and of as many
+/// days before it are attached as evidence, marked 数据不足 when there are too few days or reviews to judge by.
 pub async fn assess(state: &AppState, user: &CurrentUser, id: i64, body: &AssessBody) -> AppResult<OrderView> {
     user.require(&[Role::Supervisor])?;
     let assessment = Assessment::from_code(body.assessment.trim())
@@ -263,8 +274,15 @@ pub async fn assess(state: &AppState, user: &CurrentUser, id: i64, body: &Assess
     let target = target_of(state, order.level, &target_code(state, &order).await?).await?;
     let now = state.now();
     let issued = hcp_store::from_ms(order.issued_at)?.with_timezone(&hcp_core::clock::shanghai()).date_naive();
-    let after = figures_of(state, &target.scope, issued, today(state)).await?;
-    let evidence = serde_json::json!({"before": order.evidence, "after": after});
+    // Like periods (the same number of days before and after the order), not the month of the order against the
+    // days since; too few days or reviews are stated with the evidence rather than hidden behind a rate.
+    let periods = assessment_periods(issued, today(state));
+    let before = figures_of(state, &target.scope, periods.before.0, periods.before.1).await?;
+    let after = figures_of(state, &target.scope, periods.after.0, periods.after.1).await?;
+    let adopted = |figures: &serde_json::Value| figures["adopted"].as_i64().unwrap_or(0);
+    let shortfall = assessment_shortfall(&periods, adopted(&before), adopted(&after), &AssessmentMinimum::default());
+    let evidence = serde_json::json!({"before": before, "after": after, "days": periods.days,
+        "sufficient": shortfall.is_none(), "shortfall": shortfall});
     let mut tx = state.store().begin().await?;
     if !supervision::assess(&mut tx, id, assessment, &evidence, user.user.id, hcp_store::ms(now)).await? {
         return Err(AppError::new(ErrorCode::InvalidTransition, "只能评估已提交整改报告的督办事项"));
@@ -343,4 +361,43 @@ pub async fn conclude(state: &AppState, user: &CurrentUser, id: i64, body: &Outc
     .await?;
     tx.commit().await?;
     get(state, user, id).await
+}
+
+/// A target an order can be addressed to, for the issue form's choices.
+pub struct TargetChoice {
+    pub level: TargetLevel,
+    /// What the form's target field takes: staff number, window code or department code.
+    pub code: String,
+    /// "李强 · 市场主体登记窗口", the window's or department's name.
+    pub name: String,
+}
+
+/// The staff, windows and departments in the supervisor's scope, by level and code: the issue form offers their
+/// real codes instead of made-up examples.
+pub async fn target_choices(state: &AppState, user: &CurrentUser) -> AppResult<Vec<TargetChoice>> {
+    user.require(&[Role::Supervisor])?;
+    let org = crate::app::org::Organisation::load(state).await?;
+    let in_scope = |department_id: i64| {
+        let unit = org.department(department_id).and_then(|d| org.unit(d.org_unit_id));
+        match (user.org_path(), unit) {
+            (Some(path), Some(unit)) => hcp_core::org::path_contains(path, &unit.path),
+            (None, _) => true,
+            (Some(_), None) => false,
+        }
+    };
+    let mut choices = Vec::new();
+    for s in &org.staff {
+        if let Some(w) = s.window_id.and_then(|id| org.window(id)).filter(|w| in_scope(w.department_id)) {
+            let name = format!("{} · {}", s.name, w.name);
+            choices.push(TargetChoice { level: TargetLevel::Staff, code: s.staff_no.clone(), name });
+        }
+    }
+    for w in org.windows.iter().filter(|w| in_scope(w.department_id)) {
+        choices.push(TargetChoice { level: TargetLevel::Window, code: w.code.clone(), name: w.name.clone() });
+    }
+    for d in org.departments.iter().filter(|d| in_scope(d.id)) {
+        choices.push(TargetChoice { level: TargetLevel::Department, code: d.code.clone(), name: d.name.clone() });
+    }
+    choices.sort_by(|a, b| (a.level, &a.code).cmp(&(b.level, &b.code)));
+    Ok(choices)
 }

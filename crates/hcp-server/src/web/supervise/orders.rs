@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hcp_core::role::Role;
-use hcp_core::supervision::{OrderKind, OrderState};
+use hcp_core::supervision::{AssessmentMinimum, OrderKind, OrderState, TargetLevel};
 use serde::Deserialize;
 
 use super::{deadline_words, evidence_lines, first_of, month_text, today};
@@ -110,16 +110,32 @@ pub struct IssuePage {
     pub levels: Vec<Choice>,
     /// What was typed, re-shown with the errors next to the fields.
     pub form: FormView,
+    /// Real codes of the staff, windows and departments in scope (a datalist for the target field).
+    pub targets: Vec<(String, String)>,
+    /// The hint under the target field, with a real code of each level.
+    pub target_hint: String,
 }
 
-fn issue_page(state: &AppState, me: &SignedIn, form: FormView) -> IssuePage {
-    IssuePage {
+async fn issue_page(state: &AppState, me: &SignedIn, form: FormView) -> Result<IssuePage, PageError> {
+    let targets = orders::target_choices(state, &me.user).await?;
+    let example = |level: TargetLevel| {
+        targets.iter().find(|t| t.level == level).map(|t| format!("（如 {}）", t.code)).unwrap_or_default()
+    };
+    let target_hint = format!(
+        "工作人员填工号{}，窗口填窗口编码{}，部门填部门编码{}；输入时可从列表中选择。",
+        example(TargetLevel::Staff),
+        example(TargetLevel::Window),
+        example(TargetLevel::Department)
+    );
+    Ok(IssuePage {
         chrome: me.chrome(state, "发出督办"),
         csrf: me.token(state, ISSUE_FORM),
         kinds: choices(kinds(), Some(form.v("kind"))),
         levels: choices(LEVELS, Some(form.v("level"))),
         form,
-    }
+        targets: targets.into_iter().map(|t| (t.code, format!("{}：{}", t.level.label(), t.name))).collect(),
+        target_hint,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -150,7 +166,7 @@ pub async fn new_order(
         ("working_days", "10"),
         ("previous_order_id", q.previous.as_deref().unwrap_or_default()),
     ]);
-    let page = issue_page(&state, &me, form);
+    let page = issue_page(&state, &me, form).await?;
     Ok(me.render(StatusCode::OK, &page))
 }
 
@@ -183,7 +199,7 @@ pub async fn issue(
         },
     };
     if values.has_errors() {
-        let page = issue_page(&state, &me, values);
+        let page = issue_page(&state, &me, values).await?;
         return Ok(me.render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let body = IssueBody {
@@ -200,7 +216,8 @@ pub async fn issue(
             Ok(with_page_headers(Redirect::to(&format!("/supervise/orders/{}?done=issued", order.id)).into_response()))
         }
         Err(err) if status::of(err.code).is_client_error() && status::of(err.code) != StatusCode::FORBIDDEN => {
-            let page = issue_page(&state, &me, values.api_error(&err, ISSUE_ERRORS, "填写的内容有误，请按提示修改。"));
+            let form = values.api_error(&err, ISSUE_ERRORS, "填写的内容有误，请按提示修改。");
+            let page = issue_page(&state, &me, form).await?;
             Ok(me.render(status::of(err.code), &page))
         }
         Err(err) => Err(err.into()),
@@ -214,7 +231,7 @@ pub struct ShowQuery {
 
 /// The before/after evidence of an assessment, in words.
 pub struct Comparison {
-    pub label: &'static str,
+    pub label: String,
     pub lines: Vec<(String, String)>,
 }
 
@@ -226,6 +243,10 @@ pub struct OrderPage {
     pub evidence: Vec<(String, String)>,
     pub comparison: Vec<Comparison>,
     pub assessment_label: &'static str,
+    /// 数据不足: why the comparison was too thin to judge by.
+    pub shortfall: Option<String>,
+    pub min_days: i64,
+    pub min_evaluations: i64,
     pub csrf: String,
     pub done: Option<&'static str>,
     pub error: Option<String>,
@@ -237,8 +258,16 @@ form_name!(AssessForm, ASSESS_FORM);
 
 pub fn comparison(evidence: Option<&serde_json::Value>) -> Vec<Comparison> {
     let Some(e) = evidence else { return Vec::new() };
-    [("before", "督办前（问题期间）"), ("after", "督办后（下发至评估）")]
+    // Assessments before like periods were compared carry no `days`: the period of the order against the days since.
+    let labels = match e.get("days").and_then(serde_json::Value::as_i64) {
+        // No whole day since the order: nothing to compare, the shortfall says so.
+        Some(0) => return Vec::new(),
+        Some(days) => [format!("督办下发前 {days} 天"), format!("督办下发后 {days} 天")],
+        None => ["督办前（问题期间）".to_owned(), "督办后（下发至评估）".to_owned()],
+    };
+    ["before", "after"]
         .into_iter()
+        .zip(labels)
         .filter_map(|(key, label)| e.get(key).map(|v| Comparison { label, lines: evidence_lines(v) }))
         .collect()
 }
@@ -276,6 +305,9 @@ async fn order_page(
         evidence,
         comparison,
         assessment_label,
+        shortfall: view.assessment_shortfall.clone(),
+        min_days: AssessmentMinimum::default().days,
+        min_evaluations: AssessmentMinimum::default().evaluations,
         csrf: me.token(state, ASSESS_FORM),
         done: match done {
             Some("issued") => Some("督办事项已下发，已通知相关负责人。"),

@@ -10,8 +10,10 @@ use hcp_core::integrity::{FlagReason, FlagStatus, Rule};
 use hcp_core::role::Role;
 use serde::Deserialize;
 
-use super::{deadline_words, evidence_lines};
-use crate::app::integrity::{self, FlagDecisionBody, FlagQuery, FlagView, Judgment};
+use super::deadline_words;
+use crate::app::error::ErrorCode;
+use crate::app::flag_groups::{self, FlagGroupView};
+use crate::app::integrity::{FlagDecisionBody, FlagQuery, Judgment};
 use crate::app::state::AppState;
 use crate::app::tickets::{self, TicketQuery};
 use crate::app::views::TicketView;
@@ -29,6 +31,8 @@ pub struct ListQuery {
     pub status: Option<String>,
     pub rule: Option<String>,
     pub done: Option<String>,
+    /// How many flags the decision just made settled.
+    pub count: Option<usize>,
 }
 
 const PER_PAGE: i64 = 50;
@@ -159,12 +163,15 @@ pub async fn revisits(
     Ok(me.render(StatusCode::OK, &page))
 }
 
-pub struct FlagRow {
-    pub view: FlagView,
-    pub created: String,
-    pub decided: Option<String>,
-    pub evidence: Vec<(String, String)>,
-    pub open: bool,
+/// A case of the queue as the page shows it.
+pub struct FlagCase {
+    pub view: FlagGroupView,
+    /// Its address-safe key, the form's and the anchor's.
+    pub anchor: String,
+    pub first: String,
+    pub last: String,
+    /// Received time of each member, in local words.
+    pub member_times: Vec<String>,
     pub error: Option<String>,
     /// Re-shown input after an error.
     pub chosen_decision: String,
@@ -185,20 +192,21 @@ pub struct FlagsPage {
     pub csrf: String,
     pub statuses: Vec<StatusOption>,
     pub rules: Vec<StatusOption>,
+    /// Cases under the filter.
     pub total: i64,
-    pub rows: Vec<FlagRow>,
+    pub cases: Vec<FlagCase>,
     /// The kinds a flag is confirmed as.
     pub reasons: [FlagReason; 3],
-    pub done: Option<&'static str>,
+    pub done: Option<String>,
     pub pager: Pager,
 }
 
 pub const FLAG_FORM: &str = "fraud_flag_decision";
 form_name!(FlagForm, FLAG_FORM);
 
-/// What the form re-shows for the flag that failed.
+/// What the form re-shows for the case that failed.
 struct Failed {
-    id: i64,
+    key: String,
     message: String,
     decision: String,
     reason: String,
@@ -220,19 +228,19 @@ async fn flags_page(
     let page = q.page.unwrap_or(1).max(1);
     let query =
         FlagQuery { status: Some(status.clone()), rule: rule.clone(), page: Some(page), per_page: Some(PER_PAGE) };
-    let list = integrity::list(state, &me.user, &query).await?;
+    let list = flag_groups::list(state, &me.user, &query).await?;
     let pairs = [("status", status.clone()), ("rule", rule.clone().unwrap_or_default())];
     let pager = Pager::new("/supervise/fraud-flags", &pairs, page, PER_PAGE, list.total);
-    let rows = list
+    let cases = list
         .items
         .into_iter()
         .map(|view| {
-            let failed_here = failed.as_ref().filter(|f| f.id == view.id);
-            FlagRow {
-                created: local_text(&view.created_at),
-                decided: view.decided_at.as_deref().map(local_text),
-                evidence: evidence_lines(&view.evidence),
-                open: view.status == FlagStatus::Open,
+            let failed_here = failed.as_ref().filter(|f| f.key == view.key);
+            FlagCase {
+                anchor: view.key.replace('.', "-"),
+                first: local_text(&view.first_at),
+                last: local_text(&view.last_at),
+                member_times: view.members.iter().map(|m| local_text(&m.received_at)).collect(),
                 error: failed_here.map(|f| f.message.clone()),
                 chosen_decision: failed_here.map(|f| f.decision.clone()).unwrap_or_default(),
                 chosen_reason: failed_here.map(|f| f.reason.clone()).unwrap_or_default(),
@@ -251,9 +259,9 @@ async fn flags_page(
         .into_iter()
         .map(|r| StatusOption { code: r.code(), label: r.label(), selected: rule.as_deref() == Some(r.code()) })
         .collect();
-    let done = match q.done.as_deref() {
-        Some("confirmed") => Some("已认定为异常评价，该评价不再计入统计。"),
-        Some("dismissed") => Some("已排除疑点，该评价继续有效。"),
+    let done = match (q.done.as_deref(), q.count) {
+        (Some("confirmed"), Some(n)) => Some(format!("已认定 {n} 条异常评价，这些评价不再计入统计。")),
+        (Some("dismissed"), Some(n)) => Some(format!("已排除 {n} 条评价的疑点，这些评价继续有效。")),
         _ => None,
     };
     let page = FlagsPage {
@@ -262,7 +270,7 @@ async fn flags_page(
         statuses,
         rules,
         total: list.total,
-        rows,
+        cases,
         reasons: FlagReason::ALL,
         done,
         pager,
@@ -270,7 +278,7 @@ async fn flags_page(
     Ok(me.render(status_code, &page))
 }
 
-/// `/supervise/fraud-flags`: the integrity review queue with a decision form on each open flag.
+/// `/supervise/fraud-flags`: the integrity review queue by case, with one decision form per case.
 pub async fn flags(
     State(state): State<AppState>,
     me: SignedIn,
@@ -281,20 +289,19 @@ pub async fn flags(
     flags_page(&state, &me, q, None, StatusCode::OK).await
 }
 
-/// Confirm (with the kind) or dismiss a flag through the API's decision handler.
+/// Confirm (with the kind) or dismiss every open flag of a case through the API's group decision.
 pub async fn decide(
     State(state): State<AppState>,
     me: SignedIn,
-    Path(id): Path<String>,
+    Path(key): Path<String>,
     CsrfForm(form, _): CsrfForm<FlagForm>,
 ) -> Result<Response, PageError> {
     me.require(&[Role::Supervisor])?;
-    let flag_id: i64 = id.parse().map_err(|_| PageError::not_found())?;
     let decision_text = form.get("decision").unwrap_or_default().to_owned();
     let reason_text = form.get("reason").unwrap_or_default().to_owned();
     let note = form.text("note");
     let failed = |message: String| Failed {
-        id: flag_id,
+        key: key.clone(),
         message,
         decision: decision_text.clone(),
         reason: reason_text.clone(),
@@ -311,12 +318,13 @@ pub async fn decide(
     };
     let reason = FlagReason::from_code(&reason_text);
     let body = FlagDecisionBody { decision, reason, note: form.get("note").map(str::to_owned) };
-    let result = integrity::decide(&state, &me.user, flag_id, &body).await;
-    match result {
-        Ok(_) => {
-            let done = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
-            Ok(with_page_headers(Redirect::to(&format!("/supervise/fraud-flags?done={done}")).into_response()))
+    match flag_groups::decide(&state, &me.user, &key, &body).await {
+        Ok(done) => {
+            let status = if decision == Judgment::Confirm { "confirmed" } else { "dismissed" };
+            let to = format!("/supervise/fraud-flags?done={status}&count={}", done.decided);
+            Ok(with_page_headers(Redirect::to(&to).into_response()))
         }
+        Err(err) if err.code == ErrorCode::NotFound => Err(PageError::not_found()),
         Err(err) if matches!(status::of(err.code), StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT) => {
             let message = err.fields.0.values().next().cloned().unwrap_or_else(|| err.message.clone());
             flags_page(&state, &me, back, Some(failed(message)), status::of(err.code)).await
