@@ -15,18 +15,21 @@ pub struct NewMessage<'a> {
     pub subject: &'a str,
     pub body: &'a str,
     pub ticket_id: Option<i64>,
+    /// The supervision order the message is about, for notices that concern an order rather than a ticket.
+    pub order_id: Option<i64>,
 }
 
 pub async fn enqueue(conn: &mut AnyConnection, m: &NewMessage<'_>, now_ms: i64) -> crate::Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO outbox (sender, recipient, subject, body, ticket_id, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO outbox (sender, recipient, subject, body, ticket_id, order_id, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
     )
     .bind(m.sender)
     .bind(m.recipient)
     .bind(m.subject)
     .bind(m.body)
     .bind(m.ticket_id)
+    .bind(m.order_id)
     .bind(now_ms)
     .fetch_one(conn)
     .await?)
@@ -40,6 +43,7 @@ pub struct Message {
     pub subject: String,
     pub body: String,
     pub ticket_id: Option<i64>,
+    pub order_id: Option<i64>,
     pub created_at: i64,
     pub attempts: i64,
 }
@@ -63,7 +67,7 @@ pub async fn claim_due(
         .push(" ORDER BY id LIMIT ")
         .bind(limit)
         .push(lock)
-        .push(") RETURNING id, sender, recipient, subject, body, ticket_id, created_at, attempts");
+        .push(") RETURNING id, sender, recipient, subject, body, ticket_id, order_id, created_at, attempts");
     let mut messages: Vec<Message> = sql.query_as().fetch_all(conn).await?;
     messages.sort_by_key(|m| m.id);
     Ok(messages)
@@ -96,14 +100,15 @@ pub async fn pending(conn: &mut AnyConnection) -> crate::Result<i64> {
 /// Puts a message in a user's inbox; a second delivery of the same outbox message changes nothing.
 pub async fn deliver_to_inbox(conn: &mut AnyConnection, m: &Message, user_id: i64) -> crate::Result<()> {
     sqlx::query(
-        "INSERT INTO inbox_messages (outbox_id, user_id, subject, body, ticket_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        "INSERT INTO inbox_messages (outbox_id, user_id, subject, body, ticket_id, order_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(m.id)
     .bind(user_id)
     .bind(&m.subject)
     .bind(&m.body)
     .bind(m.ticket_id)
+    .bind(m.order_id)
     .bind(m.created_at)
     .execute(conn)
     .await?;
@@ -116,6 +121,7 @@ pub struct InboxMessage {
     pub subject: String,
     pub body: String,
     pub ticket_id: Option<i64>,
+    pub order_id: Option<i64>,
     pub created_at: i64,
     pub read_at: Option<i64>,
 }
@@ -131,8 +137,9 @@ pub async fn inbox(
     let mut count = Sql::new("SELECT COUNT(*) FROM inbox_messages WHERE user_id = ");
     count.bind(user_id).push(filter);
     let total: i64 = count.query_scalar().fetch_one(&mut *conn).await?;
-    let mut sql =
-        Sql::new("SELECT id, subject, body, ticket_id, created_at, read_at FROM inbox_messages WHERE user_id = ");
+    let mut sql = Sql::new(
+        "SELECT id, subject, body, ticket_id, order_id, created_at, read_at FROM inbox_messages WHERE user_id = ",
+    );
     sql.bind(user_id).push(filter).push(" ORDER BY id DESC LIMIT ").bind(limit).push(" OFFSET ").bind(offset);
     Ok((sql.query_as().fetch_all(conn).await?, total))
 }
@@ -146,4 +153,23 @@ pub async fn mark_read(conn: &mut AnyConnection, user_id: i64, id: i64, now_ms: 
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Marks all of the user's unread messages read; how many were unread.
+pub async fn mark_all_read(conn: &mut AnyConnection, user_id: i64, now_ms: i64) -> crate::Result<u64> {
+    let done = sqlx::query("UPDATE inbox_messages SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now_ms)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// How many of the user's messages are unread: one count over the partial index of unread rows (every page's
+/// header shows it).
+pub async fn unread_count(conn: &mut AnyConnection, user_id: i64) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox_messages WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?)
 }

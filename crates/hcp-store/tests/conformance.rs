@@ -687,6 +687,7 @@ async fn outbox_leases_and_inbox_deliveries_happen_once(backend: Backend) {
         subject: "新工单",
         body: "请处理",
         ticket_id: None,
+        order_id: None,
     };
     let id = outbox::enqueue(&mut tx, &message, 100).await.unwrap();
     tx.commit().await.unwrap();

@@ -1,4 +1,4 @@
-//! `GET /inbox` and `POST /inbox/{id}/read`: the signed-in user's notifications.
+//! `GET /inbox`, `POST /inbox/{id}/read` and `POST /inbox/read-all`: the signed-in user's notifications.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,12 +10,15 @@ use super::extract::ApiQuery;
 use super::path_id;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppResult;
-use crate::app::inbox::{self, InboxMessage, InboxQuery};
+use crate::app::inbox::{self, InboxMessage, InboxQuery, MarkedRead};
 use crate::app::paging::Paged;
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/inbox", get(list)).route("/inbox/{id}/read", post(mark_read))
+    Router::new()
+        .route("/inbox", get(list))
+        .route("/inbox/read-all", post(mark_all_read))
+        .route("/inbox/{id}/read", post(mark_read))
 }
 
 /// The caller's notifications, newest first: new tickets, reminders, overdue escalations, review decisions.
@@ -39,4 +42,11 @@ pub async fn mark_read(
 ) -> AppResult<StatusCode> {
     inbox::mark_read(&state, &user, path_id(&id, "消息")?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mark all of the caller's unread messages read; answers how many were unread.
+#[utoipa::path(post, operation_id = "mark_inbox_all_read", path = "/api/v1/inbox/read-all", tag = "inbox",
+    responses((status = 200, body = MarkedRead), (status = 401, body = ErrorBody)))]
+pub async fn mark_all_read(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<MarkedRead>> {
+    inbox::mark_all_read(&state, &user).await.map(Json)
 }

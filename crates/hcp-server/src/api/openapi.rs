@@ -71,6 +71,7 @@ use crate::app::state::AppState;
         api::integrity::networks,
         api::integrity::add_network,
         api::inbox::mark_read,
+        api::inbox::mark_all_read,
         api::demo::show_clock,
         api::demo::move_clock,
         api::session::login,
@@ -192,7 +193,7 @@ const NAMING_FILTERS: &[&str] = &["org", "window", "staff_no"];
 
 /// Signed-in operations open to every role (the rest refuse some roles with 403).
 fn any_role(operation_id: &str) -> bool {
-    matches!(operation_id, "get_me" | "list_inbox" | "mark_inbox_read" | "create_token")
+    matches!(operation_id, "get_me" | "list_inbox" | "mark_inbox_read" | "mark_inbox_all_read" | "create_token")
 }
 
 /// Declares on every operation who may call it and every error status the shared edge can answer, with the

@@ -31,6 +31,8 @@ pub struct InboxMessage {
     pub subject: String,
     pub body: String,
     pub ticket_id: Option<i64>,
+    /// The supervision order the notice is about (督办通知, 督办逾期).
+    pub order_id: Option<i64>,
     pub created_at: String,
     pub read: bool,
 }
@@ -48,6 +50,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: &InboxQuery) -> AppRe
                 subject: m.subject,
                 body: m.body,
                 ticket_id: m.ticket_id,
+                order_id: m.order_id,
                 created_at: local_time(m.created_at)?,
                 read: m.read_at.is_some(),
             })
@@ -64,4 +67,23 @@ pub async fn mark_read(state: &AppState, user: &CurrentUser, id: i64) -> AppResu
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// How many messages were marked read by "mark all read".
+#[derive(Serialize, ToSchema)]
+pub struct MarkedRead {
+    pub marked: u64,
+}
+
+/// Marks all of the caller's unread messages read.
+pub async fn mark_all_read(state: &AppState, user: &CurrentUser) -> AppResult<MarkedRead> {
+    let mut tx = state.store().begin().await?;
+    let marked = outbox::mark_all_read(&mut tx, user.user.id, hcp_store::ms(state.now())).await?;
+    tx.commit().await?;
+    Ok(MarkedRead { marked })
+}
+
+/// The number of the caller's unread messages, which every work page's header shows.
+pub async fn unread_count(state: &AppState, user: &CurrentUser) -> AppResult<i64> {
+    Ok(outbox::unread_count(&mut *state.store().reader().await?, user.user.id).await?)
 }

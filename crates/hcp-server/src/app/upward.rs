@@ -244,8 +244,14 @@ pub async fn enqueue(
     });
     let now = state.now();
     let subject = format!("评价数据上报 {from} 至 {to}");
-    let message =
-        NewMessage { sender: SENDER, recipient: SENDER, subject: &subject, body: &batch.to_string(), ticket_id: None };
+    let message = NewMessage {
+        sender: SENDER,
+        recipient: SENDER,
+        subject: &subject,
+        body: &batch.to_string(),
+        ticket_id: None,
+        order_id: None,
+    };
     let id = outbox::enqueue(conn, &message, hcp_store::ms(now)).await?;
     hcp_store::audit::append(
         conn,

@@ -27,6 +27,8 @@ pub struct UserInfo {
     pub username: String,
     pub role_label: &'static str,
     pub scope_label: String,
+    /// Unread notices, shown with the link to the inbox.
+    pub unread: i64,
 }
 
 #[derive(Template)]
@@ -56,16 +58,23 @@ pub async fn home(
     let current = user.ok().and_then(|u| u.0);
     let csrf = Csrf::for_request(&state, &headers);
     let page = match current {
-        Some(u) => HomePage {
-            chrome: Chrome::signed_in("工作台", &u, csrf.token(&state, LOGOUT_FORM), "/"),
-            user: Some(UserInfo {
-                display_name: u.user.display_name.clone(),
-                username: u.user.username.clone(),
-                role_label: u.role.label(),
-                scope_label: scope_label(u.scope.as_ref()),
-            }),
-            links: &super::layout::menu(u.role)[1..],
-        },
+        Some(u) => {
+            let unread = match crate::app::inbox::unread_count(&state, &u).await {
+                Ok(n) => n,
+                Err(e) => return PageError::from(e).into_response(),
+            };
+            HomePage {
+                chrome: Chrome::signed_in("工作台", &u, csrf.token(&state, LOGOUT_FORM), "/", unread),
+                user: Some(UserInfo {
+                    display_name: u.user.display_name.clone(),
+                    username: u.user.username.clone(),
+                    role_label: u.role.label(),
+                    scope_label: scope_label(u.scope.as_ref()),
+                    unread,
+                }),
+                links: &super::layout::menu(u.role)[1..],
+            }
+        }
         None => HomePage { chrome: Chrome::public("政务服务好差评"), user: None, links: &[] },
     };
     csrf.attach(render(StatusCode::OK, &page))

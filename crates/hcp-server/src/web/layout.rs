@@ -19,6 +19,15 @@ pub struct Bar {
     pub role_label: &'static str,
     pub scope_label: String,
     pub logout_csrf: String,
+    /// Unread notices in the user's inbox (the header's 消息 link shows the number).
+    pub unread: i64,
+}
+
+impl Bar {
+    /// The badge's text: large numbers read "99+" so the header keeps its width on a phone.
+    pub fn unread_badge(&self) -> String {
+        if self.unread > 99 { "99+".to_owned() } else { self.unread.to_string() }
+    }
 }
 
 pub struct Chrome {
@@ -62,8 +71,14 @@ impl Chrome {
         self
     }
 
-    /// A signed-in user's page; `path` marks the current menu entry.
-    pub fn signed_in(title: impl Into<String>, user: &CurrentUser, logout_csrf: String, path: &str) -> Chrome {
+    /// A signed-in user's page; `path` marks the current menu entry, `unread` counts the user's unread notices.
+    pub fn signed_in(
+        title: impl Into<String>,
+        user: &CurrentUser,
+        logout_csrf: String,
+        path: &str,
+        unread: i64,
+    ) -> Chrome {
         let nav = menu(user.role)
             .iter()
             .map(|&(href, label)| NavLink { href, label, current: current_entry(user.role, path) == Some(href) })
@@ -75,6 +90,7 @@ impl Chrome {
                 role_label: user.role.label(),
                 scope_label: super::auth::scope_label(user.scope.as_ref()),
                 logout_csrf,
+                unread,
             }),
             nav,
             wide: true,

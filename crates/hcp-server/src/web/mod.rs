@@ -23,6 +23,7 @@ pub mod layout;
 pub mod levels;
 pub mod listing;
 pub mod multipart;
+pub mod notices;
 pub mod qr;
 pub mod signed_in;
 pub mod supervise;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/elder", get(elder::switch))
         .merge(citizen::router())
         .merge(work::router())
+        .merge(notices::router())
         .merge(entry::router())
         .merge(supervise::router())
         .merge(discipline::router())

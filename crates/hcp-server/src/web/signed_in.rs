@@ -24,6 +24,8 @@ pub struct SignedIn {
     pub csrf: Csrf,
     pub headers: HeaderMap,
     pub path: String,
+    /// Unread notices, counted once per request for the header.
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -39,7 +41,15 @@ impl FromRequestParts<AppState> for SignedIn {
                 format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             return Err(super::with_page_headers(Redirect::to(&target).into_response()));
         };
-        Ok(SignedIn { csrf: Csrf::for_request(state, &parts.headers), headers: parts.headers.clone(), user, path })
+        let unread =
+            crate::app::inbox::unread_count(state, &user).await.map_err(|e| PageError::from(e).into_response())?;
+        Ok(SignedIn {
+            csrf: Csrf::for_request(state, &parts.headers),
+            headers: parts.headers.clone(),
+            user,
+            path,
+            unread,
+        })
     }
 }
 
@@ -60,7 +70,7 @@ impl SignedIn {
 
     /// Header, menu and sign-out button of a page titled `title`.
     pub fn chrome(&self, state: &AppState, title: impl Into<String>) -> Chrome {
-        Chrome::signed_in(title, &self.user, self.csrf.token(state, LOGOUT_FORM), &self.path)
+        Chrome::signed_in(title, &self.user, self.csrf.token(state, LOGOUT_FORM), &self.path, self.unread)
     }
 
     /// The hidden CSRF field's value for the form named `form`.

@@ -7,6 +7,7 @@ mod demo;
 mod fuzz;
 mod hostile;
 mod hostile_files;
+mod inbox;
 mod integrity;
 mod lifecycle;
 mod limits;

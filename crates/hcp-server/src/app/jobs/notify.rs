@@ -13,6 +13,8 @@ pub struct Notice {
     pub subject: String,
     pub body: String,
     pub ticket_id: Option<i64>,
+    /// The supervision order the notice is about (its inbox entry links there).
+    pub order_id: Option<i64>,
 }
 
 pub async fn users(
@@ -45,6 +47,7 @@ pub async fn users(
                 subject: &notice.subject,
                 body: &notice.body,
                 ticket_id: notice.ticket_id,
+                order_id: notice.order_id,
             };
             outbox::enqueue(conn, &message, now_ms).await?;
             written += 1;
@@ -70,6 +73,7 @@ pub async fn citizen(
         subject: &notice.subject,
         body: &notice.body,
         ticket_id: Some(ticket_id),
+        order_id: None,
     };
     outbox::enqueue(conn, &message, now_ms).await?;
     Ok(true)

@@ -153,7 +153,7 @@ async fn raise(
     .await?;
     audit::append(&mut tx, now, ACTOR, &format!("ticket.{}", alert.code()), &format!("ticket:{ticket_id}"), &details)
         .await?;
-    let notice = Notice { subject, body, ticket_id: Some(ticket_id) };
+    let notice = Notice { subject, body, ticket_id: Some(ticket_id), order_id: None };
     notify::users(&mut tx, &rules.notify, &to, &notice, ms(now)).await?;
     match tx.commit().await {
         Ok(()) => Ok(true),
@@ -178,6 +178,7 @@ async fn overdue_orders(state: &AppState, rules: &Rules, now: DateTime<Utc>) -> 
             subject: format!("督办事项逾期（{id}）"),
             body: format!("督办事项{id}已过整改报告期限，尚未提交整改报告。"),
             ticket_id: None,
+            order_id: Some(*id),
         };
         notify::users(&mut tx, &rules.notify, &to, &notice, ms(now)).await?;
         audit::append(&mut tx, now, ACTOR, "supervision.overdue", &format!("order:{id}"), &json!({})).await?;

@@ -174,6 +174,7 @@ pub async fn issue(state: &AppState, user: &CurrentUser, body: &IssueBody) -> Ap
         subject: format!("督办：{label}（{}）", target.name),
         body: format!("政务服务局就{} {period} 月差评集中情况下发{label}：{reason}", target.name),
         ticket_id: None,
+        order_id: Some(id),
     };
     notify::users(&mut tx, &state.rules().notify, &to, &notice, hcp_store::ms(now)).await?;
     tx.commit().await?;

@@ -411,7 +411,7 @@ async fn consequences(
     let a = &ticket.attribution;
     let at = ms(now);
     let config = &rules.notify;
-    let notice = |subject: String, body: String| Notice { subject, body, ticket_id: Some(id) };
+    let notice = |subject: String, body: String| Notice { subject, body, ticket_id: Some(id), order_id: None };
     match command {
         Command::Dispatch { .. } if ticket.kind == TicketKind::Misconduct => {
             // Never the reported people: the bureau's supervisors over the place named.
