@@ -9,6 +9,7 @@ mod web_citizen_track;
 mod web_demo;
 mod web_entry;
 mod web_hostile;
+mod web_inbox;
 mod web_supervise;
 mod web_ticket;
 mod web_work;
