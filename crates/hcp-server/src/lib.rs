@@ -17,6 +17,14 @@ use std::net::SocketAddr;
 /// Serves until the process is told to stop (Ctrl-C / SIGTERM), finishing requests in flight. The deadline
 /// scheduler and the notification delivery run beside it.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    if state.config().public_url.trim().is_empty() {
+        // Said once at start: posters and paper forms printed now carry whatever host the printing browser used.
+        tracing::warn!(
+            "public_url is not configured: QR codes on window posters and paper forms will carry the address the \
+             printing browser used (e.g. http://127.0.0.1:…), which citizens' phones cannot open; set public_url \
+             to the address citizens reach before printing"
+        );
+    }
     let app = router(state.clone());
     let background = start_background(&state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::citizen::{LevelOption, TagGroup, level_options, tag_groups, window_info};
 use super::errors::PageError;
 use super::layout::Chrome;
-use super::{public_base, qr, render};
+use super::{guessed_address_warning, public_base, qr, render};
 use crate::app::org::WindowInfo;
 use crate::app::state::AppState;
 
@@ -23,6 +23,8 @@ pub struct PaperPage {
     pub url: String,
     /// Inline `<svg>`, if the address fits a QR code.
     pub qr: Option<String>,
+    /// On screen only: the QR code carries a guessed address (no `public_url` configured).
+    pub warning: Option<String>,
     pub levels: Vec<LevelOption>,
     pub tag_groups: Vec<TagGroup>,
 }
@@ -33,10 +35,12 @@ pub async fn paper_form(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let window = window_info(&state, &code).await?;
-    let url = format!("{}/e/{}", public_base(&state, &headers), window.code);
+    let base = public_base(&state, &headers);
+    let url = format!("{base}/e/{}", window.code);
     let page = PaperPage {
         chrome: Chrome::public(format!("评价表：{}", window.name)),
         qr: qr::svg(&url, 160),
+        warning: guessed_address_warning(&state, &base),
         url,
         window,
         levels: level_options(None),

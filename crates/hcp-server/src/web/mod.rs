@@ -211,3 +211,17 @@ pub fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String 
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     format!("http://{host}")
 }
+
+/// The warning a page with a QR code shows on screen (never on paper) when `public_url` is not configured: the
+/// code then carries whatever address this browser used, which citizens' phones often cannot reach
+/// (`127.0.0.1`, a name only the office network knows).
+pub fn guessed_address_warning(state: &AppState, base: &str) -> Option<String> {
+    if !state.config().public_url.trim().is_empty() {
+        return None;
+    }
+    Some(format!(
+        "尚未配置对外访问地址（public_url），二维码暂用本浏览器访问的地址 {base}。群众手机可能无法打开这个地址\
+         （如 127.0.0.1 只指向本机）：打印前请由系统管理员在配置文件中将 public_url 设为群众手机可访问的地址，\
+         重启服务后再打印。"
+    ))
+}

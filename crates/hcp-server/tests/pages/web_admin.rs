@@ -234,9 +234,9 @@ async fn calendar_marks_holidays_make_up_days_and_local_days(backend: Backend) {
     let mut browser = app.browser_as("admin").await;
     let page = browser.get(&app, "/admin/calendar?year=2026").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.html.contains("<td class=\"holiday\" data-date=\"2026-10-01\" title=\"2026-10-01 国庆节（法定节假日）\">")
-    );
+    assert!(page.html.contains(
+        "<td class=\"holiday\" data-date=\"2026-10-01\" title=\"2026年10月1日（周四） 国庆节（法定节假日）\">"
+    ));
     assert!(page.html.contains("<td class=\"makeup\" data-date=\"2026-09-20\""), "Sunday make-up day");
     assert!(page.html.contains("<td class=\"rest\" data-date=\"2026-10-18\""), "an ordinary Sunday");
     assert!(page.html.contains("<td class=\"work\" data-date=\"2026-10-12\""));

@@ -29,6 +29,12 @@ form_name!(LocalDayForm, LOCAL_FORM);
 const REMOVE_FORM: &str = "admin_local_day_remove";
 form_name!(RemoveDayForm, REMOVE_FORM);
 
+/// A day as the page shows it: `2026年10月1日（周四）`.
+fn day_text(date: NaiveDate) -> String {
+    const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!("{}（周{}）", date.format("%Y年%-m月%-d日"), WEEKDAYS[date.weekday().num_days_from_monday() as usize])
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct CalendarQuery {
     pub year: Option<String>,
@@ -53,12 +59,16 @@ pub struct Month {
 
 pub struct Listed {
     pub date: String,
+    /// The date as people read it (`2026年10月1日（周四）`).
+    pub shown: String,
     pub name: String,
     pub kind: &'static str,
 }
 
 pub struct LocalRow {
     pub date: String,
+    /// The date as people read it; `date` stays the form's value.
+    pub shown: String,
     pub name: String,
     pub off: bool,
 }
@@ -134,13 +144,14 @@ async fn render_page(
                 (None, None, _) if weekend => ("rest", "", None),
                 (None, None, _) => ("work", "", None),
             };
+            let shown = day_text(date);
             let label = match (&info.name, kind) {
-                (Some(name), Some(kind)) => format!("{key} {name}（{kind}）"),
-                _ if info.workday => format!("{key} 工作日"),
-                _ => format!("{key} 休息日"),
+                (Some(name), Some(kind)) => format!("{shown} {name}（{kind}）"),
+                _ if info.workday => format!("{shown} 工作日"),
+                _ => format!("{shown} 休息日"),
             };
             if let (Some(name), Some(kind)) = (&info.name, kind) {
-                listed.push(Listed { date: key.clone(), name: name.clone(), kind });
+                listed.push(Listed { date: key.clone(), shown, name: name.clone(), kind });
             }
             if weeks.last().is_some_and(|w| w.len() == 7) {
                 weeks.push(Vec::new());
@@ -164,10 +175,18 @@ async fn render_page(
         chrome: me.chrome(state, "工作日历"),
         year,
         known: calendar.is_known_year(year),
-        years: years.into_iter().map(|y| (y.year, y.imported_at)).collect(),
+        years: years.into_iter().map(|y| (y.year, crate::web::local_text(&y.imported_at))).collect(),
         months,
         listed,
-        locals: locals.into_iter().map(|l| LocalRow { date: l.date, name: l.name, off: l.is_off_day != 0 }).collect(),
+        locals: locals
+            .into_iter()
+            .map(|l| LocalRow {
+                shown: NaiveDate::parse_from_str(&l.date, "%Y-%m-%d").map_or_else(|_| l.date.clone(), day_text),
+                date: l.date,
+                name: l.name,
+                off: l.is_off_day != 0,
+            })
+            .collect(),
         message: extra.message,
         import_error: extra.import_error,
         import_csrf: me.token(state, IMPORT_FORM),

@@ -143,6 +143,8 @@ pub struct PosterPage {
     pub window: WindowRow,
     pub url: String,
     pub qr: String,
+    /// On screen only: the QR code carries a guessed address (no `public_url` configured).
+    pub warning: Option<String>,
 }
 
 /// The A4 poster for the window: what the citizen scans to evaluate.
@@ -154,7 +156,8 @@ pub async fn poster(
     me.require(ADMIN)?;
     let org = OrgData::load(&state).await?;
     let window = org.windows.iter().find(|w| w.code == code).ok_or_else(not_found)?;
-    let url = format!("{}/e/{}", crate::web::public_base(&state, &me.headers), window.code);
+    let base = crate::web::public_base(&state, &me.headers);
+    let url = format!("{base}/e/{}", window.code);
     let qr = crate::web::qr::svg(&url, 480).ok_or_else(|| {
         PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -167,6 +170,7 @@ pub async fn poster(
         window: WindowRow::new(&org, window),
         url,
         qr,
+        warning: crate::web::guessed_address_warning(&state, &base),
     };
     Ok(me.render(StatusCode::OK, &page))
 }
