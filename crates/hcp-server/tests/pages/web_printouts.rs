@@ -57,7 +57,7 @@ async fn the_calendar_page_shows_dates_people_read(backend: Backend) {
     let page = admin.get(&app, "/admin/calendar?year=2026").await;
     assert_eq!(page.status, StatusCode::OK);
     for text in [
-        "<a href=\"/admin/calendar?year=2027\">2027</a>（2026年10月12日 10:00）",
+        "<a href=\"/admin/calendar?year=2027\">2027</a>（2026年10月12日 10:00 导入）",
         "<td>2026年10月1日（周四）</td><td>国庆节</td>",
         "<td>2026年11月20日（周五）</td><td>本地休息日</td>",
         "title=\"2026年10月1日（周四） 国庆节（法定节假日）\"",
