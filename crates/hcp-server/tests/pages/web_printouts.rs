@@ -22,7 +22,7 @@ async fn the_poster_and_paper_form_warn_while_the_address_is_guessed(backend: Ba
     let poster = admin.get(&app, "/admin/windows/W-SC-01/poster").await;
     assert_eq!(poster.status, StatusCode::OK);
     let warning = between(&poster.html, WARNING, "</p>").unwrap_or_else(|| panic!("no warning: {}", poster.html));
-    assert!(warning.contains("public_url") && warning.contains(&app.base_url()), "{warning}");
+    assert!(warning.contains("public_url") && warning.contains(app.base_url()), "{warning}");
     assert!(poster.html.contains("class=\"screen-only alert\""), "kept off the paper");
     assert!(poster.html.contains(&format!("无法扫码时请在浏览器输入：{guessed}")), "the address printed small");
     let paper = Browser::default().get(&app, "/e/W-SC-01/form").await;
