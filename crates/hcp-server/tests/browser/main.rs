@@ -9,6 +9,7 @@ mod harness;
 mod appeal;
 mod citizen;
 mod elder;
+mod inbox;
 mod revisit;
 mod ticket;
 mod tour;
