@@ -10,6 +10,7 @@ mod hostile_files;
 mod integrity;
 mod lifecycle;
 mod limits;
+mod mail;
 mod notify;
 mod stats;
 mod upward;
