@@ -10,7 +10,7 @@ use hcp_server::app::jobs::delivery::deliver_due;
 use hcp_server::config::SmtpConfig;
 use hcp_store::outbox::{self, NewMessage};
 use hcp_testkit::{Backend, Options, ReceivedMail, Refusal, SmtpSink, TestApp};
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 
 hcp_store::on_both_backends!(
     mail_reaches_the_relay_as_real_mail_with_stable_unique_ids,
@@ -68,6 +68,10 @@ fn assert_real_mail(mail: &ReceivedMail, sent_at: chrono::DateTime<chrono::Utc>,
     assert!(date.is_valid());
     assert_eq!(date.to_timestamp(), sent_at.timestamp());
     assert_eq!((date.tz_before_gmt, date.tz_hour, date.tz_minute), (false, 8, 0), "Beijing time: {date:?}");
+    assert_eq!(parsed.header_raw("MIME-Version").map(str::trim), Some("1.0"));
+    let content_type = parsed.content_type().expect("a Content-Type");
+    assert_eq!((content_type.ctype(), content_type.subtype()), ("text", Some("plain")));
+    assert_eq!(content_type.attribute("charset").map(str::to_ascii_lowercase).as_deref(), Some("utf-8"));
     assert_eq!(parsed.subject(), Some(SUBJECT));
     let from = parsed.from().and_then(|from| from.first()).expect("a From");
     assert_eq!((from.name(), from.address()), (Some("政务服务好差评系统"), Some("hcp@zwfw.local")));

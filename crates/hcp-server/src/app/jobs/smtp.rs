@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hcp_store::crypto::DataKey;
 use hcp_store::outbox::Message as OutboxMessage;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, SinglePart};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
@@ -54,8 +54,8 @@ pub fn build(
         .to(to)
         .subject(subject)
         .message_id(Some(message_id))
-        .header(ContentType::TEXT_PLAIN)
-        .body(body.to_owned())
+        // A single text/plain part, so the message also says `MIME-Version: 1.0` (RFC 2045).
+        .singlepart(SinglePart::plain(body.to_owned()))
         .map_err(|e| SendError::permanent(format!("邮件无法生成：{e}")))?;
     // lettre writes the date in UTC; readers of the raw mail here expect Beijing time (RFC 5322 allows any
     // zone offset).
