@@ -95,8 +95,10 @@ pub struct NotifyConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// `host:port` of the intranet mail relay (plain SMTP, no authentication).
+    /// `host:port` of the intranet mail relay (plain SMTP, no authentication); port 25 if omitted.
     pub server: String,
+    /// The sender, `hcp@zwfw.gov.local` or `政务服务好差评系统 <hcp@zwfw.gov.local>`; its domain also ends every
+    /// Message-ID.
     pub from: String,
 }
 
