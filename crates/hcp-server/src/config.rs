@@ -95,8 +95,10 @@ pub struct NotifyConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// `host:port` of the intranet mail relay (plain SMTP, no authentication).
+    /// `host:port` of the intranet mail relay (plain SMTP, no authentication); port 25 if omitted.
     pub server: String,
+    /// The sender, `hcp@zwfw.gov.local` or `政务服务好差评系统 <hcp@zwfw.gov.local>`; its domain also ends every
+    /// Message-ID.
     pub from: String,
 }
 
@@ -140,6 +142,15 @@ impl NotifyConfig {
         }
         if self.citizen_sender == "smtp" {
             return Err("群众通知不能使用 smtp（群众没有登记邮箱），请用 file 或 webhook".into());
+        }
+        if let Some(smtp) = &self.smtp {
+            // The sender's domain also names the Message-IDs, so a bad address would stop every mail.
+            if smtp.from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(format!("[notify.smtp] from 不是有效的邮件地址：{}", smtp.from));
+            }
+            if smtp.server.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_err()) {
+                return Err(format!("[notify.smtp] server 应为“主机:端口”：{}", smtp.server));
+            }
         }
         Ok(())
     }
@@ -334,6 +345,15 @@ mod tests {
         assert_eq!(config.policy.appeal_working_days, 2);
         assert!(Config::parse("[notify]\nsenders = [\"smtp\"]\n").unwrap_err().contains("smtp"));
         assert!(Config::parse("[notify]\nsenders = [\"fax\"]\n").is_err());
+        let smtp = |from: &str, server: &str| {
+            Config::parse(&format!(
+                "[notify]\nsenders = [\"smtp\"]\n[notify.smtp]\nserver = \"{server}\"\nfrom = \"{from}\"\n"
+            ))
+        };
+        assert!(smtp("hcp@zwfw.local", "10.0.0.25:25").is_ok());
+        assert!(smtp("政务服务好差评系统 <hcp@zwfw.local>", "relay.zwfw.local").is_ok());
+        assert!(smtp("hcp", "10.0.0.25:25").unwrap_err().contains("from"));
+        assert!(smtp("hcp@zwfw.local", "10.0.0.25:smtp").unwrap_err().contains("server"));
         let ok = Config::parse("[notify]\nsenders = [\"webhook\"]\n[notify.webhook]\nurl = \"http://10.0.0.1/hook\"\n");
         assert!(ok.is_ok());
     }

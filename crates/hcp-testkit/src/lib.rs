@@ -10,6 +10,7 @@
 //! - [`pages`]: a browser without JavaScript (cookies, forms, CSRF fields).
 //! - Database reads for assertions ([`TestApp::count`], [`TestApp::scalar`]), [`assert_rollups_agree`], and
 //!   [`flaky_endpoint`], a local receiver for webhooks and upward reports.
+//! - [`SmtpSink`]: a local SMTP server for the mail relay, accepting or refusing ([`Refusal`]) what it gets.
 //!
 //! Stories run on both backends through [`hcp_store::on_both_backends!`]; the PostgreSQL variants are ignored
 //! unless asked for (`-- --include-ignored postgres` with `HCP_TEST_POSTGRES_URL` set).
@@ -21,6 +22,7 @@ mod endpoint;
 pub mod hostile;
 pub mod pages;
 mod seed;
+mod smtp;
 
 pub use api::{BadReview, Receipt, code};
 pub use app::{Options, TestApp};
@@ -28,6 +30,7 @@ pub use db::assert_rollups_agree;
 pub use endpoint::flaky_endpoint;
 pub use hcp_store::Backend;
 pub use seed::seed;
+pub use smtp::{ReceivedMail, Refusal, SmtpSink};
 
 use chrono::{DateTime, TimeZone, Utc};
 

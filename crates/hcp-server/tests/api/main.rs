@@ -11,6 +11,7 @@ mod inbox;
 mod integrity;
 mod lifecycle;
 mod limits;
+mod mail;
 mod notify;
 mod stats;
 mod upward;

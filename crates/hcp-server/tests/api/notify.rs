@@ -2,73 +2,22 @@
 //! (retried with backoff, never lost) and an SMTP relay speaking the protocol over TCP; the inbox never shows
 //! a message twice.
 
-use std::sync::{Arc, Mutex};
-
 use chrono::Duration;
 use hcp_server::Config;
 use hcp_server::app::accounts::NewAccount;
 use hcp_server::app::jobs::delivery::deliver_due;
 use hcp_server::config::{SmtpConfig, WebhookConfig};
-use hcp_testkit::{Backend, Options, TestApp, flaky_endpoint};
+use hcp_testkit::{Backend, Options, Refusal, SmtpSink, TestApp, flaky_endpoint};
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-/// A tiny SMTP relay recording each message's envelope recipient and data.
-async fn smtp_relay() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap().to_string();
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let store = mails.clone();
-    tokio::spawn(async move {
-        loop {
-            let (socket, _) = listener.accept().await.unwrap();
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 relay ready\r\n").await.unwrap();
-                let (mut rcpt, mut data, mut in_data) = (String::new(), String::new(), false);
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if in_data {
-                        if line == "." {
-                            in_data = false;
-                            store.lock().unwrap().push((rcpt.clone(), data.clone()));
-                            write.write_all(b"250 queued\r\n").await.unwrap();
-                        } else {
-                            data.push_str(&line);
-                            data.push('\n');
-                        }
-                        continue;
-                    }
-                    let reply: &[u8] = match line.split(':').next().unwrap_or_default() {
-                        "EHLO hcp" => b"250-relay\r\n250 8BITMIME\r\n",
-                        "RCPT TO" => {
-                            rcpt = line.trim_start_matches("RCPT TO:").to_owned();
-                            b"250 ok\r\n"
-                        }
-                        "DATA" => {
-                            in_data = true;
-                            b"354 go ahead\r\n"
-                        }
-                        "QUIT" => b"221 bye\r\n",
-                        _ => b"250 ok\r\n",
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (address, mails)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sender_delivers_retries_with_backoff_and_never_duplicates() {
     let (url, hooks) = flaky_endpoint("/hook", 1).await;
-    let (relay, mails) = smtp_relay().await;
+    let relay = SmtpSink::start(Refusal::None).await;
     let mut config = Config::default();
     config.notify.senders = vec!["file".into(), "webhook".into(), "smtp".into()];
     config.notify.webhook = Some(WebhookConfig { url });
-    config.notify.smtp = Some(SmtpConfig { server: relay, from: "hcp@zwfw.local".into() });
+    config.notify.smtp = Some(SmtpConfig { server: relay.address.clone(), from: "hcp@zwfw.local".into() });
     let app = TestApp::spawn_with(Backend::Sqlite, Options { config, ..Options::default() }).await;
     app.add_user(NewAccount {
         username: "clerk2".into(),
@@ -111,10 +60,11 @@ async fn every_sender_delivers_retries_with_backoff_and_never_duplicates() {
     let mut unique = ids.clone();
     unique.dedup();
     assert_eq!(ids, unique, "each message carries its outbox id once");
-    let mails = mails.lock().unwrap().clone();
+    let mails = relay.received();
     assert_eq!(mails.len(), 1, "only the user with an e-mail address gets mail: {mails:?}");
-    assert_eq!(mails[0].0, "<lq@zwfw.local>");
-    assert!(mails[0].1.contains("Subject: =?UTF-8?B?"));
+    assert_eq!(mails[0].rcpt_to, vec!["lq@zwfw.local".to_owned()]);
+    let mail = mail_parser::MessageParser::default().parse(mails[0].data.as_bytes()).unwrap();
+    assert!(mail.subject().unwrap().starts_with("新工单待处理"), "{:?}", mail.subject());
     let file = std::fs::read_to_string(app.data_dir().join("notifications.jsonl")).unwrap();
     assert_eq!(file.lines().count(), 3, "window head, staff and clerk2 each get one line: {file}");
 

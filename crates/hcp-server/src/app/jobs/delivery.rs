@@ -2,7 +2,9 @@
 //! exponential backoff (30 s doubling up to an hour) until it succeeds. The inbox write and its mark happen in
 //! one transaction, and the inbox keys on the outbox id, so a user never sees a message twice. External
 //! senders may repeat a message after a crash between sending and marking; each carries its outbox id so the
-//! receiving gateway can drop the repeat.
+//! receiving gateway can drop the repeat (mail carries it in a Message-ID that is the same on every retry).
+//! A permanent refusal (an SMTP 5xx) is retried only hourly: it needs a person to fix the address or the
+//! relay, after which the message still goes out.
 
 use chrono::{DateTime, Duration, Utc};
 use hcp_store::outbox::{self, Message};
@@ -16,8 +18,35 @@ const BATCH: i64 = 50;
 /// How long a claimed message is reserved for the process delivering it.
 const LEASE_SECONDS: i64 = 120;
 
+/// The longest wait between two attempts, and the wait after a permanent refusal.
+const MAX_BACKOFF_SECONDS: i64 = 3600;
+
 fn backoff(attempts: i64) -> Duration {
-    Duration::seconds((30i64 << attempts.clamp(0, 7)).min(3600))
+    Duration::seconds((30i64 << attempts.clamp(0, 7)).min(MAX_BACKOFF_SECONDS))
+}
+
+/// A failed delivery: what went wrong (kept with the message) and whether retrying soon can help.
+struct Failure {
+    error: String,
+    permanent: bool,
+}
+
+impl From<String> for Failure {
+    fn from(error: String) -> Self {
+        Failure { error, permanent: false }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(error: &str) -> Self {
+        error.to_owned().into()
+    }
+}
+
+impl From<smtp::SendError> for Failure {
+    fn from(error: smtp::SendError) -> Self {
+        Failure { error: error.message, permanent: error.permanent }
+    }
 }
 
 /// Delivers what is due now; returns how many messages were delivered.
@@ -31,8 +60,8 @@ pub async fn deliver_due(state: &AppState) -> hcp_store::Result<usize> {
     let mut delivered = 0;
     for message in batch {
         let result = match message.sender.as_str() {
-            "inbox" => deliver_inbox(state, &message, now).await,
-            sender => send_external(state, sender, &message).await,
+            "inbox" => deliver_inbox(state, &message, now).await.map_err(Failure::from),
+            sender => send_external(state, sender, &message, now).await,
         };
         let mut tx = state.store().begin().await?;
         match result {
@@ -42,9 +71,14 @@ pub async fn deliver_due(state: &AppState) -> hcp_store::Result<usize> {
                 }
                 delivered += 1;
             }
-            Err(error) => {
-                tracing::warn!(id = message.id, sender = %message.sender, %error, "notification not delivered; will retry");
-                let retry = now + backoff(message.attempts);
+            Err(Failure { error, permanent }) => {
+                let retry = if permanent {
+                    tracing::error!(id = message.id, sender = %message.sender, %error, "notification refused; will retry hourly");
+                    now + Duration::seconds(MAX_BACKOFF_SECONDS)
+                } else {
+                    tracing::warn!(id = message.id, sender = %message.sender, %error, "notification not delivered; will retry");
+                    now + backoff(message.attempts)
+                };
                 outbox::mark_failed(&mut tx, message.id, &error, ms(retry)).await?;
             }
         }
@@ -109,27 +143,23 @@ pub(crate) async fn post_json(
     if response.status().is_success() { Ok(()) } else { Err(format!("{what} 返回 {}", response.status())) }
 }
 
-async fn send_external(state: &AppState, sender: &str, message: &Message) -> Result<(), String> {
+async fn send_external(state: &AppState, sender: &str, message: &Message, now: DateTime<Utc>) -> Result<(), Failure> {
     let notify = &state.config().notify;
     match sender {
-        "file" => append_line(state, &payload(state, message).await?).await,
+        "file" => Ok(append_line(state, &payload(state, message).await?).await?),
         "webhook" => {
             let url = &notify.webhook.as_ref().ok_or("未配置 [notify.webhook]")?.url;
-            post_json(url, &payload(state, message).await?, 10, "webhook").await
+            Ok(post_json(url, &payload(state, message).await?, 10, "webhook").await?)
         }
-        crate::app::upward::SENDER => crate::app::upward::send(state, message).await,
+        crate::app::upward::SENDER => Ok(crate::app::upward::send(state, message).await?),
         "smtp" => {
             let smtp_config = notify.smtp.as_ref().ok_or("未配置 [notify.smtp]")?;
-            let mail = smtp::Mail {
-                from: &smtp_config.from,
-                to: &message.recipient,
-                subject: &message.subject,
-                body: &message.body,
-                message_id: &message.id.to_string(),
-            };
-            smtp::send(&smtp_config.server, &mail).await
+            let from = smtp::sender(&smtp_config.from)?;
+            let id = smtp::message_id(state.key(), message, &from);
+            let mail = smtp::build(&from, &message.recipient, &message.subject, &message.body, id, now)?;
+            Ok(smtp::send(&smtp_config.server, &mail).await?)
         }
-        other => Err(format!("未知的通知方式 {other}")),
+        other => Err(format!("未知的通知方式 {other}").into()),
     }
 }
 

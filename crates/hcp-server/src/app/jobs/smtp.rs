@@ -1,102 +1,128 @@
-//! A minimal SMTP client for the intranet mail relay: plain SMTP, no authentication, one message per
-//! connection, UTF-8 subject and body in base64. Written here because a full mail crate (TLS, auth, MIME
-//! builders) would triple the dependency tree for what an intranet relay needs.
+//! Mail through the intranet relay, built and sent by `lettre`: plain SMTP without TLS or authentication (the
+//! relay is on the intranet), one connection per message. The message carries the headers RFC 5322 requires
+//! (`Date:` in China Standard Time, `Message-ID:`), a subject folded into RFC 2047 encoded words of at most 75
+//! characters, and a UTF-8 body in a 7-bit transfer encoding.
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use chrono::{DateTime, Utc};
+use hcp_store::crypto::DataKey;
+use hcp_store::outbox::Message as OutboxMessage;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, SinglePart};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 const TIMEOUT: Duration = Duration::from_secs(15);
 
-pub struct Mail<'a> {
-    pub from: &'a str,
-    pub to: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
-    pub message_id: &'a str,
+/// Why a mail was not sent. A permanent failure (a 5xx reply, an address that cannot be a mailbox) will fail
+/// the same way on an immediate retry; a transient one (4xx, a relay that is down) may pass on the next.
+#[derive(Debug)]
+pub struct SendError {
+    pub message: String,
+    pub permanent: bool,
 }
 
-/// Addresses go into the SMTP envelope as they are: refuse anything that could smuggle a command.
-fn plain_address(address: &str) -> Result<&str, String> {
-    let ok = address.contains('@') && !address.chars().any(|c| c.is_control() || matches!(c, '<' | '>' | ' '));
-    if ok { Ok(address) } else { Err(format!("邮件地址不正确：{address}")) }
-}
-
-pub async fn send(server: &str, mail: &Mail<'_>) -> Result<(), String> {
-    tokio::time::timeout(TIMEOUT, conversation(server, mail)).await.map_err(|_| "SMTP 服务器响应超时".to_string())?
-}
-
-async fn conversation(server: &str, mail: &Mail<'_>) -> Result<(), String> {
-    let from = plain_address(mail.from)?;
-    let to = plain_address(mail.to)?;
-    let stream = TcpStream::connect(server).await.map_err(|e| format!("无法连接 SMTP 服务器 {server}：{e}"))?;
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    expect(&mut read, 220).await?;
-    for (command, code) in [
-        ("EHLO hcp".to_owned(), 250),
-        (format!("MAIL FROM:<{from}>"), 250),
-        (format!("RCPT TO:<{to}>"), 250),
-        ("DATA".to_owned(), 354),
-    ] {
-        write.write_all(format!("{command}\r\n").as_bytes()).await.map_err(|e| e.to_string())?;
-        expect(&mut read, code).await?;
+impl SendError {
+    fn permanent(message: String) -> Self {
+        SendError { message, permanent: true }
     }
-    write.write_all(message(mail).as_bytes()).await.map_err(|e| e.to_string())?;
-    expect(&mut read, 250).await?;
-    let _ = write.write_all(b"QUIT\r\n").await;
-    Ok(())
 }
 
-/// The message with headers; base64 lines never start with '.', so no dot-stuffing is needed.
-fn message(mail: &Mail<'_>) -> String {
-    let subject = format!("=?UTF-8?B?{}?=", STANDARD.encode(mail.subject));
-    let body = STANDARD.encode(mail.body);
-    let lines: Vec<&str> =
-        body.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap_or_default()).collect();
-    format!(
-        "From: {}\r\nTo: {}\r\nSubject: {subject}\r\nMessage-ID: <{}@hcp>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n.\r\n",
-        mail.from,
-        mail.to,
-        mail.message_id,
-        lines.join("\r\n")
-    )
+/// The Message-ID of one outbox message: `<outbox id.tag@domain of the sender>`. The tag is a keyed hash of the
+/// outbox row under this installation's data key, so the id is the same on every retry of the message (the
+/// relay and mail clients can drop a repeat after a crash between sending and marking) and differs between
+/// databases, whose outbox ids start at 1 alike and whose keys differ.
+pub fn message_id(key: &DataKey, message: &OutboxMessage, from: &Mailbox) -> String {
+    let seed = format!("smtp message-id\n{}\n{}\n{}", message.id, message.created_at, message.recipient);
+    let tag = &key.blind_index(&seed)[..16];
+    format!("<{}.{tag}@{}>", message.id, from.email.domain())
 }
 
-/// Reads one (possibly multi-line) reply and checks its code.
-async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, code: u16) -> Result<(), String> {
-    loop {
-        let mut line = String::new();
-        if read.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
-            return Err("SMTP 服务器关闭了连接".into());
-        }
-        let got: u16 =
-            line.get(..3).and_then(|c| c.parse().ok()).ok_or_else(|| format!("SMTP 应答无法识别：{line}"))?;
-        if got != code {
-            return Err(format!("SMTP 服务器拒绝（期望 {code}）：{}", line.trim_end()));
-        }
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return Ok(());
-        }
-    }
+/// Builds the mail for `to`. `now` is the sending time for the `Date:` header.
+pub fn build(
+    from: &Mailbox,
+    to: &str,
+    subject: &str,
+    body: &str,
+    message_id: String,
+    now: DateTime<Utc>,
+) -> Result<Message, SendError> {
+    let to: Mailbox = to.parse().map_err(|_| SendError::permanent(format!("邮件地址不正确：{to}")))?;
+    let mut mail = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(Some(message_id))
+        // A single text/plain part, so the message also says `MIME-Version: 1.0` (RFC 2045).
+        .singlepart(SinglePart::plain(body.to_owned()))
+        .map_err(|e| SendError::permanent(format!("邮件无法生成：{e}")))?;
+    // lettre writes the date in UTC; readers of the raw mail here expect Beijing time (RFC 5322 allows any
+    // zone offset).
+    let date = now.with_timezone(&hcp_core::clock::shanghai()).to_rfc2822();
+    mail.headers_mut().insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("Date"), date));
+    Ok(mail)
+}
+
+/// The sender's address from `[notify.smtp] from`: a bare address or `名称 <address>`.
+pub fn sender(from: &str) -> Result<Mailbox, SendError> {
+    from.parse().map_err(|_| SendError::permanent(format!("[notify.smtp] from 不是有效的邮件地址：{from}")))
+}
+
+/// Sends over plain SMTP to `server` (`host:port`, port 25 if omitted).
+pub async fn send(server: &str, mail: &Message) -> Result<(), SendError> {
+    let (host, port) = match server.rsplit_once(':') {
+        Some((host, port)) => (
+            host,
+            port.parse().map_err(|_| SendError::permanent(format!("[notify.smtp] server 端口不正确：{server}")))?,
+        ),
+        None => (server, 25),
+    };
+    // Plain SMTP on purpose: the relay is on the intranet and the dependency has no TLS features.
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .hello_name(ClientId::default())
+        .timeout(Some(TIMEOUT))
+        .build();
+    transport.send(mail.clone()).await.map(|_| ()).map_err(|e| SendError {
+        message: format!("SMTP 服务器 {server} 未接收邮件：{e}"),
+        permanent: e.is_permanent(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn outbox(id: i64) -> OutboxMessage {
+        OutboxMessage {
+            id,
+            sender: "smtp".into(),
+            recipient: "a@gov.local".into(),
+            subject: "新工单".into(),
+            body: "请处理".into(),
+            ticket_id: None,
+            created_at: 1_700_000_000_000,
+            attempts: 0,
+        }
+    }
+
     #[test]
-    fn headers_are_encoded_and_addresses_checked() {
-        let mail =
-            Mail { from: "hcp@gov.local", to: "a@gov.local", subject: "新工单", body: "请处理", message_id: "1" };
-        let text = message(&mail);
-        assert!(text.contains(&format!("Subject: =?UTF-8?B?{}?=", STANDARD.encode("新工单"))));
-        assert!(text.ends_with("\r\n.\r\n"));
-        assert!(plain_address("x@y>\r\nRCPT TO:<z@w").is_err());
-        assert!(plain_address("nobody").is_err());
+    fn message_ids_are_stable_per_message_and_differ_between_keys() {
+        let from = sender("政务服务好差评 <hcp@zwfw.local>").unwrap();
+        let (one, other) = (DataKey::from_bytes(&[1; 32]), DataKey::from_bytes(&[2; 32]));
+        let id = message_id(&one, &outbox(54), &from);
+        assert!(id.starts_with("<54.") && id.ends_with("@zwfw.local>"), "{id}");
+        assert_eq!(id, message_id(&one, &outbox(54), &from));
+        assert_ne!(id, message_id(&other, &outbox(54), &from));
+        assert_ne!(id, message_id(&one, &outbox(55), &from));
+    }
+
+    #[test]
+    fn bad_addresses_fail_permanently() {
+        let from = sender("hcp@zwfw.local").unwrap();
+        let error = build(&from, "x@y>\r\nRCPT TO:<z@w", "s", "b", "<1.a@zwfw.local>".into(), Utc::now()).unwrap_err();
+        assert!(error.permanent && error.message.contains("邮件地址不正确"));
+        assert!(sender("nobody").is_err());
     }
 }
