@@ -8,6 +8,7 @@ mod fuzz;
 mod hostile;
 mod hostile_files;
 mod integrity;
+mod ledgers;
 mod lifecycle;
 mod limits;
 mod notify;
