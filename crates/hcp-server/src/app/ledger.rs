@@ -325,7 +325,7 @@ pub(crate) fn xlsx_body(
 
 /// Column widths in Excel's units (about one Latin character; a Chinese character takes two).
 const MIN_WIDTH: usize = 8;
-const MAX_WIDTH: usize = 60;
+const MAX_WIDTH: usize = 50;
 
 /// How many Latin characters' room the text takes: characters of East Asian width count double.
 pub fn display_width(text: &str) -> usize {
