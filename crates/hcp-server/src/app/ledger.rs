@@ -344,26 +344,53 @@ fn column_width(widest: usize) -> f64 {
     (widest + 2).clamp(MIN_WIDTH, MAX_WIDTH) as f64
 }
 
+/// Points per line of wrapped text, and the most a row may have (Excel's limit).
+const LINE_HEIGHT: f64 = 15.0;
+const MAX_ROW_HEIGHT: f64 = 409.0;
+
+/// The height of a row whose long texts wrap in their capped columns, so the lines do not run over the next
+/// row: neither Excel nor LibreOffice recomputes it when opening the file. `None` when nothing wraps.
+fn wrapped_height(row: &[Value]) -> Option<f64> {
+    let per_line = MAX_WIDTH - 2;
+    let lines = row
+        .iter()
+        .filter_map(|value| match value {
+            Value::Text(text) if display_width(text) > MAX_WIDTH => Some(display_width(text).div_ceil(per_line)),
+            _ => None,
+        })
+        .max()?;
+    Some((lines as f64 * LINE_HEIGHT).min(MAX_ROW_HEIGHT))
+}
+
 fn write_xlsx(
     title: &str,
     header: &[String],
     mut rows: mpsc::Receiver<Vec<Value>>,
 ) -> Result<tempfile::NamedTempFile, String> {
-    use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
+    use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, FormatAlign, Workbook};
     let mut workbook = Workbook::new();
     let bold = XFormat::new().set_bold();
-    let time_format = XFormat::new().set_num_format(XLSX_TIME_FORMAT);
-    let wrap = XFormat::new().set_text_wrap();
+    // Top-aligned, so a row made high by a long text still reads from its first line.
+    let top = XFormat::new().set_align(FormatAlign::Top);
+    let time_format = top.clone().set_num_format(XLSX_TIME_FORMAT);
+    let wrap = top.clone().set_text_wrap();
     let sheet = workbook.add_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
     sheet.set_name(title).map_err(|e| e.to_string())?;
     let mut widest: Vec<usize> = header.iter().map(|text| display_width(text)).collect();
     for (col, text) in header.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, text, &bold).map_err(|e| e.to_string())?;
     }
-    // The header stays in view while scrolling through a long ledger.
+    // The header stays in view while scrolling, and is printed on every page of a ledger filed on paper
+    // (A4 landscape, with grid lines, as such ledgers are kept).
     sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
+    sheet.set_repeat_rows(0, 0).map_err(|e| e.to_string())?;
+    sheet.set_paper_size(9).set_landscape().set_print_gridlines(true);
     let mut row_no: u32 = 1;
     while let Some(row) = rows.blocking_recv() {
+        // Set before the row's cells: a constant-memory worksheet writes a row out once the next one starts.
+        if let Some(height) = wrapped_height(&row) {
+            sheet.set_row_height(row_no, height).map_err(|e| e.to_string())?;
+        }
         for (col, value) in row.iter().enumerate() {
             let c = col as u16;
             let width = match value {
@@ -372,15 +399,15 @@ fn write_xlsx(
                     MAX_WIDTH
                 }
                 Value::Text(text) => {
-                    sheet.write_string(row_no, c, text).map_err(|e| e.to_string())?;
+                    sheet.write_string_with_format(row_no, c, text, &top).map_err(|e| e.to_string())?;
                     display_width(text)
                 }
                 Value::Int(n) => {
-                    sheet.write_number(row_no, c, *n as f64).map_err(|e| e.to_string())?;
+                    sheet.write_number_with_format(row_no, c, *n as f64, &top).map_err(|e| e.to_string())?;
                     value.text().len()
                 }
                 Value::Number(n) => {
-                    sheet.write_number(row_no, c, *n).map_err(|e| e.to_string())?;
+                    sheet.write_number_with_format(row_no, c, *n, &top).map_err(|e| e.to_string())?;
                     value.text().len()
                 }
                 Value::Time(time) => {
@@ -417,6 +444,15 @@ mod tests {
         assert_eq!(column_width(display_width("是")), MIN_WIDTH as f64);
         assert_eq!(column_width(display_width(&"很".repeat(100))), MAX_WIDTH as f64);
         assert_eq!(column_width(19), 21.0);
+    }
+
+    #[test]
+    fn rows_with_long_texts_are_as_high_as_their_lines() {
+        let short = Value::Text("已整改".into());
+        assert_eq!(wrapped_height(&[short.clone(), Value::Int(1)]), None);
+        let three_lines = Value::Text("很".repeat(60));
+        assert_eq!(wrapped_height(&[short, three_lines]), Some(3.0 * LINE_HEIGHT));
+        assert_eq!(wrapped_height(&[Value::Text("很".repeat(2000))]), Some(MAX_ROW_HEIGHT));
     }
 
     #[test]
