@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::filters::{blank, end_of, start_of};
-use crate::app::ledger::{ByteStream, Export, csv_body, lines_body, spawn_rows, xlsx_body};
+use crate::app::ledger::{ByteStream, Export, Value as CellValue, csv_body, lines_body, spawn_rows, xlsx_body};
 use crate::app::state::AppState;
 
 /// Worksheet and file name.
@@ -196,16 +196,27 @@ pub fn body(store: Store, scope: &Scope, period: Period, division_code: String, 
             lines_body(lines, reader)
         }
         Format::Csv | Format::Xlsx => {
-            let (rows, reader) =
-                spawn_rows(store, sql, move |row| Ok(hcp_store::upward::record(row)?.cells(&division_code)));
+            let (rows, reader) = spawn_rows(store, sql, move |row| {
+                let cells = hcp_store::upward::record(row)?.cells(&division_code);
+                Ok(typed(cells, format))
+            });
             let header = HEADERS.iter().map(|h| h.to_string()).collect();
-            if format == Format::Csv {
-                csv_body(header, rows, reader)
-            } else {
-                xlsx_body(TITLE, header, NUMERIC.to_vec(), rows, reader)
-            }
+            if format == Format::Csv { csv_body(header, rows, reader) } else { xlsx_body(TITLE, header, rows, reader) }
         }
     }
+}
+
+/// The cells of a record as the national format writes them: text as coded, and in XLSX the numeric columns
+/// as numbers (the codes and times stay the text the format requires).
+fn typed(cells: Vec<String>, format: Format) -> Vec<CellValue> {
+    cells
+        .into_iter()
+        .zip(NUMERIC)
+        .map(|(text, numeric)| match (format, numeric, text.parse::<f64>()) {
+            (Format::Xlsx, true, Ok(n)) => CellValue::Number(n),
+            _ => CellValue::Text(text),
+        })
+        .collect()
 }
 
 /// What `POST /reports/upward` answers.

@@ -9,6 +9,7 @@ mod hostile;
 mod hostile_files;
 mod inbox;
 mod integrity;
+mod ledgers;
 mod lifecycle;
 mod limits;
 mod mail;
