@@ -110,7 +110,15 @@ pub async fn create_org_unit(
     .map_err(|e| StoreError::unique_as(e, "组织机构编码"))?;
     let path = hcp_core::org::child_path(parent.map(|p| p.path.as_str()), id);
     sqlx::query("UPDATE org_units SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *conn).await?;
-    Ok(OrgUnit { id, code: code.to_owned(), name: name.to_owned(), kind, parent_id: parent.map(|p| p.id), path, deactivated_at: None })
+    Ok(OrgUnit {
+        id,
+        code: code.to_owned(),
+        name: name.to_owned(),
+        kind,
+        parent_id: parent.map(|p| p.id),
+        path,
+        deactivated_at: None,
+    })
 }
 
 pub async fn org_unit_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<OrgUnit>> {
@@ -278,7 +286,9 @@ pub async fn staff_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Opt
 }
 
 pub async fn list_staff(conn: &mut AnyConnection) -> crate::Result<Vec<Staff>> {
-    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id, deactivated_at FROM staff ORDER BY window_id, id").fetch_all(conn).await?)
+    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id, deactivated_at FROM staff ORDER BY window_id, id")
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn create_service_item(
@@ -309,7 +319,9 @@ pub async fn service_item_by_code(conn: &mut AnyConnection, code: &str) -> crate
 }
 
 pub async fn list_service_items(conn: &mut AnyConnection) -> crate::Result<Vec<ServiceItem>> {
-    Ok(sqlx::query_as("SELECT id, code, name, department_id, deactivated_at FROM service_items ORDER BY id").fetch_all(conn).await?)
+    Ok(sqlx::query_as("SELECT id, code, name, department_id, deactivated_at FROM service_items ORDER BY id")
+        .fetch_all(conn)
+        .await?)
 }
 
 pub struct NewCase<'a> {

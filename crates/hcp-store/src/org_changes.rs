@@ -26,9 +26,23 @@ impl Record {
 }
 
 /// Marks a record deactivated at `at_ms`, or active again with `None`.
-pub async fn set_deactivated(conn: &mut AnyConnection, record: Record, id: i64, at_ms: Option<i64>) -> crate::Result<()> {
+pub async fn set_deactivated(
+    conn: &mut AnyConnection,
+    record: Record,
+    id: i64,
+    at_ms: Option<i64>,
+) -> crate::Result<()> {
     let text = format!("UPDATE {} SET deactivated_at = $1 WHERE id = $2", record.table());
     sqlx::query(sqlx::AssertSqlSafe(text)).bind(at_ms).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// A staff member who stops being on duty stops heading any window.
+pub async fn clear_head(conn: &mut AnyConnection, staff_id: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE windows SET head_staff_id = NULL WHERE head_staff_id = $1")
+        .bind(staff_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -3,6 +3,8 @@
 
 pub mod calendar;
 pub mod cases;
+pub mod changes;
+pub mod history;
 pub mod org;
 pub mod users;
 

@@ -391,7 +391,10 @@ async fn assign(
             .await?
             .ok_or_else(|| AppError::invalid_field("staff_no", format!("工号“{no}”不存在")))?;
         if staff.deactivated_at.is_some() {
-            return Err(AppError::invalid_field("staff_no", format!("{}（{no}）已不在岗，请选择其他工作人员", staff.name)));
+            return Err(AppError::invalid_field(
+                "staff_no",
+                format!("{}（{no}）已不在岗，请选择其他工作人员", staff.name),
+            ));
         }
         if staff.window_id != attribution.window_id {
             return Err(AppError::invalid_field("staff_no", "该工作人员不在承办窗口"));
