@@ -2,7 +2,7 @@
 //! history of the organisation's records (system administrator).
 
 use axum::extract::{Path, State};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hcp_store::org::{Department, OrgUnit, ServiceItem, Staff, Window};
 
@@ -13,12 +13,15 @@ use crate::app::admin::changes::{
     WindowChange,
 };
 use crate::app::admin::history::{self, HistoryEntry};
+use crate::app::admin::replacements::{self, ReplacementOrder, StaffMoveBody};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppResult;
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/replacement-orders", get(list_replacement_orders))
+        .route("/admin/replacement-orders/{id}/staff-move", post(move_replaced_staff))
         .route("/admin/org-units/{code}", put(edit_org_unit).patch(patch_org_unit).delete(deactivate_org_unit))
         .route("/admin/org-units/{code}/history", get(org_unit_history))
         .route("/admin/departments/{code}", put(edit_department).patch(patch_department).delete(deactivate_department))
@@ -275,4 +278,29 @@ pub async fn service_item_history(
     Path(code): Path<String>,
 ) -> AppResult<Json<Vec<HistoryEntry>>> {
     history::history(&state, &user, OrgRecord::ServiceItem, &code).await.map(Json)
+}
+
+/// Replacement orders (责令更换) naming a staff member, with where the person works now and the move recorded.
+#[utoipa::path(get, path = "/api/v1/admin/replacement-orders", tag = "admin",
+    responses((status = 200, body = Vec<ReplacementOrder>), (status = 403, body = ErrorBody)))]
+pub async fn list_replacement_orders(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<Vec<ReplacementOrder>>> {
+    replacements::list(&state, &user).await.map(Json)
+}
+
+/// Move the staff member a replacement order names to another window, or off duty (no `window_code`); the
+/// order records the move as the department's action (once: 409 after), the heads are told, both are audited.
+#[utoipa::path(post, path = "/api/v1/admin/replacement-orders/{id}/staff-move", tag = "admin",
+    params(("id" = i64, Path, description = "督办事项编号")), request_body = StaffMoveBody,
+    responses((status = 200, body = ReplacementOrder), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn move_replaced_staff(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StaffMoveBody>,
+) -> AppResult<Json<ReplacementOrder>> {
+    replacements::move_staff(&state, &user, super::path_id(&id, "督办事项")?, &body).await.map(Json)
 }

@@ -96,6 +96,8 @@ use crate::app::state::AppState;
         api::admin::list_local_days,
         api::admin::set_local_day,
         api::admin::remove_local_day,
+        api::admin_changes::list_replacement_orders,
+        api::admin_changes::move_replaced_staff,
         api::admin_changes::edit_org_unit,
         api::admin_changes::patch_org_unit,
         api::admin_changes::deactivate_org_unit,

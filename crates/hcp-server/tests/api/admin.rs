@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 hcp_store::on_both_backends!(
     edits_are_kept_in_the_history_and_deactivating_a_parent_names_its_children,
     a_closed_window_refuses_evaluations_and_says_where_to_go,
+    a_replacement_order_is_carried_out_by_the_administrator_and_recorded_on_the_order,
 );
 
 async fn send(app: &TestApp, method: Method, path: &str, auth: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -149,4 +150,67 @@ async fn a_closed_window_refuses_evaluations_and_says_where_to_go(backend: Backe
     assert!(lines.contains(&"替代窗口：社保医保窗口（W-JZ-01）".to_owned()), "{lines:?}");
     let (_, history) = app.get("/api/v1/admin/staff/S001/history", Some(&admin)).await;
     assert_eq!(changes(&history), ["所在窗口：市场主体登记窗口（W-SC-01） → 社保医保窗口（W-JZ-01）"]);
+}
+
+/// Issues a 责令更换 order about staff member S002 (as the supervisor) and returns its id.
+pub async fn replacement_order(app: &TestApp) -> i64 {
+    let supervisor = app.login("supervisor").await;
+    let order = json!({"kind": "replacement_order", "level": "staff", "target": "S002", "period": "2026-10",
+        "reason": "10月差评集中，责令更换"});
+    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    issued["id"].as_i64().unwrap()
+}
+
+async fn a_replacement_order_is_carried_out_by_the_administrator_and_recorded_on_the_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let receipt = app.bad_review(BadReview::default()).await;
+    let id = replacement_order(&app).await;
+    let admin = app.login("admin").await;
+    let (status, orders) = app.get("/api/v1/admin/replacement-orders", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{orders}");
+    assert_eq!(orders[0]["order_id"], json!(id));
+    assert_eq!(
+        (orders[0]["staff_no"].as_str(), orders[0]["current_window"].as_str()),
+        (Some("S002"), Some("市场主体登记窗口（W-SC-01）"))
+    );
+    assert!(orders[0].get("reason").is_none(), "the administrator does not read the order's reasons");
+    let head = app.login("window_head").await;
+    let (status, _) = app.get("/api/v1/admin/replacement-orders", Some(&head)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let path = format!("/api/v1/admin/replacement-orders/{id}/staff-move");
+    let (status, body) = app.post(&path, Some(&admin), &json!({"window_code": "W-SC-01"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "staying put is no move: {body}");
+    let (status, body) = app.post(&path, Some(&head), &json!({"window_code": "W-JZ-01"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, moved) = app.post(&path, Some(&admin), &json!({"window_code": "W-JZ-01"})).await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let text = "李强（S002）由市场主体登记窗口（W-SC-01）调至社保医保窗口（W-JZ-01）";
+    assert_eq!(moved["staff_move"], json!(text));
+    let (status, body) = app.post(&path, Some(&admin), &json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "conflict"), "recorded once: {body}");
+
+    // The order shows the move to the supervisor and the heads; the staff history names the order.
+    let supervisor = app.login("supervisor").await;
+    let (_, orders) = app.get("/api/v1/supervision/orders", Some(&supervisor)).await;
+    let order = orders.as_array().unwrap().iter().find(|o| o["id"] == json!(id)).unwrap().clone();
+    assert_eq!(order["staff_move"], json!(text), "{order}");
+    assert!(order["staff_moved_at"].is_string());
+    let dept_head = app.login("dept_head").await;
+    let (_, orders) = app.get("/api/v1/supervision/orders", Some(&dept_head)).await;
+    assert!(orders.to_string().contains(text), "{orders}");
+    let (_, history) = app.get("/api/v1/admin/staff/S002/history", Some(&admin)).await;
+    assert_eq!(history.as_array().unwrap().last().unwrap()["action_label"], json!("按督办调岗"));
+    assert!(changes(&history).iter().any(|c| c.contains(&format!("第 {id} 号督办"))), "{history}");
+    let audited = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'supervision.staff_move'").await;
+    assert_eq!(audited, 1);
+    app.run_jobs().await;
+    let (_, inbox) = app.get("/api/v1/inbox", Some(&head)).await;
+    assert!(inbox.to_string().contains("责令更换已落实"), "{inbox}");
+
+    // The bad review stays with the window it was made at, answered by its head.
+    let verify = json!({"classification": "immediate", "finding": "已按督办更换窗口人员"});
+    let (status, ticket) = app.post(&format!("/api/v1/tickets/{}/verify", receipt.ticket), Some(&head), &verify).await;
+    assert_eq!(status, StatusCode::OK, "{ticket}");
 }

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod changes;
 pub mod history;
 pub mod org;
+pub mod replacements;
 pub mod users;
 
 use chrono::{DateTime, Utc};
