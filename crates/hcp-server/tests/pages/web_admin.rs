@@ -18,9 +18,10 @@ hcp_store::on_both_backends!(
     records_are_edited_deactivated_and_reactivated_from_their_pages_with_a_history,
     a_closed_windows_qr_page_says_where_to_go_and_the_form_is_gone,
     service_items_have_a_page_to_register_and_edit_them,
+    a_replacement_order_links_to_the_move_and_its_page_shows_the_departments_action,
 );
 
-const ADMIN_PAGES: [&str; 13] = [
+const ADMIN_PAGES: [&str; 14] = [
     "/admin/org",
     "/admin/windows",
     "/admin/windows/W-SC-01",
@@ -34,6 +35,7 @@ const ADMIN_PAGES: [&str; 13] = [
     "/admin/staff/S002",
     "/admin/org/units/JK",
     "/admin/org/departments/SCJG",
+    "/admin/replacements",
 ];
 
 /// Gets `page`, then posts `fields` to the form at `action` with its token.
@@ -551,4 +553,37 @@ async fn service_items_have_a_page_to_register_and_edit_them(backend: Backend) {
     assert!(history.contains("创建") && history.contains("所属部门：市场监督管理局（SCJG） → （无）"), "{history}");
     let missing = browser.get(&app, "/admin/items/NOPE").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_replacement_order_links_to_the_move_and_its_page_shows_the_departments_action(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let supervisor = app.login("supervisor").await;
+    let order = json!({"kind": "replacement_order", "level": "staff", "target": "S002", "period": "2026-10",
+        "reason": "10月差评集中，责令更换"});
+    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let id = issued["id"].as_i64().unwrap();
+
+    let mut admin = app.browser_as("admin").await;
+    let list = admin.get(&app, "/admin/replacements").await;
+    assert!(list.html.contains("李强（S002）") && list.html.contains("待调岗"), "{}", list.html);
+    assert!(!list.html.contains("10月差评集中"), "the administrator does not read the order's reasons");
+    let action = format!("/admin/replacements/{id}/move");
+    let refused = submit(&mut admin, &app, "/admin/replacements", &action, &[("window_code", "")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("请选择调往的窗口"));
+    let moved = submit(&mut admin, &app, "/admin/replacements", &action, &[("window_code", "-")]).await;
+    assert_eq!(moved.location.as_deref(), Some("/admin/replacements?done=moved"), "{}", moved.html);
+    let list = admin.get(&app, "/admin/replacements?done=moved").await;
+    let text = "李强（S002）由市场主体登记窗口（W-SC-01）调离窗口";
+    assert!(list.html.contains(text) && !list.html.contains(&action), "{}", list.html);
+
+    // The supervisor's order page and the heads' orders page show the department's action.
+    let mut browser = app.browser_as("supervisor").await;
+    let page = browser.get(&app, &format!("/supervise/orders/{id}")).await;
+    let shown = between(&page.html, "id=\"staff-move\">", "</dd>").unwrap();
+    assert!(shown.contains(text) && shown.contains("系统管理员代部门办理"), "{shown}");
+    let mut head = app.browser_as("dept_head").await;
+    let page = head.get(&app, "/work/orders").await;
+    assert!(page.html.contains(text), "{}", page.html);
 }

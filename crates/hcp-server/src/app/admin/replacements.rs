@@ -115,7 +115,11 @@ pub async fn move_staff(
     }
     let mut details = changes::move_staff(&mut tx, &staff, &staff.name, to).await?;
     let after = details["after"]["window"].as_str().unwrap_or_default().to_owned();
-    let text = format!("{}（{}）由{}调至{}", staff.name, staff.staff_no, window_text(from.as_ref()), after);
+    let who = format!("{}（{}）", staff.name, staff.staff_no);
+    let text = match to {
+        Some(_) => format!("{who}由{}调至{after}", window_text(from.as_ref())),
+        None => format!("{who}由{}调离窗口", window_text(from.as_ref())),
+    };
     details["order"] = json!(format!("第 {order_id} 号督办（责令更换窗口人员）"));
     supervision::record_move(&mut tx, order_id, &text, hcp_store::ms(now)).await?;
     audited(&mut tx, user, now, "staff.move", changes::target(OrgRecord::Staff, staff.id), details).await?;

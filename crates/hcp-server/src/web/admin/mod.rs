@@ -8,6 +8,7 @@ mod items;
 mod org;
 mod policy;
 mod records;
+mod replacements;
 mod staff;
 mod users;
 mod windows;
@@ -36,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/windows/{code}/poster", get(windows::poster))
         .route("/admin/staff", get(staff::page).post(staff::add))
         .route("/admin/items", get(items::page).post(items::add))
+        .route("/admin/replacements", get(replacements::page))
+        .route("/admin/replacements/{id}/move", post(replacements::move_staff))
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/calendar", get(calendar::page))
         .route("/admin/calendar/local-days", post(calendar::set_local_day))
