@@ -259,11 +259,11 @@ pub async fn units_within(state: &AppState, user: &CurrentUser) -> AppResult<Vec
 
 /// What a closed window tells the citizen: that it is closed and where to go instead.
 pub async fn closed_notice(conn: &mut AnyConnection, window: &org::Window) -> AppResult<String> {
-    let mut text = format!("“{}”窗口已停止服务。", window.name);
+    let mut text = format!("{}（编号 {}）已停止服务。", window.name, window.code);
     if let Some(id) = window.replacement_window_id
         && let Some(other) = org::window_by_id(conn, id).await?
     {
-        text.push_str(&format!("请前往“{}”窗口（编号 {}）办理和评价。", other.name, other.code));
+        text.push_str(&format!("请前往{}（编号 {}）办理和评价。", other.name, other.code));
     }
     if let Some(note) = window.closed_note.as_deref().filter(|n| !n.trim().is_empty()) {
         text.push_str(note.trim());

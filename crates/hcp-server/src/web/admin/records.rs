@@ -91,6 +91,10 @@ pub struct RecordParts {
     /// A window's choices of where its citizens go instead; empty for other kinds.
     pub replacements: Vec<Choice>,
     pub is_window: bool,
+    /// What the code is called ("工号" for staff).
+    pub code_label: String,
+    /// When deactivation is refused, in words.
+    pub refusal_rule: &'static str,
     pub edit_csrf: String,
     pub status_csrf: String,
     pub history: Vec<HistoryRow>,
@@ -297,6 +301,18 @@ pub async fn parts(
         status_form,
         replacements: if record == OrgRecord::Window { window_choices(&org, Some(now.id)) } else { Vec::new() },
         is_window: record == OrgRecord::Window,
+        code_label: match record {
+            OrgRecord::Staff => "工号".to_owned(),
+            OrgRecord::Window => "窗口编号".to_owned(),
+            other => format!("{}编码", kind_label(other)),
+        },
+        refusal_rule: match record {
+            OrgRecord::OrgUnit => "仍有在用的下级机构或进驻部门时不能停用；",
+            OrgRecord::Department => "仍有在用的窗口时不能停用；",
+            OrgRecord::Window => "停用前须将在岗工作人员调走，并告诉群众改到哪里办理；",
+            OrgRecord::Staff => "停用后不能再被选为评价、投诉和派单的对象，其窗口负责人身份一并取消；",
+            OrgRecord::ServiceItem => "停用后不能再登记该事项的办件；",
+        },
         edit_csrf: me.token(state, EDIT_FORM),
         status_csrf: me.token(state, STATUS_FORM),
         history,
