@@ -102,6 +102,22 @@ async fn a_closed_window_refuses_evaluations_and_says_where_to_go(backend: Backe
     let (status, body) = app.evaluate(BadReview::default().body()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["fields"]["staff_no"].as_str().unwrap().contains("不在岗"), "{body}");
+    // Nor can they be named on a complaint or a dispatch.
+    let operator = app.login("hotline_operator").await;
+    let complaint = json!({"channel": "phone", "department_code": "SCJG", "content": "办理很慢"});
+    let mut naming = complaint.clone();
+    naming["staff_no"] = json!("S002");
+    let (status, body) = app.post("/api/v1/complaints", Some(&operator), &naming).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["staff_no"].as_str().unwrap().contains("不在岗"), "{body}");
+    let (status, registered) = app.post("/api/v1/complaints", Some(&operator), &complaint).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let dispatch = format!("/api/v1/tickets/{}/dispatch", registered["ticket_id"]);
+    let (status, body) =
+        app.post(&dispatch, Some(&operator), &json!({"window_code": "W-SC-01", "staff_no": "S002"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["fields"]["staff_no"].as_str().unwrap().contains("已不在岗"), "{body}");
+
     let head = app.login("window_head").await;
     let verify = json!({"classification": "immediate", "finding": "态度生硬，已当面致歉"});
     let (status, ticket) = app.post(&format!("/api/v1/tickets/{}/verify", receipt.ticket), Some(&head), &verify).await;
@@ -136,6 +152,8 @@ async fn a_closed_window_refuses_evaluations_and_says_where_to_go(backend: Backe
         message.contains("已停止服务") && message.contains("社保医保窗口") && message.contains("请到二楼"),
         "{message}"
     );
+    let (status, body) = app.post(&dispatch, Some(&operator), &json!({"window_code": "W-SC-01"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "no dispatch to a closed window: {body}");
     let (_, tree) = app.get("/api/v1/org", None).await;
     assert!(!tree.to_string().contains("W-SC-01"), "the public tree leaves the closed window out");
     let (_, old) = app.get(&format!("/api/v1/tickets/{}", receipt.ticket), Some(&head)).await;
