@@ -37,7 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/service-items/{code}/history", get(service_item_history))
 }
 
-/// Edit a org unit (机构); its code stays. Audited with the values before and after.
+/// Edit an org unit (机构); its code stays. Audited with the values before and after.
 #[utoipa::path(put, path = "/api/v1/admin/org-units/{code}", tag = "admin", params(("code" = String, Path, description = "机构编码")),
     request_body = OrgUnitChange,
     responses((status = 200, body = OrgUnit), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -50,7 +50,7 @@ pub async fn edit_org_unit(
     changes::edit_org_unit(&state, &user, &code, &req).await.map(Json)
 }
 
-/// Deactivate a org unit (机构): never deleted; what was recorded against it stays. Refused (409) while it has active children, which the message names.
+/// Deactivate an org unit (机构): never deleted; what was recorded against it stays. Refused (409) while it has active children, which the message names.
 #[utoipa::path(delete, path = "/api/v1/admin/org-units/{code}", tag = "admin", params(("code" = String, Path, description = "机构编码")),
     responses((status = 200, body = OrgUnit), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn deactivate_org_unit(
@@ -61,7 +61,7 @@ pub async fn deactivate_org_unit(
     changes::switch_org_unit(&state, &user, &code, false).await.map(Json)
 }
 
-/// Reactivate (`{"active": true}`) or deactivate (`{"active": false}`) a org unit.
+/// Reactivate (`{"active": true}`) or deactivate (`{"active": false}`) an org unit.
 #[utoipa::path(patch, path = "/api/v1/admin/org-units/{code}", tag = "admin", params(("code" = String, Path, description = "机构编码")),
     request_body = ActiveChange,
     responses((status = 200, body = OrgUnit), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -74,7 +74,7 @@ pub async fn patch_org_unit(
     changes::switch_org_unit(&state, &user, &code, req.active).await.map(Json)
 }
 
-/// The history of a org unit (机构): creation and every change, oldest first.
+/// The history of an org unit (机构): creation and every change, oldest first.
 #[utoipa::path(get, path = "/api/v1/admin/org-units/{code}/history", tag = "admin", params(("code" = String, Path, description = "机构编码")),
     responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = ErrorBody)))]
 pub async fn org_unit_history(

@@ -20,16 +20,20 @@ use crate::app::state::AppState;
 
 pub use hcp_store::org_changes::Record as OrgRecord;
 
-/// How the audit log names a record of this kind.
-pub fn target(record: Record, id: i64) -> String {
-    let kind = match record {
+/// How the audit log names records of this kind (targets `window:3`, actions `window.update`).
+fn slug(record: Record) -> &'static str {
+    match record {
         Record::OrgUnit => "org_unit",
         Record::Department => "department",
         Record::Window => "window",
         Record::Staff => "staff",
         Record::ServiceItem => "service_item",
-    };
-    format!("{kind}:{id}")
+    }
+}
+
+/// How the audit log names one record.
+pub fn target(record: Record, id: i64) -> String {
+    format!("{}:{id}", slug(record))
 }
 
 fn label(record: Record) -> &'static str {
@@ -418,8 +422,7 @@ pub async fn set_active(
         }
         org_changes::set_deactivated(&mut tx, record, id, Some(hcp_store::ms(now))).await?;
     }
-    let action = if active { "reactivate" } else { "deactivate" };
-    let action = format!("{}.{action}", target(record, id).split(':').next().unwrap_or_default());
+    let action = format!("{}.{}", slug(record), if active { "reactivate" } else { "deactivate" });
     audited(&mut tx, user, now, &action, target(record, id), details).await?;
     tx.commit().await?;
     Ok(())
