@@ -18,6 +18,7 @@ pub mod integrity;
 pub mod ledger;
 mod migrate;
 pub mod org;
+pub mod org_changes;
 pub mod outbox;
 pub mod records;
 pub mod scope;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_settings.sql")),
     (10, include_str!("../migrations/0010_audit_keys.sql")),
     (11, include_str!("../migrations/0011_import_fingerprint.sql")),
+    (12, include_str!("../migrations/0012_org_lifecycle.sql")),
     (13, include_str!("../migrations/0013_inbox_orders.sql")),
 ];
 

@@ -18,6 +18,8 @@ pub struct OrgUnit {
     pub kind: OrgKind,
     pub parent_id: Option<i64>,
     pub path: String,
+    /// When it was deactivated (ms); None while active.
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
@@ -27,6 +29,7 @@ pub struct Department {
     pub code: String,
     pub name: String,
     pub org_unit_id: i64,
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
@@ -37,6 +40,11 @@ pub struct Window {
     pub name: String,
     pub department_id: i64,
     pub head_staff_id: Option<i64>,
+    pub deactivated_at: Option<i64>,
+    /// A closed window: the window citizens are sent to instead.
+    pub replacement_window_id: Option<i64>,
+    /// A closed window: where to go instead, in words.
+    pub closed_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
@@ -46,6 +54,7 @@ pub struct Staff {
     pub staff_no: String,
     pub name: String,
     pub window_id: Option<i64>,
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
@@ -55,6 +64,7 @@ pub struct ServiceItem {
     pub code: String,
     pub name: String,
     pub department_id: Option<i64>,
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
@@ -100,18 +110,26 @@ pub async fn create_org_unit(
     .map_err(|e| StoreError::unique_as(e, "组织机构编码"))?;
     let path = hcp_core::org::child_path(parent.map(|p| p.path.as_str()), id);
     sqlx::query("UPDATE org_units SET path = $1 WHERE id = $2").bind(&path).bind(id).execute(&mut *conn).await?;
-    Ok(OrgUnit { id, code: code.to_owned(), name: name.to_owned(), kind, parent_id: parent.map(|p| p.id), path })
+    Ok(OrgUnit {
+        id,
+        code: code.to_owned(),
+        name: name.to_owned(),
+        kind,
+        parent_id: parent.map(|p| p.id),
+        path,
+        deactivated_at: None,
+    })
 }
 
 pub async fn org_unit_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<OrgUnit>> {
-    Ok(sqlx::query_as("SELECT id, code, name, kind, parent_id, path FROM org_units WHERE code = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, kind, parent_id, path, deactivated_at FROM org_units WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn org_unit_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<OrgUnit>> {
-    Ok(sqlx::query_as("SELECT id, code, name, kind, parent_id, path FROM org_units WHERE id = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, kind, parent_id, path, deactivated_at FROM org_units WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?)
@@ -119,7 +137,7 @@ pub async fn org_unit_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<
 
 /// Every org unit, parents before children.
 pub async fn list_org_units(conn: &mut AnyConnection) -> crate::Result<Vec<OrgUnit>> {
-    Ok(sqlx::query_as("SELECT id, code, name, kind, parent_id, path FROM org_units ORDER BY path")
+    Ok(sqlx::query_as("SELECT id, code, name, kind, parent_id, path, deactivated_at FROM org_units ORDER BY path")
         .fetch_all(conn)
         .await?)
 }
@@ -141,25 +159,25 @@ pub async fn create_department(
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "部门编码"))?;
-    Ok(Department { id, code: code.to_owned(), name: name.to_owned(), org_unit_id })
+    Ok(Department { id, code: code.to_owned(), name: name.to_owned(), org_unit_id, deactivated_at: None })
 }
 
 pub async fn department_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<Department>> {
-    Ok(sqlx::query_as("SELECT id, code, name, org_unit_id FROM departments WHERE code = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, org_unit_id, deactivated_at FROM departments WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn department_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Department>> {
-    Ok(sqlx::query_as("SELECT id, code, name, org_unit_id FROM departments WHERE id = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, org_unit_id, deactivated_at FROM departments WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn list_departments(conn: &mut AnyConnection) -> crate::Result<Vec<Department>> {
-    Ok(sqlx::query_as("SELECT id, code, name, org_unit_id FROM departments ORDER BY org_unit_id, id")
+    Ok(sqlx::query_as("SELECT id, code, name, org_unit_id, deactivated_at FROM departments ORDER BY org_unit_id, id")
         .fetch_all(conn)
         .await?)
 }
@@ -181,7 +199,16 @@ pub async fn create_window(
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "窗口编号"))?;
-    Ok(Window { id, code: code.to_owned(), name: name.to_owned(), department_id, head_staff_id: None })
+    Ok(Window {
+        id,
+        code: code.to_owned(),
+        name: name.to_owned(),
+        department_id,
+        head_staff_id: None,
+        deactivated_at: None,
+        replacement_window_id: None,
+        closed_note: None,
+    })
 }
 
 pub async fn set_window_head(conn: &mut AnyConnection, window_id: i64, staff_id: Option<i64>) -> crate::Result<()> {
@@ -194,21 +221,21 @@ pub async fn set_window_head(conn: &mut AnyConnection, window_id: i64, staff_id:
 }
 
 pub async fn window_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<Window>> {
-    Ok(sqlx::query_as("SELECT id, code, name, department_id, head_staff_id FROM windows WHERE code = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, department_id, head_staff_id, deactivated_at, replacement_window_id, closed_note FROM windows WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn window_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Window>> {
-    Ok(sqlx::query_as("SELECT id, code, name, department_id, head_staff_id FROM windows WHERE id = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, department_id, head_staff_id, deactivated_at, replacement_window_id, closed_note FROM windows WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn list_windows(conn: &mut AnyConnection) -> crate::Result<Vec<Window>> {
-    Ok(sqlx::query_as("SELECT id, code, name, department_id, head_staff_id FROM windows ORDER BY department_id, id")
+    Ok(sqlx::query_as("SELECT id, code, name, department_id, head_staff_id, deactivated_at, replacement_window_id, closed_note FROM windows ORDER BY department_id, id")
         .fetch_all(conn)
         .await?)
 }
@@ -241,25 +268,27 @@ pub async fn create_staff(
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "工号"))?;
-    Ok(Staff { id, staff_no: staff_no.to_owned(), name: name.to_owned(), window_id })
+    Ok(Staff { id, staff_no: staff_no.to_owned(), name: name.to_owned(), window_id, deactivated_at: None })
 }
 
 pub async fn staff_by_no(conn: &mut AnyConnection, staff_no: &str) -> crate::Result<Option<Staff>> {
-    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id FROM staff WHERE staff_no = $1")
+    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id, deactivated_at FROM staff WHERE staff_no = $1")
         .bind(staff_no)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn staff_by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Staff>> {
-    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id FROM staff WHERE id = $1")
+    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id, deactivated_at FROM staff WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn list_staff(conn: &mut AnyConnection) -> crate::Result<Vec<Staff>> {
-    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id FROM staff ORDER BY window_id, id").fetch_all(conn).await?)
+    Ok(sqlx::query_as("SELECT id, staff_no, name, window_id, deactivated_at FROM staff ORDER BY window_id, id")
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn create_service_item(
@@ -279,18 +308,20 @@ pub async fn create_service_item(
     .fetch_one(conn)
     .await
     .map_err(|e| StoreError::unique_as(e, "事项编码"))?;
-    Ok(ServiceItem { id, code: code.to_owned(), name: name.to_owned(), department_id })
+    Ok(ServiceItem { id, code: code.to_owned(), name: name.to_owned(), department_id, deactivated_at: None })
 }
 
 pub async fn service_item_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<ServiceItem>> {
-    Ok(sqlx::query_as("SELECT id, code, name, department_id FROM service_items WHERE code = $1")
+    Ok(sqlx::query_as("SELECT id, code, name, department_id, deactivated_at FROM service_items WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn list_service_items(conn: &mut AnyConnection) -> crate::Result<Vec<ServiceItem>> {
-    Ok(sqlx::query_as("SELECT id, code, name, department_id FROM service_items ORDER BY id").fetch_all(conn).await?)
+    Ok(sqlx::query_as("SELECT id, code, name, department_id, deactivated_at FROM service_items ORDER BY id")
+        .fetch_all(conn)
+        .await?)
 }
 
 pub struct NewCase<'a> {

@@ -82,12 +82,16 @@ pub struct OrderRow {
     pub outcome_at: Option<i64>,
     pub overdue: i64,
     pub previous_order_id: Option<i64>,
+    /// 责令更换: the move of the staff member the administrator made for the department, in words.
+    pub staff_move: Option<String>,
+    pub staff_moved_at: Option<i64>,
 }
 
 /// The columns of [`OrderRow`], in its order.
 const COLUMNS: &str = "o.id, o.kind, o.level, o.org_path, o.department_id, o.window_id, o.staff_id, \
     o.target_name, o.period, o.reason, o.evidence, o.state, o.issued_at, o.due_at, o.report, o.reported_at, \
-    o.assessment, o.assessment_evidence, o.assessed_at, o.outcome, o.outcome_at, o.overdue, o.previous_order_id";
+    o.assessment, o.assessment_evidence, o.assessed_at, o.outcome, o.outcome_at, o.overdue, o.previous_order_id, \
+    o.staff_move, o.staff_moved_at";
 
 fn select() -> Sql {
     Sql::new(&format!("SELECT {COLUMNS} FROM supervision_orders o WHERE 1 = 1"))
@@ -116,6 +120,30 @@ pub async fn get(conn: &mut AnyConnection, id: i64, scope: &Scope) -> crate::Res
     sql.push(" AND o.id = ").bind(id);
     scope::restrict(&mut sql, "o", scope);
     Ok(sql.query_as().fetch_optional(conn).await?)
+}
+
+/// Replacement orders (责令更换) of staff members, newest first, whatever their scope: the system administrator
+/// moves the staff member for the department.
+pub async fn replacement_orders(conn: &mut AnyConnection) -> crate::Result<Vec<OrderRow>> {
+    let mut sql = select();
+    sql.push(
+        " AND o.kind = 'replacement_order' AND o.staff_id IS NOT NULL ORDER BY o.issued_at DESC, o.id DESC LIMIT 500",
+    );
+    Ok(sql.query_as().fetch_all(conn).await?)
+}
+
+/// Records the staff member's move on a replacement order. False if one was already recorded.
+pub async fn record_move(conn: &mut AnyConnection, id: i64, text: &str, at_ms: i64) -> crate::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE supervision_orders SET staff_move = $1, staff_moved_at = $2 \
+         WHERE id = $3 AND kind = 'replacement_order' AND staff_move IS NULL",
+    )
+    .bind(text)
+    .bind(at_ms)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The head's rectification report: an issued order becomes reported. False if it was not issued.

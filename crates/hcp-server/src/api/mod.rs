@@ -2,6 +2,7 @@
 //! answer (or its `AppError` as `{"error":…}`). Each resource module exposes `router()`; this module mounts them.
 
 pub mod admin;
+pub mod admin_changes;
 pub mod calendar;
 pub mod complaints;
 pub mod demo;
@@ -51,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(demo::router())
         .merge(session::router())
         .merge(admin::router())
+        .merge(admin_changes::router())
         .merge(integrity::router())
         .merge(stats::router())
         .merge(supervision::router())

@@ -58,7 +58,11 @@ pub async fn tree(state: &AppState) -> AppResult<OrgTree> {
     let staff = org::list_staff(&mut conn).await?;
 
     let mut staff_by_window: HashMap<i64, Vec<StaffNode>> = HashMap::new();
-    for s in staff {
+    // The public tree shows what is open today; deactivated records keep their history elsewhere.
+    let units: Vec<_> = units.into_iter().filter(|u| u.deactivated_at.is_none()).collect();
+    let departments = departments.into_iter().filter(|d| d.deactivated_at.is_none());
+    let windows = windows.into_iter().filter(|w| w.deactivated_at.is_none());
+    for s in staff.into_iter().filter(|s| s.deactivated_at.is_none()) {
         if let Some(w) = s.window_id {
             staff_by_window.entry(w).or_default().push(StaffNode { staff_no: s.staff_no, name: s.name });
         }
@@ -104,6 +108,8 @@ pub struct WindowInfo {
     pub name: String,
     pub department: String,
     pub hall: String,
+    /// A closed window: that it is closed and where to go instead.
+    pub closed: Option<String>,
 }
 
 /// The window of a QR code, where it is.
@@ -121,7 +127,12 @@ async fn describe(conn: &mut AnyConnection, window: org::Window) -> AppResult<Wi
         Some(d) => org::org_unit_by_id(conn, d.org_unit_id).await?,
         None => None,
     };
+    let closed = match window.deactivated_at {
+        Some(_) => Some(closed_notice(conn, &window).await?),
+        None => None,
+    };
     Ok(WindowInfo {
+        closed,
         id: window.id,
         code: window.code,
         name: window.name,
@@ -158,7 +169,7 @@ pub async fn window_subject(state: &AppState, code: &str) -> AppResult<Option<Su
     let staff = org::list_staff(&mut conn)
         .await?
         .into_iter()
-        .filter(|s| s.window_id == Some(window.id))
+        .filter(|s| s.window_id == Some(window.id) && s.deactivated_at.is_none())
         .map(|s| (s.staff_no, s.name))
         .collect();
     Ok(Some(Subject { window, case: None, staff, evaluated: false }))
@@ -244,4 +255,18 @@ pub async fn units_within(state: &AppState, user: &CurrentUser) -> AppResult<Vec
         .collect();
     units.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(units)
+}
+
+/// What a closed window tells the citizen: that it is closed and where to go instead.
+pub async fn closed_notice(conn: &mut AnyConnection, window: &org::Window) -> AppResult<String> {
+    let mut text = format!("{}（编号 {}）已停止服务。", window.name, window.code);
+    if let Some(id) = window.replacement_window_id
+        && let Some(other) = org::window_by_id(conn, id).await?
+    {
+        text.push_str(&format!("请前往{}（编号 {}）办理和评价。", other.name, other.code));
+    }
+    if let Some(note) = window.closed_note.as_deref().filter(|n| !n.trim().is_empty()) {
+        text.push_str(note.trim());
+    }
+    Ok(text)
 }

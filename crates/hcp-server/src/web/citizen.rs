@@ -110,6 +110,13 @@ impl EvaluatePage {
             .map(|(staff_no, name)| StaffOption { checked: form.v("staff_no") == staff_no, staff_no, name })
             .collect();
         let (levels, tag_groups) = form_choices(&form);
+        // A closed window's QR page says where to go instead of offering the form (a case keeps its form: the
+        // service was rendered before the window closed).
+        let notice = match (&subject.window.closed, subject.evaluated) {
+            (Some(closed), _) if subject.case.is_none() => Some(closed.clone()),
+            (_, true) => Some(ALREADY_EVALUATED.to_owned()),
+            _ => None,
+        };
         let title = match &subject.case {
             Some(case) => format!("评价办件：{}", case.item),
             None => format!("评价：{}", subject.window.name),
@@ -123,7 +130,7 @@ impl EvaluatePage {
             window: subject.window,
             case: subject.case,
             staff,
-            notice: subject.evaluated.then(|| ALREADY_EVALUATED.to_owned()),
+            notice,
             csrf,
             levels,
             tag_groups,

@@ -157,6 +157,8 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin/org", "组织机构"),
             ("/admin/windows", "窗口"),
             ("/admin/staff", "工作人员"),
+            ("/admin/items", "事项"),
+            ("/admin/replacements", "责令更换"),
             ("/admin/users", "用户与角色"),
             ("/admin/calendar", "工作日历"),
             ("/admin/policy", "参数设置"),

@@ -35,7 +35,8 @@ async fn app_mailing_to(sink: &SmtpSink, backend: Backend) -> TestApp {
 
 async fn enqueue_mail(app: &TestApp, to: &str) -> i64 {
     let body = body();
-    let message = NewMessage { sender: "smtp", recipient: to, subject: SUBJECT, body: &body, ticket_id: None };
+    let message =
+        NewMessage { sender: "smtp", recipient: to, subject: SUBJECT, body: &body, ticket_id: None, order_id: None };
     let mut tx = app.state.store().begin().await.unwrap();
     let id = outbox::enqueue(&mut tx, &message, hcp_store::ms(app.state.now())).await.unwrap();
     tx.commit().await.unwrap();

@@ -2,6 +2,7 @@
 //! its PostgreSQL variant (`<module>::postgres::<story>`) is ignored unless asked for:
 //! `HCP_TEST_POSTGRES_URL=postgres://… cargo test -p hcp-server --test api -- --include-ignored postgres`.
 
+mod admin;
 mod api;
 mod demo;
 mod fuzz;

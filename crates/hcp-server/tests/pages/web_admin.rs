@@ -15,9 +15,13 @@ hcp_store::on_both_backends!(
     calendar_marks_holidays_make_up_days_and_local_days,
     calendar_import_by_upload_reports_a_bad_file_and_changes_nothing,
     policy_edits_are_validated_audited_and_change_new_deadlines,
+    records_are_edited_deactivated_and_reactivated_from_their_pages_with_a_history,
+    a_closed_windows_qr_page_says_where_to_go_and_the_form_is_gone,
+    service_items_have_a_page_to_register_and_edit_them,
+    a_replacement_order_links_to_the_move_and_its_page_shows_the_departments_action,
 );
 
-const ADMIN_PAGES: [&str; 8] = [
+const ADMIN_PAGES: [&str; 14] = [
     "/admin/org",
     "/admin/windows",
     "/admin/windows/W-SC-01",
@@ -26,6 +30,12 @@ const ADMIN_PAGES: [&str; 8] = [
     "/admin/users",
     "/admin/calendar",
     "/admin/policy",
+    "/admin/items",
+    "/admin/items/QYSL",
+    "/admin/staff/S002",
+    "/admin/org/units/JK",
+    "/admin/org/departments/SCJG",
+    "/admin/replacements",
 ];
 
 /// Gets `page`, then posts `fields` to the form at `action` with its token.
@@ -404,4 +414,176 @@ async fn policy_edits_are_validated_audited_and_change_new_deadlines(backend: Ba
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'settings.update'").await, 2);
     app.assert_audit_clean().await;
     app.stop().await;
+}
+
+async fn records_are_edited_deactivated_and_reactivated_from_their_pages_with_a_history(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
+    // The tree links to each unit's and department's page.
+    let org = browser.get(&app, "/admin/org").await;
+    assert!(
+        org.html.contains("href=\"/admin/org/units/JK-JZ\"")
+            && org.html.contains("href=\"/admin/org/departments/SCJG\"")
+    );
+
+    let page = "/admin/org/departments/SCJG";
+    let edit = format!("{page}/edit");
+    let refused = submit(&mut browser, &app, page, &edit, &[("name", ""), ("org_code", "JK-JZ")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    assert!(
+        refused.html.contains("field-error") && refused.html.contains("value=\"\""),
+        "the form keeps what was typed"
+    );
+    let saved =
+        submit(&mut browser, &app, page, &edit, &[("name", "市场监督管理局（登记注册）"), ("org_code", "JK")]).await;
+    assert_eq!(
+        (saved.status, saved.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/admin/org/departments/SCJG?done=edited"))
+    );
+    let shown = browser.get(&app, "/admin/org/departments/SCJG?done=edited").await;
+    assert!(shown.html.contains("已保存修改"), "{}", shown.html);
+    let history = between(&shown.html, "id=\"history\"", "</section>").unwrap();
+    assert!(
+        history.contains("修改") && history.contains("名称：市场监督管理局 → 市场监督管理局（登记注册）"),
+        "{history}"
+    );
+    assert!(!history.contains("所属机构"), "an unchanged hall is not listed: {history}");
+
+    // Deactivating a department with a window: refused, naming the window.
+    let refused = submit(&mut browser, &app, page, &format!("{page}/deactivate"), &[]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.html.contains("市场主体登记窗口（W-SC-01）"), "{}", refused.html);
+
+    // A staff member: moved off duty, deactivated, reactivated; each step in the history.
+    let staff = "/admin/staff/S002";
+    let moved =
+        submit(&mut browser, &app, staff, &format!("{staff}/edit"), &[("name", "李强"), ("window_code", "")]).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    let off = submit(&mut browser, &app, staff, &format!("{staff}/deactivate"), &[]).await;
+    assert_eq!(off.location.as_deref(), Some("/admin/staff/S002?done=deactivated"));
+    let shown = browser.get(&app, staff).await;
+    assert!(shown.html.contains("已停用") && shown.html.contains("action=\"/admin/staff/S002/reactivate\""));
+    let list = browser.get(&app, "/admin/staff").await;
+    assert!(list.html.contains("class=\"inactive\""), "the list marks them");
+    let again = submit(&mut browser, &app, staff, &format!("{staff}/reactivate"), &[]).await;
+    assert_eq!(again.location.as_deref(), Some("/admin/staff/S002?done=reactivated"));
+    let shown = browser.get(&app, staff).await;
+    let history = between(&shown.html, "id=\"history\"", "</section>").unwrap();
+    for line in ["所在窗口：市场主体登记窗口（W-SC-01） → 不在窗口", "停用", "启用", "admin"] {
+        assert!(history.contains(line), "{line}: {history}");
+    }
+}
+
+async fn a_closed_windows_qr_page_says_where_to_go_and_the_form_is_gone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
+    let window = "/admin/windows/W-JZ-01";
+    // Its only staff member moves to another window first.
+    let moved = submit(
+        &mut browser,
+        &app,
+        "/admin/staff/S101",
+        "/admin/staff/S101/edit",
+        &[("name", "赵敏"), ("window_code", "W-SC-01")],
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    let refused = submit(
+        &mut browser,
+        &app,
+        window,
+        &format!("{window}/deactivate"),
+        &[("replacement_window_code", ""), ("note", "")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("请指定替代窗口"), "{}", refused.html);
+    let closed = submit(
+        &mut browser,
+        &app,
+        window,
+        &format!("{window}/deactivate"),
+        &[("replacement_window_code", "W-SC-01"), ("note", "社保业务已并入一楼综合窗口。")],
+    )
+    .await;
+    assert_eq!(closed.location.as_deref(), Some("/admin/windows/W-JZ-01?done=deactivated"));
+    let shown = browser.get(&app, window).await;
+    assert!(shown.html.contains("已停用") && shown.html.contains("评价二维码页面现显示"), "{}", shown.html);
+
+    let citizen = client().get(app.url("/e/W-JZ-01")).send().await.unwrap();
+    assert_eq!(citizen.status(), StatusCode::OK);
+    let html = citizen.text().await.unwrap();
+    assert!(html.contains("已停止服务") && html.contains("市场主体登记窗口") && html.contains("W-SC-01"), "{html}");
+    assert!(html.contains("社保业务已并入一楼综合窗口。"));
+    assert!(!html.contains("name=\"level\""), "no evaluation form on a closed window's page");
+    assert_eq!(app.count("SELECT COUNT(*) FROM windows WHERE code = 'W-JZ-01'").await, 1, "nothing is deleted");
+    let audit = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'window.deactivate'").await;
+    assert_eq!(audit, 1);
+}
+
+async fn service_items_have_a_page_to_register_and_edit_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
+    let added = submit(
+        &mut browser,
+        &app,
+        "/admin/items",
+        "/admin/items",
+        &[("code", "GTGSH"), ("name", "个体工商户注册登记"), ("department_code", "SCJG")],
+    )
+    .await;
+    assert_eq!(added.location.as_deref(), Some("/admin/items?done=item"), "{}", added.html);
+    let bad = submit(&mut browser, &app, "/admin/items", "/admin/items", &[("code", "坏 码"), ("name", "")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let list = browser.get(&app, "/admin/items").await;
+    assert!(list.html.contains("href=\"/admin/items/GTGSH\"") && list.html.contains("市场监督管理局"), "{}", list.html);
+    let page = "/admin/items/GTGSH";
+    let edited = submit(
+        &mut browser,
+        &app,
+        page,
+        &format!("{page}/edit"),
+        &[("name", "个体工商户设立登记"), ("department_code", "")],
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.html);
+    let shown = browser.get(&app, page).await;
+    assert!(shown.html.contains("个体工商户设立登记") && shown.html.contains("（未指定）"));
+    let history = between(&shown.html, "id=\"history\"", "</section>").unwrap();
+    assert!(history.contains("创建") && history.contains("所属部门：市场监督管理局（SCJG） → （无）"), "{history}");
+    let missing = browser.get(&app, "/admin/items/NOPE").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_replacement_order_links_to_the_move_and_its_page_shows_the_departments_action(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let supervisor = app.login("supervisor").await;
+    let order = json!({"kind": "replacement_order", "level": "staff", "target": "S002", "period": "2026-10",
+        "reason": "10月差评集中，责令更换"});
+    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let id = issued["id"].as_i64().unwrap();
+
+    let mut admin = app.browser_as("admin").await;
+    let list = admin.get(&app, "/admin/replacements").await;
+    assert!(list.html.contains("李强（S002）") && list.html.contains("待调岗"), "{}", list.html);
+    assert!(!list.html.contains("10月差评集中"), "the administrator does not read the order's reasons");
+    let action = format!("/admin/replacements/{id}/move");
+    let refused = submit(&mut admin, &app, "/admin/replacements", &action, &[("window_code", "")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("请选择调往的窗口"));
+    let moved = submit(&mut admin, &app, "/admin/replacements", &action, &[("window_code", "-")]).await;
+    assert_eq!(moved.location.as_deref(), Some("/admin/replacements?done=moved"), "{}", moved.html);
+    let list = admin.get(&app, "/admin/replacements?done=moved").await;
+    let text = "李强（S002）由市场主体登记窗口（W-SC-01）调离窗口";
+    assert!(list.html.contains(text) && !list.html.contains(&action), "{}", list.html);
+
+    // The supervisor's order page and the heads' orders page show the department's action.
+    let mut browser = app.browser_as("supervisor").await;
+    let page = browser.get(&app, &format!("/supervise/orders/{id}")).await;
+    let shown = between(&page.html, "id=\"staff-move\">", "</dd>").unwrap();
+    assert!(shown.contains(text) && shown.contains("系统管理员代部门办理"), "{shown}");
+    let mut head = app.browser_as("dept_head").await;
+    let page = head.get(&app, "/work/orders").await;
+    assert!(page.html.contains(text), "{}", page.html);
 }

@@ -74,6 +74,15 @@ pub async fn add(state: &AppState, user: &CurrentUser, req: &NewCaseRequest) -> 
         }
         None => None,
     };
+    if item.as_ref().is_some_and(|i| i.deactivated_at.is_some()) {
+        errors.add("item_code", "该事项已停用");
+    }
+    if window.as_ref().is_some_and(|w| w.deactivated_at.is_some()) {
+        errors.add("window_code", "该窗口已停用");
+    }
+    if staff.as_ref().is_some_and(|s| s.deactivated_at.is_some()) {
+        errors.add("staff_no", "该工作人员已不在岗");
+    }
     let (Some(item), Some(window), Some(accepted_at), true) = (item, window, accepted_at, errors.is_empty()) else {
         return Err(AppError::invalid(errors));
     };

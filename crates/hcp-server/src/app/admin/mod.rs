@@ -3,7 +3,10 @@
 
 pub mod calendar;
 pub mod cases;
+pub mod changes;
+pub mod history;
 pub mod org;
+pub mod replacements;
 pub mod users;
 
 use chrono::{DateTime, Utc};

@@ -54,6 +54,12 @@ pub async fn record(
         }),
         None => None,
     };
+    if staff.as_ref().is_some_and(|s| s.deactivated_at.is_some()) {
+        errors.add("staff_no", "该工作人员已不在岗，请改填其所在窗口或部门");
+    }
+    if window.as_ref().is_some_and(|w| w.deactivated_at.is_some()) {
+        errors.add("window_code", "该窗口已停用，请改填其所属部门");
+    }
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
     }

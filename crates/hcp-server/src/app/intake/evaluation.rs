@@ -105,12 +105,19 @@ pub async fn record(
             let window = org::window_by_code(conn, window_code.as_str()).await?.ok_or_else(|| {
                 AppError::invalid_field("window_code", format!("窗口编号“{}”不存在", window_code.as_str()))
             })?;
+            if window.deactivated_at.is_some() {
+                // 409: the window exists but takes no new evaluations; the message says where to go instead.
+                return Err(AppError::new(ErrorCode::Conflict, crate::app::org::closed_notice(conn, &window).await?));
+            }
             let staff_id = match staff_no {
                 None => None,
                 Some(staff_no) => {
                     let staff = org::staff_by_no(conn, staff_no.as_str()).await?.ok_or_else(|| {
                         AppError::invalid_field("staff_no", format!("工号“{}”不存在", staff_no.as_str()))
                     })?;
+                    if staff.deactivated_at.is_some() {
+                        return Err(AppError::invalid_field("staff_no", "该工作人员已不在岗，请选择其他工作人员"));
+                    }
                     if staff.window_id != Some(window.id) {
                         return Err(AppError::invalid_field("staff_no", "该工作人员不在此窗口"));
                     }

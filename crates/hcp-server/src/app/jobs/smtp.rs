@@ -102,6 +102,7 @@ mod tests {
             subject: "新工单".into(),
             body: "请处理".into(),
             ticket_id: None,
+            order_id: None,
             created_at: 1_700_000_000_000,
             attempts: 0,
         }

@@ -71,6 +71,9 @@ pub struct OrderView {
     pub previous_order_id: Option<i64>,
     /// Whether the addressee can report a rectification now.
     pub reportable: bool,
+    /// 责令更换: the staff member's move, made by the system administrator as the department's action.
+    pub staff_move: Option<String>,
+    pub staff_moved_at: Option<String>,
 }
 
 impl OrderView {
@@ -103,6 +106,8 @@ impl OrderView {
             assessment_evidence: o.assessment_evidence,
             outcome: o.outcome,
             previous_order_id: o.previous_order_id,
+            staff_moved_at: o.staff_moved_at.map(local_time).transpose()?,
+            staff_move: o.staff_move,
         })
     }
 }

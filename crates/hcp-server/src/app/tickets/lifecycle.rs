@@ -368,6 +368,11 @@ async fn assign(
         }
         None => None,
     };
+    if let Some(window) = &window
+        && window.deactivated_at.is_some()
+    {
+        return Err(AppError::invalid_field("window_code", format!("窗口“{}”已停用，请选择其他窗口", window.name)));
+    }
     if let Some(window) = &window {
         let place = org::placement(conn, window.id).await?.ok_or_else(|| AppError::internal("window without place"))?;
         if !hcp_core::org::path_contains(&attribution.org_path, &place.org_path) && !attribution.org_path.is_empty() {
@@ -385,6 +390,12 @@ async fn assign(
         let staff = org::staff_by_no(conn, no)
             .await?
             .ok_or_else(|| AppError::invalid_field("staff_no", format!("工号“{no}”不存在")))?;
+        if staff.deactivated_at.is_some() {
+            return Err(AppError::invalid_field(
+                "staff_no",
+                format!("{}（{no}）已不在岗，请选择其他工作人员", staff.name),
+            ));
+        }
         if staff.window_id != attribution.window_id {
             return Err(AppError::invalid_field("staff_no", "该工作人员不在承办窗口"));
         }

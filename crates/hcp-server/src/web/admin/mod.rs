@@ -4,8 +4,11 @@
 //! Administrators configure; they never see evaluations or tickets (DESIGN §7).
 
 mod calendar;
+mod items;
 mod org;
 mod policy;
+mod records;
+mod replacements;
 mod staff;
 mod users;
 mod windows;
@@ -22,7 +25,7 @@ pub use crate::app::org::{Organisation as OrgData, Window};
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    record_routes(Router::new())
         .route("/admin", get(|| async { super::with_page_headers(Redirect::to("/admin/org").into_response()) }))
         .route("/admin/org", get(org::page))
         .route("/admin/org/units", post(org::add_unit))
@@ -33,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/windows/{code}/networks", post(windows::add_network))
         .route("/admin/windows/{code}/poster", get(windows::poster))
         .route("/admin/staff", get(staff::page).post(staff::add))
+        .route("/admin/items", get(items::page).post(items::add))
+        .route("/admin/replacements", get(replacements::page))
+        .route("/admin/replacements/{id}/move", post(replacements::move_staff))
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/calendar", get(calendar::page))
         .route("/admin/calendar/local-days", post(calendar::set_local_day))
@@ -42,6 +48,32 @@ pub fn router() -> Router<AppState> {
             // A holiday-cn file is a few KB; the handler reads at most `calendar::UPLOAD_LIMIT` itself.
             Router::new().route("/admin/calendar/import", post(calendar::import)).layer(DefaultBodyLimit::disable()),
         )
+}
+
+/// Each record's page (windows have their own, with the same parts) and its edit, deactivate and reactivate
+/// forms, under the kind's list.
+fn record_routes(mut router: Router<AppState>) -> Router<AppState> {
+    use crate::app::admin::changes::OrgRecord;
+    for record in
+        [OrgRecord::OrgUnit, OrgRecord::Department, OrgRecord::Window, OrgRecord::Staff, OrgRecord::ServiceItem]
+    {
+        let base = records::base(record);
+        if record != OrgRecord::Window {
+            router =
+                router.route(&format!("{base}/{{code}}"), get(move |s, m, p, d| records::page(record, s, m, p, d)));
+        }
+        router = router
+            .route(&format!("{base}/{{code}}/edit"), post(move |s, m, p, f| records::edit(record, s, m, p, f)))
+            .route(
+                &format!("{base}/{{code}}/deactivate"),
+                post(move |s, m, p, f| records::switch(record, false, s, m, p, f)),
+            )
+            .route(
+                &format!("{base}/{{code}}/reactivate"),
+                post(move |s, m, p, f| records::switch(record, true, s, m, p, f)),
+            );
+    }
+    router
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
@@ -54,6 +86,7 @@ pub struct WindowRow {
     pub department: String,
     pub head: String,
     pub staff_count: usize,
+    pub active: bool,
 }
 
 impl WindowRow {
@@ -69,7 +102,12 @@ impl WindowRow {
                 .and_then(|id| org.staff_member(id))
                 .map(|s| format!("{}（{}）", s.name, s.staff_no))
                 .unwrap_or_default(),
-            staff_count: org.staff.iter().filter(|s| s.window_id == Some(window.id)).count(),
+            staff_count: org
+                .staff
+                .iter()
+                .filter(|s| s.window_id == Some(window.id) && s.deactivated_at.is_none())
+                .count(),
+            active: window.deactivated_at.is_none(),
         }
     }
 }

@@ -57,22 +57,29 @@ pub struct OrgPage {
     pub window_csrf: String,
 }
 
+/// The tree's mark of a deactivated record.
+fn off(deactivated_at: Option<i64>) -> &'static str {
+    if deactivated_at.is_some() { " · 已停用" } else { "" }
+}
+
 fn tree(org: &OrgData) -> (Vec<TreeNode>, String) {
     // Depth-first over units (children by parent), each unit's departments, each department's windows.
     let mut flat: Vec<(usize, TreeNode)> = Vec::new();
     fn visit(org: &OrgData, parent: Option<i64>, depth: usize, flat: &mut Vec<(usize, TreeNode)>) {
         for unit in org.units.iter().filter(|u| u.parent_id == parent) {
-            let kind = unit.kind.label().to_owned();
-            flat.push((depth, node("机构", "unit", &unit.code, &unit.name, kind, None)));
+            let kind = format!("{}{}", unit.kind.label(), off(unit.deactivated_at));
+            let link = Some(format!("/admin/org/units/{}", unit.code));
+            flat.push((depth, node("机构", "unit", &unit.code, &unit.name, kind, link)));
             for dept in org.departments.iter().filter(|d| d.org_unit_id == unit.id) {
-                flat.push((depth + 1, node("部门", "department", &dept.code, &dept.name, String::new(), None)));
+                let link = Some(format!("/admin/org/departments/{}", dept.code));
+                let detail = off(dept.deactivated_at).trim_start_matches(' ').to_owned();
+                flat.push((depth + 1, node("部门", "department", &dept.code, &dept.name, detail, link)));
                 for w in org.windows.iter().filter(|w| w.department_id == dept.id) {
-                    let staff = org.staff.iter().filter(|s| s.window_id == Some(w.id)).count();
+                    let staff =
+                        org.staff.iter().filter(|s| s.window_id == Some(w.id) && s.deactivated_at.is_none()).count();
                     let link = Some(format!("/admin/windows/{}", w.code));
-                    flat.push((
-                        depth + 2,
-                        node("窗口", "window", &w.code, &w.name, format!("{staff} 名工作人员"), link),
-                    ));
+                    let detail = format!("{staff} 名工作人员{}", off(w.deactivated_at));
+                    flat.push((depth + 2, node("窗口", "window", &w.code, &w.name, detail, link)));
                 }
             }
             visit(org, Some(unit.id), depth + 1, flat);
@@ -123,11 +130,13 @@ async fn render_page(
         units: org
             .units
             .iter()
+            .filter(|u| u.deactivated_at.is_none())
             .map(|u| Choice { value: u.code.clone(), label: format!("{}（{}）", u.name, u.code) })
             .collect(),
         departments: org
             .departments
             .iter()
+            .filter(|d| d.deactivated_at.is_none())
             .map(|d| {
                 let hall = org.unit(d.org_unit_id).map(|u| u.name.as_str()).unwrap_or_default();
                 Choice { value: d.code.clone(), label: format!("{} · {}（{}）", hall, d.name, d.code) }

@@ -24,6 +24,7 @@ pub struct StaffRow {
     pub window_code: String,
     pub window: String,
     pub head: bool,
+    pub active: bool,
 }
 
 #[derive(Template)]
@@ -56,12 +57,14 @@ async fn render_page(
                 window_code: window.map(|w| w.code.clone()).unwrap_or_default(),
                 window: window.map(|w| w.name.clone()).unwrap_or_default(),
                 head: window.is_some_and(|w| w.head_staff_id == Some(s.id)),
+                active: s.deactivated_at.is_none(),
             }
         })
         .collect();
     let windows = org
         .windows
         .iter()
+        .filter(|w| w.deactivated_at.is_none())
         .map(|w| {
             let (hall, _) = org.placement(w);
             Choice { value: w.code.clone(), label: format!("{hall} · {}（{}）", w.name, w.code) }

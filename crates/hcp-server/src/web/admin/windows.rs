@@ -7,7 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::records::{self, RecordParts};
 use super::{ADMIN, Done, FormView, OrgData, WindowRow, done, unprocessable};
+use crate::app::admin::changes::OrgRecord;
 use crate::app::integrity::{NetworkBody, WindowNetwork, add_window_network, window_networks};
 use crate::app::state::AppState;
 use crate::web::errors::PageError;
@@ -55,19 +57,22 @@ pub struct WindowPage {
     pub message: Option<&'static str>,
     pub form: FormView,
     pub csrf: String,
+    /// Edit, deactivate or reactivate, and the history.
+    pub parts: RecordParts,
 }
 
 fn not_found() -> PageError {
     PageError::new(StatusCode::NOT_FOUND, "窗口不存在", "未找到该窗口，请从窗口列表进入。")
 }
 
-async fn render_window(
+pub(super) async fn render_window(
     state: &AppState,
     me: &SignedIn,
     code: &str,
     status: StatusCode,
     message: Option<&'static str>,
     form: FormView,
+    record_forms: (Option<FormView>, FormView),
 ) -> Result<Response, PageError> {
     let org = OrgData::load(state).await?;
     let window = org.windows.iter().find(|w| w.code == code).ok_or_else(not_found)?;
@@ -75,7 +80,7 @@ async fn render_window(
     let staff = org
         .staff
         .iter()
-        .filter(|s| s.window_id == Some(window.id))
+        .filter(|s| s.window_id == Some(window.id) && s.deactivated_at.is_none())
         .map(|s| StaffRow {
             staff_no: s.staff_no.clone(),
             name: s.name.clone(),
@@ -92,7 +97,9 @@ async fn render_window(
                 .unwrap_or_default(),
         })
         .collect();
+    let parts = records::parts(state, me, OrgRecord::Window, code, record_forms.0, record_forms.1).await?;
     let page = WindowPage {
+        parts,
         chrome: me.chrome(state, format!("窗口：{}", window.name)),
         window: WindowRow::new(&org, window),
         staff,
@@ -111,11 +118,11 @@ pub async fn detail(
     done: Result<Query<Done>, QueryRejection>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let message = match done.ok().and_then(|d| d.0.done).as_deref() {
+    let message = match done.as_ref().ok().and_then(|d| d.0.done.as_deref()) {
         Some("network") => Some("终端网段已登记。"),
-        _ => None,
+        _ => records::message(done),
     };
-    render_window(&state, &me, &code, StatusCode::OK, message, FormView::default()).await
+    render_window(&state, &me, &code, StatusCode::OK, message, FormView::default(), Default::default()).await
 }
 
 pub async fn add_network(
@@ -131,7 +138,7 @@ pub async fn add_network(
         Err(err) if crate::edge::status::of(err.code) == StatusCode::NOT_FOUND => Err(not_found()),
         Err(err) => {
             let view = FormView::refused(&form, &["cidr", "note"], err)?;
-            render_window(&state, &me, &code, unprocessable(), None, view).await
+            render_window(&state, &me, &code, unprocessable(), None, view, Default::default()).await
         }
     }
 }

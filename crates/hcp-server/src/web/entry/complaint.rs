@@ -118,7 +118,11 @@ struct Places {
 impl Places {
     async fn load(state: &AppState) -> Result<Places, PageError> {
         let org = Organisation::load(state).await?;
-        Ok(Places { orgs: org.units, departments: org.departments })
+        // Only what is in service can be chosen on a new complaint.
+        Ok(Places {
+            orgs: org.units.into_iter().filter(|u| u.deactivated_at.is_none()).collect(),
+            departments: org.departments.into_iter().filter(|d| d.deactivated_at.is_none()).collect(),
+        })
     }
 
     fn department(&self, code: &str) -> Option<&Department> {

@@ -57,6 +57,9 @@ pub struct Directory {
 impl Directory {
     pub async fn load(state: &AppState) -> Result<Directory, PageError> {
         let Organisation { windows, departments, staff, .. } = Organisation::load(state).await?;
+        // Only what is in service can be chosen on a new entry.
+        let windows: Vec<_> = windows.into_iter().filter(|w| w.deactivated_at.is_none()).collect();
+        let staff: Vec<_> = staff.into_iter().filter(|s| s.deactivated_at.is_none()).collect();
         let department_name =
             |id: i64| departments.iter().find(|d| d.id == id).map(|d| d.name.as_str()).unwrap_or_default();
         let window_labels =

@@ -28,6 +28,8 @@ pub struct OrderRow {
     pub view: OrderView,
     pub issued: String,
     pub due: Option<(String, &'static str)>,
+    /// When the administrator made the 责令更换 move, for people.
+    pub moved_at: String,
 }
 
 impl OrderRow {
@@ -37,7 +39,8 @@ impl OrderRow {
             .due_at
             .as_deref()
             .map(|at| if view.state == OrderState::Issued { deadline_words(state, at) } else { (local_text(at), "") });
-        OrderRow { issued: local_text(&view.issued_at), due, view }
+        let moved_at = view.staff_moved_at.as_deref().map(local_text).unwrap_or_default();
+        OrderRow { issued: local_text(&view.issued_at), due, moved_at, view }
     }
 }
 

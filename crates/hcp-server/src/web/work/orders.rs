@@ -28,6 +28,8 @@ pub struct OrderLine {
     pub issued_at: String,
     pub due_at: String,
     pub due: Due,
+    /// When the administrator made the 责令更换 move, for people.
+    pub moved_at: String,
 }
 
 #[derive(Template)]
@@ -76,6 +78,7 @@ async fn build(
         .map(|o| OrderLine {
             issued_at: local_text(&o.issued_at),
             due_at: o.due_at.as_deref().map(local_text).unwrap_or_default(),
+            moved_at: o.staff_moved_at.as_deref().map(local_text).unwrap_or_default(),
             due: if o.state == OrderState::Issued {
                 Due::of_rfc3339(o.due_at.as_deref(), now, &calendar)
             } else {

@@ -201,7 +201,9 @@ pub(super) async fn build(
     let (mut windows, mut staff) = (Vec::new(), Vec::new());
     if forms.contains(&"dispatch") {
         let Organisation { windows: all_windows, staff: all_staff, .. } = Organisation::load(state).await?;
-        for s in all_staff {
+        // Deactivated windows and staff cannot be dispatched to (the use case refuses them too).
+        let all_windows: Vec<_> = all_windows.into_iter().filter(|w| w.deactivated_at.is_none()).collect();
+        for s in all_staff.into_iter().filter(|s| s.deactivated_at.is_none()) {
             let Some(w) = all_windows.iter().find(|w| Some(w.id) == s.window_id) else { continue };
             staff.push(Option2 {
                 value: s.staff_no.clone(),
