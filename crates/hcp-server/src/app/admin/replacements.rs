@@ -130,6 +130,7 @@ pub async fn move_staff(
         subject: format!("责令更换已落实（{}）", order.target_name),
         body: format!("系统管理员已按督办要求为部门办理调岗：{text}。"),
         ticket_id: None,
+        order_id: Some(order_id),
     };
     notify::users(&mut tx, &state.rules().notify, &heads, &notice, hcp_store::ms(now)).await?;
     let order = supervision::replacement_orders(&mut tx)
