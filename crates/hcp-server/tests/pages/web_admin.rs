@@ -448,6 +448,10 @@ async fn records_are_edited_deactivated_and_reactivated_from_their_pages_with_a_
         "{history}"
     );
     assert!(!history.contains("所属机构"), "an unchanged hall is not listed: {history}");
+    assert!(
+        history.contains("<td>系统管理员</td>") && !history.contains("<td>admin</td>"),
+        "who changed it reads as a person, not a login name: {history}"
+    );
 
     // Deactivating a department with a window: refused, naming the window.
     let refused = submit(&mut browser, &app, page, &format!("{page}/deactivate"), &[]).await;
@@ -469,7 +473,8 @@ async fn records_are_edited_deactivated_and_reactivated_from_their_pages_with_a_
     assert_eq!(again.location.as_deref(), Some("/admin/staff/S002?done=reactivated"));
     let shown = browser.get(&app, staff).await;
     let history = between(&shown.html, "id=\"history\"", "</section>").unwrap();
-    for line in ["所在窗口：市场主体登记窗口（W-SC-01） → 不在窗口", "停用", "启用", "admin"] {
+    for line in ["所在窗口：市场主体登记窗口（W-SC-01） → 不在窗口", "停用", "启用", "系统管理员"]
+    {
         assert!(history.contains(line), "{line}: {history}");
     }
 }

@@ -17,8 +17,10 @@ use crate::app::views::local_time;
 pub struct HistoryEntry {
     /// RFC 3339, Beijing time.
     pub at: String,
-    /// Login name of who made the change.
+    /// Login name of who made the change (as the audit log has it).
     pub actor: String,
+    /// Who made the change as people read it: "张三（系统管理员）", or the login name of an account gone since.
+    pub actor_label: String,
     /// create, update, deactivate, reactivate, move
     pub action: String,
     /// 创建, 修改, 停用, 启用, 按督办调岗
@@ -103,13 +105,23 @@ pub async fn history(
 ) -> AppResult<Vec<HistoryEntry>> {
     user.require(&[Role::Admin])?;
     let id = changes::id_of(state, record, code).await?;
-    let rows = audit::for_target(&mut *state.store().reader().await?, &changes::target(record, id)).await?;
+    let mut conn = state.store().reader().await?;
+    let rows = audit::for_target(&mut conn, &changes::target(record, id)).await?;
+    let mut labels: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for row in &rows {
+        if !labels.contains_key(&row.actor) {
+            let user = hcp_store::users::by_username(&mut conn, &row.actor).await?;
+            let label = user.map_or_else(|| row.actor.clone(), |u| u.role.person_label(&u.display_name));
+            labels.insert(row.actor.clone(), label);
+        }
+    }
     rows.into_iter()
         .map(|row| {
             let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
             let action = row.action.rsplit('.').next().unwrap_or_default().to_owned();
             Ok(HistoryEntry {
                 at: local_time(row.at).map_err(AppError::from)?,
+                actor_label: labels.get(&row.actor).cloned().unwrap_or_else(|| row.actor.clone()),
                 actor: row.actor,
                 action_label: action_label(&action),
                 action,

@@ -286,7 +286,7 @@ pub async fn parts(
     let history = history(state, &me.user, record, code)
         .await?
         .into_iter()
-        .map(|h| HistoryRow { at: local_text(&h.at), actor: h.actor, action: h.action_label, changes: h.changes })
+        .map(|h| HistoryRow { at: local_text(&h.at), actor: h.actor_label, action: h.action_label, changes: h.changes })
         .collect();
     Ok(RecordParts {
         kind: kind_label(record),
