@@ -25,6 +25,8 @@ pub struct Config {
     pub rate_limit: RateLimits,
     pub session: SessionConfig,
     pub upload: UploadConfig,
+    /// Sign-in security (等保 level 3 identity rules).
+    pub security: SecurityConfig,
     /// Deadlines in working days (DESIGN §3); this deployment's jurisdiction.
     pub policy: hcp_core::lifecycle::Policy,
     pub scheduler: SchedulerConfig,
@@ -178,6 +180,30 @@ pub struct SessionConfig {
     pub secure_cookie: bool,
 }
 
+/// `[security]`: sign-in rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub lockout: LockoutConfig,
+}
+
+/// `[security.lockout]`: `max_failures` wrong sign-ins to one user name within `window_minutes` lock it for
+/// `lock_minutes` (or until an administrator unlocks it). Defaults 5, 10 and 30; `max_failures = 0` turns the
+/// lockout off (the per-address `rate_limit.logins_per_minute` stays).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutConfig {
+    pub max_failures: u32,
+    pub window_minutes: u32,
+    pub lock_minutes: u32,
+}
+
+impl Default for LockoutConfig {
+    fn default() -> Self {
+        LockoutConfig { max_failures: 5, window_minutes: 10, lock_minutes: 30 }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UploadConfig {
@@ -199,6 +225,7 @@ impl Default for Config {
             rate_limit: RateLimits::default(),
             session: SessionConfig::default(),
             upload: UploadConfig::default(),
+            security: SecurityConfig::default(),
             policy: hcp_core::lifecycle::Policy::default(),
             scheduler: SchedulerConfig::default(),
             notify: NotifyConfig::default(),

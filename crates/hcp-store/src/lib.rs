@@ -16,6 +16,7 @@ pub mod evaluations;
 pub mod idempotency;
 pub mod integrity;
 pub mod ledger;
+pub mod lockouts;
 mod migrate;
 pub mod org;
 pub mod org_changes;

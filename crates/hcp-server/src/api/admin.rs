@@ -19,6 +19,7 @@ use crate::app::admin::org::{self, NewDepartment, NewOrgUnit, NewServiceItem, Ne
 use crate::app::admin::users::{self, CreatedUser};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppResult;
+use crate::app::lockout::{self, UnlockResult};
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/service-items", post(create_item).get(list_items))
         .route("/admin/cases", post(create_case).get(list_cases))
         .route("/admin/users", post(create_user).get(list_users))
+        .route("/admin/users/{username}/unlock", post(unlock_user))
         .route("/admin/calendar", get(calendar_years))
         .route("/admin/calendar/{year}", put(import_calendar))
         .route("/admin/calendar/local-days", get(list_local_days))
@@ -163,6 +165,18 @@ pub async fn create_user(
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<User>)))]
 pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<User>>> {
     users::list(&state, &user).await.map(Json)
+}
+
+/// Unlock an account locked after repeated failed sign-ins, and clear its failures (audited).
+#[utoipa::path(post, path = "/api/v1/admin/users/{username}/unlock", tag = "admin",
+    params(("username" = String, Path, description = "登录名")),
+    responses((status = 200, body = UnlockResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unlock_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(username): Path<String>,
+) -> AppResult<Json<UnlockResult>> {
+    lockout::unlock(&state, &user, &username).await.map(Json)
 }
 
 /// Years whose State Council arrangement is loaded.

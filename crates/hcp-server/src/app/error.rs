@@ -20,6 +20,7 @@ pub enum ErrorCode {
     Unauthenticated,
     InvalidToken,
     InvalidCredentials,
+    AccountLocked,
     PasswordRequired,
     Forbidden,
     NoScope,
@@ -57,7 +58,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 41] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::InvalidQuery,
@@ -67,6 +68,7 @@ impl ErrorCode {
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidToken,
         ErrorCode::InvalidCredentials,
+        ErrorCode::AccountLocked,
         ErrorCode::PasswordRequired,
         ErrorCode::Forbidden,
         ErrorCode::NoScope,
@@ -111,6 +113,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountLocked => "account_locked",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NoScope => "no_scope",

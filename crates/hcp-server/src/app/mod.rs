@@ -26,6 +26,7 @@ pub mod intake;
 pub mod integrity;
 pub mod jobs;
 pub mod ledger;
+pub mod lockout;
 pub mod org;
 pub mod paging;
 pub mod session;

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::{CurrentUser, resolve};
-use super::error::{AppError, AppResult, ErrorCode};
+use super::error::{AppError, AppResult};
+use super::lockout;
 use super::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -62,6 +63,8 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
         .limiter()
         .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
         .map_err(AppError::rate_limited)?;
+    // Per-account lockout (issue 15): a locked name is refused before its password is checked.
+    lockout::refuse_if_locked(state, &request.username).await?;
     let now = state.now();
     let mut conn = state.store().reader().await?;
     let user = users::by_username(&mut conn, request.username.trim()).await?;
@@ -71,8 +74,14 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
     let user = match user {
         Some(user) if ok && user.disabled == 0 => user,
-        _ => return Err(AppError::new(ErrorCode::InvalidCredentials, "用户名或密码错误")),
+        known => {
+            drop(conn);
+            return Err(lockout::failed(state, &request.username, known.as_ref(), ip).await?);
+        }
     };
+    drop(conn);
+    lockout::succeeded(state, &request.username).await?;
+    let mut conn = state.store().reader().await?;
     let current = resolve(&mut conn, user).await?;
     drop(conn);
     let (token, hash) = new_token();

@@ -13,6 +13,7 @@ mod integrity;
 mod ledgers;
 mod lifecycle;
 mod limits;
+mod lockout;
 mod mail;
 mod notify;
 mod stats;
