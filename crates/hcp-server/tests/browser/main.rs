@@ -10,6 +10,7 @@ mod appeal;
 mod citizen;
 mod elder;
 mod inbox;
+mod lockout;
 mod revisit;
 mod ticket;
 mod tour;

@@ -19,6 +19,7 @@ hcp_store::on_both_backends!(
     a_closed_windows_qr_page_says_where_to_go_and_the_form_is_gone,
     service_items_have_a_page_to_register_and_edit_them,
     a_replacement_order_links_to_the_move_and_its_page_shows_the_departments_action,
+    a_locked_account_shows_until_when_and_the_administrator_unlocks_it,
 );
 
 const ADMIN_PAGES: [&str; 14] = [
@@ -591,4 +592,27 @@ async fn a_replacement_order_links_to_the_move_and_its_page_shows_the_department
     let mut head = app.browser_as("dept_head").await;
     let page = head.get(&app, "/work/orders").await;
     assert!(page.html.contains(text), "{}", page.html);
+}
+
+async fn a_locked_account_shows_until_when_and_the_administrator_unlocks_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut browser = app.browser_as("admin").await;
+    let page = browser.get(&app, "/admin/users").await;
+    assert!(!page.html.contains("已锁定至"), "nobody is locked yet");
+    let sign_in = |password: &'static str| {
+        client().post(app.url("/api/v1/session")).json(&json!({"username": "staff", "password": password})).send()
+    };
+    for _ in 0..5 {
+        sign_in("wrong-password").await.unwrap();
+    }
+    assert_eq!(sign_in(hcp_testkit::PASSWORD).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    // The lock began at the test clock's start (10:00 China time) and lasts thirty minutes.
+    let page = browser.get(&app, "/admin/users").await;
+    assert!(page.html.contains("id=\"locked-staff\">已锁定至 10月12日 10:30"), "{}", page.html);
+    let page = submit(&mut browser, &app, "/admin/users", "/admin/users/unlock", &[("username", "staff")]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("账号 <strong>staff</strong> 已解除锁定"), "{}", page.html);
+    assert!(!page.html.contains("id=\"locked-staff\""), "{}", page.html);
+    assert_eq!(sign_in(hcp_testkit::PASSWORD).await.unwrap().status(), StatusCode::OK);
+    app.stop().await;
 }

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/replacements", get(replacements::page))
         .route("/admin/replacements/{id}/move", post(replacements::move_staff))
         .route("/admin/users", get(users::page).post(users::add))
+        .route("/admin/users/unlock", post(users::unlock))
         .route("/admin/calendar", get(calendar::page))
         .route("/admin/calendar/local-days", post(calendar::set_local_day))
         .route("/admin/calendar/local-days/remove", post(calendar::remove_local_day))

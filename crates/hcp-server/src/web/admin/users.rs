@@ -1,6 +1,7 @@
 //! `/admin/users`: accounts with their role and scope, and the form creating one (same rules as
 //! `POST /api/v1/admin/users`). A generated initial password is shown once, on the answer to the form itself
-//! (never in an address, so it stays out of logs and history).
+//! (never in an address, so it stays out of logs and history). Accounts locked after repeated failed sign-ins
+//! show until when, with a button unlocking them (same rules as `POST /api/v1/admin/users/{username}/unlock`).
 
 use askama::Template;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use super::org::Choice;
 use super::{ADMIN, FormView, OrgData, unprocessable};
 use crate::app::accounts::NewAccount;
 use crate::app::admin::users::{User, add as add_user};
+use crate::app::lockout;
 use crate::app::state::AppState;
 use crate::web::errors::PageError;
 use crate::web::form::{CsrfForm, form_name};
@@ -20,6 +22,8 @@ use crate::web::signed_in::SignedIn;
 
 const USER_FORM: &str = "admin_user";
 form_name!(UserForm, USER_FORM);
+const UNLOCK_FORM: &str = "admin_unlock";
+form_name!(UnlockForm, UNLOCK_FORM);
 const FIELDS: &[&str] =
     &["username", "display_name", "role", "org_code", "department_code", "window_code", "staff_no", "email"];
 
@@ -29,6 +33,8 @@ pub struct UserRow {
     pub role: String,
     pub scope: String,
     pub disabled: bool,
+    /// Locked after failed sign-ins: until when, in China Standard Time.
+    pub locked_until: Option<String>,
 }
 
 pub struct Created {
@@ -42,6 +48,8 @@ pub struct Created {
 pub struct UsersPage {
     pub chrome: Chrome,
     pub created: Option<Created>,
+    /// The account just unlocked.
+    pub unlocked: Option<String>,
     pub users: Vec<UserRow>,
     pub roles: Vec<Choice>,
     pub units: Vec<Choice>,
@@ -49,6 +57,7 @@ pub struct UsersPage {
     pub windows: Vec<Choice>,
     pub form: FormView,
     pub csrf: String,
+    pub unlock_csrf: String,
 }
 
 fn scope_text(org: &OrgData, user: &User) -> String {
@@ -70,15 +79,28 @@ fn scope_text(org: &OrgData, user: &User) -> String {
     }
 }
 
+/// What the page answers besides the list: a new account, or an unlocked one.
+#[derive(Default)]
+struct Outcome {
+    created: Option<Created>,
+    unlocked: Option<String>,
+}
+
+fn lock_time(until: chrono::DateTime<chrono::Utc>) -> String {
+    until.with_timezone(&hcp_core::clock::shanghai()).format("%m月%d日 %H:%M").to_string()
+}
+
 async fn render_page(
     state: &AppState,
     me: &SignedIn,
     status: StatusCode,
-    created: Option<Created>,
+    outcome: Outcome,
     form: FormView,
 ) -> Result<Response, PageError> {
     let org = OrgData::load(state).await?;
     let accounts = crate::app::admin::users::list(state, &me.user).await?;
+    let locked: std::collections::HashMap<String, _> =
+        lockout::locked_accounts(state, &me.user).await?.into_iter().collect();
     let users = accounts
         .iter()
         .map(|u| UserRow {
@@ -87,11 +109,13 @@ async fn render_page(
             role: u.role.label().to_owned(),
             scope: scope_text(&org, u),
             disabled: u.disabled != 0,
+            locked_until: locked.get(&u.username).map(|until| lock_time(*until)),
         })
         .collect();
     let page = UsersPage {
         chrome: me.chrome(state, "用户与角色"),
-        created,
+        created: outcome.created,
+        unlocked: outcome.unlocked,
         users,
         roles: Role::ALL.iter().map(|r| Choice { value: r.code().into(), label: r.label().into() }).collect(),
         units: org
@@ -111,13 +135,25 @@ async fn render_page(
             .collect(),
         form,
         csrf: me.token(state, USER_FORM),
+        unlock_csrf: me.token(state, UNLOCK_FORM),
     };
     Ok(me.render(status, &page))
 }
 
 pub async fn page(State(state): State<AppState>, me: SignedIn) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    render_page(&state, &me, StatusCode::OK, None, FormView::default()).await
+    render_page(&state, &me, StatusCode::OK, Outcome::default(), FormView::default()).await
+}
+
+/// Unlocks an account locked after failed sign-ins.
+pub async fn unlock(
+    State(state): State<AppState>,
+    me: SignedIn,
+    CsrfForm(form, _): CsrfForm<UnlockForm>,
+) -> Result<Response, PageError> {
+    let done = lockout::unlock(&state, &me.user, &form.text("username")).await?;
+    let outcome = Outcome { unlocked: Some(done.username), ..Outcome::default() };
+    render_page(&state, &me, StatusCode::OK, outcome, FormView::default()).await
 }
 
 pub async fn add(
@@ -143,12 +179,13 @@ pub async fn add(
         Ok(created) => {
             let created =
                 Created { username: created.username, password: typed_password.is_none().then_some(created.password) };
-            render_page(&state, &me, StatusCode::OK, Some(created), FormView::default()).await
+            let outcome = Outcome { created: Some(created), ..Outcome::default() };
+            render_page(&state, &me, StatusCode::OK, outcome, FormView::default()).await
         }
         Err(err) => {
             // The password is never echoed back into the form.
             let view = FormView::refused(&form, FIELDS, err)?;
-            render_page(&state, &me, unprocessable(), None, view).await
+            render_page(&state, &me, unprocessable(), Outcome::default(), view).await
         }
     }
 }
