@@ -23,7 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", post(create_token))
 }
 
-/// Log in; sets an HttpOnly, SameSite=Strict session cookie.
+/// Log in; sets an HttpOnly, SameSite=Strict session cookie. Five wrong passwords to one user name within ten
+/// minutes (`[security.lockout]`) lock it for thirty: 429 `account_locked` with `Retry-After`, for unknown names
+/// alike; a 429 `rate_limited` is the per-address limit.
 #[utoipa::path(post, operation_id = "sign_in", path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody),
         (status = 429, body = ErrorBody)))]

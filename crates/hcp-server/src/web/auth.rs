@@ -148,7 +148,8 @@ pub async fn login_submit(
                 username,
                 error: Some(err.message.clone()),
             };
-            Ok(render(crate::edge::status::of(err.code), &page))
+            // A lock or the per-address limit says when to try again, as the API does.
+            Ok(super::citizen::with_retry_after(render(crate::edge::status::of(err.code), &page), &err))
         }
         Err(err) => Err(err.into()),
     }

@@ -13,6 +13,7 @@ hcp_store::on_both_backends!(
     wrong_passwords_through_two_server_processes_lock_the_account_once,
     an_administrator_unlocks_and_a_lock_ends_after_thirty_minutes,
     an_unknown_name_answers_exactly_like_a_real_one,
+    moving_the_training_clock_does_not_end_a_lock,
 );
 
 async fn sign_in(app: &TestApp, username: &str, password: &str, address: Option<&str>) -> (StatusCode, Value) {
@@ -161,4 +162,18 @@ async fn an_unknown_name_answers_exactly_like_a_real_one(backend: Backend) {
     let admin = app.login("admin").await;
     let (status, _) = app.post("/api/v1/admin/users/no-such-user/unlock", Some(&admin), &json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn moving_the_training_clock_does_not_end_a_lock(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { demo_clock: true, ..Options::default() }).await;
+    let admin = app.login("admin").await;
+    lock(&app, "staff").await;
+    let (status, body) =
+        app.post("/api/v1/demo/clock", Some(&admin), &json!({"now": "2026-11-11T10:00:00+08:00"})).await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = sign_in(&app, "staff", PASSWORD, None).await;
+    assert_eq!((status, code(&body)), (StatusCode::TOO_MANY_REQUESTS, "account_locked"), "a month of training time");
+    app.clock.advance(Duration::minutes(30));
+    let (status, _) = sign_in(&app, "staff", PASSWORD, None).await;
+    assert_eq!(status, StatusCode::OK, "thirty real minutes");
 }

@@ -606,6 +606,12 @@ async fn a_locked_account_shows_until_when_and_the_administrator_unlocks_it(back
         sign_in("wrong-password").await.unwrap();
     }
     assert_eq!(sign_in(hcp_testkit::PASSWORD).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    // The sign-in page says so, even to the right password.
+    let mut worker = Browser::default();
+    let fields = [("username", "staff"), ("password", hcp_testkit::PASSWORD), ("next", "/")];
+    let page = submit(&mut worker, &app, "/login", "/login", &fields).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.html.contains("账户已锁定，请 30 分钟后再试或联系管理员"), "{}", page.html);
     // The lock began at the test clock's start (10:00 China time) and lasts thirty minutes.
     let page = browser.get(&app, "/admin/users").await;
     assert!(page.html.contains("id=\"locked-staff\">已锁定至 10月12日 10:30"), "{}", page.html);
