@@ -81,3 +81,16 @@ pub async fn all_locked(conn: &mut AnyConnection, now: DateTime<Utc>) -> crate::
             .await?;
     rows.into_iter().map(|(name, until)| Ok((name, from_ms(until)?))).collect()
 }
+
+/// Drops the rows that no longer count: not locked at `now`, and their failures older than `window`. Keeps the
+/// table to the names tried lately (anyone can type any name).
+pub async fn forget_stale(conn: &mut AnyConnection, now: DateTime<Utc>, window: Duration) -> crate::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM login_lockouts WHERE (locked_until IS NULL OR locked_until <= $1) AND window_started_at <= $2",
+    )
+    .bind(ms(now))
+    .bind(ms(now - window))
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

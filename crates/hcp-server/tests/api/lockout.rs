@@ -162,6 +162,14 @@ async fn an_unknown_name_answers_exactly_like_a_real_one(backend: Backend) {
     let admin = app.login("admin").await;
     let (status, _) = app.post("/api/v1/admin/users/no-such-user/unlock", Some(&admin), &json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Typed names are not kept for ever: the scheduler forgets them once their lock and window are over.
+    sign_in(&app, "another-typo", "wrong-password", None).await;
+    app.run_jobs().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM login_lockouts").await, 3, "all still count");
+    app.clock.advance(Duration::minutes(30));
+    app.run_jobs().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM login_lockouts").await, 0);
 }
 
 async fn moving_the_training_clock_does_not_end_a_lock(backend: Backend) {

@@ -187,12 +187,15 @@ async fn overdue_orders(state: &AppState, rules: &Rules, now: DateTime<Utc>) -> 
     Ok(ids.len())
 }
 
-/// Expired sessions and week-old idempotency keys are of no further use.
+/// Expired sessions, sign-in failures past the lockout window and week-old idempotency keys are of no further
+/// use.
 async fn purge(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<()> {
     let mut tx = state.store().begin().await?;
     // Sessions expire on the real clock (see `app::session`), idempotency keys on the service's.
     let real_now = state.system_now();
     hcp_store::sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ms(real_now)).execute(&mut *tx).await?;
+    let lockout_window = Duration::minutes(state.config().security.lockout.window_minutes.into());
+    hcp_store::lockouts::forget_stale(&mut tx, real_now, lockout_window).await?;
     hcp_store::sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
         .bind(ms(now - Duration::days(7)))
         .execute(&mut *tx)
