@@ -366,6 +366,15 @@ mod tests {
     }
 
     #[test]
+    fn the_lockout_has_documented_defaults_and_can_be_tightened() {
+        let lockout = Config::default().security.lockout;
+        assert_eq!((lockout.max_failures, lockout.window_minutes, lockout.lock_minutes), (5, 10, 30));
+        let config = Config::parse("[security.lockout]\nmax_failures = 3\n").unwrap();
+        assert_eq!((config.security.lockout.max_failures, config.security.lockout.lock_minutes), (3, 30));
+        assert!(Config::parse("[security.lockout]\nmax_failure = 3\n").is_err());
+    }
+
+    #[test]
     fn policy_and_senders_are_configurable_and_checked() {
         let config = Config::parse("[policy]\ncomplex_feedback_working_days = 10\n").unwrap();
         assert_eq!(config.policy.complex_feedback_working_days, 10);

@@ -34,8 +34,11 @@ async fn a_locked_out_worker_sees_why_and_the_administrator_unlocks_the_account(
     client.set_window_size(1280, 900).await.unwrap();
     sign_in(&client, &app, "admin").await;
     client.goto(&app.url("/admin/users")).await.unwrap();
-    wait_for_text(&client, "已锁定至 10月12日 10:30").await;
+    wait_for_text(&client, "已锁定 至10月12日 10:30").await;
     shoot(&client, "lockout-2-admin-sees-the-lock").await;
+    client.set_window_size(390, 900).await.unwrap();
+    client.execute("document.getElementById('unlock-staff').scrollIntoView({block: 'center'})", vec![]).await.unwrap();
+    shoot(&client, "lockout-2-admin-sees-the-lock-phone").await;
     click(&client, "#unlock-staff").await;
     wait_for_text(&client, "账号 staff 已解除锁定，可以重新登录。").await;
     shoot(&client, "lockout-3-unlocked").await;
