@@ -72,13 +72,15 @@ pub async fn clear(conn: &mut AnyConnection, username: &str, now: DateTime<Utc>)
     Ok(was_locked)
 }
 
-/// Every name locked at `now`, with until when.
+/// Every account locked at `now`, with until when (locked names no account has are left out).
 pub async fn all_locked(conn: &mut AnyConnection, now: DateTime<Utc>) -> crate::Result<Vec<(String, DateTime<Utc>)>> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT username, locked_until FROM login_lockouts WHERE locked_until > $1 ORDER BY username")
-            .bind(ms(now))
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT l.username, l.locked_until FROM login_lockouts l JOIN users u ON u.username = l.username \
+         WHERE l.locked_until > $1 ORDER BY l.username",
+    )
+    .bind(ms(now))
+    .fetch_all(conn)
+    .await?;
     rows.into_iter().map(|(name, until)| Ok((name, from_ms(until)?))).collect()
 }
 

@@ -19,7 +19,7 @@ use crate::app::admin::org::{self, NewDepartment, NewOrgUnit, NewServiceItem, Ne
 use crate::app::admin::users::{self, CreatedUser};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppResult;
-use crate::app::lockout::{self, UnlockResult};
+use crate::app::lockout::{self, LockedAccount, UnlockResult};
 use crate::app::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/service-items", post(create_item).get(list_items))
         .route("/admin/cases", post(create_case).get(list_cases))
         .route("/admin/users", post(create_user).get(list_users))
+        .route("/admin/users/locked", get(list_locked_users))
         .route("/admin/users/{username}/unlock", post(unlock_user))
         .route("/admin/calendar", get(calendar_years))
         .route("/admin/calendar/{year}", put(import_calendar))
@@ -165,6 +166,16 @@ pub async fn create_user(
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<User>)))]
 pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Vec<User>>> {
     users::list(&state, &user).await.map(Json)
+}
+
+/// Accounts locked after repeated failed sign-ins, with when each lock ends by itself.
+#[utoipa::path(get, path = "/api/v1/admin/users/locked", tag = "admin",
+    responses((status = 200, body = Vec<LockedAccount>), (status = 403, body = ErrorBody)))]
+pub async fn list_locked_users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<Vec<LockedAccount>>> {
+    lockout::locked_list(&state, &user).await.map(Json)
 }
 
 /// Unlock an account locked after repeated failed sign-ins, and clear its failures (audited).

@@ -92,6 +92,7 @@ use crate::app::state::AppState;
         api::admin::list_cases,
         api::admin::create_user,
         api::admin::list_users,
+        api::admin::list_locked_users,
         api::admin::unlock_user,
         api::admin::calendar_years,
         api::admin::import_calendar,

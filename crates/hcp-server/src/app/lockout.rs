@@ -114,8 +114,24 @@ pub async fn unlock(state: &AppState, admin: &CurrentUser, username: &str) -> Ap
     Ok(UnlockResult { username: user.username, was_locked })
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct LockedAccount {
+    pub username: String,
+    /// When the lock ends by itself (RFC 3339, China Standard Time).
+    pub locked_until: String,
+}
+
 /// The accounts locked now, by user name, with until when (for the administrator's list).
 pub async fn locked_accounts(state: &AppState, admin: &CurrentUser) -> AppResult<Vec<(String, DateTime<Utc>)>> {
     require_unlocker(admin)?;
     Ok(lockouts::all_locked(&mut *state.store().reader().await?, state.system_now()).await?)
+}
+
+/// The same list for the API.
+pub async fn locked_list(state: &AppState, admin: &CurrentUser) -> AppResult<Vec<LockedAccount>> {
+    let locked = locked_accounts(state, admin).await?;
+    Ok(locked
+        .into_iter()
+        .map(|(username, until)| LockedAccount { username, locked_until: super::views::local(until) })
+        .collect())
 }

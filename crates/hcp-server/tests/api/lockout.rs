@@ -107,6 +107,13 @@ async fn an_administrator_unlocks_and_a_lock_ends_after_thirty_minutes(backend: 
     let admin = app.login("admin").await;
     let supervisor = app.login("supervisor").await;
     lock(&app, "staff").await;
+    lock(&app, "no-such-user").await;
+    let (status, body) = app.get("/api/v1/admin/users/locked", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The lock began at the clock's start (10:00 China time); names no account has are not listed.
+    assert_eq!(body, json!([{"username": "staff", "locked_until": "2026-10-12T10:30:00+08:00"}]));
+    let (status, _) = app.get("/api/v1/admin/users/locked", Some(&supervisor)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (status, body) = app.post("/api/v1/admin/users/staff/unlock", Some(&supervisor), &json!({})).await;
     assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "only the administrator unlocks");
