@@ -79,11 +79,9 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
             return Err(lockout::failed(state, &request.username, known.as_ref(), ip).await?);
         }
     };
-    drop(conn);
-    lockout::succeeded(state, &request.username).await?;
-    let mut conn = state.store().reader().await?;
     let current = resolve(&mut conn, user).await?;
     drop(conn);
+    lockout::succeeded(state, &request.username).await?;
     let (token, hash) = new_token();
     let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
     // A session lives on the real clock: moving the training clock must not end it (nor extend it).
