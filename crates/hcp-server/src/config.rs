@@ -35,6 +35,35 @@ pub struct Config {
     pub supervision: hcp_core::supervision::Thresholds,
     /// The upward report of evaluations to the provincial/national platform.
     pub upward: UpwardConfig,
+    /// Sign-in security (等保 level 3): the password policy.
+    pub security: SecurityConfig,
+}
+
+/// `[security]`: sign-in rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub password: PasswordPolicy,
+}
+
+/// `[security.password]`: what a password chosen by a person must be. Demo accounts (`--demo`) are exempt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordPolicy {
+    /// Fewest characters (default 10).
+    pub min_length: usize,
+    /// Of the four classes (lower case, upper case, digits, other characters), how many must appear (default 3).
+    pub min_classes: usize,
+    /// Not one of the user's last this many passwords (default 5).
+    pub history: u32,
+    /// Days a password lasts before it must be changed; 0: never (default 90).
+    pub expiry_days: u32,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy { min_length: 10, min_classes: 3, history: 5, expiry_days: 90 }
+    }
 }
 
 /// The upward report (GB/T 39046 表9 and the platform interface coding).
@@ -205,6 +234,7 @@ impl Default for Config {
             integrity: hcp_core::integrity::IntegrityConfig::default(),
             supervision: hcp_core::supervision::Thresholds::default(),
             upward: UpwardConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }

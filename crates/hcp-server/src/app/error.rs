@@ -22,6 +22,7 @@ pub enum ErrorCode {
     InvalidCredentials,
     PasswordRequired,
     Forbidden,
+    PasswordChangeRequired,
     NoScope,
     DemoOnly,
     NotFound,
@@ -57,7 +58,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 41] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::InvalidQuery,
@@ -69,6 +70,7 @@ impl ErrorCode {
         ErrorCode::InvalidCredentials,
         ErrorCode::PasswordRequired,
         ErrorCode::Forbidden,
+        ErrorCode::PasswordChangeRequired,
         ErrorCode::NoScope,
         ErrorCode::DemoOnly,
         ErrorCode::NotFound,
@@ -113,6 +115,7 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NoScope => "no_scope",
             ErrorCode::DemoOnly => "demo_only",
             ErrorCode::NotFound => "not_found",

@@ -15,5 +15,6 @@ mod lifecycle;
 mod limits;
 mod mail;
 mod notify;
+mod passwords;
 mod stats;
 mod upward;

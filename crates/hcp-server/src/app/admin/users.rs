@@ -8,25 +8,34 @@ use utoipa::ToSchema;
 
 use crate::app::accounts::{self, NewAccount};
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppResult;
+use crate::app::error::{AppError, AppResult};
+use crate::app::password_policy::broken_rules;
 use crate::app::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct CreatedUser {
     pub id: i64,
     pub username: String,
-    /// Shown once.
-    pub password: String,
+    /// The generated temporary password, shown once; absent when the administrator chose it (never echoed).
+    pub password: Option<String>,
 }
 
 /// Creates a user with a role and scope; the password is generated unless given (and shown once).
 pub async fn add(state: &AppState, user: &CurrentUser, req: &NewAccount) -> AppResult<CreatedUser> {
     user.require(&[Role::Admin])?;
+    let chosen = req.password.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if let Some(chosen) = chosen {
+        // A chosen password follows the policy too (it is temporary, but may be in use until the first sign-in).
+        let broken = broken_rules(&state.config().security.password, &req.username, chosen);
+        if !broken.is_empty() {
+            return Err(AppError::invalid_field("password", broken.join("；")));
+        }
+    }
     let now = state.now();
     let mut tx = state.store().begin().await?;
     let (id, password) = accounts::create(&mut tx, req, &user.actor(), now).await?;
     tx.commit().await?;
-    Ok(CreatedUser { id, username: req.username.trim().to_owned(), password })
+    Ok(CreatedUser { id, username: req.username.trim().to_owned(), password: chosen.is_none().then_some(password) })
 }
 
 /// All users (without password hashes).

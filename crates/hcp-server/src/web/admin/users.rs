@@ -138,11 +138,11 @@ pub async fn add(
         staff_no: text("staff_no"),
         password: typed_password.clone(),
         email: text("email"),
+        ..Default::default()
     };
     match add_user(&state, &me.user, &req).await {
         Ok(created) => {
-            let created =
-                Created { username: created.username, password: typed_password.is_none().then_some(created.password) };
+            let created = Created { username: created.username, password: created.password };
             render_page(&state, &me, StatusCode::OK, Some(created), FormView::default()).await
         }
         Err(err) => {
