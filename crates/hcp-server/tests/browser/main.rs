@@ -10,6 +10,7 @@ mod appeal;
 mod citizen;
 mod elder;
 mod inbox;
+mod password;
 mod revisit;
 mod ticket;
 mod tour;
