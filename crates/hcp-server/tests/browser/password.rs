@@ -52,6 +52,9 @@ async fn a_new_user_changes_the_temporary_password_at_the_first_sign_in() {
     let sessions = client.find(Locator::Id("sessions")).await.unwrap().text().await.unwrap();
     assert!(sessions.contains("本次登录") && sessions.contains("127.0.0.1"), "{sessions}");
     shoot(&client, "password-3-changed").await;
+    client.set_window_size(1280, 900).await.unwrap();
+    client.execute("document.getElementById('sessions').scrollIntoView()", vec![]).await.unwrap();
+    shoot(&client, "password-4-sessions-wide").await;
     client.goto(&app.url("/")).await.unwrap();
     client.wait().for_element(Locator::Id("who-role")).await.unwrap();
     assert_eq!(path(&client).await, "/");
