@@ -319,13 +319,14 @@ pub async fn user_add(
         staff_no,
         password: None,
         email,
+        ..Default::default()
     };
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     let (id, password) =
         accounts::create(&mut tx, &account, &cli_actor(), Utc::now()).await.map_err(|e| e.summary())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
-    println!("已创建用户 {}（#{id}），初始密码：{password}", account.username.trim());
+    println!("已创建用户 {}（#{id}），临时密码（仅显示这一次，首次登录须修改）：{password}", account.username.trim());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -39,6 +39,26 @@ pub struct Config {
     pub upward: UpwardConfig,
 }
 
+/// `[security.password]`: what a password chosen by a person must be. Demo accounts (`--demo`) are exempt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordPolicy {
+    /// Fewest characters (default 10).
+    pub min_length: usize,
+    /// Of the four classes (lower case, upper case, digits, other characters), how many must appear (default 3).
+    pub min_classes: usize,
+    /// Not one of the user's last this many passwords (default 5).
+    pub history: u32,
+    /// Days a password lasts before it must be changed; 0: never (default 90).
+    pub expiry_days: u32,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy { min_length: 10, min_classes: 3, history: 5, expiry_days: 90 }
+    }
+}
+
 /// The upward report (GB/T 39046 表9 and the platform interface coding).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -185,6 +205,7 @@ pub struct SessionConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityConfig {
     pub lockout: LockoutConfig,
+    pub password: PasswordPolicy,
 }
 
 /// `[security.lockout]`: `max_failures` wrong sign-ins to one user name within `window_minutes` lock it for

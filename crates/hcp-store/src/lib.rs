@@ -31,6 +31,7 @@ pub mod testing;
 pub mod tickets;
 pub mod upward;
 pub mod users;
+pub mod users_security;
 mod verify;
 
 pub use db::{Backend, Store, StoreError, is_unique_violation};

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_org_lifecycle.sql")),
     (13, include_str!("../migrations/0013_inbox_orders.sql")),
     (14, include_str!("../migrations/0014_login_lockouts.sql")),
+    (15, include_str!("../migrations/0015_passwords.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

@@ -36,6 +36,8 @@ impl TestApp {
     /// unless `account` names one.
     pub async fn add_user(&self, mut account: NewAccount) {
         account.password.get_or_insert_with(|| PASSWORD.into());
+        // Test users sign in straight away, as the demo's do (the password stories use the admin API).
+        account.demo = true;
         let mut tx = self.state.store().begin().await.unwrap();
         accounts::create(&mut tx, &account, "test", crate::start()).await.unwrap();
         tx.commit().await.unwrap();

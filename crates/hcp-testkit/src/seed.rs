@@ -62,6 +62,8 @@ pub async fn seed(state: &AppState) {
             window_code: window.map(|w| w.0.to_owned()).filter(|w| !w.is_empty()),
             staff_no: window.map(|w| w.1.to_owned()),
             password: Some(PASSWORD.into()),
+            // The seeded world's users sign in as the demo's do: no forced change, no expiry.
+            demo: true,
             ..Default::default()
         };
         accounts::create(&mut tx, &account, "test", now).await.unwrap();

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin adapters that read a request, call one use case of `app` and write its
 //! answer (or its `AppError` as `{"error":…}`). Each resource module exposes `router()`; this module mounts them.
 
+pub mod account;
 pub mod admin;
 pub mod admin_changes;
 pub mod calendar;
@@ -51,6 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(inbox::router())
         .merge(demo::router())
         .merge(session::router())
+        .merge(account::router())
         .merge(admin::router())
         .merge(admin_changes::router())
         .merge(integrity::router())

@@ -37,6 +37,10 @@ pub struct NewAccount {
     /// For e-mail notifications through the intranet relay (`[notify] senders = ["smtp"]`).
     #[serde(default)]
     pub email: Option<String>,
+    /// A demo account (`--demo` only, never from a request): its public password is exempt from the password
+    /// policy and never temporary. Every other account's password is temporary: changed at the first sign-in.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 /// A user name that is taken is the form's error, not a conflict of the whole request.
@@ -158,6 +162,7 @@ pub async fn create(
     if email.is_some() {
         users::set_email(conn, id, email).await?;
     }
+    hcp_store::users_security::set_password(conn, id, &password_hash, now, !account.demo, account.demo).await?;
     audit::append(
         conn,
         now,

@@ -15,6 +15,9 @@ pub struct CurrentUser {
     pub role: Role,
     /// `None` only before the organisation tree exists.
     pub scope: Option<Scope>,
+    /// Signed in with a temporary or expired password: only changing it, the account page and signing out are
+    /// allowed (see `own_account::password_change_due`).
+    pub password_change_due: bool,
 }
 
 impl CurrentUser {
@@ -49,7 +52,12 @@ impl CurrentUser {
 pub async fn by_session(state: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
     let mut conn = state.store().reader().await?;
     match users::session_user(&mut conn, &token_hash(token), state.system_now()).await? {
-        Some(user) => Ok(Some(resolve(&mut conn, user).await?)),
+        Some(user) => {
+            let mut current = resolve(&mut conn, user).await?;
+            current.password_change_due =
+                super::own_account::password_change_due(state, &mut conn, current.user.id).await?;
+            Ok(Some(current))
+        }
         None => Ok(None),
     }
 }
@@ -71,7 +79,7 @@ pub async fn resolve(conn: &mut AnyConnection, user: User) -> AppResult<CurrentU
     if scope.is_none() && role.scope_kind() == ScopeKind::OrgUnit {
         scope = root_scope(conn).await?;
     }
-    Ok(CurrentUser { user, role, scope })
+    Ok(CurrentUser { user, role, scope, password_change_due: false })
 }
 
 /// The jurisdiction's root org unit as a scope.

@@ -23,6 +23,7 @@ pub enum ErrorCode {
     AccountLocked,
     PasswordRequired,
     Forbidden,
+    PasswordChangeRequired,
     NoScope,
     DemoOnly,
     NotFound,
@@ -58,7 +59,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 42] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::InvalidQuery,
@@ -71,6 +72,7 @@ impl ErrorCode {
         ErrorCode::AccountLocked,
         ErrorCode::PasswordRequired,
         ErrorCode::Forbidden,
+        ErrorCode::PasswordChangeRequired,
         ErrorCode::NoScope,
         ErrorCode::DemoOnly,
         ErrorCode::NotFound,
@@ -116,6 +118,7 @@ impl ErrorCode {
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::PasswordRequired => "password_required",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NoScope => "no_scope",
             ErrorCode::DemoOnly => "demo_only",
             ErrorCode::NotFound => "not_found",

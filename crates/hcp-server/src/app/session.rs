@@ -88,6 +88,9 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
     let opened = state.system_now();
     let mut tx = state.store().begin().await?;
     users::create_session(&mut tx, &hash, current.user.id, opened, opened + ttl).await?;
+    // The id the owner sees and ends it by on the account page (issue 15), and where it was opened from.
+    let session_id = super::own_account::new_session_id();
+    hcp_store::users_security::describe_session(&mut tx, &hash, &session_id, &ip.to_string()).await?;
     audit::append(
         &mut tx,
         now,

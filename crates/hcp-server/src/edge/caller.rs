@@ -1,7 +1,7 @@
 //! Who is calling: a session cookie from the browser or `Authorization: Bearer <token>` from an integration,
 //! resolved once per request.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
@@ -26,10 +26,21 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match MaybeUser::from_request_parts(parts, state).await?.0 {
+            // A temporary or expired password: nothing but changing it (issue 15).
+            Some(user) if user.password_change_due && !allowed_before_password_change(parts) => {
+                Err(crate::app::own_account::change_required())
+            }
             Some(user) => Ok(user),
             None => Err(AppError::unauthenticated()),
         }
     }
+}
+
+/// What a caller whose password change is due may still reach through the API: who am I and the change itself
+/// (signing out needs no caller).
+fn allowed_before_password_change(parts: &Parts) -> bool {
+    let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path(), |uri| uri.0.path());
+    matches!(path, "/api/v1/me" | "/api/v1/me/password")
 }
 
 /// The caller if authenticated. A bearer token that does not resolve is an error (an integration must learn

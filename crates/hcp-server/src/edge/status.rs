@@ -11,7 +11,7 @@ pub fn of(code: ErrorCode) -> StatusCode {
             StatusCode::BAD_REQUEST
         }
         Unauthenticated | InvalidToken | InvalidCredentials | PasswordRequired => StatusCode::UNAUTHORIZED,
-        Forbidden | NoScope | DemoOnly => StatusCode::FORBIDDEN,
+        Forbidden | PasswordChangeRequired | NoScope | DemoOnly => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Conflict

@@ -5,6 +5,7 @@
 //! Every page goes through [`render`], which sets the security headers; every form carries a CSRF token
 //! ([`csrf`]). Errors are Chinese pages ([`errors::PageError`]), never internals.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod charts;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(citizen::router())
         .merge(work::router())
         .merge(notices::router())
+        .merge(account::router())
         .merge(entry::router())
         .merge(supervise::router())
         .merge(discipline::router())

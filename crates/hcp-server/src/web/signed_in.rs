@@ -19,6 +19,9 @@ use crate::edge::caller::MaybeUser;
 /// The form name of the header's sign-out button (shared with `auth::logout`).
 pub const LOGOUT_FORM: &str = "logout";
 
+/// Where a user whose password is temporary or expired is sent.
+pub const PASSWORD_PAGE: &str = "/account/password";
+
 pub struct SignedIn {
     pub user: CurrentUser,
     pub csrf: Csrf,
@@ -41,6 +44,10 @@ impl FromRequestParts<AppState> for SignedIn {
                 format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             return Err(super::with_page_headers(Redirect::to(&target).into_response()));
         };
+        // A temporary or expired password: every page but the account's sends the user to change it first.
+        if user.password_change_due && !(path == "/account" || path.starts_with("/account/")) {
+            return Err(super::with_page_headers(Redirect::to(PASSWORD_PAGE).into_response()));
+        }
         let unread =
             crate::app::inbox::unread_count(state, &user).await.map_err(|e| PageError::from(e).into_response())?;
         Ok(SignedIn {

@@ -16,5 +16,6 @@ mod limits;
 mod lockout;
 mod mail;
 mod notify;
+mod passwords;
 mod stats;
 mod upward;

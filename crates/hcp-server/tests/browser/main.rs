@@ -11,6 +11,7 @@ mod citizen;
 mod elder;
 mod inbox;
 mod lockout;
+mod password;
 mod revisit;
 mod ticket;
 mod tour;

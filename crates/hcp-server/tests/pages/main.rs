@@ -3,6 +3,7 @@
 //! `HCP_TEST_POSTGRES_URL=postgres://… cargo test -p hcp-server --test pages -- --include-ignored postgres`.
 
 mod web;
+mod web_account;
 mod web_admin;
 mod web_citizen;
 mod web_citizen_track;

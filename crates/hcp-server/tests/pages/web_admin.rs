@@ -172,7 +172,8 @@ async fn staff_and_users_are_created_from_their_forms(backend: Backend) {
     let fields = [("username", "x"), ("role", "dept_head"), ("password", "short")];
     let page = submit(&mut browser, &app, "/admin/users", "/admin/users", &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for message in ["用户名应为3至32位", "密码至少8位", "部门负责人账号须填写部门编码"] {
+    for message in ["用户名应为3至32位", "密码至少10位", "至少3类", "部门负责人账号须填写部门编码"]
+    {
         assert!(page.html.contains(message), "missing {message}");
     }
     assert!(!page.html.contains("value=\"short\""), "the password is not echoed");

@@ -8,25 +8,43 @@ use utoipa::ToSchema;
 
 use crate::app::accounts::{self, NewAccount};
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppResult;
+use crate::app::error::{AppError, AppResult, ErrorCode};
+use crate::app::password_policy::broken_rules;
 use crate::app::state::AppState;
+use hcp_core::FieldErrors;
 
 #[derive(Serialize, ToSchema)]
 pub struct CreatedUser {
     pub id: i64,
     pub username: String,
-    /// Shown once.
-    pub password: String,
+    /// The generated temporary password, shown once; absent when the administrator chose it (never echoed).
+    pub password: Option<String>,
 }
 
 /// Creates a user with a role and scope; the password is generated unless given (and shown once).
 pub async fn add(state: &AppState, user: &CurrentUser, req: &NewAccount) -> AppResult<CreatedUser> {
     user.require(&[Role::Admin])?;
+    let chosen = req.password.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    // A chosen password follows the policy too (temporary, but in use until the first sign-in); its broken rules
+    // are listed beside the form's other errors.
+    let broken = chosen.map(|p| broken_rules(&state.config().security.password, &req.username, p)).unwrap_or_default();
     let now = state.now();
     let mut tx = state.store().begin().await?;
-    let (id, password) = accounts::create(&mut tx, req, &user.actor(), now).await?;
+    let created = accounts::create(&mut tx, req, &user.actor(), now).await;
+    let (id, password) = match (created, broken.is_empty()) {
+        (Ok(created), true) => created,
+        (Ok(_), false) => return Err(AppError::invalid_field("password", broken.join("；"))),
+        (Err(mut error), false) if error.code == ErrorCode::ValidationFailed => {
+            let mut fields = FieldErrors::single("password", broken.join("；"));
+            for (field, message) in std::mem::take(&mut error.fields).0 {
+                fields.add(field, message);
+            }
+            return Err(error.with_fields(fields));
+        }
+        (Err(error), _) => return Err(error),
+    };
     tx.commit().await?;
-    Ok(CreatedUser { id, username: req.username.trim().to_owned(), password })
+    Ok(CreatedUser { id, username: req.username.trim().to_owned(), password: chosen.is_none().then_some(password) })
 }
 
 /// All users (without password hashes).

@@ -316,6 +316,8 @@ async fn create_demo_users(
             username: role.code().to_owned(),
             role: role.code().to_owned(),
             password: Some(format!("{}-demo", role.code())),
+            // The public demo passwords: exempt from the policy and expiry, never temporary.
+            demo: true,
             ..Default::default()
         };
         match role {

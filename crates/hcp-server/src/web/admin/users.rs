@@ -174,11 +174,11 @@ pub async fn add(
         staff_no: text("staff_no"),
         password: typed_password.clone(),
         email: text("email"),
+        ..Default::default()
     };
     match add_user(&state, &me.user, &req).await {
         Ok(created) => {
-            let created =
-                Created { username: created.username, password: typed_password.is_none().then_some(created.password) };
+            let created = Created { username: created.username, password: created.password };
             let outcome = Outcome { created: Some(created), ..Outcome::default() };
             render_page(&state, &me, StatusCode::OK, outcome, FormView::default()).await
         }
