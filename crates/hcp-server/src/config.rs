@@ -35,6 +35,8 @@ pub struct Config {
     pub supervision: hcp_core::supervision::Thresholds,
     /// The upward report of evaluations to the provincial/national platform.
     pub upward: UpwardConfig,
+    /// Sign-in security (GB/T 22239-2019 level 3).
+    pub security: SecurityConfig,
 }
 
 /// The upward report (GB/T 39046 表9 and the platform interface coding).
@@ -178,6 +180,40 @@ pub struct SessionConfig {
     pub secure_cookie: bool,
 }
 
+/// `[security]`: sign-in security beyond the password.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub session: IdleConfig,
+}
+
+/// `[security.session]`: when an unused session ends, beside its absolute lifetime (`[session] ttl_hours`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdleConfig {
+    /// Minutes without a request after which a session ends (default 30; 0 = no idle timeout).
+    pub idle_minutes: u32,
+}
+
+impl Default for IdleConfig {
+    fn default() -> Self {
+        IdleConfig { idle_minutes: 30 }
+    }
+}
+
+impl Config {
+    /// Served to browsers over HTTPS (`public_url` starts with `https://`): cookies are `Secure` and responses
+    /// carry HSTS. An intranet deployment over plain http keeps working without either.
+    pub fn serves_https(&self) -> bool {
+        self.public_url.trim().to_ascii_lowercase().starts_with("https://")
+    }
+
+    /// Whether cookies are marked `Secure`: over HTTPS, or when `[session] secure_cookie` asks for it.
+    pub fn secure_cookies(&self) -> bool {
+        self.session.secure_cookie || self.serves_https()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UploadConfig {
@@ -205,6 +241,7 @@ impl Default for Config {
             integrity: hcp_core::integrity::IntegrityConfig::default(),
             supervision: hcp_core::supervision::Thresholds::default(),
             upward: UpwardConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }

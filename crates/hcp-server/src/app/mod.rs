@@ -29,6 +29,7 @@ pub mod ledger;
 pub mod org;
 pub mod paging;
 pub mod session;
+pub mod session_idle;
 pub mod settings;
 pub mod state;
 pub mod stats;

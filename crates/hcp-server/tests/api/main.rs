@@ -15,5 +15,6 @@ mod lifecycle;
 mod limits;
 mod mail;
 mod notify;
+mod session_security;
 mod stats;
 mod upward;
