@@ -19,7 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_import_fingerprint.sql")),
     (12, include_str!("../migrations/0012_org_lifecycle.sql")),
     (13, include_str!("../migrations/0013_inbox_orders.sql")),
-    (16, include_str!("../migrations/0016_session_activity.sql")),
+    (16, include_str!("../migrations/0016_session_security.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

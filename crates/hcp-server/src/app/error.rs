@@ -21,6 +21,8 @@ pub enum ErrorCode {
     InvalidToken,
     InvalidCredentials,
     PasswordRequired,
+    SecondFactorRequired,
+    InvalidSecondFactor,
     Forbidden,
     NoScope,
     DemoOnly,
@@ -57,7 +59,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 40] = [
+    pub const ALL: [ErrorCode; 42] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::InvalidQuery,
@@ -68,6 +70,8 @@ impl ErrorCode {
         ErrorCode::InvalidToken,
         ErrorCode::InvalidCredentials,
         ErrorCode::PasswordRequired,
+        ErrorCode::SecondFactorRequired,
+        ErrorCode::InvalidSecondFactor,
         ErrorCode::Forbidden,
         ErrorCode::NoScope,
         ErrorCode::DemoOnly,
@@ -112,6 +116,8 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::PasswordRequired => "password_required",
+            ErrorCode::SecondFactorRequired => "second_factor_required",
+            ErrorCode::InvalidSecondFactor => "invalid_second_factor",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NoScope => "no_scope",
             ErrorCode::DemoOnly => "demo_only",

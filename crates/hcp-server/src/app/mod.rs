@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod org;
 pub mod paging;
+pub mod second_factor;
 pub mod session;
 pub mod session_idle;
 pub mod settings;

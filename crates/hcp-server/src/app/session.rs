@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::auth::{CurrentUser, resolve};
 use super::error::{AppError, AppResult, ErrorCode};
+use super::second_factor;
 use super::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -55,14 +56,20 @@ pub struct Session {
     pub max_age_seconds: i64,
 }
 
+/// What a right password leads to: a session, or for a user with a second factor a pending sign-in that
+/// [`second_factor::complete`] finishes with a code.
+pub enum SignIn {
+    Session(Session),
+    SecondFactor { pending_token: String },
+}
+
 /// Checks the credentials (rate-limited per address) and stores a new session, audited. The API's
 /// `POST /session` and the `/login` page share it, so both give the same session.
-pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest) -> AppResult<Session> {
+pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest) -> AppResult<SignIn> {
     state
         .limiter()
         .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
         .map_err(AppError::rate_limited)?;
-    let now = state.now();
     let mut conn = state.store().reader().await?;
     let user = users::by_username(&mut conn, request.username.trim()).await?;
     // Verify even for unknown users so timing does not reveal which user names exist.
@@ -74,7 +81,18 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
         _ => return Err(AppError::new(ErrorCode::InvalidCredentials, "用户名或密码错误")),
     };
     let current = resolve(&mut conn, user).await?;
+    // Second factor: an enrolled user gets no session yet, only a pending sign-in that a code completes.
+    if second_factor::is_enrolled(&mut conn, current.user.id).await? {
+        drop(conn);
+        return Ok(SignIn::SecondFactor { pending_token: second_factor::pending(state, current.user.id).await? });
+    }
     drop(conn);
+    Ok(SignIn::Session(create(state, current).await?))
+}
+
+/// Stores a new session for a signed-in user, audited.
+pub async fn create(state: &AppState, current: CurrentUser) -> AppResult<Session> {
+    let now = state.now();
     let (token, hash) = new_token();
     let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
     // A session lives on the real clock: moving the training clock must not end it (nor extend it).

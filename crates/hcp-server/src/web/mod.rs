@@ -25,6 +25,7 @@ pub mod listing;
 pub mod multipart;
 pub mod notices;
 pub mod qr;
+pub mod second_factor_login;
 pub mod signed_in;
 pub mod supervise;
 pub mod training;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(auth::home))
         .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/login/second-factor", axum::routing::post(second_factor_login::submit))
         .route("/logout", post(auth::logout))
         .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))

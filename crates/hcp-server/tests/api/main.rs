@@ -15,6 +15,7 @@ mod lifecycle;
 mod limits;
 mod mail;
 mod notify;
+mod second_factor;
 mod session_security;
 mod stats;
 mod upward;

@@ -1,0 +1,103 @@
+//! The TOTP second factor: the second step of signing in, and enrolling or disabling one's own factor.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ErrorBody, ErrorDetail};
+use super::extract::ApiJson;
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppResult;
+use crate::app::second_factor::{self, CodeRequest, EnrolmentView, PENDING_MINUTES, RecoveryCodesView, StatusView};
+use crate::app::session::{self, MeView};
+use crate::app::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/session/second-factor", post(complete))
+        .route("/account/second-factor", get(status).post(begin))
+        .route("/account/second-factor/confirm", post(confirm))
+        .route("/account/second-factor/disable", post(disable))
+}
+
+/// The 401 of a right password for a user with a second factor.
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorRequired {
+    pub error: ErrorDetail,
+    /// Send back with the code to `POST /api/v1/session/second-factor`.
+    pub pending_token: String,
+    pub expires_in_seconds: i64,
+}
+
+pub fn required(pending_token: String) -> Response {
+    let body = SecondFactorRequired {
+        error: ErrorDetail {
+            code: "second_factor_required".into(),
+            message: "请输入手机验证器显示的6位验证码（或一个恢复码）".into(),
+            fields: Default::default(),
+        },
+        pending_token,
+        expires_in_seconds: PENDING_MINUTES * 60,
+    };
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondStepRequest {
+    pub pending_token: String,
+    /// The 6-digit code, or a recovery code.
+    pub code: String,
+}
+
+/// Second step of signing in: the pending token and a code give the session cookie.
+#[utoipa::path(post, path = "/api/v1/session/second-factor", tag = "session", request_body = SecondStepRequest,
+    responses((status = 200, body = MeView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SecondStepRequest>,
+) -> AppResult<Response> {
+    let user = second_factor::complete(&state, &request.pending_token, &request.code).await?;
+    super::session::signed_in(&state, session::create(&state, user).await?).await
+}
+
+/// Whether the signed-in user's second factor is on, and how many recovery codes are left.
+#[utoipa::path(get, path = "/api/v1/account/second-factor", tag = "session",
+    responses((status = 200, body = StatusView), (status = 401, body = ErrorBody)))]
+pub async fn status(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<StatusView>> {
+    second_factor::status(&state, &user).await.map(Json)
+}
+
+/// A new secret to scan (not on until confirmed with a code).
+#[utoipa::path(post, path = "/api/v1/account/second-factor", tag = "session",
+    responses((status = 201, body = EnrolmentView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn begin(State(state): State<AppState>, user: CurrentUser) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
+    Ok((StatusCode::CREATED, Json(second_factor::begin(&state, &user).await?)))
+}
+
+/// Turns the factor on with a code; answers the ten recovery codes, shown this once.
+#[utoipa::path(post, path = "/api/v1/account/second-factor/confirm", tag = "session", request_body = CodeRequest,
+    responses((status = 200, body = RecoveryCodesView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(request): ApiJson<CodeRequest>,
+) -> AppResult<Json<RecoveryCodesView>> {
+    second_factor::confirm(&state, &user, &request).await.map(Json)
+}
+
+/// Turns the factor off with a current code or a recovery code.
+#[utoipa::path(post, path = "/api/v1/account/second-factor/disable", tag = "session", request_body = CodeRequest,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(request): ApiJson<CodeRequest>,
+) -> AppResult<StatusCode> {
+    second_factor::disable(&state, &user, &request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
