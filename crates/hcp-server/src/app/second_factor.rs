@@ -101,12 +101,27 @@ pub async fn begin(state: &AppState, user: &CurrentUser) -> AppResult<EnrolmentV
     let sealed = state.key().encrypt(&secret, &secret_context(user.user.id));
     store::begin_enrolment(&mut tx, user.user.id, state.key().key_id(), &sealed).await?;
     tx.commit().await?;
-    let label: String =
-        form_urlencoded::byte_serialize(format!("{ISSUER}:{}", user.user.username).as_bytes()).collect();
+    Ok(enrolment_view(secret, &user.user.username))
+}
+
+fn enrolment_view(secret: String, username: &str) -> EnrolmentView {
+    let label: String = form_urlencoded::byte_serialize(format!("{ISSUER}:{username}").as_bytes()).collect();
     let issuer: String = form_urlencoded::byte_serialize(ISSUER.as_bytes()).collect();
     let otpauth_uri =
         format!("otpauth://totp/{label}?secret={secret}&issuer={issuer}&algorithm=SHA1&digits=6&period=30");
-    Ok(EnrolmentView { secret, otpauth_uri })
+    EnrolmentView { secret, otpauth_uri }
+}
+
+/// The enrolment under way (secret not yet confirmed), to show it again after a wrong code.
+pub async fn current_enrolment(state: &AppState, user: &CurrentUser) -> AppResult<Option<EnrolmentView>> {
+    let mut conn = state.store().reader().await?;
+    match store::second_factor(&mut conn, user.user.id).await? {
+        Some(factor) if factor.confirmed_at.is_none() => {
+            let secret = state.key().decrypt(&factor.key_id, &factor.secret, &secret_context(factor.user_id))?;
+            Ok(Some(enrolment_view(secret, &user.user.username)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Turns the factor on with a code from the new secret and returns the recovery codes (shown once).

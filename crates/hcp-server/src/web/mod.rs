@@ -5,6 +5,7 @@
 //! Every page goes through [`render`], which sets the security headers; every form carries a CSRF token
 //! ([`csrf`]). Errors are Chinese pages ([`errors::PageError`]), never internals.
 
+pub mod account_second_factor;
 pub mod admin;
 pub mod auth;
 pub mod charts;
@@ -62,6 +63,10 @@ pub fn router() -> Router<AppState> {
         .route("/", get(auth::home))
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/login/second-factor", axum::routing::post(second_factor_login::submit))
+        .route("/account/second-factor", get(account_second_factor::page))
+        .route("/account/second-factor/begin", axum::routing::post(account_second_factor::begin))
+        .route("/account/second-factor/confirm", axum::routing::post(account_second_factor::confirm))
+        .route("/account/second-factor/disable", axum::routing::post(account_second_factor::disable))
         .route("/logout", post(auth::logout))
         .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))

@@ -3,8 +3,8 @@
 //! against the RFC's Appendix B vectors), at the server's injected real clock.
 
 use chrono::Duration;
+use hcp_testkit::totp::{base32_decode, totp_at};
 use hcp_testkit::{Backend, PASSWORD, TestApp, code};
-use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,17 +12,6 @@ hcp_store::on_both_backends!(
     enrolment_turns_on_a_second_step_at_sign_in_and_a_code_is_taken_once,
     a_recovery_code_signs_in_once_and_turning_the_factor_off_needs_a_code,
 );
-
-/// RFC 4226/6238: HMAC-SHA1 of the big-endian step, dynamic truncation, `digits` decimal digits.
-fn totp_at(secret: &[u8], unix_seconds: i64, digits: u32) -> String {
-    let step = (unix_seconds / 30) as u64;
-    let mut mac = <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(secret).unwrap();
-    mac.update(&step.to_be_bytes());
-    let hash = mac.finalize().into_bytes();
-    let offset = (hash[19] & 0x0f) as usize;
-    let binary = u32::from_be_bytes([hash[offset] & 0x7f, hash[offset + 1], hash[offset + 2], hash[offset + 3]]);
-    format!("{:0width$}", binary % 10u32.pow(digits), width = digits as usize)
-}
 
 #[test]
 fn the_independent_totp_matches_rfc_6238_appendix_b() {
@@ -36,26 +25,6 @@ fn the_independent_totp_matches_rfc_6238_appendix_b() {
     ] {
         assert_eq!(totp_at(secret, time, 8), expected, "T = {time}");
     }
-}
-
-/// RFC 4648 base32 without padding, as authenticator apps read the secret.
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.trim_end_matches('=').chars() {
-        let digit = match c {
-            'A'..='Z' => c as u32 - 'A' as u32,
-            '2'..='7' => c as u32 - '2' as u32 + 26,
-            other => panic!("not base32: {other}"),
-        };
-        value = (value << 5) | digit;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((value >> bits) as u8);
-            value &= (1 << bits) - 1;
-        }
-    }
-    out
 }
 
 /// The current 6-digit code of `secret` on the server's real clock, `steps` steps from now.
