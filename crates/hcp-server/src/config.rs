@@ -185,6 +185,16 @@ pub struct SessionConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityConfig {
     pub session: IdleConfig,
+    pub second_factor: SecondFactorConfig,
+}
+
+/// `[security.second_factor]`: who must have a TOTP second factor. Anyone may turn one on for themselves.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecondFactorConfig {
+    /// Roles (codes such as `"admin"`, `"discipline"`) whose users must have one: without it they are taken to
+    /// enrolment right after the password. Empty by default; never applied to the demo (`serve --demo`).
+    pub required_roles: Vec<hcp_core::role::Role>,
 }
 
 /// `[security.session]`: when an unused session ends, beside its absolute lifetime (`[session] ttl_hours`).
@@ -322,6 +332,7 @@ impl Config {
             }
         };
         within("[session] ttl_hours", u64::from(self.session.ttl_hours), 1, 24 * 31)?;
+        within("[security.session] idle_minutes", u64::from(self.security.session.idle_minutes), 0, 24 * 60)?;
         within("[scheduler] interval_seconds", self.scheduler.interval_seconds, 0, 86_400)?;
         within("[scheduler] delivery_seconds", self.scheduler.delivery_seconds, 1, 86_400)?;
         within("[upload] max_import_bytes", self.upload.max_import_bytes as u64, 1024, 1 << 30)?;

@@ -79,6 +79,7 @@ use crate::app::state::AppState;
         api::session::me,
         api::session::create_token,
         api::second_factor::complete,
+        api::second_factor::begin_pending,
         api::second_factor::status,
         api::second_factor::begin,
         api::second_factor::confirm,

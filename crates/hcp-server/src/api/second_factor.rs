@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::error::{ErrorBody, ErrorDetail};
 use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppResult;
+use crate::app::error::{AppError, AppResult};
 use crate::app::second_factor::{self, CodeRequest, EnrolmentView, PENDING_MINUTES, RecoveryCodesView, StatusView};
 use crate::app::session::{self, MeView};
 use crate::app::state::AppState;
@@ -19,6 +19,7 @@ use crate::app::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/session/second-factor", post(complete))
+        .route("/session/second-factor/enrolment", post(begin_pending))
         .route("/account/second-factor", get(status).post(begin))
         .route("/account/second-factor/confirm", post(confirm))
         .route("/account/second-factor/disable", post(disable))
@@ -34,12 +35,21 @@ pub struct SecondFactorRequired {
 }
 
 pub fn required(pending_token: String) -> Response {
+    pending_answer("second_factor_required", "请输入手机验证器显示的6位验证码（或一个恢复码）", pending_token)
+}
+
+/// The 401 of a right password for a user whose role must have a second factor and who has none yet.
+pub fn enrolment_required(pending_token: String) -> Response {
+    pending_answer(
+        "second_factor_enrolment_required",
+        "您的角色须启用双因素认证：请先绑定手机验证器，再输入验证码完成登录",
+        pending_token,
+    )
+}
+
+fn pending_answer(code: &str, message: &str, pending_token: String) -> Response {
     let body = SecondFactorRequired {
-        error: ErrorDetail {
-            code: "second_factor_required".into(),
-            message: "请输入手机验证器显示的6位验证码（或一个恢复码）".into(),
-            fields: Default::default(),
-        },
+        error: ErrorDetail { code: code.into(), message: message.into(), fields: Default::default() },
         pending_token,
         expires_in_seconds: PENDING_MINUTES * 60,
     };
@@ -54,15 +64,48 @@ pub struct SecondStepRequest {
     pub code: String,
 }
 
-/// Second step of signing in: the pending token and a code give the session cookie.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PendingRequest {
+    pub pending_token: String,
+}
+
+/// For a sign-in answered `second_factor_enrolment_required`: a secret to scan; then send a code from it with
+/// the pending token to `POST /api/v1/session/second-factor`.
+#[utoipa::path(post, path = "/api/v1/session/second-factor/enrolment", tag = "session", request_body = PendingRequest,
+    responses((status = 201, body = EnrolmentView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn begin_pending(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PendingRequest>,
+) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
+    Ok((StatusCode::CREATED, Json(second_factor::begin_pending(&state, &request.pending_token).await?)))
+}
+
+/// Second step of signing in: the pending token and a code give the session cookie. When it completes an
+/// enrolment, the answer also carries the ten `recovery_codes` (shown this once).
 #[utoipa::path(post, path = "/api/v1/session/second-factor", tag = "session", request_body = SecondStepRequest,
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn complete(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SecondStepRequest>,
 ) -> AppResult<Response> {
-    let user = second_factor::complete(&state, &request.pending_token, &request.code).await?;
-    super::session::signed_in(&state, session::create(&state, user).await?).await
+    let completed = second_factor::complete(&state, &request.pending_token, &request.code).await?;
+    let response = super::session::signed_in(&state, session::create(&state, completed.user).await?).await?;
+    match completed.recovery_codes {
+        None => Ok(response),
+        Some(codes) => with_recovery_codes(response, codes).await,
+    }
+}
+
+/// Adds `recovery_codes` to the user object of a sign-in answer (keeping its cookie).
+async fn with_recovery_codes(response: Response, codes: Vec<String>) -> AppResult<Response> {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(AppError::internal)?;
+    let mut me: serde_json::Value = serde_json::from_slice(&bytes).map_err(AppError::internal)?;
+    me["recovery_codes"] = serde_json::json!(codes);
+    let mut answer = Json(me).into_response();
+    *answer.headers_mut() = parts.headers;
+    Ok(answer)
 }
 
 /// Whether the signed-in user's second factor is on, and how many recovery codes are left.

@@ -138,20 +138,30 @@ pub async fn confirm(state: &AppState, user: &CurrentUser, request: &CodeRequest
         drop(tx);
         return Err(refused(state, &user.user.username, user.user.id, "second_factor.enrol_failed").await?);
     }
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| format_code(&random_code(10, CODE_ALPHABET))).collect();
-    let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(state, user.user.id, c)).collect();
-    store::replace_recovery_codes(&mut tx, user.user.id, &hashes).await?;
-    audit::append(
-        &mut tx,
-        state.now(),
-        &user.actor(),
-        "second_factor.enrol",
-        &format!("user:{}", user.user.id),
-        &serde_json::json!({}),
-    )
-    .await?;
+    let codes = issue_recovery_codes(state, &mut tx, user.user.id, &user.actor()).await?;
     tx.commit().await?;
     Ok(RecoveryCodesView { recovery_codes: codes })
+}
+
+/// Ten new recovery codes for a factor just confirmed (the enrolment audited): shown once, stored hashed.
+async fn issue_recovery_codes(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    actor: &str,
+) -> AppResult<Vec<String>> {
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| format_code(&random_code(10, CODE_ALPHABET))).collect();
+    let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(state, user_id, c)).collect();
+    store::replace_recovery_codes(conn, user_id, &hashes).await?;
+    audit::append(conn, state.now(), actor, "second_factor.enrol", &format!("user:{user_id}"), &serde_json::json!({}))
+        .await?;
+    Ok(codes)
+}
+
+/// Whether the policy requires a second factor of this user (`[security.second_factor] required_roles`). The
+/// demo's public accounts are exempt: a deployment run without `--demo` has no exemption.
+pub fn required_for(state: &AppState, user: &CurrentUser) -> bool {
+    !state.is_demo() && state.config().security.second_factor.required_roles.contains(&user.role)
 }
 
 /// `ABCDE-FGHJK`: easier to copy by hand.
@@ -193,23 +203,66 @@ pub async fn pending(state: &AppState, user_id: i64) -> AppResult<String> {
     Ok(token)
 }
 
-/// Completes a pending sign-in with a code: the user, ready for a session.
-pub async fn complete(state: &AppState, pending_token: &str, code: &str) -> AppResult<CurrentUser> {
+/// A new secret for the user of a pending sign-in who must enrol before their first session.
+pub async fn begin_pending(state: &AppState, pending_token: &str) -> AppResult<EnrolmentView> {
+    begin(state, &pending_user(state, pending_token).await?).await
+}
+
+/// The enrolment under way of a pending sign-in's user, if they are enrolling (to show it again).
+pub async fn pending_enrolment(state: &AppState, pending_token: &str) -> AppResult<Option<EnrolmentView>> {
+    match pending_user(state, pending_token).await {
+        Ok(user) => current_enrolment(state, &user).await,
+        Err(_) => Ok(None),
+    }
+}
+
+async fn pending_user(state: &AppState, pending_token: &str) -> AppResult<CurrentUser> {
+    let mut conn = state.store().reader().await?;
+    let user_id = store::pending_user(&mut conn, &token_hash(pending_token), state.system_now())
+        .await?
+        .ok_or_else(pending_expired)?;
+    let user = users::by_id(&mut conn, user_id).await?.filter(|u| u.disabled == 0).ok_or_else(pending_expired)?;
+    resolve(&mut conn, user).await
+}
+
+fn pending_expired() -> AppError {
+    AppError::new(ErrorCode::Unauthenticated, "登录已超时，请重新输入用户名和密码")
+}
+
+/// A completed second step: the user, ready for a session, and the recovery codes when it also completed
+/// an enrolment (shown once).
+pub struct Completed {
+    pub user: CurrentUser,
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// Completes a pending sign-in with a code (which confirms the enrolment of a user who had to enrol).
+pub async fn complete(state: &AppState, pending_token: &str, code: &str) -> AppResult<Completed> {
     let hash = token_hash(pending_token);
     limit(state, &format!("second_factor:pending:{hash}"))?;
-    let expired = || AppError::new(ErrorCode::Unauthenticated, "登录已超时，请重新输入用户名和密码");
+    let expired = pending_expired;
     let mut tx = state.store().begin().await?;
     let user_id = store::pending_user(&mut tx, &hash, state.system_now()).await?.ok_or_else(expired)?;
     let user = users::by_id(&mut tx, user_id).await?.filter(|u| u.disabled == 0).ok_or_else(expired)?;
-    let factor = store::second_factor(&mut tx, user_id).await?.ok_or_else(expired)?;
-    if !accept_any(state, &mut tx, &factor, code).await? {
+    let factor = store::second_factor(&mut tx, user_id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::Conflict, "请先用手机验证器扫描二维码，再输入验证码"))?;
+    let recovery_codes = if factor.confirmed_at.is_none() {
+        if !accept_totp(state, &mut tx, &factor, code, true).await? {
+            drop(tx);
+            return Err(refused(state, &user.username, user_id, "second_factor.enrol_failed").await?);
+        }
+        Some(issue_recovery_codes(state, &mut tx, user_id, &user.username).await?)
+    } else if accept_any(state, &mut tx, &factor, code).await? {
+        None
+    } else {
         drop(tx);
         return Err(refused(state, &user.username, user_id, "second_factor.sign_in_failed").await?);
-    }
+    };
     store::delete_pending(&mut tx, &hash).await?;
-    let current = resolve(&mut tx, user).await?;
+    let user = resolve(&mut tx, user).await?;
     tx.commit().await?;
-    Ok(current)
+    Ok(Completed { user, recovery_codes })
 }
 
 fn limit(state: &AppState, key: &str) -> AppResult<()> {

@@ -60,7 +60,13 @@ pub struct Session {
 /// [`second_factor::complete`] finishes with a code.
 pub enum SignIn {
     Session(Session),
-    SecondFactor { pending_token: String },
+    SecondFactor {
+        pending_token: String,
+    },
+    /// The user's role must have a second factor and they have none yet: enrolment comes first.
+    EnrolmentRequired {
+        pending_token: String,
+    },
 }
 
 /// Checks the credentials (rate-limited per address) and stores a new session, audited. The API's
@@ -85,6 +91,10 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
     if second_factor::is_enrolled(&mut conn, current.user.id).await? {
         drop(conn);
         return Ok(SignIn::SecondFactor { pending_token: second_factor::pending(state, current.user.id).await? });
+    }
+    if second_factor::required_for(state, &current) {
+        drop(conn);
+        return Ok(SignIn::EnrolmentRequired { pending_token: second_factor::pending(state, current.user.id).await? });
     }
     drop(conn);
     Ok(SignIn::Session(create(state, current).await?))

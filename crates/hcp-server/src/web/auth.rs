@@ -139,7 +139,11 @@ pub async fn login_submit(
             Ok(response)
         }
         Ok(session::SignIn::SecondFactor { pending_token }) => {
-            Ok(super::second_factor_login::second_step(&state, &headers, pending_token, next, None))
+            Ok(super::second_factor_login::second_step(&state, &headers, pending_token, next, None, None))
+        }
+        Ok(session::SignIn::EnrolmentRequired { pending_token }) => {
+            let enrolment = crate::app::second_factor::begin_pending(&state, &pending_token).await?;
+            Ok(super::second_factor_login::second_step(&state, &headers, pending_token, next, Some(enrolment), None))
         }
         Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let csrf = Csrf::for_request(&state, &headers);

@@ -3,14 +3,16 @@
 //! against the RFC's Appendix B vectors), at the server's injected real clock.
 
 use chrono::Duration;
+use hcp_server::Config;
 use hcp_testkit::totp::{base32_decode, totp_at};
-use hcp_testkit::{Backend, PASSWORD, TestApp, code};
+use hcp_testkit::{Backend, Options, PASSWORD, TestApp, code};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 hcp_store::on_both_backends!(
     enrolment_turns_on_a_second_step_at_sign_in_and_a_code_is_taken_once,
     a_recovery_code_signs_in_once_and_turning_the_factor_off_needs_a_code,
+    a_role_that_requires_it_enrols_right_after_the_password,
 );
 
 #[test]
@@ -52,6 +54,10 @@ async fn enrol(app: &TestApp, cookie: &str) -> (Vec<u8>, Vec<String>) {
 
 /// `POST /session` with the right password: the pending token of the second step.
 async fn first_step(app: &TestApp, user: &str) -> String {
+    first_step_answering(app, user, "second_factor_required").await
+}
+
+async fn first_step_answering(app: &TestApp, user: &str, expected: &str) -> String {
     let response = app
         .client
         .post(app.url("/api/v1/session"))
@@ -62,7 +68,7 @@ async fn first_step(app: &TestApp, user: &str) -> String {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(response.headers().get("set-cookie").is_none(), "no session before the second factor");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(code(&body), "second_factor_required", "{body}");
+    assert_eq!(code(&body), expected, "{body}");
     body["pending_token"].as_str().unwrap().to_owned()
 }
 
@@ -185,4 +191,34 @@ async fn a_recovery_code_signs_in_once_and_turning_the_factor_off_needs_a_code(b
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'second_factor.disable'").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM recovery_codes").await, 0);
     app.stop().await;
+}
+
+async fn a_role_that_requires_it_enrols_right_after_the_password(backend: Backend) {
+    let config = Config::parse("[security.second_factor]\nrequired_roles = [\"supervisor\"]").unwrap();
+    let app = TestApp::spawn_with(backend, Options { config: config.clone(), ..Default::default() }).await;
+    app.login("staff").await;
+    let pending = first_step_answering(&app, "supervisor", "second_factor_enrolment_required").await;
+    let (status, enrolment) =
+        app.post("/api/v1/session/second-factor/enrolment", None, &json!({"pending_token": pending})).await;
+    assert_eq!(status, StatusCode::CREATED, "{enrolment}");
+    let secret = base32_decode(enrolment["secret"].as_str().unwrap());
+    let (status, body, cookie) = second_step(&app, &pending, "12345").await;
+    assert_eq!((status, code(&body), cookie), (StatusCode::UNAUTHORIZED, "invalid_second_factor", None));
+    let (status, body, cookie) = second_step(&app, &pending, &code_now(&app, &secret, 0)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["username"], "supervisor");
+    assert_eq!(body["recovery_codes"].as_array().map(Vec::len), Some(10), "shown once, with the session");
+    assert_eq!(app.get("/api/v1/me", Some(&cookie.unwrap())).await.0, StatusCode::OK);
+    // A made-up pending token enrols nobody.
+    let (status, body) =
+        app.post("/api/v1/session/second-factor/enrolment", None, &json!({"pending_token": "x"})).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    // From now on the usual second step.
+    first_step(&app, "supervisor").await;
+    app.stop().await;
+
+    // The demo's public accounts are exempt.
+    let demo = TestApp::spawn_with(backend, Options { config, demo_clock: true, ..Default::default() }).await;
+    demo.login("supervisor").await;
+    demo.stop().await;
 }
