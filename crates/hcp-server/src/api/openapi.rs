@@ -84,6 +84,7 @@ use crate::app::state::AppState;
         api::second_factor::begin,
         api::second_factor::confirm,
         api::second_factor::disable,
+        api::second_factor::admin_reset,
         api::admin::create_org_unit,
         api::admin::list_org_units,
         api::admin::create_department,

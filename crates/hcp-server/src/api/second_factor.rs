@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::error::{ErrorBody, ErrorDetail};
 use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
-use crate::app::error::{AppError, AppResult};
+use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::second_factor::{self, CodeRequest, EnrolmentView, PENDING_MINUTES, RecoveryCodesView, StatusView};
 use crate::app::session::{self, MeView};
 use crate::app::state::AppState;
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/second-factor", get(status).post(begin))
         .route("/account/second-factor/confirm", post(confirm))
         .route("/account/second-factor/disable", post(disable))
+        .route("/admin/users/{id}/second-factor", axum::routing::delete(admin_reset))
 }
 
 /// The 401 of a right password for a user with a second factor.
@@ -142,5 +143,19 @@ pub async fn disable(
     ApiJson(request): ApiJson<CodeRequest>,
 ) -> AppResult<StatusCode> {
     second_factor::disable(&state, &user, &request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An administrator removes a user's second factor (a lost phone, no recovery code left).
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/second-factor", tag = "admin",
+    params(("id" = i64, Path, description = "The user")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn admin_reset(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> AppResult<StatusCode> {
+    let id: i64 = id.parse().map_err(|_| AppError::new(ErrorCode::NotFound, "没有这个用户"))?;
+    second_factor::admin_reset(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -194,6 +194,30 @@ pub async fn disable(state: &AppState, user: &CurrentUser, request: &CodeRequest
     Ok(())
 }
 
+/// An administrator removes a user's second factor (a lost phone with no recovery code left); the user signs
+/// in with the password alone and may enrol again (or must, if their role requires it).
+pub async fn admin_reset(state: &AppState, admin: &CurrentUser, user_id: i64) -> AppResult<()> {
+    admin.require(&[hcp_core::role::Role::Admin])?;
+    let mut tx = state.store().begin().await?;
+    if users::by_id(&mut tx, user_id).await?.is_none() {
+        return Err(AppError::new(ErrorCode::NotFound, "没有这个用户"));
+    }
+    if !store::remove(&mut tx, user_id).await? {
+        return Err(AppError::new(ErrorCode::Conflict, "该用户尚未启用双因素认证"));
+    }
+    audit::append(
+        &mut tx,
+        state.now(),
+        &admin.actor(),
+        "second_factor.admin_reset",
+        &format!("user:{user_id}"),
+        &serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A pending sign-in for a user whose password was right: the token the second step sends back.
 pub async fn pending(state: &AppState, user_id: i64) -> AppResult<String> {
     let (token, hash) = new_token();

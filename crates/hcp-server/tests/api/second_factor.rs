@@ -190,6 +190,23 @@ async fn a_recovery_code_signs_in_once_and_turning_the_factor_off_needs_a_code(b
     app.login("staff").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'second_factor.disable'").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM recovery_codes").await, 0);
+
+    // A lost phone with no recovery code: only an administrator resets it.
+    let (_, codes) = enrol(&app, &staff).await;
+    assert_eq!(codes.len(), 10);
+    first_step(&app, "staff").await;
+    let staff_id = app.get("/api/v1/me", Some(&staff)).await.1["id"].as_i64().unwrap();
+    let path = format!("/api/v1/admin/users/{staff_id}/second-factor");
+    let supervisor = app.login("supervisor").await;
+    assert_eq!(app.send(reqwest::Method::DELETE, &path, Some(&supervisor), &[], None).await.0, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let (status, body) =
+        app.send(reqwest::Method::DELETE, "/api/v1/admin/users/abc/second-factor", Some(&admin), &[], None).await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    let (status, body) = app.send(reqwest::Method::DELETE, &path, Some(&admin), &[], None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    app.login("staff").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'second_factor.admin_reset'").await, 1);
     app.stop().await;
 }
 
