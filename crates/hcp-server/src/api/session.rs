@@ -35,7 +35,7 @@ pub async fn login(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
     match session::open(&state, ip, &request).await? {
-        SignIn::Session(opened) => signed_in(&state, opened).await,
+        SignIn::Session(opened) => signed_in(&state, *opened).await,
         SignIn::SecondFactor { pending_token } => Ok(super::second_factor::required(pending_token)),
         SignIn::EnrolmentRequired { pending_token } => Ok(super::second_factor::enrolment_required(pending_token)),
     }

@@ -59,7 +59,7 @@ pub struct Session {
 /// What a right password leads to: a session, or for a user with a second factor a pending sign-in that
 /// [`second_factor::complete`] finishes with a code.
 pub enum SignIn {
-    Session(Session),
+    Session(Box<Session>),
     SecondFactor {
         pending_token: String,
     },
@@ -97,7 +97,7 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
         return Ok(SignIn::EnrolmentRequired { pending_token: second_factor::pending(state, current.user.id).await? });
     }
     drop(conn);
-    Ok(SignIn::Session(create(state, current).await?))
+    Ok(SignIn::Session(Box::new(create(state, current).await?)))
 }
 
 /// Stores a new session for a signed-in user, audited.

@@ -93,8 +93,7 @@ async fn cookies_are_secure_and_hsts_is_sent_only_when_public_url_is_https() {
     assert!(!page.headers().get("set-cookie").unwrap().to_str().unwrap().contains("Secure"));
     app.stop().await;
 
-    let mut config = Config::default();
-    config.public_url = "https://hcp.example.gov.cn".into();
+    let config = Config { public_url: "https://hcp.example.gov.cn".into(), ..Default::default() };
     let app = TestApp::spawn_with(Backend::Sqlite, Options { config, ..Default::default() }).await;
     let (cookie, hsts) = sign_in_headers(&app).await;
     assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
