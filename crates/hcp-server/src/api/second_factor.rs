@@ -73,7 +73,7 @@ pub struct PendingRequest {
 
 /// For a sign-in answered `second_factor_enrolment_required`: a secret to scan; then send a code from it with
 /// the pending token to `POST /api/v1/session/second-factor`.
-#[utoipa::path(post, path = "/api/v1/session/second-factor/enrolment", tag = "session", request_body = PendingRequest,
+#[utoipa::path(post, operation_id = "begin_pending_second_factor_enrolment", path = "/api/v1/session/second-factor/enrolment", tag = "session", request_body = PendingRequest,
     responses((status = 201, body = EnrolmentView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn begin_pending(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn begin_pending(
 
 /// Second step of signing in: the pending token and a code give the session cookie. When it completes an
 /// enrolment, the answer also carries the ten `recovery_codes` (shown this once).
-#[utoipa::path(post, path = "/api/v1/session/second-factor", tag = "session", request_body = SecondStepRequest,
+#[utoipa::path(post, operation_id = "complete_second_factor_sign_in", path = "/api/v1/session/second-factor", tag = "session", request_body = SecondStepRequest,
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn complete(
     State(state): State<AppState>,
@@ -110,21 +110,21 @@ async fn with_recovery_codes(response: Response, codes: Vec<String>) -> AppResul
 }
 
 /// Whether the signed-in user's second factor is on, and how many recovery codes are left.
-#[utoipa::path(get, path = "/api/v1/account/second-factor", tag = "session",
+#[utoipa::path(get, operation_id = "get_second_factor", path = "/api/v1/account/second-factor", tag = "session",
     responses((status = 200, body = StatusView), (status = 401, body = ErrorBody)))]
 pub async fn status(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<StatusView>> {
     second_factor::status(&state, &user).await.map(Json)
 }
 
 /// A new secret to scan (not on until confirmed with a code).
-#[utoipa::path(post, path = "/api/v1/account/second-factor", tag = "session",
+#[utoipa::path(post, operation_id = "begin_second_factor_enrolment", path = "/api/v1/account/second-factor", tag = "session",
     responses((status = 201, body = EnrolmentView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn begin(State(state): State<AppState>, user: CurrentUser) -> AppResult<(StatusCode, Json<EnrolmentView>)> {
     Ok((StatusCode::CREATED, Json(second_factor::begin(&state, &user).await?)))
 }
 
 /// Turns the factor on with a code; answers the ten recovery codes, shown this once.
-#[utoipa::path(post, path = "/api/v1/account/second-factor/confirm", tag = "session", request_body = CodeRequest,
+#[utoipa::path(post, operation_id = "confirm_second_factor", path = "/api/v1/account/second-factor/confirm", tag = "session", request_body = CodeRequest,
     responses((status = 200, body = RecoveryCodesView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
@@ -135,7 +135,7 @@ pub async fn confirm(
 }
 
 /// Turns the factor off with a current code or a recovery code.
-#[utoipa::path(post, path = "/api/v1/account/second-factor/disable", tag = "session", request_body = CodeRequest,
+#[utoipa::path(post, operation_id = "disable_second_factor", path = "/api/v1/account/second-factor/disable", tag = "session", request_body = CodeRequest,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn disable(
     State(state): State<AppState>,
@@ -147,7 +147,7 @@ pub async fn disable(
 }
 
 /// An administrator removes a user's second factor (a lost phone, no recovery code left).
-#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/second-factor", tag = "admin",
+#[utoipa::path(delete, operation_id = "reset_second_factor", path = "/api/v1/admin/users/{id}/second-factor", tag = "admin",
     params(("id" = i64, Path, description = "The user")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn admin_reset(

@@ -71,3 +71,32 @@ async fn a_user_enrols_on_the_account_page_and_then_signs_in_with_a_code() {
     assert_eq!(browser.get(&app, "/inbox").await.status, StatusCode::OK, "signed in");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_role_that_requires_it_enrols_on_the_login_page_and_sees_its_recovery_codes_once() {
+    let config = hcp_server::Config::parse("[security.second_factor]\nrequired_roles = [\"supervisor\"]").unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, hcp_testkit::Options { config, ..Default::default() }).await;
+    let mut browser = Browser::default();
+    let login = browser.get(&app, "/login").await;
+    let page = browser
+        .post(&app, "/login", &[("csrf_token", &csrf(&login.html)), ("username", "supervisor"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "no session yet: {}", page.html);
+    assert!(page.html.contains("您的角色须启用双因素认证") && page.html.contains("<svg"), "{}", page.html);
+    let secret = base32_decode(&between(&page.html, "<code class=\"secret\">", "</code>").unwrap());
+    let pending = between(&page.html, "name=\"pending_token\" value=\"", "\"").unwrap();
+    assert_eq!(browser.get(&app, "/work/tickets").await.status, StatusCode::SEE_OTHER, "not signed in yet");
+    let fields = [
+        ("csrf_token", csrf(&page.html)),
+        ("pending_token", pending),
+        ("code", code_now(&app, &secret)),
+        ("next", "/work/tickets".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let page = browser.post(&app, "/login/second-factor", &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert_eq!(page.html.matches("<li><code>").count(), 10, "the recovery codes, shown once");
+    assert!(page.html.contains("href=\"/work/tickets\""), "then on to where the user was going");
+    assert_eq!(browser.get(&app, "/work/tickets").await.status, StatusCode::OK, "signed in");
+    app.stop().await;
+}
