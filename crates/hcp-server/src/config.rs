@@ -206,6 +206,8 @@ pub struct SessionConfig {
 pub struct SecurityConfig {
     pub lockout: LockoutConfig,
     pub password: PasswordPolicy,
+    pub session: IdleConfig,
+    pub second_factor: SecondFactorConfig,
 }
 
 /// `[security.lockout]`: `max_failures` wrong sign-ins to one user name within `window_minutes` lock it for
@@ -222,6 +224,42 @@ pub struct LockoutConfig {
 impl Default for LockoutConfig {
     fn default() -> Self {
         LockoutConfig { max_failures: 5, window_minutes: 10, lock_minutes: 30 }
+    }
+}
+
+/// `[security.second_factor]`: who must have a TOTP second factor. Anyone may turn one on for themselves.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecondFactorConfig {
+    /// Roles (codes such as `"admin"`, `"discipline"`) whose users must have one: without it they are taken to
+    /// enrolment right after the password. Empty by default; never applied to the demo (`serve --demo`).
+    pub required_roles: Vec<hcp_core::role::Role>,
+}
+
+/// `[security.session]`: when an unused session ends, beside its absolute lifetime (`[session] ttl_hours`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdleConfig {
+    /// Minutes without a request after which a session ends (default 30; 0 = no idle timeout).
+    pub idle_minutes: u32,
+}
+
+impl Default for IdleConfig {
+    fn default() -> Self {
+        IdleConfig { idle_minutes: 30 }
+    }
+}
+
+impl Config {
+    /// Served to browsers over HTTPS (`public_url` starts with `https://`): cookies are `Secure` and responses
+    /// carry HSTS. An intranet deployment over plain http keeps working without either.
+    pub fn serves_https(&self) -> bool {
+        self.public_url.trim().to_ascii_lowercase().starts_with("https://")
+    }
+
+    /// Whether cookies are marked `Secure`: over HTTPS, or when `[session] secure_cookie` asks for it.
+    pub fn secure_cookies(&self) -> bool {
+        self.session.secure_cookie || self.serves_https()
     }
 }
 
@@ -333,6 +371,7 @@ impl Config {
             }
         };
         within("[session] ttl_hours", u64::from(self.session.ttl_hours), 1, 24 * 31)?;
+        within("[security.session] idle_minutes", u64::from(self.security.session.idle_minutes), 0, 24 * 60)?;
         within("[scheduler] interval_seconds", self.scheduler.interval_seconds, 0, 86_400)?;
         within("[scheduler] delivery_seconds", self.scheduler.delivery_seconds, 1, 86_400)?;
         within("[upload] max_import_bytes", self.upload.max_import_bytes as u64, 1024, 1 << 30)?;

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> axum::Router {
         })
         .layer(axum::middleware::from_fn(refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::training::scope))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::hsts::layer))
         .layer(compression())
         .with_state(state)
 }

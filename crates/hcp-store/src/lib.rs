@@ -31,7 +31,9 @@ pub mod testing;
 pub mod tickets;
 pub mod upward;
 pub mod users;
+pub mod users_second_factor;
 pub mod users_security;
+pub mod users_sessions;
 mod verify;
 
 pub use db::{Backend, Store, StoreError, is_unique_violation};

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_inbox_orders.sql")),
     (14, include_str!("../migrations/0014_login_lockouts.sql")),
     (15, include_str!("../migrations/0015_passwords.sql")),
+    (16, include_str!("../migrations/0016_session_security.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

@@ -30,7 +30,7 @@ const COLUMNS: &str =
     "id, username, password_hash, role, display_name, org_unit_id, department_id, window_id, staff_id, disabled";
 
 /// The user columns qualified with `u.`, for joins.
-fn user_columns() -> String {
+pub(crate) fn user_columns() -> String {
     COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
 }
 

@@ -23,6 +23,7 @@ pub mod hostile;
 pub mod pages;
 mod seed;
 mod smtp;
+pub mod totp;
 
 pub use api::{BadReview, Receipt, code};
 pub use app::{Options, TestApp};

@@ -20,6 +20,7 @@ pub mod ledgers;
 pub mod openapi;
 pub mod org;
 pub mod reports;
+pub mod second_factor;
 pub mod session;
 pub mod stats;
 pub mod supervision;

@@ -11,7 +11,7 @@ use super::error::ErrorBody;
 use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult};
-use crate::app::session::{self, LoginRequest, MeView, TokenRequest, TokenResponse};
+use crate::app::session::{self, LoginRequest, MeView, SignIn, TokenRequest, TokenResponse};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, session_cookie, session_set_cookie};
 use crate::edge::client::ClientAddr;
@@ -21,11 +21,13 @@ pub fn router() -> Router<AppState> {
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
         .route("/tokens", post(create_token))
+        .merge(super::second_factor::router())
 }
 
 /// Log in; sets an HttpOnly, SameSite=Strict session cookie. Five wrong passwords to one user name within ten
 /// minutes (`[security.lockout]`) lock it for thirty: 429 `account_locked` with `Retry-After`, for unknown names
-/// alike; a 429 `rate_limited` is the per-address limit.
+/// alike; a 429 `rate_limited` is the per-address limit. A user with a second factor gets 401
+/// `second_factor_required` with a `pending_token` instead: send it with a code to `POST /session/second-factor`.
 #[utoipa::path(post, operation_id = "sign_in", path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
@@ -34,10 +36,18 @@ pub async fn login(
     ClientAddr(ip): ClientAddr,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
-    let opened = session::open(&state, ip, &request).await?;
-    let cookie = HeaderValue::from_str(&session_set_cookie(&state, &opened.token, opened.max_age_seconds))
+    match session::open(&state, ip, &request).await? {
+        SignIn::Session(opened) => signed_in(&state, *opened).await,
+        SignIn::SecondFactor { pending_token } => Ok(super::second_factor::required(pending_token)),
+        SignIn::EnrolmentRequired { pending_token } => Ok(super::second_factor::enrolment_required(pending_token)),
+    }
+}
+
+/// The answer of a completed sign-in: the user, with the session cookie.
+pub async fn signed_in(state: &AppState, opened: session::Session) -> AppResult<Response> {
+    let cookie = HeaderValue::from_str(&session_set_cookie(state, &opened.token, opened.max_age_seconds))
         .map_err(AppError::internal)?;
-    let mut response = Json(session::me(&state, &opened.user).await?).into_response();
+    let mut response = Json(session::me(state, &opened.user).await?).into_response();
     response.headers_mut().insert(SET_COOKIE, cookie);
     Ok(response)
 }

@@ -48,10 +48,12 @@ impl CurrentUser {
     }
 }
 
-/// The user of a session cookie's token, if the session is alive.
+/// The user of a session cookie's token, if the session is alive: within its absolute lifetime and used within
+/// the idle timeout (both on the real clock). Each use counts as activity.
 pub async fn by_session(state: &AppState, token: &str) -> AppResult<Option<CurrentUser>> {
+    let hash = token_hash(token);
     let mut conn = state.store().reader().await?;
-    match users::session_user(&mut conn, &token_hash(token), state.system_now()).await? {
+    match super::session_idle::active_user(state, &mut conn, &hash).await? {
         Some(user) => {
             let mut current = resolve(&mut conn, user).await?;
             current.password_change_due =

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     InvalidCredentials,
     AccountLocked,
     PasswordRequired,
+    SecondFactorRequired,
+    InvalidSecondFactor,
     Forbidden,
     PasswordChangeRequired,
     NoScope,
@@ -59,7 +61,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 42] = [
+    pub const ALL: [ErrorCode; 44] = [
         ErrorCode::InvalidJson,
         ErrorCode::InvalidBody,
         ErrorCode::InvalidQuery,
@@ -71,6 +73,8 @@ impl ErrorCode {
         ErrorCode::InvalidCredentials,
         ErrorCode::AccountLocked,
         ErrorCode::PasswordRequired,
+        ErrorCode::SecondFactorRequired,
+        ErrorCode::InvalidSecondFactor,
         ErrorCode::Forbidden,
         ErrorCode::PasswordChangeRequired,
         ErrorCode::NoScope,
@@ -117,6 +121,8 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::PasswordRequired => "password_required",
+            ErrorCode::SecondFactorRequired => "second_factor_required",
+            ErrorCode::InvalidSecondFactor => "invalid_second_factor",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NoScope => "no_scope",

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::auth::{CurrentUser, resolve};
 use super::error::{AppError, AppResult};
 use super::lockout;
+use super::second_factor;
 use super::state::AppState;
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -56,16 +57,28 @@ pub struct Session {
     pub max_age_seconds: i64,
 }
 
+/// What a right password leads to: a session, or for a user with a second factor a pending sign-in that
+/// [`second_factor::complete`] finishes with a code.
+pub enum SignIn {
+    Session(Box<Session>),
+    SecondFactor {
+        pending_token: String,
+    },
+    /// The user's role must have a second factor and they have none yet: enrolment comes first.
+    EnrolmentRequired {
+        pending_token: String,
+    },
+}
+
 /// Checks the credentials (rate-limited per address) and stores a new session, audited. The API's
 /// `POST /session` and the `/login` page share it, so both give the same session.
-pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest) -> AppResult<Session> {
+pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest) -> AppResult<SignIn> {
     state
         .limiter()
         .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
         .map_err(AppError::rate_limited)?;
     // Per-account lockout (issue 15): a locked name is refused before its password is checked.
     lockout::refuse_if_locked(state, &request.username).await?;
-    let now = state.now();
     let mut conn = state.store().reader().await?;
     let user = users::by_username(&mut conn, request.username.trim()).await?;
     // Verify even for unknown users so timing does not reveal which user names exist.
@@ -80,8 +93,23 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
         }
     };
     let current = resolve(&mut conn, user).await?;
+    let enrolled = second_factor::is_enrolled(&mut conn, current.user.id).await?;
+    // One connection per sign-in: the reader goes back before the count is reset and anything is written.
     drop(conn);
     lockout::succeeded(state, &request.username).await?;
+    // Second factor: an enrolled user gets no session yet, only a pending sign-in that a code completes.
+    if enrolled {
+        return Ok(SignIn::SecondFactor { pending_token: second_factor::pending(state, current.user.id).await? });
+    }
+    if second_factor::required_for(state, &current) {
+        return Ok(SignIn::EnrolmentRequired { pending_token: second_factor::pending(state, current.user.id).await? });
+    }
+    Ok(SignIn::Session(Box::new(create(state, current, ip).await?)))
+}
+
+/// Stores a new session for a signed-in user, audited; `ip` is where it was opened from (shown to its owner).
+pub async fn create(state: &AppState, current: CurrentUser, ip: std::net::IpAddr) -> AppResult<Session> {
+    let now = state.now();
     let (token, hash) = new_token();
     let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
     // A session lives on the real clock: moving the training clock must not end it (nor extend it).

@@ -15,9 +15,9 @@ pub const SESSION_COOKIE: &str = "hcp_session";
 /// `Set-Cookie` value that removes the session cookie.
 pub const CLEAR_SESSION_COOKIE: &str = "hcp_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
 
-/// The `Set-Cookie` value of a new session (`Secure` when `[session] secure_cookie` says so).
+/// The `Set-Cookie` value of a new session (`Secure` over HTTPS or when `[session] secure_cookie` says so).
 pub fn session_set_cookie(state: &AppState, token: &str, max_age_seconds: i64) -> String {
-    let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
+    let secure = if state.config().secure_cookies() { "; Secure" } else { "" };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
 }
 

@@ -6,5 +6,6 @@ pub mod body;
 pub mod caller;
 pub mod client;
 pub mod forwarded;
+pub mod hsts;
 pub mod status;
 pub mod text;

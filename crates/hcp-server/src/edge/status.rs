@@ -10,7 +10,8 @@ pub fn of(code: ErrorCode) -> StatusCode {
         InvalidJson | InvalidBody | InvalidQuery | InvalidPeriod | InvalidIdempotencyKey | InvalidFile => {
             StatusCode::BAD_REQUEST
         }
-        Unauthenticated | InvalidToken | InvalidCredentials | PasswordRequired => StatusCode::UNAUTHORIZED,
+        Unauthenticated | InvalidToken | InvalidCredentials | PasswordRequired | SecondFactorRequired
+        | InvalidSecondFactor => StatusCode::UNAUTHORIZED,
         Forbidden | PasswordChangeRequired | NoScope | DemoOnly => StatusCode::FORBIDDEN,
         NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

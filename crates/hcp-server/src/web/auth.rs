@@ -134,13 +134,20 @@ pub async fn login_submit(
     let password = form.text("password");
     let next = safe_next(form.get("next")).to_owned();
     match session::open(&state, ip, &LoginRequest { username: username.clone(), password }).await {
-        Ok(opened) => {
+        Ok(session::SignIn::Session(opened)) => {
             let cookie = session_set_cookie(&state, &opened.token, opened.max_age_seconds);
             let mut response = with_page_headers(Redirect::to(&next).into_response());
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, value);
             }
             Ok(response)
+        }
+        Ok(session::SignIn::SecondFactor { pending_token }) => {
+            Ok(super::second_factor_login::second_step(&state, &headers, pending_token, next, None, None))
+        }
+        Ok(session::SignIn::EnrolmentRequired { pending_token }) => {
+            let enrolment = crate::app::second_factor::begin_pending(&state, &pending_token).await?;
+            Ok(super::second_factor_login::second_step(&state, &headers, pending_token, next, Some(enrolment), None))
         }
         Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let csrf = Csrf::for_request(&state, &headers);

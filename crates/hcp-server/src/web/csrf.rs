@@ -30,8 +30,8 @@ pub struct Csrf {
 impl Csrf {
     pub fn for_request(state: &AppState, headers: &HeaderMap) -> Csrf {
         let session = cookie(headers, SESSION_COOKIE).unwrap_or_default();
-        // Marked Secure exactly when the session cookie is (`[session] secure_cookie`).
-        let secure = state.config().session.secure_cookie;
+        // Marked Secure exactly when the session cookie is (over HTTPS or `[session] secure_cookie`).
+        let secure = state.config().secure_cookies();
         match cookie(headers, CSRF_COOKIE).filter(|s| s.len() <= 128) {
             Some(secret) => Csrf { secret, session, is_new: false, secure },
             None => Csrf { secret: random_token(), session, is_new: true, secure },

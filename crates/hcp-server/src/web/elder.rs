@@ -44,7 +44,7 @@ pub async fn switch(
     headers: HeaderMap,
 ) -> Response {
     let on = query.ok().and_then(|q| q.0.on).as_deref() == Some("1");
-    let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
+    let secure = if state.config().secure_cookies() { "; Secure" } else { "" };
     let cookie = if on {
         format!("{ELDER_COOKIE}=1; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}")
     } else {

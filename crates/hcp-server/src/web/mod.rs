@@ -6,6 +6,7 @@
 //! ([`csrf`]). Errors are Chinese pages ([`errors::PageError`]), never internals.
 
 pub mod account;
+pub mod account_second_factor;
 pub mod admin;
 pub mod auth;
 pub mod charts;
@@ -26,6 +27,7 @@ pub mod listing;
 pub mod multipart;
 pub mod notices;
 pub mod qr;
+pub mod second_factor_login;
 pub mod signed_in;
 pub mod supervise;
 pub mod training;
@@ -61,6 +63,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(auth::home))
         .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/login/second-factor", axum::routing::post(second_factor_login::submit))
+        .route("/account/second-factor", get(account_second_factor::page))
+        .route("/account/second-factor/begin", axum::routing::post(account_second_factor::begin))
+        .route("/account/second-factor/confirm", axum::routing::post(account_second_factor::confirm))
+        .route("/account/second-factor/disable", axum::routing::post(account_second_factor::disable))
         .route("/logout", post(auth::logout))
         .route("/e/{window_code}", get(citizen::evaluate_page).post(citizen::evaluate_submit))
         .route("/track", get(citizen::track_page).post(citizen::track_submit))

@@ -97,13 +97,15 @@ async fn ledgers_speak_chinese_with_names_reasons_and_dates(backend: Backend) {
     // Mon 2026-10-12 10:00 (Beijing): a bad review on the hall tablet, rectified, answered and revisited.
     let handled = app.bad_review(BadReview::default().channel("hall_tablet").comment("材料清单与窗口要求不一致")).await;
     let path = format!("/api/v1/tickets/{}", handled.ticket);
-    let head = app.login("window_head").await;
     app.clock.advance(Duration::minutes(30));
+    let head = app.login("window_head").await;
     let verify = json!({"classification": "complex", "finding": "清单未随法规更新"});
     assert_eq!(app.post(&format!("{path}/verify"), Some(&head), &verify).await.0, StatusCode::OK);
     let rectify = json!({"measures": "修订一次性告知单并张贴"});
     assert_eq!(app.post(&format!("{path}/rectify"), Some(&head), &rectify).await.0, StatusCode::OK);
     app.clock.advance(Duration::hours(2));
+    // Signed in again: two hours unused end a session (the idle timeout).
+    let head = app.login("window_head").await;
     let feedback = json!({"text": "已修订告知单，今后一次告知到位"});
     assert_eq!(app.post(&format!("{path}/feedback"), Some(&head), &feedback).await.0, StatusCode::OK);
     app.clock.advance(Duration::days(1));

@@ -58,6 +58,8 @@ async fn bad_review_is_appealed_and_overturned(backend: Backend) {
 
     // Staff appeal; the feedback clock stops and the review clock starts.
     app.clock.advance(Duration::minutes(30));
+    // Signed in again: half an hour unused ends a session (the idle timeout).
+    let staff = app.login("staff").await;
     let appeal =
         json!({"reason": "mis_evaluation", "statement": "当日该群众所办事项不在本窗口受理范围，已引导至综合窗口"});
     let (status, t) = app.post(&format!("{path}/appeal"), Some(&staff), &appeal).await;
@@ -309,6 +311,8 @@ async fn complaints_without_a_window_wait_for_dispatch(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND, "staff do not see tickets outside their own work");
 
     app.clock.advance(Duration::hours(2));
+    // Two hours later both sign in again (the idle timeout ended their sessions).
+    let (operator, staff) = (app.login("hotline_operator").await, app.login("staff").await);
     let (status, t) = app
         .post(&format!("{path}/dispatch"), Some(&operator), &json!({"window_code": "W-SC-01", "staff_no": "S002"}))
         .await;

@@ -17,5 +17,7 @@ mod lockout;
 mod mail;
 mod notify;
 mod passwords;
+mod second_factor;
+mod session_security;
 mod stats;
 mod upward;

@@ -12,6 +12,7 @@ mod web_entry;
 mod web_hostile;
 mod web_inbox;
 mod web_printouts;
+mod web_second_factor;
 mod web_supervise;
 mod web_ticket;
 mod web_work;
