@@ -57,6 +57,7 @@ async fn another_session_is_ended_from_the_account_page(backend: Backend) {
     let page = browser.get(&app, "/account").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("本次登录"));
+    assert!(page.html.contains("href=\"/account/second-factor\""), "the account page leads to the second factor");
     let (_, sessions) = app.get("/api/v1/me/sessions", Some(&other)).await;
     let id = sessions.as_array().unwrap().iter().find(|s| s["current"] == json!(true)).unwrap()["id"]
         .as_str()
