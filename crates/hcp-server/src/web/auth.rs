@@ -114,7 +114,7 @@ pub async fn login_page(
     let next = query.ok().and_then(|q| q.0.next);
     let csrf = Csrf::for_request(&state, &headers);
     let page = LoginPage {
-        chrome: Chrome::public("工作人员登录"),
+        chrome: Chrome::public("工作人员登录").for_staff(),
         demo_users: demo_users(&state),
         csrf: csrf.token(&state, LOGIN_FORM),
         next: safe_next(next.as_deref()).to_owned(),
@@ -152,7 +152,7 @@ pub async fn login_submit(
         Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let csrf = Csrf::for_request(&state, &headers);
             let page = LoginPage {
-                chrome: Chrome::public("工作人员登录"),
+                chrome: Chrome::public("工作人员登录").for_staff(),
                 demo_users: demo_users(&state),
                 csrf: csrf.token(&state, LOGIN_FORM),
                 next,

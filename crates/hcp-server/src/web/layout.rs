@@ -65,6 +65,12 @@ impl Chrome {
         self
     }
 
+    /// A staff page before sign-in (login, second factor): it speaks of no citizen's submission.
+    pub fn for_staff(mut self) -> Chrome {
+        self.footer = String::new();
+        self
+    }
+
     /// A page showing a one-time query password: no switch to 长辈版 (it would reload the page without it).
     pub fn without_elder_switch(mut self) -> Chrome {
         self.elder_switch = false;

@@ -56,7 +56,7 @@ pub fn second_step(
     let csrf = Csrf::for_request(state, headers);
     let status = error.as_ref().map(|(s, _)| *s).unwrap_or(StatusCode::OK);
     let page = SecondFactorPage {
-        chrome: Chrome::public("双因素认证"),
+        chrome: Chrome::public("双因素认证").for_staff(),
         csrf: csrf.token(state, SECOND_FACTOR_FORM),
         next,
         pending_token,
@@ -90,7 +90,7 @@ pub async fn submit(
     let cookie = session_set_cookie(&state, &opened.token, opened.max_age_seconds);
     let mut response = match completed.recovery_codes {
         Some(recovery_codes) => {
-            let page = RecoveryCodesPage { chrome: Chrome::public("恢复码"), next, recovery_codes };
+            let page = RecoveryCodesPage { chrome: Chrome::public("恢复码").for_staff(), next, recovery_codes };
             render(StatusCode::OK, &page)
         }
         None => with_page_headers(Redirect::to(&next).into_response()),

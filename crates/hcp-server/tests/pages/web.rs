@@ -208,6 +208,7 @@ async fn login_page_signs_in_with_the_api_session_and_logout_ends_it(backend: Ba
     let page = browser.get(&app, "/login").await;
     assert!(page.html.contains("<label for=\"username\">") && page.html.contains("<label for=\"password\">"));
     assert!(!page.html.contains("演示账号"), "demo users are listed only in demo mode");
+    assert!(!page.html.contains("评价人信息"), "the staff sign-in speaks of no citizen's evaluation");
     let token = csrf(&page.html);
     let page = browser
         .post(&app, "/login", &[("csrf_token", &token), ("username", "window_head"), ("password", "wrong")])
