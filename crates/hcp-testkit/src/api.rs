@@ -82,6 +82,17 @@ impl TestApp {
         }
     }
 
+    /// The supervisor issues a rectification order to `W-SC-01` for 2026-10 (five working days) with `reason`;
+    /// returns the order as the API answered it (it must be taken).
+    pub async fn issue_window_order(&self, reason: &str) -> Value {
+        let supervisor = self.login("supervisor").await;
+        let order = serde_json::json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01",
+            "period": "2026-10", "reason": reason, "working_days": 5});
+        let (status, issued) = self.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
+        assert_eq!(status, StatusCode::CREATED, "{issued}");
+        issued
+    }
+
     /// Runs the scheduler and delivers the outbox, as the background tasks would.
     pub async fn run_jobs(&self) -> TickReport {
         let report = hcp_server::app::jobs::scheduler::tick(&self.state).await.unwrap();

@@ -16,11 +16,7 @@ async fn inbox(app: &TestApp, user: &str, query: &str) -> Value {
 async fn messages_are_marked_read_one_by_one_or_all_at_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ticket = app.bad_review(BadReview::default().comment("等了一个小时")).await.ticket;
-    let supervisor = app.login("supervisor").await;
-    let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
-        "reason": "10月差评集中，请限期整改", "working_days": 5});
-    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let issued = app.issue_window_order("10月差评集中，请限期整改").await;
     let order_id = issued["id"].as_i64().unwrap();
     app.run_jobs().await;
 

@@ -130,10 +130,7 @@ async fn ledgers_speak_chinese_with_names_reasons_and_dates(backend: Backend) {
     // Fri 2026-11-06: a rectification order to the window, reported by its head.
     app.clock.advance(Duration::days(24));
     let supervisor = app.login("supervisor").await;
-    let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
-        "reason": "10月差评集中", "working_days": 5});
-    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let issued = app.issue_window_order("10月差评集中").await;
     let head = app.login("window_head").await;
     let report = json!({"report": "已组织业务培训"});
     let (status, _) =

@@ -2,7 +2,6 @@
 //! to its ticket or order, and "全部标为已读" clears the number; nothing overflows the phone's width.
 
 use fantoccini::{Client, Locator};
-use serde_json::json;
 
 use crate::harness::{body_text, click, shoot, sign_in, start_browser};
 use crate::ticket::wait_for_text;
@@ -19,11 +18,7 @@ async fn the_head_reads_the_notices_on_a_phone_and_clears_the_number() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.bad_review(BadReview::default().comment("窗口人员态度生硬")).await;
     app.bad_review(BadReview::default().of("W-SC-01", "S001").comment("材料一次没说清，来回跑了三趟")).await;
-    let supervisor = app.login("supervisor").await;
-    let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
-        "reason": "10月差评集中，请限期整改", "working_days": 5});
-    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
-    assert!(status.is_success(), "{issued}");
+    app.issue_window_order("10月差评集中，请限期整改").await;
     app.run_jobs().await;
 
     client.set_window_size(360, 740).await.unwrap();

@@ -26,11 +26,7 @@ async fn api_inbox(app: &TestApp, user: &str, query: &str) -> Value {
 async fn a_head_reads_the_notices_and_marks_them_read_from_the_inbox_page(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ticket = app.bad_review(BadReview::default().comment("窗口人员态度生硬")).await.ticket;
-    let supervisor = app.login("supervisor").await;
-    let order = json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
-        "reason": "10月差评集中，请限期整改", "working_days": 5});
-    let (status, issued) = app.post("/api/v1/supervision/orders", Some(&supervisor), &order).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let issued = app.issue_window_order("10月差评集中，请限期整改").await;
     let order_id = issued["id"].as_i64().unwrap();
     app.run_jobs().await;
     let unread = api_inbox(&app, "window_head", "?unread=1").await["total"].as_i64().unwrap();

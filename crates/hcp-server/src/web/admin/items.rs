@@ -77,10 +77,7 @@ pub async fn page(
     done: Result<Query<Done>, QueryRejection>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let message = match done.ok().and_then(|d| d.0.done).as_deref() {
-        Some("item") => Some("事项已登记。"),
-        _ => None,
-    };
+    let message = super::done_message(done, &[("item", "事项已登记。")]);
     render_page(&state, &me, StatusCode::OK, message, FormView::default()).await
 }
 

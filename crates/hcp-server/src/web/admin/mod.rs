@@ -124,6 +124,15 @@ pub struct Done {
     pub done: Option<String>,
 }
 
+/// The message a page shows for its `?done=` flag, from the page's own table (none for an unknown or no flag).
+pub fn done_message(
+    done: Result<axum::extract::Query<Done>, axum::extract::rejection::QueryRejection>,
+    messages: &[(&str, &'static str)],
+) -> Option<&'static str> {
+    let flag = done.ok().and_then(|d| d.0.done)?;
+    messages.iter().find(|(code, _)| *code == flag).map(|(_, message)| *message)
+}
+
 pub fn unprocessable() -> StatusCode {
     StatusCode::UNPROCESSABLE_ENTITY
 }

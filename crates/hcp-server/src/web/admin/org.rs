@@ -158,12 +158,10 @@ pub async fn page(
     done: Result<Query<Done>, QueryRejection>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let message = match done.ok().and_then(|d| d.0.done).as_deref() {
-        Some("unit") => Some("机构已添加。"),
-        Some("department") => Some("部门已添加。"),
-        Some("window") => Some("窗口已添加。"),
-        _ => None,
-    };
+    let message = super::done_message(
+        done,
+        &[("unit", "机构已添加。"), ("department", "部门已添加。"), ("window", "窗口已添加。")],
+    );
     render_page(&state, &me, StatusCode::OK, message, Default::default()).await
 }
 

@@ -100,11 +100,13 @@ pub async fn page(
     done: Result<Query<Done>, QueryRejection>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let message = match done.ok().and_then(|d| d.0.done).as_deref() {
-        Some("saved") => Some("参数已保存并立即生效（已留痕）。新参数用于此后计算的期限，在办工单已有的期限不变。"),
-        Some("reset") => Some("已恢复为配置文件中的参数（已留痕）。"),
-        _ => None,
-    };
+    let message = super::done_message(
+        done,
+        &[
+            ("saved", "参数已保存并立即生效（已留痕）。新参数用于此后计算的期限，在办工单已有的期限不变。"),
+            ("reset", "已恢复为配置文件中的参数（已留痕）。"),
+        ],
+    );
     render_page(&state, &me, StatusCode::OK, message, None).await
 }
 

@@ -95,10 +95,7 @@ pub async fn page(
     done: Result<Query<Done>, QueryRejection>,
 ) -> Result<Response, PageError> {
     me.require(ADMIN)?;
-    let message = match done.ok().and_then(|d| d.0.done).as_deref() {
-        Some("moved") => Some("已调岗，督办事项已记录部门落实情况，并已通知相关负责人。"),
-        _ => None,
-    };
+    let message = super::done_message(done, &[("moved", "已调岗，督办事项已记录部门落实情况，并已通知相关负责人。")]);
     render(&state, &me, StatusCode::OK, message, None).await
 }
 
