@@ -13,6 +13,9 @@ crate::coded! {
         Supervisor => "supervisor", "政务服务局督查人员";
         Discipline => "discipline", "纪检监察人员";
         Admin => "admin", "系统管理员";
+        SecurityAdmin => "security_admin", "安全管理员";
+        Auditor => "auditor", "审计管理员";
+        Integration => "integration", "系统对接账号";
     }
 }
 
@@ -22,10 +25,23 @@ impl Role {
         matches!(self, Role::HotlineOperator | Role::Registrar)
     }
 
-    /// Roles that read evaluations and tickets within their scope. Admin configures but does not read
-    /// case contents (DESIGN §7).
+    /// Roles that read evaluations and tickets within their scope. The three administrators configure, keep
+    /// accounts or read the audit log, and an integration pushes data in; none of them reads case contents
+    /// (DESIGN §7).
     pub fn may_read_evaluations(self) -> bool {
-        !matches!(self, Role::Admin)
+        !self.is_administrator() && self != Role::Integration
+    }
+
+    /// The three administrators of 三员分立 (GB/T 22239-2019 8.1.4.2): system, security and audit. One account
+    /// has one role, so no account combines them.
+    pub fn is_administrator(self) -> bool {
+        matches!(self, Role::Admin | Role::SecurityAdmin | Role::Auditor)
+    }
+
+    /// A system account used by business systems and the 12345 system through API tokens; no person signs in
+    /// with it.
+    pub fn may_sign_in(self) -> bool {
+        self != Role::Integration
     }
 
     /// The evaluated staff never learn who evaluated them; their window head and department head neither,
@@ -113,6 +129,10 @@ mod tests {
             assert_eq!(role.may_register_offline(), matches!(role, Role::HotlineOperator | Role::Registrar));
         }
         assert!(!Role::Admin.may_read_evaluations());
+        for role in [Role::SecurityAdmin, Role::Auditor, Role::Integration] {
+            assert!(!role.may_read_evaluations(), "{role:?} reads no cases");
+        }
+        assert!(!Role::Integration.may_sign_in());
         assert!(!Role::Staff.sees_masked_evaluator());
         assert_eq!(Role::WindowHead.scope_kind(), ScopeKind::Window);
     }

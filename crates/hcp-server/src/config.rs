@@ -37,6 +37,23 @@ pub struct Config {
     pub supervision: hcp_core::supervision::Thresholds,
     /// The upward report of evaluations to the provincial/national platform.
     pub upward: UpwardConfig,
+    /// Keeping the audit log (GB/T 22239-2019 8.1.4.3, 网络安全法 Art. 21).
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: how long audit entries stay in the database. Nothing deletes them: entries older than this may
+/// only be archived to a file with the chain's checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Days every audit entry is kept at least (default and least 180: six months).
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { retention_days: 180 }
+    }
 }
 
 /// `[security.password]`: what a password chosen by a person must be. Demo accounts (`--demo`) are exempt.
@@ -208,6 +225,23 @@ pub struct SecurityConfig {
     pub password: PasswordPolicy,
     pub session: IdleConfig,
     pub second_factor: SecondFactorConfig,
+    pub tokens: TokenConfig,
+}
+
+/// `[security.tokens]`: API tokens of integration accounts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Days a new token lasts unless the system administrator asks for fewer (default 365).
+    pub default_days: u32,
+    /// The most days a token may be issued for (default 365).
+    pub max_days: u32,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig { default_days: 365, max_days: 365 }
+    }
 }
 
 /// `[security.lockout]`: `max_failures` wrong sign-ins to one user name within `window_minutes` lock it for
@@ -291,6 +325,7 @@ impl Default for Config {
             integrity: hcp_core::integrity::IntegrityConfig::default(),
             supervision: hcp_core::supervision::Thresholds::default(),
             upward: UpwardConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -372,6 +407,15 @@ impl Config {
         };
         within("[session] ttl_hours", u64::from(self.session.ttl_hours), 1, 24 * 31)?;
         within("[security.session] idle_minutes", u64::from(self.security.session.idle_minutes), 0, 24 * 60)?;
+        within("[security.tokens] max_days", u64::from(self.security.tokens.max_days), 1, 3650)?;
+        within(
+            "[security.tokens] default_days",
+            u64::from(self.security.tokens.default_days),
+            1,
+            u64::from(self.security.tokens.max_days),
+        )?;
+        // Six months at least (网络安全法 Art. 21); at most ten years of entries in the database.
+        within("[audit] retention_days", u64::from(self.audit.retention_days), 180, 3650)?;
         within("[scheduler] interval_seconds", self.scheduler.interval_seconds, 0, 86_400)?;
         within("[scheduler] delivery_seconds", self.scheduler.delivery_seconds, 1, 86_400)?;
         within("[upload] max_import_bytes", self.upload.max_import_bytes as u64, 1024, 1 << 30)?;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_login_lockouts.sql")),
     (15, include_str!("../migrations/0015_passwords.sql")),
     (16, include_str!("../migrations/0016_session_security.sql")),
+    (17, include_str!("../migrations/0017_accounts_audit.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> Vec<String> {

@@ -44,6 +44,9 @@ pub async fn seed(state: &AppState) {
     }
     let accounts = [
         ("admin", "admin", None, None, None),
+        ("security_admin", "security_admin", None, None, None),
+        ("auditor", "auditor", None, None, None),
+        ("integration", "integration", None, None, None),
         ("supervisor", "supervisor", None, None, None),
         ("discipline", "discipline", None, None, None),
         ("hotline_operator", "hotline_operator", None, None, None),

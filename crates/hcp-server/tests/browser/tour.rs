@@ -26,7 +26,7 @@ async fn every_demo_user_finds_their_pages() {
     client.goto(&app.url("/login")).await.unwrap();
     client.wait().for_element(Locator::Id("demo-users")).await.unwrap();
     shoot(&client, "tour-0-login").await;
-    for role in Role::ALL {
+    for role in Role::ALL.into_iter().filter(|r| r.may_sign_in()) {
         client.goto(&app.url("/login")).await.unwrap();
         fill(&client, "username", role.code()).await;
         fill(&client, "password", &format!("{}-demo", role.code())).await;
@@ -43,7 +43,7 @@ async fn every_demo_user_finds_their_pages() {
     }
     // Work pages keep to a phone's width too.
     client.set_window_size(360, 740).await.unwrap();
-    for role in Role::ALL {
+    for role in Role::ALL.into_iter().filter(|r| r.may_sign_in()) {
         client.goto(&app.url("/login")).await.unwrap();
         fill(&client, "username", role.code()).await;
         fill(&client, "password", &format!("{}-demo", role.code())).await;

@@ -22,7 +22,7 @@ async fn every_demo_user_opens_every_page_of_their_menu(backend: Backend) {
     let mut anonymous = Browser::default();
     let login = anonymous.get(&app, "/login").await;
     assert!(login.html.contains("演示账号"), "demo mode lists the demo users");
-    for role in Role::ALL {
+    for role in Role::ALL.into_iter().filter(|r| r.may_sign_in()) {
         assert!(login.html.contains(&format!("{}-demo", role.code())), "{role:?}");
         let mut browser = Browser::default();
         browser.sign_in_with(&app, role.code(), &format!("{}-demo", role.code())).await;
