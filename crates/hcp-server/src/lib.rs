@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> axum::Router {
         .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
             if api::is_api_path(uri.path()) { api::method_not_allowed() } else { web::method_not_allowed() }
         })
+        // Innermost, so it sees every answer of a handler or a guard (and records the 401s and 403s).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::refusals::layer))
         .layer(axum::middleware::from_fn(refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::training::scope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::hsts::layer))

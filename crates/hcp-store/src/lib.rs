@@ -22,6 +22,7 @@ pub mod org;
 pub mod org_changes;
 pub mod outbox;
 pub mod records;
+pub mod refusals;
 pub mod scope;
 pub mod settings;
 pub mod sql;

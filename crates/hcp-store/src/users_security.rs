@@ -76,10 +76,12 @@ pub async fn describe_session(
     token_hash: &str,
     public_id: &str,
     address: &str,
+    user_agent: &str,
 ) -> crate::Result<()> {
-    sqlx::query("UPDATE sessions SET public_id = $1, address = $2 WHERE token_hash = $3")
+    sqlx::query("UPDATE sessions SET public_id = $1, address = $2, user_agent = $3 WHERE token_hash = $4")
         .bind(public_id)
         .bind(address)
+        .bind(user_agent)
         .bind(token_hash)
         .execute(conn)
         .await?;
@@ -93,12 +95,13 @@ pub struct SessionRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub address: Option<String>,
+    pub user_agent: String,
 }
 
 /// The user's live sessions, newest first.
 pub async fn sessions_of(conn: &mut AnyConnection, user_id: i64, now: DateTime<Utc>) -> crate::Result<Vec<SessionRow>> {
     Ok(sqlx::query_as(
-        "SELECT public_id, token_hash, created_at, expires_at, address FROM sessions \
+        "SELECT public_id, token_hash, created_at, expires_at, address, user_agent FROM sessions \
          WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, public_id",
     )
     .bind(user_id)

@@ -34,10 +34,12 @@ impl IntoResponse for AppError {
         }
         let status = edge::status::of(self.code);
         let retry_after = self.retry_after;
+        let code = self.code.as_str();
         let body = ErrorBody {
             error: ErrorDetail { code: self.code.as_str().to_owned(), message: self.message, fields: self.fields },
         };
         let mut response = (status, axum::Json(body)).into_response();
+        response.extensions_mut().insert(edge::refusals::RefusalCode(code));
         if let Some(seconds) = retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -15,7 +15,7 @@ use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::second_factor::{self, CodeRequest, EnrolmentView, PENDING_MINUTES, RecoveryCodesView, StatusView};
 use crate::app::session::{self, MeView};
 use crate::app::state::AppState;
-use crate::edge::client::ClientAddr;
+use crate::app::client::Client;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,11 +89,11 @@ pub async fn begin_pending(
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn complete(
     State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
+    client: Client,
     ApiJson(request): ApiJson<SecondStepRequest>,
 ) -> AppResult<Response> {
-    let completed = second_factor::complete(&state, &request.pending_token, &request.code).await?;
-    let response = super::session::signed_in(&state, session::create(&state, completed.user, ip).await?).await?;
+    let completed = second_factor::complete(&state, &request.pending_token, &request.code, &client).await?;
+    let response = super::session::signed_in(&state, session::create(&state, completed.user, &client).await?).await?;
     match completed.recovery_codes {
         None => Ok(response),
         Some(codes) => with_recovery_codes(response, codes).await,

@@ -14,7 +14,7 @@ use crate::app::error::{AppError, AppResult};
 use crate::app::session::{self, LoginRequest, MeView, SignIn, TokenRequest, TokenResponse};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, session_cookie, session_set_cookie};
-use crate::edge::client::ClientAddr;
+use crate::app::client::Client;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,10 +33,10 @@ pub fn router() -> Router<AppState> {
         (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
+    client: Client,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
-    match session::open(&state, ip, &request).await? {
+    match session::open(&state, &client, &request).await? {
         SignIn::Session(opened) => signed_in(&state, *opened).await,
         SignIn::SecondFactor { pending_token } => Ok(super::second_factor::required(pending_token)),
         SignIn::EnrolmentRequired { pending_token } => Ok(super::second_factor::enrolment_required(pending_token)),
@@ -54,8 +54,8 @@ pub async fn signed_in(state: &AppState, opened: session::Session) -> AppResult<
 
 /// Log out: ends the session and clears the cookie.
 #[utoipa::path(delete, operation_id = "sign_out", path = "/api/v1/session", tag = "session", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
-    session::close(&state, session_cookie(&headers)).await?;
+pub async fn logout(State(state): State<AppState>, client: Client, headers: HeaderMap) -> AppResult<Response> {
+    session::close(&state, session_cookie(&headers), &client).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
     Ok(response)

@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::CurrentUser;
+use super::client::Client;
 use super::error::{AppError, AppResult, ErrorCode};
 use super::state::AppState;
 
@@ -37,30 +38,47 @@ fn locked_error(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     error
 }
 
-/// Refuses a locked name before its password is looked at.
-pub async fn refuse_if_locked(state: &AppState, username: &str) -> AppResult<()> {
+/// Refuses a locked name before its password is looked at; the refusal is a `session.refused` entry (reason
+/// `locked`, not counted as another failure).
+pub async fn refuse_if_locked(state: &AppState, username: &str, client: &Client) -> AppResult<()> {
     if state.config().security.lockout.max_failures == 0 {
         return Ok(());
     }
     let now = state.system_now();
-    match lockouts::locked_until(&mut *state.store().reader().await?, &key(username), now).await? {
-        Some(until) => Err(locked_error(until, now)),
-        None => Ok(()),
-    }
+    let name = key(username);
+    let mut conn = state.store().reader().await?;
+    let Some(until) = lockouts::locked_until(&mut conn, &name, now).await? else {
+        return Ok(());
+    };
+    let user = users::by_username(&mut conn, username.trim()).await?;
+    drop(conn);
+    let target = target_of(&name, user.as_ref());
+    let details = client.with(serde_json::json!({"username": name, "reason": "locked", "until": until}));
+    let mut tx = state.store().begin().await?;
+    audit::append(&mut tx, state.now(), "系统", "session.refused", &target, &details).await?;
+    tx.commit().await?;
+    Err(locked_error(until, now))
 }
 
-/// Counts a failed sign-in (audited) and answers it: the usual "用户名或密码错误", or the lock message when this
+/// The audit target of a sign-in under this name: the account, or the name as typed when there is none.
+fn target_of(name: &str, user: Option<&User>) -> String {
+    user.map_or_else(|| format!("login:{name}"), |u| format!("user:{}", u.id))
+}
+
+/// Counts a failed sign-in (audited with the client and `reason`: `unknown_user`, `wrong_password`,
+/// `disabled`, `role_may_not_sign_in`) and answers it: the usual "用户名或密码错误", or the lock message when this
 /// failure locked the name. `user` is the account the name belongs to, if any.
 pub async fn failed(
     state: &AppState,
     username: &str,
     user: Option<&User>,
-    address: std::net::IpAddr,
+    client: &Client,
+    reason: &str,
 ) -> AppResult<AppError> {
     let rules = &state.config().security.lockout;
     let name = key(username);
     let now = state.system_now();
-    let target = user.map_or_else(|| format!("login:{name}"), |u| format!("user:{}", u.id));
+    let target = target_of(&name, user);
     let mut tx = state.store().begin().await?;
     let mut locked = None;
     if rules.max_failures > 0 {
@@ -69,13 +87,13 @@ pub async fn failed(
         if failures >= i64::from(rules.max_failures) {
             let until = now + Duration::minutes(rules.lock_minutes.into());
             if lockouts::lock(&mut tx, &name, now, until).await? {
-                let details = serde_json::json!({"username": name, "until": until, "address": address.to_string()});
+                let details = client.with(serde_json::json!({"username": name, "until": until, "failures": failures}));
                 audit::append(&mut tx, state.now(), "系统", "account.lock", &target, &details).await?;
             }
             locked = Some(until);
         }
     }
-    let details = serde_json::json!({"username": name, "address": address.to_string()});
+    let details = client.with(serde_json::json!({"username": name, "reason": reason}));
     audit::append(&mut tx, state.now(), "系统", "session.refused", &target, &details).await?;
     tx.commit().await?;
     Ok(match locked {

@@ -99,6 +99,10 @@ pub struct SessionView {
     pub expires_at: DateTime<Utc>,
     /// The address it was signed in from.
     pub address: Option<String>,
+    /// The browser's user agent at sign-in (at most 200 characters; empty when not recorded).
+    pub user_agent: String,
+    /// A short form of it, e.g. "Chrome 131 / Windows".
+    pub device: String,
     /// The session of this request.
     pub current: bool,
 }
@@ -122,6 +126,8 @@ fn view(row: SessionRow, current: Option<&str>) -> AppResult<SessionView> {
         opened_at: from_ms(row.created_at)?,
         expires_at: from_ms(row.expires_at)?,
         address: row.address,
+        device: super::client::describe_user_agent(&row.user_agent),
+        user_agent: row.user_agent,
     })
 }
 
@@ -167,14 +173,14 @@ pub async fn reset_password(state: &AppState, admin: &CurrentUser, username: &st
     let password = generate_password();
     let hash = hash_password(&password)?;
     users_security::set_password(&mut tx, target.id, &hash, state.system_now(), true, false).await?;
-    users_security::end_other_sessions(&mut tx, target.id, None).await?;
+    let ended = users_security::end_other_sessions(&mut tx, target.id, None).await?;
     audit::append(
         &mut tx,
         state.now(),
         &admin.actor(),
         "user.password.reset",
         &format!("user:{}", target.id),
-        &serde_json::json!({"username": target.username}),
+        &serde_json::json!({"username": target.username, "sessions_ended": ended}),
     )
     .await?;
     tx.commit().await?;

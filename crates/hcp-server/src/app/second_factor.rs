@@ -199,9 +199,9 @@ pub async fn disable(state: &AppState, user: &CurrentUser, request: &CodeRequest
 pub async fn admin_reset(state: &AppState, admin: &CurrentUser, user_id: i64) -> AppResult<()> {
     admin.require(&[hcp_core::role::Role::Admin])?;
     let mut tx = state.store().begin().await?;
-    if users::by_id(&mut tx, user_id).await?.is_none() {
+    let Some(target) = users::by_id(&mut tx, user_id).await? else {
         return Err(AppError::new(ErrorCode::NotFound, "没有这个用户"));
-    }
+    };
     if !store::remove(&mut tx, user_id).await? {
         return Err(AppError::new(ErrorCode::Conflict, "该用户尚未启用双因素认证"));
     }
@@ -211,7 +211,7 @@ pub async fn admin_reset(state: &AppState, admin: &CurrentUser, user_id: i64) ->
         &admin.actor(),
         "second_factor.admin_reset",
         &format!("user:{user_id}"),
-        &serde_json::json!({}),
+        &serde_json::json!({"username": target.username}),
     )
     .await?;
     tx.commit().await?;
@@ -260,8 +260,14 @@ pub struct Completed {
     pub recovery_codes: Option<Vec<String>>,
 }
 
-/// Completes a pending sign-in with a code (which confirms the enrolment of a user who had to enrol).
-pub async fn complete(state: &AppState, pending_token: &str, code: &str) -> AppResult<Completed> {
+/// Completes a pending sign-in with a code (which confirms the enrolment of a user who had to enrol); a wrong
+/// code is audited with the client's address and user agent.
+pub async fn complete(
+    state: &AppState,
+    pending_token: &str,
+    code: &str,
+    client: &super::client::Client,
+) -> AppResult<Completed> {
     let hash = token_hash(pending_token);
     limit(state, &format!("second_factor:pending:{hash}"))?;
     let expired = pending_expired;
@@ -274,14 +280,14 @@ pub async fn complete(state: &AppState, pending_token: &str, code: &str) -> AppR
     let recovery_codes = if factor.confirmed_at.is_none() {
         if !accept_totp(state, &mut tx, &factor, code, true).await? {
             drop(tx);
-            return Err(refused(state, &user.username, user_id, "second_factor.enrol_failed").await?);
+            return Err(refused_from(state, &user.username, user_id, "second_factor.enrol_failed", client).await?);
         }
         Some(issue_recovery_codes(state, &mut tx, user_id, &user.username).await?)
     } else if accept_any(state, &mut tx, &factor, code).await? {
         None
     } else {
         drop(tx);
-        return Err(refused(state, &user.username, user_id, "second_factor.sign_in_failed").await?);
+        return Err(refused_from(state, &user.username, user_id, "second_factor.sign_in_failed", client).await?);
     };
     store::delete_pending(&mut tx, &hash).await?;
     let user = resolve(&mut tx, user).await?;
@@ -295,8 +301,29 @@ fn limit(state: &AppState, key: &str) -> AppResult<()> {
 
 /// Audits a wrong code (in its own transaction: the refusal rolls the caller's back) and returns the refusal.
 async fn refused(state: &AppState, actor: &str, user_id: i64, action: &str) -> AppResult<AppError> {
+    refused_with(state, actor, user_id, action, serde_json::json!({})).await
+}
+
+/// [`refused`] during a sign-in: the entry says where it came from.
+async fn refused_from(
+    state: &AppState,
+    actor: &str,
+    user_id: i64,
+    action: &str,
+    client: &super::client::Client,
+) -> AppResult<AppError> {
+    refused_with(state, actor, user_id, action, client.details()).await
+}
+
+async fn refused_with(
+    state: &AppState,
+    actor: &str,
+    user_id: i64,
+    action: &str,
+    details: serde_json::Value,
+) -> AppResult<AppError> {
     let mut tx = state.store().begin().await?;
-    audit::append(&mut tx, state.now(), actor, action, &format!("user:{user_id}"), &serde_json::json!({})).await?;
+    audit::append(&mut tx, state.now(), actor, action, &format!("user:{user_id}"), &details).await?;
     tx.commit().await?;
     Ok(AppError::new(ErrorCode::InvalidSecondFactor, "验证码错误或已使用，请输入手机上显示的最新验证码"))
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::{CurrentUser, resolve};
+use super::client::Client;
 use super::error::{AppError, AppResult};
 use super::lockout;
 use super::second_factor;
@@ -70,26 +71,37 @@ pub enum SignIn {
     },
 }
 
-/// Checks the credentials (rate-limited per address) and stores a new session, audited. The API's
-/// `POST /session` and the `/login` page share it, so both give the same session.
-pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest) -> AppResult<SignIn> {
+/// Checks the credentials (rate-limited per address) and stores a new session, audited with the client's
+/// address and user agent. The API's `POST /session` and the `/login` page share it, so both give the same
+/// session. An account whose role may not sign in (an integration account, token only) is refused exactly like
+/// a wrong password, and counted for the lockout alike; only the audit entry says why.
+pub async fn open(state: &AppState, client: &Client, request: &LoginRequest) -> AppResult<SignIn> {
+    let ip = client.address;
     state
         .limiter()
         .check(&format!("login:{ip}"), state.config().rate_limit.logins_per_minute)
         .map_err(AppError::rate_limited)?;
     // Per-account lockout (issue 15): a locked name is refused before its password is checked.
-    lockout::refuse_if_locked(state, &request.username).await?;
+    lockout::refuse_if_locked(state, &request.username, client).await?;
     let mut conn = state.store().reader().await?;
     let user = users::by_username(&mut conn, request.username.trim()).await?;
     // Verify even for unknown users so timing does not reveal which user names exist.
     let phc = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
     let password = request.password.clone();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
-    let user = match user {
-        Some(user) if ok && user.disabled == 0 => user,
-        known => {
+    let refusal = match &user {
+        None => Some("unknown_user"),
+        Some(_) if !ok => Some("wrong_password"),
+        Some(user) if user.disabled != 0 => Some("disabled"),
+        Some(user) if !user.role.may_sign_in() => Some("role_may_not_sign_in"),
+        Some(_) => None,
+    };
+    let user = match (user, refusal) {
+        (Some(user), None) => user,
+        (known, reason) => {
             drop(conn);
-            return Err(lockout::failed(state, &request.username, known.as_ref(), ip).await?);
+            let reason = reason.unwrap_or("wrong_password");
+            return Err(lockout::failed(state, &request.username, known.as_ref(), client, reason).await?);
         }
     };
     let current = resolve(&mut conn, user).await?;
@@ -104,11 +116,12 @@ pub async fn open(state: &AppState, ip: std::net::IpAddr, request: &LoginRequest
     if second_factor::required_for(state, &current) {
         return Ok(SignIn::EnrolmentRequired { pending_token: second_factor::pending(state, current.user.id).await? });
     }
-    Ok(SignIn::Session(Box::new(create(state, current, ip).await?)))
+    Ok(SignIn::Session(Box::new(create(state, current, client).await?)))
 }
 
-/// Stores a new session for a signed-in user, audited; `ip` is where it was opened from (shown to its owner).
-pub async fn create(state: &AppState, current: CurrentUser, ip: std::net::IpAddr) -> AppResult<Session> {
+/// Stores a new session for a signed-in user, audited; `client` is where it was opened from (shown to its
+/// owner, and in the `session.create` entry).
+pub async fn create(state: &AppState, current: CurrentUser, client: &Client) -> AppResult<Session> {
     let now = state.now();
     let (token, hash) = new_token();
     let ttl = Duration::hours(i64::from(state.config().session.ttl_hours));
@@ -118,14 +131,15 @@ pub async fn create(state: &AppState, current: CurrentUser, ip: std::net::IpAddr
     users::create_session(&mut tx, &hash, current.user.id, opened, opened + ttl).await?;
     // The id the owner sees and ends it by on the account page (issue 15), and where it was opened from.
     let session_id = super::own_account::new_session_id();
-    hcp_store::users_security::describe_session(&mut tx, &hash, &session_id, &ip.to_string()).await?;
+    let address = client.address.to_string();
+    hcp_store::users_security::describe_session(&mut tx, &hash, &session_id, &address, &client.user_agent).await?;
     audit::append(
         &mut tx,
         now,
         &current.actor(),
         "session.create",
         &format!("user:{}", current.user.id),
-        &serde_json::json!({}),
+        &client.with(serde_json::json!({"session": session_id})),
     )
     .await?;
     tx.commit().await?;
@@ -137,8 +151,8 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     hcp_store::crypto::hash_password(&hcp_store::crypto::generate_password()).unwrap_or_default()
 });
 
-/// Ends the session of this cookie's token, if it is one (audited).
-pub async fn close(state: &AppState, token: Option<String>) -> AppResult<()> {
+/// Ends the session of this cookie's token, if it is one (audited, with where the sign-out came from).
+pub async fn close(state: &AppState, token: Option<String>, client: &Client) -> AppResult<()> {
     if let Some(token) = token {
         let mut tx = state.store().begin().await?;
         if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.system_now()).await? {
@@ -149,7 +163,7 @@ pub async fn close(state: &AppState, token: Option<String>) -> AppResult<()> {
                 &user.username,
                 "session.delete",
                 &format!("user:{}", user.id),
-                &serde_json::json!({}),
+                &client.details(),
             )
             .await?;
         }

@@ -54,12 +54,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         if let Some(extension) = parts.extensions.get::<CachedUser>() {
             return Ok(MaybeUser(extension.0.clone()));
         }
-        let bearer = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(|t| t.trim().to_owned());
+        let bearer = bearer_token(&parts.headers);
         let user = if let Some(token) = bearer {
             match auth::by_token(state, &token).await? {
                 Some(user) => Some(user),
@@ -70,6 +65,9 @@ impl FromRequestParts<AppState> for MaybeUser {
         } else {
             None
         };
+        if let Some(slot) = parts.extensions.get::<super::refusals::CallerSlot>() {
+            slot.fill(user.as_ref());
+        }
         parts.extensions.insert(CachedUser(user.clone()));
         Ok(MaybeUser(user))
     }
@@ -77,6 +75,15 @@ impl FromRequestParts<AppState> for MaybeUser {
 
 #[derive(Clone)]
 struct CachedUser(Option<CurrentUser>);
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_owned())
+}
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -29,3 +29,19 @@ impl FromRequestParts<AppState> for ClientAddr {
         Ok(ClientAddr(forwarded::client_address(peer, lines, &config.trusted_proxies)))
     }
 }
+
+/// The client as the audit records it: [`ClientAddr`]'s address and the `User-Agent` header, cleaned.
+impl FromRequestParts<AppState> for crate::app::client::Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ClientAddr(address) = ClientAddr::from_request_parts(parts, state).await?;
+        Ok(client_of(address, &parts.headers))
+    }
+}
+
+/// The client of a request whose address is known.
+pub fn client_of(address: IpAddr, headers: &axum::http::HeaderMap) -> crate::app::client::Client {
+    let user_agent = headers.get(axum::http::header::USER_AGENT).map(|v| String::from_utf8_lossy(v.as_bytes()));
+    crate::app::client::Client::new(address, user_agent.as_deref().unwrap_or_default())
+}

@@ -7,5 +7,6 @@ pub mod caller;
 pub mod client;
 pub mod forwarded;
 pub mod hsts;
+pub mod refusals;
 pub mod status;
 pub mod text;

@@ -35,6 +35,9 @@ pub struct SessionLine {
     pub opened_at: String,
     pub expires_at: String,
     pub address: String,
+    /// The browser, short ("Chrome 131 / Windows"), and the full user agent for its tooltip.
+    pub device: String,
+    pub user_agent: String,
     pub current: bool,
 }
 
@@ -102,6 +105,8 @@ fn line(s: SessionView) -> SessionLine {
         opened_at: local(s.opened_at),
         expires_at: local(s.expires_at),
         address: s.address.unwrap_or_else(|| "未记录".to_owned()),
+        device: s.device,
+        user_agent: s.user_agent,
         current: s.current,
         id: s.id,
     }

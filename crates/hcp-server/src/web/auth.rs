@@ -13,7 +13,7 @@ use super::{render, with_page_headers};
 use crate::app::session::{self, LoginRequest};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, MaybeUser, session_cookie, session_set_cookie};
-use crate::edge::client::ClientAddr;
+use crate::app::client::Client;
 use crate::web::form::{CsrfForm, form_name};
 
 const LOGIN_FORM: &str = "login";
@@ -126,14 +126,14 @@ pub async fn login_page(
 
 pub async fn login_submit(
     State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
+    client: Client,
     headers: HeaderMap,
     CsrfForm(form, _): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let username = form.get("username").unwrap_or_default().to_owned();
     let password = form.text("password");
     let next = safe_next(form.get("next")).to_owned();
-    match session::open(&state, ip, &LoginRequest { username: username.clone(), password }).await {
+    match session::open(&state, &client, &LoginRequest { username: username.clone(), password }).await {
         Ok(session::SignIn::Session(opened)) => {
             let cookie = session_set_cookie(&state, &opened.token, opened.max_age_seconds);
             let mut response = with_page_headers(Redirect::to(&next).into_response());
@@ -168,10 +168,11 @@ pub async fn login_submit(
 
 pub async fn logout(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     CsrfForm(_form, _): CsrfForm<LogoutForm>,
 ) -> Result<Response, PageError> {
-    session::close(&state, session_cookie(&headers)).await?;
+    session::close(&state, session_cookie(&headers), &client).await?;
     let mut response = with_page_headers(Redirect::to("/login").into_response());
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
     Ok(response)

@@ -16,6 +16,8 @@ pub struct PageError {
     pub title: &'static str,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// The error code of a refusal, for the audit of refused requests (`csrf` for a form's refusal).
+    pub code: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -28,7 +30,11 @@ struct ErrorPage<'a> {
 
 impl PageError {
     pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
-        PageError { status, title, message: message.into(), retry_after: None }
+        PageError { status, title, message: message.into(), retry_after: None, code: None }
+    }
+
+    fn new_coded(code: &'static str, status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        PageError { code: Some(code), ..Self::new(status, title, message) }
     }
 
     pub fn not_found() -> Self {
@@ -45,7 +51,8 @@ impl PageError {
 
     /// A form without a valid CSRF token.
     pub fn csrf() -> Self {
-        Self::new(
+        Self::new_coded(
+            "csrf",
             StatusCode::FORBIDDEN,
             "无法提交",
             "为了您的安全，本次提交未被受理（页面校验信息缺失或无效）。请返回原页面，刷新后重新提交；如仍不行，请确认浏览器允许本网站使用 Cookie。",
@@ -87,6 +94,7 @@ impl From<AppError> for PageError {
             _ => PageError::internal(),
         };
         page.retry_after = err.retry_after;
+        page.code = Some(err.code.as_str());
         page
     }
 }
@@ -99,6 +107,9 @@ impl IntoResponse for PageError {
             message: &self.message,
         };
         let mut response = super::render(self.status, &page);
+        if let Some(code) = self.code {
+            response.extensions_mut().insert(crate::edge::refusals::RefusalCode(code));
+        }
         if let Some(seconds) = self.retry_after
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

@@ -15,7 +15,7 @@ use crate::app::second_factor::EnrolmentView;
 use crate::app::state::AppState;
 use crate::app::{second_factor, session};
 use crate::edge::caller::session_set_cookie;
-use crate::edge::client::ClientAddr;
+use crate::app::client::Client;
 use crate::web::form::{CsrfForm, form_name};
 
 const SECOND_FACTOR_FORM: &str = "login_second_factor";
@@ -69,14 +69,14 @@ pub fn second_step(
 
 pub async fn submit(
     State(state): State<AppState>,
-    ClientAddr(ip): ClientAddr,
+    client: Client,
     headers: HeaderMap,
     CsrfForm(form, _): CsrfForm<SecondFactorForm>,
 ) -> Result<Response, PageError> {
     let pending_token = form.get("pending_token").unwrap_or_default().to_owned();
     let code = form.text("code");
     let next = safe_next(form.get("next")).to_owned();
-    let completed = match second_factor::complete(&state, &pending_token, &code).await {
+    let completed = match second_factor::complete(&state, &pending_token, &code, &client).await {
         Ok(completed) => completed,
         Err(err) if crate::edge::status::of(err.code).is_client_error() => {
             let status = crate::edge::status::of(err.code);
@@ -86,7 +86,7 @@ pub async fn submit(
         }
         Err(err) => return Err(err.into()),
     };
-    let opened = session::create(&state, completed.user, ip).await?;
+    let opened = session::create(&state, completed.user, &client).await?;
     let cookie = session_set_cookie(&state, &opened.token, opened.max_age_seconds);
     let mut response = match completed.recovery_codes {
         Some(recovery_codes) => {

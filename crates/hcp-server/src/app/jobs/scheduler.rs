@@ -85,6 +85,8 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
         report.flags = crate::app::jobs::sweep::run(state, now).await?;
     }
     purge(state, now).await?;
+    // Refused reads and anonymous refusals of each closed hour: one audit entry per subject and hour.
+    crate::app::refusals::write_closed_hours(state).await?;
     crate::app::jobs::checkpoint::write_if_moved(state, now).await?;
     if report.overdue + report.reminders > 0 {
         state.wake_delivery();
