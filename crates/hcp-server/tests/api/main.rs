@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod audit_events;
 mod demo;
 mod fuzz;
 mod hostile;
