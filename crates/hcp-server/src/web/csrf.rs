@@ -90,11 +90,12 @@ pub fn verify(state: &AppState, headers: &HeaderMap, form: &str, submitted: Opti
     let issued: i64 = issued.parse().map_err(|_| PageError::csrf())?;
     let age = state.system_now().timestamp() - issued;
     if !(-300..=MAX_AGE_HOURS * 3600).contains(&age) {
-        return Err(PageError::new(
+        let expired = PageError::new(
             StatusCode::FORBIDDEN,
             "页面已过期",
             "页面打开时间过长，为了安全请返回并刷新页面后重新提交。",
-        ));
+        );
+        return Err(PageError { code: Some("csrf"), ..expired });
     }
     if constant_time_eq(given, &mac(state, form, issued, &secret, &session)) { Ok(()) } else { Err(PageError::csrf()) }
 }
