@@ -59,7 +59,12 @@ pub async fn closed_unaudited(conn: &mut AnyConnection, before: i64, limit: i64)
 }
 
 /// Marks a row audited; its count as marked when this call did it, `None` when another run (or process) had.
-pub async fn mark_audited(conn: &mut AnyConnection, subject: &str, kind: &str, hour: i64) -> crate::Result<Option<i64>> {
+pub async fn mark_audited(
+    conn: &mut AnyConnection,
+    subject: &str,
+    kind: &str,
+    hour: i64,
+) -> crate::Result<Option<i64>> {
     let changed = sqlx::query(
         "UPDATE refused_counts SET audited = 1 WHERE subject = $1 AND kind = $2 AND hour = $3 AND audited = 0",
     )

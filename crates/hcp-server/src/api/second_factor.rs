@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use super::error::{ErrorBody, ErrorDetail};
 use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
+use crate::app::client::Client;
 use crate::app::error::{AppError, AppResult, ErrorCode};
 use crate::app::second_factor::{self, CodeRequest, EnrolmentView, PENDING_MINUTES, RecoveryCodesView, StatusView};
 use crate::app::session::{self, MeView};
 use crate::app::state::AppState;
-use crate::app::client::Client;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -10,11 +10,11 @@ use axum::{Json, Router};
 use super::error::ErrorBody;
 use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
+use crate::app::client::Client;
 use crate::app::error::{AppError, AppResult};
 use crate::app::session::{self, LoginRequest, MeView, SignIn, TokenRequest, TokenResponse};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, session_cookie, session_set_cookie};
-use crate::app::client::Client;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -10,10 +10,10 @@ use hcp_core::role::Scope;
 use super::csrf::Csrf;
 use super::errors::PageError;
 use super::{render, with_page_headers};
+use crate::app::client::Client;
 use crate::app::session::{self, LoginRequest};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, MaybeUser, session_cookie, session_set_cookie};
-use crate::app::client::Client;
 use crate::web::form::{CsrfForm, form_name};
 
 const LOGIN_FORM: &str = "login";

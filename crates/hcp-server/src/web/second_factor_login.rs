@@ -11,11 +11,11 @@ use super::errors::PageError;
 use super::layout::Chrome;
 use super::signed_in::safe_next;
 use super::{render, with_page_headers};
+use crate::app::client::Client;
 use crate::app::second_factor::EnrolmentView;
 use crate::app::state::AppState;
 use crate::app::{second_factor, session};
 use crate::edge::caller::session_set_cookie;
-use crate::app::client::Client;
 use crate::web::form::{CsrfForm, form_name};
 
 const SECOND_FACTOR_FORM: &str = "login_second_factor";

@@ -119,10 +119,7 @@ async fn sign_ins_and_sign_outs_say_where_from(backend: Backend) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let unknown = of_action(&app, "login:no-such-user", "session.refused").await;
     assert_eq!(unknown.len(), 1, "{unknown:?}");
-    assert_eq!(
-        (&unknown[0].1["address"], &unknown[0].1["reason"]),
-        (&json!("198.51.100.10"), &json!("unknown_user"))
-    );
+    assert_eq!((&unknown[0].1["address"], &unknown[0].1["reason"]), (&json!("198.51.100.10"), &json!("unknown_user")));
 
     // Signing out: an entry with where from; the cookie no longer works.
     let response = app
@@ -293,9 +290,9 @@ async fn refused_state_changing_requests_of_a_known_caller_are_one_entry_each(ba
     let staff = app.login("staff").await;
     let headers = [("x-forwarded-for", "203.0.113.50"), ("user-agent", FIREFOX)];
     // Outside the role's domain: an account administrator's unlock and second-factor reset.
-    let (status, body) =
-        app.send(Method::POST, "/api/v1/admin/users/window_head/unlock", Some(&staff), &headers, Some(&json!({})))
-            .await;
+    let (status, body) = app
+        .send(Method::POST, "/api/v1/admin/users/window_head/unlock", Some(&staff), &headers, Some(&json!({})))
+        .await;
     assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{body}");
     let reset = format!("/api/v1/admin/users/{}/second-factor", staff_target.trim_start_matches("user:"));
     let (status, _) = app.send(Method::DELETE, &reset, Some(&staff), &headers, None).await;
