@@ -40,11 +40,11 @@ pub fn clean_user_agent(raw: &str) -> String {
 }
 
 /// A short form of a user agent for its owner's session list: "Chrome 131 / Windows"; the trimmed string
-/// when nothing is recognised, "未记录" when there is none.
+/// when nothing is recognised, "浏览器未知" when there is none.
 pub fn describe_user_agent(user_agent: &str) -> String {
     let ua = user_agent.trim();
     if ua.is_empty() {
-        return "未记录".to_owned();
+        return "浏览器未知".to_owned();
     }
     let version = |name: &str| -> Option<String> {
         let at = ua.find(name)? + name.len();
@@ -99,6 +99,6 @@ mod tests {
                       Version/17.5 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_user_agent(iphone), "Safari 17 / iOS");
         assert_eq!(describe_user_agent("curl/8.5.0"), "curl/8.5.0");
-        assert_eq!(describe_user_agent(""), "未记录");
+        assert_eq!(describe_user_agent(""), "浏览器未知");
     }
 }

@@ -86,7 +86,7 @@ async fn the_account_page_names_each_sessions_browser(backend: Backend) {
     let page = browser.get(&app, "/account").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains(&format!("title=\"{CHROME}\">Chrome 131 / Windows</span>")), "{}", page.html);
-    assert!(page.html.contains(">未记录</span>"), "a client without a user agent: {}", page.html);
+    assert!(page.html.contains(">浏览器未知</span>"), "a client without a user agent: {}", page.html);
 
     // Signing out from the page is an entry too.
     let token = form_csrf(&page.html, "/logout");
