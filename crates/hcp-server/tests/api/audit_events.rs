@@ -18,6 +18,7 @@ hcp_store::on_both_backends!(
     an_integration_account_is_refused_at_sign_in_like_a_wrong_password,
     refused_state_changing_requests_of_a_known_caller_are_one_entry_each,
     refused_reads_are_one_entry_per_user_and_closed_hour,
+    reads_with_a_revoked_token_are_counted_for_its_owner,
     anonymous_refusals_are_one_entry_per_address_and_closed_hour,
 );
 
@@ -396,5 +397,38 @@ async fn anonymous_refusals_are_one_entry_per_address_and_closed_hour(backend: B
     assert_eq!((second.len(), &second[0].1["count"]), (1, &json!(7)));
     assert_eq!(count_action(&app, "request.refused_anonymous").await, 2);
     app.assert_audit_clean().await;
+    app.stop().await;
+}
+
+async fn reads_with_a_revoked_token_are_counted_for_its_owner(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let integration = user_target(&app, "integration").await;
+    let id: i64 = integration.trim_start_matches("user:").parse().unwrap();
+    // A token of the integration account, revoked (written directly: issuing tokens is another part's).
+    let (token, hash) = hcp_store::crypto::new_token();
+    let now = hcp_store::ms(app.state.system_now());
+    let mut conn = app.state.store().reader().await.unwrap();
+    hcp_store::sqlx::query(
+        "INSERT INTO api_tokens (token_hash, user_id, name, created_at, revoked_at) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(&hash)
+    .bind(id)
+    .bind("12345热线系统对接")
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let bearer = format!("Bearer {token}");
+    for _ in 0..3 {
+        let (status, body) = app.send(Method::GET, "/api/v1/me", None, &[("authorization", &bearer)], None).await;
+        assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "invalid_token"), "{body}");
+    }
+    app.clock.advance(Duration::minutes(61));
+    app.run_jobs().await;
+    let reads = of_action(&app, &integration, "request.refused_reads").await;
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!((reads[0].0.as_str(), &reads[0].1["count"]), ("integration", &json!(3)));
+    assert_eq!(count_action(&app, "request.refused_anonymous").await, 0);
     app.stop().await;
 }
