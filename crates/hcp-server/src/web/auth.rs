@@ -96,9 +96,13 @@ pub struct LoginPage {
     pub error: Option<String>,
 }
 
-/// The demo creates one user per role, named by the role's code (`service::demo`).
+/// The demo creates one user per role, named by the role's code (`service::demo`); the integration account
+/// never signs in, so it is not listed.
 fn demo_users(state: &AppState) -> Vec<(&'static str, &'static str)> {
-    if state.is_demo() { hcp_core::role::Role::ALL.iter().map(|r| (r.code(), r.label())).collect() } else { Vec::new() }
+    if !state.is_demo() {
+        return Vec::new();
+    }
+    hcp_core::role::Role::ALL.iter().filter(|r| r.may_sign_in()).map(|r| (r.code(), r.label())).collect()
 }
 
 #[derive(serde::Deserialize)]
