@@ -600,7 +600,7 @@ async fn a_locked_account_shows_until_when_and_the_administrator_unlocks_it(back
     let app = TestApp::spawn(backend).await;
     let mut browser = app.browser_as("security_admin").await;
     let page = browser.get(&app, "/admin/users").await;
-    assert!(!page.html.contains("已锁定"), "nobody is locked yet");
+    assert!(!page.html.contains("<span class=\"badge bad\">已锁定</span>"), "nobody is locked yet");
     let sign_in = |password: &'static str| {
         client().post(app.url("/api/v1/session")).json(&json!({"username": "staff", "password": password})).send()
     };
