@@ -154,9 +154,8 @@ async fn load_demo(
 /// (三员分立; a database from before issue 16 has only system administrators).
 async fn warn_missing_administrators(store: &Store) -> Result<(), String> {
     let mut conn = store.reader().await.map_err(|e| e.to_string())?;
-    let lines = hcp_server::app::admin::users_lifecycle::missing_administrators(&mut conn)
-        .await
-        .map_err(|e| e.summary())?;
+    let lines =
+        hcp_server::app::admin::users_lifecycle::missing_administrators(&mut conn).await.map_err(|e| e.summary())?;
     for line in lines {
         eprintln!("{line}");
     }
@@ -346,7 +345,9 @@ pub async fn user_add(
             "已创建用户 {}（#{id}），临时密码（仅显示这一次，首次登录须修改）：{password}",
             account.username.trim()
         ),
-        None => println!("已创建系统对接账号 {}（#{id}）：{}。", account.username.trim(), accounts::INTEGRATION_NO_SIGN_IN),
+        None => {
+            println!("已创建系统对接账号 {}（#{id}）：{}。", account.username.trim(), accounts::INTEGRATION_NO_SIGN_IN)
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -14,21 +14,29 @@ pub async fn end_all_sessions(conn: &mut AnyConnection, user_id: i64) -> crate::
 }
 
 /// Revokes every token of the user still unrevoked, naming who did it.
-pub async fn revoke_all_tokens(conn: &mut AnyConnection, user_id: i64, by: &str, now: DateTime<Utc>) -> crate::Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 WHERE user_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(ms(now))
-    .bind(by)
-    .bind(user_id)
-    .execute(conn)
-    .await?
-    .rows_affected())
+pub async fn revoke_all_tokens(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> crate::Result<u64> {
+    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 WHERE user_id = $3 AND revoked_at IS NULL")
+        .bind(ms(now))
+        .bind(by)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 /// Deactivates (`active` false: `disabled` and `deactivated_at` set) or reactivates the account; false when it
 /// already was so.
-pub async fn set_active(conn: &mut AnyConnection, user_id: i64, active: bool, now: DateTime<Utc>) -> crate::Result<bool> {
+pub async fn set_active(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    active: bool,
+    now: DateTime<Utc>,
+) -> crate::Result<bool> {
     let done = if active {
         sqlx::query("UPDATE users SET disabled = 0, deactivated_at = NULL WHERE id = $1 AND disabled <> 0")
             .bind(user_id)

@@ -29,7 +29,11 @@ pub fn require_unlocker(user: &CurrentUser) -> AppResult<()> {
 }
 
 /// Until when the account's name is locked now, if it is (on the real clock).
-pub async fn locked_until(state: &AppState, conn: &mut hcp_store::AnyConnection, username: &str) -> AppResult<Option<DateTime<Utc>>> {
+pub async fn locked_until(
+    state: &AppState,
+    conn: &mut hcp_store::AnyConnection,
+    username: &str,
+) -> AppResult<Option<DateTime<Utc>>> {
     Ok(lockouts::locked_until(conn, &key(username), state.system_now()).await?)
 }
 

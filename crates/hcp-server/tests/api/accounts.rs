@@ -87,8 +87,7 @@ async fn an_account_is_read_edited_and_its_history_names_the_changes(backend: Ba
     assert_eq!(app.get("/api/v1/me", Some(&staff)).await.0, StatusCode::OK);
     let change = json!({"role": "window_head", "display_name": "李娜", "email": "lina@example.com",
         "window_code": "W-JZ-01", "staff_no": "S002"});
-    let (status, account) =
-        app.send(Method::PUT, "/api/v1/admin/users/staff", Some(&keeper), &[], Some(&change)).await;
+    let (status, account) = app.send(Method::PUT, "/api/v1/admin/users/staff", Some(&keeper), &[], Some(&change)).await;
     assert_eq!(status, StatusCode::OK, "{account}");
     assert_eq!((account["role"].as_str(), account["role_label"].as_str()), (Some("window_head"), Some("窗口负责人")));
     assert_eq!(account["window_code"], "W-JZ-01");
@@ -127,9 +126,7 @@ async fn an_account_is_read_edited_and_its_history_names_the_changes(backend: Ba
     app.stop().await;
 }
 
-async fn deactivation_ends_sessions_and_tokens_at_once_and_reactivation_gives_back_the_sign_in_only(
-    backend: Backend,
-) {
+async fn deactivation_ends_sessions_and_tokens_at_once_and_reactivation_gives_back_the_sign_in_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let keeper = app.login("security_admin").await;
     let staff = app.login("staff").await;
@@ -210,7 +207,8 @@ async fn a_password_reset_gives_a_temporary_password_once(backend: Backend) {
     assert!(history.as_array().unwrap().iter().any(|e| e["action_label"] == "重置密码"), "{history}");
     assert!(audit_rows(&app, &format!("user:{id}")).await.iter().all(|r| !r.details.contains(&password)));
     // The security administrator may reset another administrator's password and unlock them.
-    let (status, _) = app.send(Method::POST, "/api/v1/admin/users/admin/password-reset", Some(&keeper), &[], None).await;
+    let (status, _) =
+        app.send(Method::POST, "/api/v1/admin/users/admin/password-reset", Some(&keeper), &[], None).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = app.post("/api/v1/admin/users/auditor/unlock", Some(&keeper), &json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -269,13 +267,15 @@ async fn integration_accounts_have_no_password_anyone_knows(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["error"]["fields"]["password"].as_str().unwrap().contains("不能登录"), "{body}");
 
-    let new = json!({"username": "hotline-sys", "role": "integration", "org_code": "JK", "display_name": "12345热线系统"});
+    let new =
+        json!({"username": "hotline-sys", "role": "integration", "org_code": "JK", "display_name": "12345热线系统"});
     let (status, created) = app.post("/api/v1/admin/users", Some(&keeper), &new).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert!(created["password"].is_null(), "no password shown: {created}");
     assert_eq!(created["note"], "系统对接账号不能登录，访问令牌由系统管理员签发");
     let id = created["id"].as_i64().unwrap();
-    let never = format!("SELECT COUNT(*) FROM users WHERE id = {id} AND must_change_password = 0 AND role = 'integration'");
+    let never =
+        format!("SELECT COUNT(*) FROM users WHERE id = {id} AND must_change_password = 0 AND role = 'integration'");
     assert_eq!(app.count(&never).await, 1, "never asked to change it");
     let (_, account) = app.get("/api/v1/admin/users/hotline-sys", Some(&keeper)).await;
     assert_eq!(account["may_sign_in"], false);

@@ -45,12 +45,20 @@ fn outside_accounts() -> Vec<(Method, &'static str, Option<Value>)> {
         (Method::DELETE, "/api/v1/admin/org-units/JK-JZ", None),
         (Method::GET, "/api/v1/admin/departments", None),
         (Method::GET, "/api/v1/admin/windows", None),
-        (Method::POST, "/api/v1/admin/windows", Some(json!({"code": "W-X", "name": "某窗口", "department_code": "SCJG"}))),
+        (
+            Method::POST,
+            "/api/v1/admin/windows",
+            Some(json!({"code": "W-X", "name": "某窗口", "department_code": "SCJG"})),
+        ),
         (Method::PUT, "/api/v1/admin/windows/W-SC-01", Some(json!({"name": "改名", "department_code": "SCJG"}))),
         (Method::GET, "/api/v1/admin/windows/W-SC-01/history", None),
         (Method::GET, "/api/v1/admin/windows/W-SC-01/networks", None),
         (Method::GET, "/api/v1/admin/staff", None),
-        (Method::POST, "/api/v1/admin/staff", Some(json!({"staff_no": "S900", "name": "某人", "window_code": "W-SC-01"}))),
+        (
+            Method::POST,
+            "/api/v1/admin/staff",
+            Some(json!({"staff_no": "S900", "name": "某人", "window_code": "W-SC-01"})),
+        ),
         (Method::GET, "/api/v1/admin/service-items", None),
         (Method::GET, "/api/v1/admin/cases", None),
         (Method::GET, "/api/v1/admin/calendar", None),
@@ -118,7 +126,9 @@ async fn the_security_administrator_is_refused_outside_accounts(backend: Backend
     assert_eq!(app.count("SELECT COUNT(*) FROM calendar_local_days").await, 0);
     // The system administrator is not refused on its own routes (the table is not refused by accident).
     let admin = app.login("admin").await;
-    for (method, path, _) in outside_accounts().into_iter().filter(|(m, p, _)| *m == Method::GET && p.contains("/admin/")) {
+    for (method, path, _) in
+        outside_accounts().into_iter().filter(|(m, p, _)| *m == Method::GET && p.contains("/admin/"))
+    {
         let (status, answer) = app.send(method.clone(), path, Some(&admin), &[], None).await;
         assert_eq!(status, StatusCode::OK, "{method} {path}: {answer}");
     }

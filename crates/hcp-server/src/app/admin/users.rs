@@ -31,7 +31,10 @@ pub const KEEPERS: &[Role] = &[Role::SecurityAdmin];
 
 /// The refusal of an administrator role given or taken through a request.
 pub fn administrator_role_refused() -> AppError {
-    AppError::invalid_field("role", "管理员账号（系统管理员、安全管理员、审计管理员）只能由运维人员在服务器上用命令行创建")
+    AppError::invalid_field(
+        "role",
+        "管理员账号（系统管理员、安全管理员、审计管理员）只能由运维人员在服务器上用命令行创建",
+    )
 }
 
 /// Creates a user with a role and scope; the password is generated unless given (and shown once).

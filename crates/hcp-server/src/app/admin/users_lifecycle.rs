@@ -141,7 +141,8 @@ async fn scope_view(
         Some(id) => org::staff_by_id(conn, id).await?,
         None => None,
     };
-    let named = |kind: &str, name: Option<String>| name.map_or_else(|| "（未设置）".to_owned(), |n| format!("{kind}：{n}"));
+    let named =
+        |kind: &str, name: Option<String>| name.map_or_else(|| "（未设置）".to_owned(), |n| format!("{kind}：{n}"));
     let label = match role.scope_kind() {
         ScopeKind::Staff => named("本人", staff.as_ref().map(|s| format!("{}（{}）", s.name, s.staff_no))),
         ScopeKind::Window => named("窗口", window.as_ref().map(|w| format!("{}（{}）", w.name, w.code))),
@@ -162,7 +163,8 @@ async fn scope_view(
 
 async fn view(state: &AppState, conn: &mut AnyConnection, user: User) -> AppResult<Account> {
     let facts = store::facts(conn, user.id, state.system_now()).await?.ok_or_else(|| AppError::not_found("用户"))?;
-    let scope = scope_view(conn, user.role, user.org_unit_id, user.department_id, user.window_id, user.staff_id).await?;
+    let scope =
+        scope_view(conn, user.role, user.org_unit_id, user.department_id, user.window_id, user.staff_id).await?;
     let locked_until = crate::app::lockout::locked_until(state, conn, &user.username).await?.map(local);
     let second_factor = crate::app::second_factor::is_enrolled(conn, user.id).await?;
     Ok(Account {
@@ -271,7 +273,8 @@ pub async fn update(state: &AppState, me: &CurrentUser, username: &str, change: 
         };
         store::update_details(&mut tx, target.id, &details).await?;
         // A new role is new permissions: whoever holds a session signs in again under it.
-        let sessions_ended = if new.role != target.role { store::end_all_sessions(&mut tx, target.id).await? } else { 0 };
+        let sessions_ended =
+            if new.role != target.role { store::end_all_sessions(&mut tx, target.id).await? } else { 0 };
         let details = json!({"username": target.username, "changes": changes, "sessions_ended": sessions_ended});
         audit::append(&mut tx, state.now(), &me.actor(), "user.update", &format!("user:{}", target.id), &details)
             .await?;
