@@ -111,6 +111,7 @@ async fn an_account_is_edited_deactivated_reactivated_and_reset_from_its_page(ba
     let again = keeper.get(&app, path).await;
     assert!(!again.html.contains(&password), "shown only once");
     let history = between(&again.html, "id=\"history\"", "</section>").unwrap();
+    assert!(history.contains("创建账号") && !history.contains("所在窗口："), "no row ids: {history}");
     for action in ["停用账号", "启用账号", "重置密码"] {
         assert!(history.contains(action), "{action}: {history}");
     }

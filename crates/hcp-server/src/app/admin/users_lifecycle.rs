@@ -358,7 +358,16 @@ pub async fn history(state: &AppState, me: &CurrentUser, username: &str) -> AppR
     me.require(KEEPERS)?;
     let mut conn = state.store().reader().await?;
     let user = target_of(&mut conn, username).await?;
-    history::entries(&mut conn, &format!("user:{}", user.id), account_action).await
+    let mut entries = history::entries(&mut conn, &format!("user:{}", user.id), account_action).await?;
+    // A creation names the scope by row ids ("所在窗口：3"), which say nothing to a reader; the role and the user
+    // name stay, the scope is on the account's page.
+    for entry in &mut entries {
+        entry.changes.retain(|line| {
+            let (label, value) = line.split_once('：').unwrap_or_default();
+            !(["所属机构", "所属部门", "所在窗口", "工作人员"].contains(&label) && value.parse::<i64>().is_ok())
+        });
+    }
+    Ok(entries)
 }
 
 /// The lines `hcp migrate` and `hcp serve` print (stderr) while no active security or audit administrator
