@@ -27,6 +27,8 @@ async fn the_security_administrator_lists_and_filters_accounts_and_the_system_ad
 ) {
     let app = TestApp::spawn(backend).await;
     let mut keeper = app.browser_as("security_admin").await;
+    let home = keeper.get(&app, "/").await;
+    assert!(home.html.contains("当前没有被锁定的账号"), "the workbench says whether anyone is locked");
     let page = keeper.get(&app, "/admin/users").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let nav = between(&page.html, "<nav class=\"menu\"", "</nav>").expect("menu");
