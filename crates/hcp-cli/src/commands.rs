@@ -85,6 +85,7 @@ pub async fn serve(db: DbArgs, listen: Option<String>, with_demo: bool, demo_clo
         let now = training.as_ref().map_or_else(|| SystemClock.now(), |t| t.now());
         load_demo(&store, &key, &config, now, 20_000, true).await?;
     }
+    warn_missing_administrators(&store).await?;
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.map_err(|e| format!("无法监听 {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
@@ -149,9 +150,22 @@ async fn load_demo(
     Ok(())
 }
 
+/// Tells (stderr, one line each) how to create the security and audit administrators while there is no active one
+/// (三员分立; a database from before issue 16 has only system administrators).
+async fn warn_missing_administrators(store: &Store) -> Result<(), String> {
+    let mut conn = store.reader().await.map_err(|e| e.to_string())?;
+    let lines =
+        hcp_server::app::admin::users_lifecycle::missing_administrators(&mut conn).await.map_err(|e| e.summary())?;
+    for line in lines {
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
 pub async fn migrate(db: DbArgs) -> CmdResult {
     let config = config(&db)?;
     let (store, _) = open(&config).await?;
+    warn_missing_administrators(&store).await?;
     store.close().await;
     println!("数据库已是最新结构。");
     Ok(ExitCode::SUCCESS)
@@ -326,7 +340,15 @@ pub async fn user_add(
         accounts::create(&mut tx, &account, &cli_actor(), Utc::now()).await.map_err(|e| e.summary())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
-    println!("已创建用户 {}（#{id}），临时密码（仅显示这一次，首次登录须修改）：{password}", account.username.trim());
+    match password {
+        Some(password) => println!(
+            "已创建用户 {}（#{id}），临时密码（仅显示这一次，首次登录须修改）：{password}",
+            account.username.trim()
+        ),
+        None => {
+            println!("已创建系统对接账号 {}（#{id}）：{}。", account.username.trim(), accounts::INTEGRATION_NO_SIGN_IN)
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

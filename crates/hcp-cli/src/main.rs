@@ -146,7 +146,8 @@ enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
-        /// hotline_operator, registrar, staff, window_head, dept_head, supervisor, discipline, admin
+        /// hotline_operator, registrar, staff, window_head, dept_head, supervisor, discipline, admin (系统管理员),
+        /// security_admin (安全管理员), auditor (审计管理员), integration (系统对接账号: no password, never signs in)
         #[arg(long)]
         role: String,
         /// Org unit code (scope of operators, registrars, supervisors, discipline, admins).

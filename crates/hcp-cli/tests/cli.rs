@@ -284,3 +284,27 @@ fn broken_config_files_are_refused_not_panicked_on() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("配置文件"), "{}: {out:?}", path.display());
     }
 }
+
+#[test]
+fn migrate_says_how_to_create_the_missing_security_and_audit_administrators() {
+    let dir = TempDir::new();
+    let out = hcp(&dir, &["migrate"]);
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let security = "尚无安全管理员（三员分立）：hcp user add --role security_admin --username <用户名> [--name <姓名>]";
+    let audit = "尚无审计管理员（三员分立）：hcp user add --role auditor --username <用户名> [--name <姓名>]";
+    assert!(stderr.contains(security) && stderr.contains(audit), "{stderr}");
+
+    // The command the line names works, and the line goes once such an administrator exists.
+    let out = hcp(&dir, &["user", "add", "--role", "security_admin", "--username", "anquan", "--name", "安全员"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = hcp(&dir, &["migrate"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("尚无安全管理员") && stderr.contains(audit), "{stderr}");
+
+    // An integration account is created without a password to hand over.
+    let out = hcp(&dir, &["user", "add", "--role", "integration", "--username", "hotline-sys"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("系统对接账号不能登录，访问令牌由系统管理员签发"), "{out:?}");
+    assert!(!stdout(&out).contains("临时密码"), "{out:?}");
+}

@@ -32,6 +32,7 @@ pub mod testing;
 pub mod tickets;
 pub mod upward;
 pub mod users;
+pub mod users_lifecycle;
 pub mod users_second_factor;
 pub mod users_security;
 pub mod users_sessions;

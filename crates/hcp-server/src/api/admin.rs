@@ -1,5 +1,5 @@
-//! `/admin/…`: the organisation model, cases, users and the calendar (system administrator; cases also
-//! registrars).
+//! `/admin/…`: the organisation model, cases and the calendar (system administrator; cases also registrars);
+//! `/admin/users…`: accounts (security administrator).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -151,7 +151,9 @@ pub async fn list_cases(
     cases::list(&state, &user, &q).await.map(Json)
 }
 
-/// Create a user with a role and scope; the password is generated unless given.
+/// Create a user with a role and scope (security administrator); the password is generated unless given.
+/// Administrator roles are refused (422: created only at the command line); an integration account gets no
+/// password anyone knows (`note` says so).
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewAccount,
     responses((status = 201, body = CreatedUser), (status = 422, body = ErrorBody)))]
 pub async fn create_user(

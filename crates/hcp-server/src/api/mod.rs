@@ -27,6 +27,7 @@ pub mod supervision;
 pub mod tickets;
 pub mod track;
 pub mod upward;
+pub mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -56,6 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(account::router())
         .merge(admin::router())
         .merge(admin_changes::router())
+        .merge(users::router())
         .merge(integrity::router())
         .merge(stats::router())
         .merge(supervision::router())

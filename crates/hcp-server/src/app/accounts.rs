@@ -55,33 +55,29 @@ fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Creates the account inside `conn`'s transaction; returns its id and the password to hand over.
-pub async fn create(
+/// What the given fields of an account resolve to: its role, name, e-mail and the scope columns of that role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub role: Role,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub org_unit_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub window_id: Option<i64>,
+    pub staff_id: Option<i64>,
+}
+
+/// Checks the role, name, scope and e-mail of `account` (its user name and password are the caller's): each
+/// problem lands in `errors`; `None` when there was one. Creating and editing an account share it.
+pub async fn resolve(
     conn: &mut AnyConnection,
     account: &NewAccount,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> AppResult<(i64, String)> {
-    let mut errors = FieldErrors::new();
-    let username = account.username.trim();
-    if !(3..=32).contains(&username.len())
-        || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-        errors.add("username", "用户名应为3至32位字母、数字或“_-.”");
-    }
+    errors: &mut FieldErrors,
+) -> AppResult<Option<Resolved>> {
     let role = Role::from_code(account.role.trim());
     if role.is_none() {
         errors.add("role", format!("未知角色“{}”", account.role));
     }
-    let password = match blank(&account.password) {
-        Some(p) if p.chars().count() < 8 => {
-            errors.add("password", "密码至少8位");
-            String::new()
-        }
-        Some(p) => p.to_owned(),
-        None => generate_password(),
-    };
-
     let (mut org_unit_id, mut department_id, mut window_id, mut staff_id) = (None, None, None, None);
     let mut default_name = None;
     if let Some(no) = blank(&account.staff_no) {
@@ -133,6 +129,9 @@ pub async fn create(
         .or(default_name)
         .or_else(|| role.map(|r| r.label().to_owned()))
         .unwrap_or_default();
+    if display_name.chars().count() > 50 {
+        errors.add("display_name", "姓名最多50个字");
+    }
     let email = blank(&account.email);
     if let Some(email) = email
         && (email.len() > 200 || !email.contains('@') || email.chars().any(|c| c.is_whitespace() || "<>\"".contains(c)))
@@ -140,6 +139,54 @@ pub async fn create(
         errors.add("email", "邮箱地址格式不正确");
     }
     let (Some(role), true) = (role, errors.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(Some(Resolved {
+        role,
+        display_name,
+        email: email.map(str::to_owned),
+        org_unit_id,
+        department_id,
+        window_id,
+        staff_id,
+    }))
+}
+
+/// What an integration account is told instead of a password.
+pub const INTEGRATION_NO_SIGN_IN: &str = "系统对接账号不能登录，访问令牌由系统管理员签发";
+
+/// Creates the account inside `conn`'s transaction; returns its id and the password to hand over — none for an
+/// integration account, whose password is an unusable random one never shown (it never signs in).
+pub async fn create(
+    conn: &mut AnyConnection,
+    account: &NewAccount,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(i64, Option<String>)> {
+    let mut errors = FieldErrors::new();
+    let username = account.username.trim();
+    if !(3..=32).contains(&username.len())
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        errors.add("username", "用户名应为3至32位字母、数字或“_-.”");
+    }
+    let integration = Role::from_code(account.role.trim()) == Some(Role::Integration);
+    let password = match blank(&account.password) {
+        // The demo and the test seed name one for every role; it is not used for an integration account.
+        Some(_) if integration && account.demo => generate_password(),
+        Some(_) if integration => {
+            errors.add("password", format!("{INTEGRATION_NO_SIGN_IN}，不设密码"));
+            String::new()
+        }
+        Some(p) if p.chars().count() < 8 => {
+            errors.add("password", "密码至少8位");
+            String::new()
+        }
+        Some(p) => p.to_owned(),
+        None => generate_password(),
+    };
+    let resolved = resolve(conn, account, &mut errors).await?;
+    let (Some(r), true) = (resolved, errors.is_empty()) else {
         return Err(AppError::invalid(errors));
     };
     let password_hash = hash_password(&password)?;
@@ -148,30 +195,33 @@ pub async fn create(
         &users::NewUser {
             username,
             password_hash: &password_hash,
-            role,
-            display_name: &display_name,
-            org_unit_id,
-            department_id,
-            window_id,
-            staff_id,
+            role: r.role,
+            display_name: &r.display_name,
+            org_unit_id: r.org_unit_id,
+            department_id: r.department_id,
+            window_id: r.window_id,
+            staff_id: r.staff_id,
         },
         now,
     )
     .await
     .map_err(taken)?;
-    if email.is_some() {
-        users::set_email(conn, id, email).await?;
+    if r.email.is_some() {
+        users::set_email(conn, id, r.email.as_deref()).await?;
     }
-    hcp_store::users_security::set_password(conn, id, &password_hash, now, !account.demo, account.demo).await?;
+    // An integration account's password is never asked to change: nobody knows it and nobody signs in with it.
+    let temporary = !account.demo && !integration;
+    hcp_store::users_security::set_password(conn, id, &password_hash, now, temporary, account.demo || integration)
+        .await?;
     audit::append(
         conn,
         now,
         actor,
         "user.create",
         &format!("user:{id}"),
-        &serde_json::json!({"username": username, "role": role.code(), "org_unit": org_unit_id,
-            "department": department_id, "window": window_id, "staff": staff_id}),
+        &serde_json::json!({"username": username, "role": r.role.code(), "org_unit": r.org_unit_id,
+            "department": r.department_id, "window": r.window_id, "staff": r.staff_id}),
     )
     .await?;
-    Ok((id, password))
+    Ok((id, (!integration).then_some(password)))
 }

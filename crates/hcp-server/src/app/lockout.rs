@@ -24,9 +24,18 @@ fn key(username: &str) -> String {
     username.trim().chars().take(NAME_KEY_CHARS).collect()
 }
 
-/// Who may unlock accounts: one place, as a later issue hands it to a security administrator.
+/// Who may unlock accounts: the security administrator (issue 16, 三员分立).
 pub fn require_unlocker(user: &CurrentUser) -> AppResult<()> {
-    user.require(&[Role::Admin])
+    user.require(&[Role::SecurityAdmin])
+}
+
+/// Until when the account's name is locked now, if it is (on the real clock).
+pub async fn locked_until(
+    state: &AppState,
+    conn: &mut hcp_store::AnyConnection,
+    username: &str,
+) -> AppResult<Option<DateTime<Utc>>> {
+    Ok(lockouts::locked_until(conn, &key(username), state.system_now()).await?)
 }
 
 /// The refusal of a locked name: how long is left, rounded up to whole minutes.

@@ -1,5 +1,5 @@
 //! A signed-in user's own account: changing the password (the policy, not one of the last few), the sessions
-//! they have open and ending any of them; and an administrator's reset to a generated temporary password.
+//! they have open and ending any of them; and the security administrator's reset to a generated temporary password.
 
 use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
@@ -165,11 +165,14 @@ pub struct PasswordReset {
 /// An administrator resets a user's password to a generated temporary one (shown once) and ends the user's
 /// sessions. Audited (without the password).
 pub async fn reset_password(state: &AppState, admin: &CurrentUser, username: &str) -> AppResult<PasswordReset> {
-    admin.require(&[Role::Admin])?;
+    admin.require(&[Role::SecurityAdmin])?;
     let mut tx = state.store().begin().await?;
     let Some(target) = users::by_username(&mut tx, username.trim()).await? else {
         return Err(AppError::not_found("用户"));
     };
+    if !target.role.may_sign_in() {
+        return Err(AppError::new(ErrorCode::Conflict, crate::app::accounts::INTEGRATION_NO_SIGN_IN));
+    }
     let password = generate_password();
     let hash = hash_password(&password)?;
     users_security::set_password(&mut tx, target.id, &hash, state.system_now(), true, false).await?;

@@ -194,10 +194,10 @@ pub async fn disable(state: &AppState, user: &CurrentUser, request: &CodeRequest
     Ok(())
 }
 
-/// An administrator removes a user's second factor (a lost phone with no recovery code left); the user signs
+/// The security administrator removes a user's second factor (a lost phone with no recovery code left); the user signs
 /// in with the password alone and may enrol again (or must, if their role requires it).
 pub async fn admin_reset(state: &AppState, admin: &CurrentUser, user_id: i64) -> AppResult<()> {
-    admin.require(&[hcp_core::role::Role::Admin])?;
+    admin.require(&[hcp_core::role::Role::SecurityAdmin])?;
     let mut tx = state.store().begin().await?;
     let Some(target) = users::by_id(&mut tx, user_id).await? else {
         return Err(AppError::new(ErrorCode::NotFound, "没有这个用户"));

@@ -37,6 +37,8 @@ pub struct HomePage {
     pub chrome: Chrome,
     pub user: Option<UserInfo>,
     pub links: &'static [(&'static str, &'static str)],
+    /// The security administrator's: how many accounts are locked now.
+    pub locked_accounts: Option<usize>,
 }
 
 pub fn scope_label(scope: Option<&Scope>) -> String {
@@ -67,6 +69,14 @@ pub async fn home(
                 Ok(n) => n,
                 Err(e) => return PageError::from(e).into_response(),
             };
+            let locked_accounts = if u.role == hcp_core::role::Role::SecurityAdmin {
+                match crate::app::lockout::locked_accounts(&state, &u).await {
+                    Ok(locked) => Some(locked.len()),
+                    Err(e) => return PageError::from(e).into_response(),
+                }
+            } else {
+                None
+            };
             HomePage {
                 chrome: Chrome::signed_in("工作台", &u, csrf.token(&state, LOGOUT_FORM), "/", unread),
                 user: Some(UserInfo {
@@ -77,9 +87,12 @@ pub async fn home(
                     unread,
                 }),
                 links: &super::layout::menu(u.role)[1..],
+                locked_accounts,
             }
         }
-        None => HomePage { chrome: Chrome::public("政务服务好差评"), user: None, links: &[] },
+        None => {
+            HomePage { chrome: Chrome::public("政务服务好差评"), user: None, links: &[], locked_accounts: None }
+        }
     };
     csrf.attach(render(StatusCode::OK, &page))
 }
@@ -96,9 +109,13 @@ pub struct LoginPage {
     pub error: Option<String>,
 }
 
-/// The demo creates one user per role, named by the role's code (`service::demo`).
+/// The demo creates one user per role, named by the role's code (`service::demo`); the integration account
+/// never signs in, so it is not listed.
 fn demo_users(state: &AppState) -> Vec<(&'static str, &'static str)> {
-    if state.is_demo() { hcp_core::role::Role::ALL.iter().map(|r| (r.code(), r.label())).collect() } else { Vec::new() }
+    if !state.is_demo() {
+        return Vec::new();
+    }
+    hcp_core::role::Role::ALL.iter().filter(|r| r.may_sign_in()).map(|r| (r.code(), r.label())).collect()
 }
 
 #[derive(serde::Deserialize)]

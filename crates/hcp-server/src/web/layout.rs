@@ -165,12 +165,12 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin/staff", "工作人员"),
             ("/admin/items", "事项"),
             ("/admin/replacements", "责令更换"),
-            ("/admin/users", "用户与角色"),
             ("/admin/calendar", "工作日历"),
             ("/admin/policy", "参数设置"),
         ],
         // Their pages come with their parts of issue 16; an integration account never signs in.
-        Role::SecurityAdmin | Role::Auditor | Role::Integration => &[("/", "工作台")],
+        Role::SecurityAdmin => &[("/", "工作台"), ("/admin/users", "用户与账号")],
+        Role::Auditor | Role::Integration => &[("/", "工作台")],
     }
 }
 

@@ -22,7 +22,15 @@ async fn demo_fills_an_empty_database_with_a_believable_mix(backend: Backend) {
     assert!(summary.complaints > 0);
     assert!((summary.bad_reviews as f64) < summary.evaluations as f64 * 0.01, "well under 1 % bad: {summary:?}");
     assert_eq!(summary.users.len(), hcp_core::role::Role::ALL.len());
-    assert!(summary.users.iter().all(|(name, password, _)| *password == format!("{name}-demo")));
+    // Every account that signs in has the public demo password; the integration account has none anyone knows.
+    for (name, password, _) in &summary.users {
+        let expected = if name == "integration" { "（不可登录）".to_owned() } else { format!("{name}-demo") };
+        assert_eq!(*password, expected, "{name}");
+    }
+    let integration = "SELECT COUNT(*) FROM users WHERE username = 'integration' AND must_change_password = 0";
+    assert_eq!(app.count(integration).await, 1, "never asked to change a password");
+    let guess = json!({"username": "integration", "password": "integration-demo"});
+    assert_eq!(app.post("/api/v1/session", None, &guess).await.0, StatusCode::UNAUTHORIZED, "no demo password");
 
     // A second load is refused: demo data only goes into an empty database.
     let again = demo::load(app.state.store(), app.state.key(), &app.state.rules(), &options, |_| {}).await;

@@ -105,7 +105,7 @@ async fn lock(app: &TestApp, username: &str) {
 
 async fn an_administrator_unlocks_and_a_lock_ends_after_thirty_minutes(backend: Backend) {
     let app = spawn_for_one_client(backend).await;
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let supervisor = app.login("supervisor").await;
     lock(&app, "staff").await;
     lock(&app, "no-such-user").await;
@@ -167,7 +167,7 @@ async fn an_unknown_name_answers_exactly_like_a_real_one(backend: Backend) {
     assert_eq!(code(&real[0].1), "invalid_credentials");
     assert_eq!(code(&real[5].1), "account_locked");
     // The unknown name is locked like a real one, but it is not an account the administrator could unlock.
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let (status, _) = app.post("/api/v1/admin/users/no-such-user/unlock", Some(&admin), &json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 

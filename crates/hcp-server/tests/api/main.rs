@@ -2,6 +2,7 @@
 //! its PostgreSQL variant (`<module>::postgres::<story>`) is ignored unless asked for:
 //! `HCP_TEST_POSTGRES_URL=postgres://… cargo test -p hcp-server --test api -- --include-ignored postgres`.
 
+mod accounts;
 mod admin;
 mod api;
 mod audit_events;
@@ -19,6 +20,7 @@ mod mail;
 mod notify;
 mod passwords;
 mod second_factor;
+mod separation;
 mod session_security;
 mod stats;
 mod upward;

@@ -39,7 +39,7 @@ async fn change(app: &TestApp, auth: &str, current: &str, new: &str) -> (StatusC
 }
 
 async fn reset(app: &TestApp, username: &str) -> String {
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let path = format!("/api/v1/admin/users/{username}/password-reset");
     let (status, body) = send(app, Method::POST, &path, &admin, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -84,7 +84,7 @@ async fn app_audit(app: &TestApp, action: &str) -> i64 {
 
 async fn a_chosen_password_is_never_echoed_and_a_new_account_changes_it_first(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let weak = json!({"username": "clerk1", "role": "registrar", "password": "12345678"});
     let (status, body) = send(&app, Method::POST, "/api/v1/admin/users", &admin, Some(weak)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -199,7 +199,7 @@ async fn a_recovery_code_signs_in_once_and_turning_the_factor_off_needs_a_code(b
     let path = format!("/api/v1/admin/users/{staff_id}/second-factor");
     let supervisor = app.login("supervisor").await;
     assert_eq!(app.send(reqwest::Method::DELETE, &path, Some(&supervisor), &[], None).await.0, StatusCode::FORBIDDEN);
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let (status, body) =
         app.send(reqwest::Method::DELETE, "/api/v1/admin/users/abc/second-factor", Some(&admin), &[], None).await;
     assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));

@@ -32,7 +32,7 @@ async fn a_locked_out_worker_sees_why_and_the_administrator_unlocks_the_account(
     shoot(&client, "lockout-1-login-locked").await;
 
     client.set_window_size(1280, 900).await.unwrap();
-    sign_in(&client, &app, "admin").await;
+    sign_in(&client, &app, "security_admin").await;
     client.goto(&app.url("/admin/users")).await.unwrap();
     wait_for_text(&client, "已锁定 至10月12日 10:30").await;
     shoot(&client, "lockout-2-admin-sees-the-lock").await;

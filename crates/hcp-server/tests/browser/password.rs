@@ -18,7 +18,7 @@ async fn path(client: &Client) -> String {
 async fn a_new_user_changes_the_temporary_password_at_the_first_sign_in() {
     let (_driver, client) = start_browser().await;
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let (status, created) =
         app.post("/api/v1/admin/users", Some(&admin), &json!({"username": "clerk7", "role": "registrar"})).await;
     assert!(status.is_success(), "{created}");

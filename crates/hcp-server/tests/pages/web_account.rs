@@ -14,7 +14,7 @@ hcp_store::on_both_backends!(
 
 async fn a_temporary_password_sends_every_page_to_the_account_page_until_changed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let admin = app.login("admin").await;
+    let admin = app.login("security_admin").await;
     let (status, reset) = app.post("/api/v1/admin/users/registrar/password-reset", Some(&admin), &json!({})).await;
     assert_eq!(status, StatusCode::OK, "{reset}");
     let temporary = reset["password"].as_str().unwrap();

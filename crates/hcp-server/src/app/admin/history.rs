@@ -21,9 +21,10 @@ pub struct HistoryEntry {
     pub actor: String,
     /// Who made the change as people read it: "张三（系统管理员）", or the login name of an account gone since.
     pub actor_label: String,
-    /// create, update, deactivate, reactivate, move
+    /// A record's: create, update, deactivate, reactivate, move. An account's: the audit action itself
+    /// (`user.update`, `account.unlock`, `user.password.reset`, …).
     pub action: String,
-    /// 创建, 修改, 停用, 启用, 按督办调岗
+    /// 创建, 修改, 停用, 启用, 按督办调岗; an account's: 创建账号, 修改账号, 解除锁定, 重置密码, …
     pub action_label: &'static str,
     /// What changed, in words: "名称：甲 → 乙".
     pub changes: Vec<String>,
@@ -54,7 +55,26 @@ fn field_label(key: &str) -> &str {
         "replacement" => "替代窗口",
         "note" => "去处说明",
         "order" => "督办事项",
+        "username" => "用户名",
+        "role" => "角色",
+        "scope" => "管辖范围",
+        "display_name" => "姓名",
+        "email" => "邮箱",
+        "sessions_ended" => "结束的会话",
+        "tokens_revoked" => "吊销的令牌",
+        "was_locked" => "此前处于锁定",
+        "until" => "锁定至",
+        "address" => "地址",
+        "staff" => "工作人员",
         other => other,
+    }
+}
+
+/// A role's code as people read it ("window_head" → 窗口负责人); other values as they are.
+fn value_text(key: &str, value: &serde_json::Value) -> String {
+    match (key, value.as_str().and_then(Role::from_code)) {
+        ("role", Some(role)) => role.label().to_owned(),
+        _ => text(value),
     }
 }
 
@@ -71,6 +91,16 @@ fn text(value: &serde_json::Value) -> String {
 /// The readable lines of one entry's details: changed fields of a before/after pair, else its fields.
 fn describe(details: &serde_json::Value) -> Vec<String> {
     let empty = serde_json::Map::new();
+    // An account's edit: `{"changes": {"role": [old, new], …}}`.
+    if let Some(changes) = details.get("changes").and_then(serde_json::Value::as_object) {
+        return changes
+            .iter()
+            .map(|(k, pair)| {
+                let side = |i: usize| pair.get(i).map_or_else(|| "（无）".to_owned(), |v| value_text(k, v));
+                format!("{}：{} → {}", field_label(k), side(0), side(1))
+            })
+            .collect();
+    }
     if let (Some(before), Some(after)) = (details.get("before"), details.get("after")) {
         let before = before.as_object().unwrap_or(&empty);
         let after = after.as_object().unwrap_or(&empty);
@@ -92,7 +122,7 @@ fn describe(details: &serde_json::Value) -> Vec<String> {
         .unwrap_or(&empty)
         .iter()
         .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| format!("{}：{}", field_label(k), text(v)))
+        .map(|(k, v)| format!("{}：{}", field_label(k), value_text(k, v)))
         .collect()
 }
 
@@ -106,27 +136,40 @@ pub async fn history(
     user.require(&[Role::Admin])?;
     let id = changes::id_of(state, record, code).await?;
     let mut conn = state.store().reader().await?;
-    let rows = audit::for_target(&mut conn, &changes::target(record, id)).await?;
+    let record_action = |action: &str| {
+        let short = action.rsplit('.').next().unwrap_or_default().to_owned();
+        let label = action_label(&short);
+        Some((short, label))
+    };
+    entries(&mut conn, &changes::target(record, id), record_action).await
+}
+
+/// The audit entries of `target`, oldest first, that `name` names (action and its label; `None` leaves the
+/// entry out), as history lines.
+pub(crate) async fn entries(
+    conn: &mut hcp_store::AnyConnection,
+    target: &str,
+    name: impl Fn(&str) -> Option<(String, &'static str)>,
+) -> AppResult<Vec<HistoryEntry>> {
+    let rows = audit::for_target(conn, target).await?;
     let mut labels: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-    for row in &rows {
+    let mut out = Vec::new();
+    for row in rows {
+        let Some((action, action_label)) = name(&row.action) else { continue };
         if !labels.contains_key(&row.actor) {
-            let user = hcp_store::users::by_username(&mut conn, &row.actor).await?;
+            let user = hcp_store::users::by_username(conn, &row.actor).await?;
             let label = user.map_or_else(|| row.actor.clone(), |u| u.role.person_label(&u.display_name));
             labels.insert(row.actor.clone(), label);
         }
+        let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
+        out.push(HistoryEntry {
+            at: local_time(row.at).map_err(AppError::from)?,
+            actor_label: labels.get(&row.actor).cloned().unwrap_or_else(|| row.actor.clone()),
+            actor: row.actor,
+            action_label,
+            action,
+            changes: describe(&details),
+        });
     }
-    rows.into_iter()
-        .map(|row| {
-            let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
-            let action = row.action.rsplit('.').next().unwrap_or_default().to_owned();
-            Ok(HistoryEntry {
-                at: local_time(row.at).map_err(AppError::from)?,
-                actor_label: labels.get(&row.actor).cloned().unwrap_or_else(|| row.actor.clone()),
-                actor: row.actor,
-                action_label: action_label(&action),
-                action,
-                changes: describe(&details),
-            })
-        })
-        .collect()
+    Ok(out)
 }

@@ -1,4 +1,5 @@
-//! Administration (the system administrator): the organisation model, cases, users and the calendar. The
+//! Administration (the system administrator): the organisation model, cases and the calendar; user accounts are
+//! the security administrator's (`users`, `users_lifecycle`). The
 //! administrator configures but does not read case contents (DESIGN §7). Every write is audited.
 
 pub mod calendar;
@@ -8,6 +9,7 @@ pub mod history;
 pub mod org;
 pub mod replacements;
 pub mod users;
+pub mod users_lifecycle;
 
 use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;

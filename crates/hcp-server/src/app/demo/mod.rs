@@ -329,8 +329,13 @@ async fn create_demo_users(
             Role::DeptHead => account.department_code = Some(focus.department_code.clone()),
             _ => {}
         }
+        if !role.may_sign_in() {
+            // The integration account signs in with nothing: its tokens come from the system administrator.
+            account.password = None;
+        }
         let (_, password) =
             accounts::create(conn, &account, "demo", now).await.map_err(|e| DemoError::Invalid(e.summary()))?;
+        let password = password.unwrap_or_else(|| "（不可登录）".to_owned());
         created.push((role.code().to_owned(), password, role.label().to_owned()));
     }
     Ok(created)

@@ -1,5 +1,6 @@
 //! The administrator's pages (系统管理员): the organisation tree, windows with their networks and QR posters,
-//! staff, users and roles, the working-day calendar and the policy settings. Every action calls the same
+//! staff, the working-day calendar and the policy settings; and the security administrator's (安全管理员) users
+//! pages. Every action calls the same
 //! function as the JSON API (role check, validation, audit); the pages only collect the form and show the result.
 //! Administrators configure; they never see evaluations or tickets (DESIGN §7).
 
@@ -41,6 +42,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/replacements/{id}/move", post(replacements::move_staff))
         .route("/admin/users", get(users::page).post(users::add))
         .route("/admin/users/unlock", post(users::unlock))
+        .route("/admin/users/{username}", get(users::user_page))
+        .route("/admin/users/{username}/edit", post(users::edit))
+        .route("/admin/users/{username}/deactivate", post(users::deactivate))
+        .route("/admin/users/{username}/reactivate", post(users::reactivate))
+        .route("/admin/users/{username}/password-reset", post(users::reset_password))
+        .route("/admin/users/{username}/second-factor-reset", post(users::reset_second_factor))
+        .route("/admin/users/{username}/unlock", post(users::unlock_one))
         .route("/admin/calendar", get(calendar::page))
         .route("/admin/calendar/local-days", post(calendar::set_local_day))
         .route("/admin/calendar/local-days/remove", post(calendar::remove_local_day))
@@ -78,6 +86,8 @@ fn record_routes(mut router: Router<AppState>) -> Router<AppState> {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
+/// The users pages are the security administrator's (三员分立, issue 16).
+const USERS: &[Role] = &[Role::SecurityAdmin];
 
 /// A window as the lists show it.
 pub struct WindowRow {
