@@ -4,6 +4,7 @@
 
 mod admin;
 mod api;
+mod audit_trail;
 mod demo;
 mod fuzz;
 mod hostile;
