@@ -5,6 +5,7 @@
 mod web;
 mod web_account;
 mod web_admin;
+mod web_audit;
 mod web_citizen;
 mod web_citizen_track;
 mod web_demo;

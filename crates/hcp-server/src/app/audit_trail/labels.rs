@@ -11,10 +11,9 @@ pub const GROUPS: &[(&str, &[(&str, &str)])] = &[
             ("session.refused", "登录失败"),
             ("session.delete", "退出登录"),
             ("session.end", "结束会话"),
-            ("account.lock", "账号锁定"),
-            ("account.unlock", "账号解锁"),
         ],
     ),
+    ("账号锁定", &[("account.lock", "账号锁定"), ("account.unlock", "账号解锁")]),
     (
         "账号管理",
         &[
