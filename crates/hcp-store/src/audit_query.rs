@@ -130,8 +130,7 @@ pub struct Verification {
     pub findings: String,
 }
 
-const VERIFICATION_COLUMNS: &str =
-    "SELECT id, requested_by, requested_at, started_at, finished_at, status, entries, clean, findings \
+const VERIFICATION_COLUMNS: &str = "SELECT id, requested_by, requested_at, started_at, finished_at, status, entries, clean, findings \
      FROM audit_verifications";
 
 /// Queues a verification; returns its id.
@@ -183,12 +182,7 @@ pub async fn runnable_verifications(conn: &mut AnyConnection, stale_before: i64)
 
 /// Takes a verification to run: a queued one, or a running one whose start is older than `stale_before`.
 /// False when another task or process took it first.
-pub async fn claim_verification(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: i64,
-    stale_before: i64,
-) -> crate::Result<bool> {
+pub async fn claim_verification(conn: &mut AnyConnection, id: i64, now: i64, stale_before: i64) -> crate::Result<bool> {
     let done = sqlx::query(
         "UPDATE audit_verifications SET status = 'running', started_at = $1 WHERE id = $2 \
          AND (status = 'queued' OR (status = 'running' AND started_at < $3))",

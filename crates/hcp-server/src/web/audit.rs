@@ -23,9 +23,7 @@ use crate::edge::status;
 use crate::web::form::{CsrfForm, form_name};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(log))
-        .route("/audit/verifications", get(verifications).post(start))
+    Router::new().route("/audit", get(log)).route("/audit/verifications", get(verifications).post(start))
 }
 
 pub const VERIFY_FORM: &str = "audit_verification";
@@ -83,11 +81,8 @@ fn groups(selected: &str) -> Vec<ActionGroup> {
         .map(|(name, codes)| {
             let mut options = Vec::new();
             if let Some(prefix) = group_prefix(codes) {
-                options.push(ActionOption {
-                    selected: selected == prefix,
-                    label: format!("全部{name}"),
-                    code: prefix,
-                });
+                options
+                    .push(ActionOption { selected: selected == prefix, label: format!("全部{name}"), code: prefix });
             }
             options.extend(codes.iter().map(|(code, label)| ActionOption {
                 code: (*code).to_owned(),
@@ -164,7 +159,12 @@ pub async fn log(
         Err(err) if status::of(err.code) == StatusCode::BAD_REQUEST => {
             let message = err.fields.0.values().cloned().collect::<Vec<_>>().join("；");
             let message = if message.is_empty() { err.message.clone() } else { message };
-            (Vec::new(), Pager::new("/audit", &paging, 1, per_page.clamp(1, 200), 0), Some(message), StatusCode::BAD_REQUEST)
+            (
+                Vec::new(),
+                Pager::new("/audit", &paging, 1, per_page.clamp(1, 200), 0),
+                Some(message),
+                StatusCode::BAD_REQUEST,
+            )
         }
         Err(err) => return Err(err.into()),
     };

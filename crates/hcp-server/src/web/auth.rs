@@ -49,7 +49,10 @@ pub struct AuditorDesk {
     pub refused_today: i64,
 }
 
-async fn auditor_desk(state: &AppState, user: &crate::app::auth::CurrentUser) -> Result<Option<AuditorDesk>, PageError> {
+async fn auditor_desk(
+    state: &AppState,
+    user: &crate::app::auth::CurrentUser,
+) -> Result<Option<AuditorDesk>, PageError> {
     if user.role != hcp_core::role::Role::Auditor {
         return Ok(None);
     }

@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use hcp_server::app::audit_trail::labels;
-use hcp_testkit::{BadReview, Backend, TestApp, code};
+use hcp_testkit::{Backend, BadReview, TestApp, code};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -305,9 +305,20 @@ async fn the_auditor_changes_nothing_and_reads_no_business_records(backend: Back
         (Method::GET, "/api/v1/fraud-flags".into(), None),
         (Method::POST, format!("/api/v1/tickets/{ticket}/dispatch"), Some(json!({"staff_no": "S002"}))),
         (Method::POST, format!("/api/v1/evaluations/{evaluation}/reveal"), Some(json!({"reason": "核实"}))),
-        (Method::POST, "/api/v1/admin/windows".into(), Some(json!({"code": "W-SJ-01", "name": "民政救助窗口", "department_code": "SJ-MZ"}))),
-        (Method::PUT, "/api/v1/admin/calendar/local-days/2026-10-20".into(), Some(json!({"is_off_day": true, "name": "停电"}))),
-        (Method::POST, "/api/v1/supervision/orders".into(), Some(json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
+        (
+            Method::POST,
+            "/api/v1/admin/windows".into(),
+            Some(json!({"code": "W-SJ-01", "name": "民政救助窗口", "department_code": "SJ-MZ"})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/calendar/local-days/2026-10-20".into(),
+            Some(json!({"is_off_day": true, "name": "停电"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/supervision/orders".into(),
+            Some(json!({"kind": "rectification_order", "level": "window", "target": "W-SC-01", "period": "2026-10",
                 "reason": "差评集中", "working_days": 5})),
         ),
     ];

@@ -3,7 +3,7 @@
 //! button, results and the retention rule; every other role gets the 403 page.
 
 use hcp_testkit::pages::{Browser, client, form_csrf};
-use hcp_testkit::{BadReview, Backend, TestApp};
+use hcp_testkit::{Backend, BadReview, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -45,9 +45,14 @@ async fn the_log_filters_pages_and_reads_details_in_chinese(backend: Backend) {
 
     let all = auditor.get(&app, "/audit").await;
     assert_eq!(all.status, StatusCode::OK);
-    for text in ["<th scope=\"col\">时间</th>", "<optgroup label=\"登录与会话\">", "value=\"session.\">全部登录与会话",
-        "登记评价", "群众", "生成工单"]
-    {
+    for text in [
+        "<th scope=\"col\">时间</th>",
+        "<optgroup label=\"登录与会话\">",
+        "value=\"session.\">全部登录与会话",
+        "登记评价",
+        "群众",
+        "生成工单",
+    ] {
         assert!(all.html.contains(text), "{text}: {}", all.html);
     }
 

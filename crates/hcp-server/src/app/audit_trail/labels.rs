@@ -188,8 +188,21 @@ pub fn key_label(key: &str) -> &str {
         "actor" => "操作人",
         "action" => "操作",
         "target" => "对象",
-        "from" => "起始日期",
-        "to" => "截止日期",
+        "from" => "从",
+        "to" => "至",
+        "staff" => "工作人员",
+        "deadlines" => "期限",
+        "evaluation" => "评价",
+        "ticket" => "工单",
+        "appeal_by" => "申诉期限",
+        "review_by" => "复核期限",
+        "feedback_by" => "反馈期限",
+        "order" => "督办",
+        "kind" => "类型",
+        "period" => "期间",
+        "rule" => "规则",
+        "id" => "编号",
+        "state" => "状态",
         "verification" => "校验编号",
         "until" => "截止",
         "failures" => "失败次数",
@@ -255,7 +268,10 @@ mod tests {
         let details = serde_json::json!({"address": "203.0.113.7", "changes": {"role": ["staff", "window_head"]}});
         assert_eq!(
             describe(&details),
-            vec![("地址".to_owned(), "203.0.113.7".to_owned()), ("变更".to_owned(), "角色 staff → window_head".to_owned())]
+            vec![
+                ("地址".to_owned(), "203.0.113.7".to_owned()),
+                ("变更".to_owned(), "角色 staff → window_head".to_owned())
+            ]
         );
     }
 }

@@ -100,8 +100,9 @@ pub fn filter_of(q: &EntriesQuery) -> AppResult<Filter> {
     let from = day_of(q.from.as_deref(), "from", &mut errors);
     let to = day_of(q.to.as_deref(), "to", &mut errors);
     if !errors.is_empty() {
-        return Err(AppError::new(ErrorCode::InvalidQuery, format!("筛选条件不正确：{}", errors.summary()))
-            .with_fields(errors));
+        return Err(
+            AppError::new(ErrorCode::InvalidQuery, format!("筛选条件不正确：{}", errors.summary())).with_fields(errors)
+        );
     }
     if let (Some(from), Some(to)) = (from, to)
         && from > to
@@ -155,7 +156,9 @@ pub async fn entries(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> 
 /// The filter as the export's audit entry records it (only what was given).
 fn filter_details(q: &EntriesQuery) -> serde_json::Value {
     let mut map = serde_json::Map::new();
-    for (key, value) in [("actor", &q.actor), ("action", &q.action), ("target", &q.target), ("from", &q.from), ("to", &q.to)] {
+    for (key, value) in
+        [("actor", &q.actor), ("action", &q.action), ("target", &q.target), ("from", &q.from), ("to", &q.to)]
+    {
         if let Some(value) = blank(value.as_deref()) {
             map.insert(key.into(), json!(value));
         }
@@ -184,8 +187,10 @@ pub async fn export(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> A
     audit::append(&mut tx, state.now(), &user.actor(), "audit.export", "audit", &details).await?;
     tx.commit().await?;
 
-    let header: Vec<String> =
-        ["序号", "时间", "操作人", "操作人账号", "操作", "操作代码", "对象", "详情"].iter().map(|h| h.to_string()).collect();
+    let header: Vec<String> = ["序号", "时间", "操作人", "操作人账号", "操作", "操作代码", "对象", "详情"]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
     let (rows_tx, rows_rx) = mpsc::channel::<Vec<Value>>(256);
     let store = state.store().clone();
     let reader = tokio::spawn(async move {
@@ -194,9 +199,9 @@ pub async fn export(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> A
             let batch = {
                 let mut conn = store.reader().await?;
                 let batch = audit_query::batch_before(&mut conn, &filter, before, EXPORT_BATCH).await?;
-                let labels = actor_labels(&mut conn, &batch).await.map_err(|e| {
-                    hcp_store::StoreError::Corrupt(format!("无法读取操作人：{}", e.message))
-                })?;
+                let labels = actor_labels(&mut conn, &batch)
+                    .await
+                    .map_err(|e| hcp_store::StoreError::Corrupt(format!("无法读取操作人：{}", e.message)))?;
                 (batch, labels)
             };
             let (batch, labels) = batch;

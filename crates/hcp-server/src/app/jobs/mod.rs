@@ -6,6 +6,6 @@ pub mod checkpoint;
 pub mod delivery;
 pub mod notify;
 pub mod scheduler;
-pub mod verification;
 mod smtp;
 pub mod sweep;
+pub mod verification;

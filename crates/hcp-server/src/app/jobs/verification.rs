@@ -55,8 +55,15 @@ pub async fn run(state: &AppState, id: i64) -> hcp_store::Result<bool> {
     audit_query::finish_verification(&mut tx, id, ms(state.system_now()), status, entries, clean, &findings).await?;
     let details = json!({"verification": id, "status": status, "entries": entries, "clean": clean,
         "findings": findings.len()});
-    audit::append(&mut tx, state.now(), ACTOR, "audit.verification.finish", &format!("audit_verification:{id}"), &details)
-        .await?;
+    audit::append(
+        &mut tx,
+        state.now(),
+        ACTOR,
+        "audit.verification.finish",
+        &format!("audit_verification:{id}"),
+        &details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
