@@ -11,7 +11,7 @@ use axum::routing::get;
 use super::download;
 use super::error::ErrorBody;
 use super::extract::ApiQuery;
-use crate::app::audit_trail::{self, EntriesQuery, EntryView, VerificationView};
+use crate::app::audit_trail::{self, EntriesQuery, EntryView, ExportQuery, VerificationView};
 use crate::app::auth::CurrentUser;
 use crate::app::error::{AppError, AppResult};
 use crate::app::paging::Paged;
@@ -42,13 +42,13 @@ pub async fn entries(
 /// The filtered audit log as a file (XLSX or CSV with Chinese headers), newest first; the export itself is
 /// audited (`audit.export`, with the filter and the row count).
 #[utoipa::path(get, operation_id = "export_audit_entries", path = "/api/v1/audit/entries/export", tag = "audit",
-    params(EntriesQuery),
+    params(ExportQuery),
     responses((status = 200, description = "审计日志文件（format 选择 XLSX 或 CSV）", content((crate::api::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (crate::api::openapi::Binary = "text/csv"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiQuery(q): ApiQuery<EntriesQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> AppResult<Response> {
     audit_trail::export(&state, &user, &q).await.map(download::response)
 }

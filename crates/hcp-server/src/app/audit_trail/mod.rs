@@ -24,7 +24,7 @@ use super::paging::{Page, Paged};
 use super::state::AppState;
 use super::views::local_time;
 
-/// The filter of the log, as the API and the pages take it.
+/// The filter of the log and the page asked for, as the API and the pages take them.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EntriesQuery {
@@ -38,13 +38,64 @@ pub struct EntriesQuery {
     pub from: Option<String>,
     /// Last day, inclusive, YYYY-MM-DD (Beijing time).
     pub to: Option<String>,
+    /// 1-based page number, at most 100000.
     #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Entries per page, at most 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
-    /// Export only: `xlsx` (default) or `csv` (UTF-8 with BOM).
+}
+
+/// The filter of the log and the file's format, for an export.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// The actor's user name, exactly (`window_head`), or `citizen` / `system`.
+    pub actor: Option<String>,
+    /// An action code (`session.refused`), or a prefix ending in `.` (`session.`).
+    pub action: Option<String>,
+    /// A target (`user:7`), or a prefix ending in `:` (`user:`).
+    pub target: Option<String>,
+    /// First day, YYYY-MM-DD (Beijing time).
+    pub from: Option<String>,
+    /// Last day, inclusive, YYYY-MM-DD (Beijing time).
+    pub to: Option<String>,
+    /// `xlsx` (default) or `csv` (UTF-8 with BOM).
     #[param(value_type = Option<crate::app::choices::LedgerFormat>)]
     pub format: Option<String>,
+}
+
+/// The filter's texts as given, whichever query they came with.
+struct FilterText<'a> {
+    actor: Option<&'a str>,
+    action: Option<&'a str>,
+    target: Option<&'a str>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+}
+
+impl<'a> From<&'a EntriesQuery> for FilterText<'a> {
+    fn from(q: &'a EntriesQuery) -> Self {
+        FilterText {
+            actor: q.actor.as_deref(),
+            action: q.action.as_deref(),
+            target: q.target.as_deref(),
+            from: q.from.as_deref(),
+            to: q.to.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a ExportQuery> for FilterText<'a> {
+    fn from(q: &'a ExportQuery) -> Self {
+        FilterText {
+            actor: q.actor.as_deref(),
+            action: q.action.as_deref(),
+            target: q.target.as_deref(),
+            from: q.from.as_deref(),
+            to: q.to.as_deref(),
+        }
+    }
 }
 
 /// One entry of the audit log as the auditor reads it.
@@ -79,7 +130,7 @@ fn day_of(text: Option<&str>, field: &str, errors: &mut FieldErrors) -> Option<N
 }
 
 /// The store's filter of the query; every unreadable parameter is named.
-pub fn filter_of(q: &EntriesQuery) -> AppResult<Filter> {
+fn filter_of(q: FilterText<'_>) -> AppResult<Filter> {
     let mut errors = FieldErrors::default();
     let mut text = |value: Option<&str>, field: &str| -> Option<String> {
         let value = blank(value)?;
@@ -89,16 +140,16 @@ pub fn filter_of(q: &EntriesQuery) -> AppResult<Filter> {
         }
         Some(value.to_owned())
     };
-    let actor = text(q.actor.as_deref(), "actor");
-    let action = text(q.action.as_deref(), "action");
-    let target = text(q.target.as_deref(), "target");
+    let actor = text(q.actor, "actor");
+    let action = text(q.action, "action");
+    let target = text(q.target, "target");
     if let Some(a) = &action
         && !a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
     {
         errors.add("action", "action 应为操作代码（如 session.refused）或以“.”结尾的前缀（如 session.）");
     }
-    let from = day_of(q.from.as_deref(), "from", &mut errors);
-    let to = day_of(q.to.as_deref(), "to", &mut errors);
+    let from = day_of(q.from, "from", &mut errors);
+    let to = day_of(q.to, "to", &mut errors);
     if !errors.is_empty() {
         return Err(
             AppError::new(ErrorCode::InvalidQuery, format!("筛选条件不正确：{}", errors.summary())).with_fields(errors)
@@ -144,7 +195,7 @@ fn view(row: AuditRow, labels: &BTreeMap<String, String>) -> AppResult<EntryView
 /// A page of the log, newest first (auditor).
 pub async fn entries(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> AppResult<Paged<EntryView>> {
     user.require(&[Role::Auditor])?;
-    let filter = filter_of(q)?;
+    let filter = filter_of(q.into())?;
     let page = Page::new(q.page, q.per_page).limit_offset()?;
     let mut conn = state.store().reader().await?;
     let (rows, total) = audit_query::list(&mut conn, &filter, page.0, page.1).await?;
@@ -154,12 +205,11 @@ pub async fn entries(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> 
 }
 
 /// The filter as the export's audit entry records it (only what was given).
-fn filter_details(q: &EntriesQuery) -> serde_json::Value {
+fn filter_details(q: &FilterText<'_>) -> serde_json::Value {
     let mut map = serde_json::Map::new();
-    for (key, value) in
-        [("actor", &q.actor), ("action", &q.action), ("target", &q.target), ("from", &q.from), ("to", &q.to)]
+    for (key, value) in [("actor", q.actor), ("action", q.action), ("target", q.target), ("from", q.from), ("to", q.to)]
     {
-        if let Some(value) = blank(value.as_deref()) {
+        if let Some(value) = blank(value) {
             map.insert(key.into(), json!(value));
         }
     }
@@ -170,9 +220,10 @@ const EXPORT_BATCH: i64 = 500;
 
 /// The log as a file, newest first (auditor): the entries matching the filter when it was asked for, read in
 /// batches by sequence number; audited `audit.export` with the filter and the row count.
-pub async fn export(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> AppResult<Export> {
+pub async fn export(state: &AppState, user: &CurrentUser, q: &ExportQuery) -> AppResult<Export> {
     user.require(&[Role::Auditor])?;
-    let mut filter = filter_of(q)?;
+    let text = FilterText::from(q);
+    let mut filter = filter_of(FilterText::from(q))?;
     let format = match blank(q.format.as_deref()).unwrap_or("xlsx") {
         "xlsx" => Format::Xlsx,
         "csv" => Format::Csv,
@@ -182,7 +233,7 @@ pub async fn export(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> A
     // The export covers the log as it is now: entries written while it streams (its own among them) are not in it.
     filter.through = Some(audit_query::last_seq(&mut tx).await?);
     let rows = audit_query::count(&mut tx, &filter).await?;
-    let details = json!({"filter": filter_details(q), "rows": rows,
+    let details = json!({"filter": filter_details(&text), "rows": rows,
         "format": if format == Format::Csv { "csv" } else { "xlsx" }});
     audit::append(&mut tx, state.now(), &user.actor(), "audit.export", "audit", &details).await?;
     tx.commit().await?;
@@ -300,6 +351,9 @@ async fn verification_view(conn: &mut hcp_store::AnyConnection, v: Verification)
 pub async fn start_verification(state: &AppState, user: &CurrentUser) -> AppResult<(VerificationView, bool)> {
     user.require(&[Role::Auditor])?;
     let mut tx = state.store().begin().await?;
+    // Two auditors starting at once: the first holds the audit head until it commits, the second then finds its
+    // run pending (the head is taken by every append anyway, so this waits no longer than an append would).
+    hcp_store::sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
     if let Some(pending) = audit_query::pending_verification(&mut tx).await? {
         tx.rollback().await?;
         let mut conn = state.store().reader().await?;
