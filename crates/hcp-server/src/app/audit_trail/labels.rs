@@ -95,9 +95,10 @@ pub const GROUPS: &[(&str, &[(&str, &str)])] = &[
             ("supervision.assess", "整改评估"),
             ("supervision.outcome", "记录处理结果"),
             ("supervision.overdue", "督办逾期"),
-            ("upward.enqueue", "上报数据"),
+            ("supervision.staff_move", "落实责令更换"),
         ],
     ),
+    ("数据上报", &[("upward.enqueue", "上报数据")]),
     (
         "组织机构与事项",
         &[
@@ -202,6 +203,7 @@ pub fn key_label(key: &str) -> &str {
         "period" => "期间",
         "rule" => "规则",
         "id" => "编号",
+        "move" => "调岗",
         "state" => "状态",
         "verification" => "校验编号",
         "until" => "截止",
@@ -261,6 +263,65 @@ mod tests {
         assert_eq!(actor_fallback("system"), "系统");
         assert_eq!(actor_fallback("系统调度"), "系统调度");
         assert_eq!(actor_fallback("cli:root"), "命令行（root）");
+    }
+
+    /// The action codes given as literals to the audit's append functions anywhere in the workspace's sources.
+    fn written_codes() -> Vec<String> {
+        fn is_code(text: &str) -> bool {
+            text.contains('.')
+                && !text.starts_with('.')
+                && !text.ends_with('.')
+                && text
+                    .split('.')
+                    .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        }
+        fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, files);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let mut files = Vec::new();
+        for krate in std::fs::read_dir(crates).unwrap().flatten() {
+            let src = krate.path().join("src");
+            if src.is_dir() {
+                walk(&src, &mut files);
+            }
+        }
+        let mut codes = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for call in ["audit::append(", "append_with(", "append_keyed(", "audited("] {
+                for (at, _) in text.match_indices(call) {
+                    let rest = &text[at + call.len()..];
+                    let end = rest.find(".await").or_else(|| rest.find(';')).unwrap_or(rest.len()).min(600);
+                    let args = &rest[..end];
+                    codes.extend(args.split('"').skip(1).step_by(2).filter(|t| is_code(t)).map(str::to_owned));
+                }
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_action_written_anywhere_has_its_chinese_name() {
+        let written = written_codes();
+        assert!(written.iter().any(|c| c == "session.create") && written.len() > 30, "{written:?}");
+        let unknown: Vec<&String> = written.iter().filter(|c| !is_known(c)).collect();
+        assert!(unknown.is_empty(), "written to the audit log without a label: {unknown:?}");
+        // Codes put together at run time: the ticket's actions and alerts, the fraud flags' decisions.
+        let ticket_actions = ["dispatch", "verify", "rectify", "feedback", "appeal", "decide", "revisit", "close"];
+        for code in ticket_actions.iter().chain(&["conclude", "overdue", "reminder", "recompute"]) {
+            assert!(is_known(&format!("ticket.{code}")), "ticket.{code}");
+        }
+        for status in [hcp_core::integrity::FlagStatus::Confirmed, hcp_core::integrity::FlagStatus::Dismissed] {
+            assert!(is_known(&format!("fraud_flag.{}", status.code())), "{status:?}");
+        }
     }
 
     #[test]
