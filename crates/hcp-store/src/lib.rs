@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod audit_key;
+pub mod audit_query;
 pub mod calendar;
 pub mod complaints;
 pub mod crypto;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_changes;
+pub mod audit;
 pub mod calendar;
 pub mod complaints;
 pub mod demo;
@@ -63,6 +64,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(supervision::router())
         .merge(ledgers::router())
         .merge(upward::router())
+        .merge(audit::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     Router::new()
         .nest("/api/v1", api)

@@ -137,6 +137,11 @@ use crate::app::state::AppState;
         api::admin_changes::patch_service_item,
         api::admin_changes::deactivate_service_item,
         api::admin_changes::service_item_history,
+        api::audit::entries,
+        api::audit::export,
+        api::audit::start_verification,
+        api::audit::verifications,
+        api::audit::verification,
     ),
     // Choices of query parameters, published by name (parameters do not register the schemas they name).
     components(schemas(
@@ -161,6 +166,7 @@ use crate::app::state::AppState;
         (name = "org", description = "组织机构（公开）"),
         (name = "session", description = "登录与身份"),
         (name = "admin", description = "系统管理"),
+        (name = "audit", description = "审计：审计日志查询、导出与完整性校验（审计管理员）"),
         (name = "system", description = "运行状态"),
     )
 )]

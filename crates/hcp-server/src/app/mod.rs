@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod audit_trail;
 pub mod auth;
 pub mod calendar;
 pub mod choices;

@@ -39,6 +39,33 @@ pub struct HomePage {
     pub links: &'static [(&'static str, &'static str)],
     /// The security administrator's: how many accounts are locked now.
     pub locked_accounts: Option<usize>,
+    /// The audit administrator's summary (issue 16).
+    pub auditor: Option<AuditorDesk>,
+}
+
+/// The auditor's landing: the last verification's result and today's security counts.
+pub struct AuditorDesk {
+    /// (status label, badge class, when it was asked for, findings) of the last verification.
+    pub last: Option<(&'static str, &'static str, String, usize)>,
+    pub sign_in_failures_today: i64,
+    pub refused_today: i64,
+}
+
+async fn auditor_desk(
+    state: &AppState,
+    user: &crate::app::auth::CurrentUser,
+) -> Result<Option<AuditorDesk>, PageError> {
+    if user.role != hcp_core::role::Role::Auditor {
+        return Ok(None);
+    }
+    let desk = crate::app::audit_trail::desk(state, user).await?;
+    Ok(Some(AuditorDesk {
+        last: desk.last.map(|v| {
+            (v.status_label, super::audit::status_class(&v), super::local_text(&v.requested_at), v.findings.len())
+        }),
+        sign_in_failures_today: desk.sign_in_failures_today,
+        refused_today: desk.refused_today,
+    }))
 }
 
 pub fn scope_label(scope: Option<&Scope>) -> String {
@@ -77,7 +104,12 @@ pub async fn home(
             } else {
                 None
             };
+            let auditor = match auditor_desk(&state, &u).await {
+                Ok(desk) => desk,
+                Err(e) => return e.into_response(),
+            };
             HomePage {
+                auditor,
                 chrome: Chrome::signed_in("工作台", &u, csrf.token(&state, LOGOUT_FORM), "/", unread),
                 user: Some(UserInfo {
                     display_name: u.user.display_name.clone(),
@@ -90,9 +122,13 @@ pub async fn home(
                 locked_accounts,
             }
         }
-        None => {
-            HomePage { chrome: Chrome::public("政务服务好差评"), user: None, links: &[], locked_accounts: None }
-        }
+        None => HomePage {
+            chrome: Chrome::public("政务服务好差评"),
+            user: None,
+            links: &[],
+            locked_accounts: None,
+            auditor: None,
+        },
     };
     csrf.attach(render(StatusCode::OK, &page))
 }

@@ -170,7 +170,8 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
         ],
         // Their pages come with their parts of issue 16; an integration account never signs in.
         Role::SecurityAdmin => &[("/", "工作台"), ("/admin/users", "用户与账号")],
-        Role::Auditor | Role::Integration => &[("/", "工作台")],
+        Role::Auditor => &[("/", "工作台"), ("/audit", "审计日志"), ("/audit/verifications", "完整性校验")],
+        Role::Integration => &[("/", "工作台")],
     }
 }
 

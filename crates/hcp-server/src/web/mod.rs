@@ -8,6 +8,7 @@
 pub mod account;
 pub mod account_second_factor;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod citizen;
@@ -83,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(supervise::router())
         .merge(discipline::router())
         .merge(admin::router())
+        .merge(audit::router())
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         .layer(axum::middleware::from_fn(elder::remember))
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod api;
 mod audit_events;
+mod audit_trail;
 mod demo;
 mod fuzz;
 mod hostile;

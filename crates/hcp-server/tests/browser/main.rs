@@ -7,6 +7,7 @@
 mod harness;
 
 mod appeal;
+mod auditor;
 mod citizen;
 mod elder;
 mod inbox;

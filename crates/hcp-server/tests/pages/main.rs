@@ -6,6 +6,7 @@ mod web;
 mod web_account;
 mod web_accounts;
 mod web_admin;
+mod web_audit;
 mod web_audit_events;
 mod web_citizen;
 mod web_citizen_track;

@@ -8,3 +8,4 @@ pub mod notify;
 pub mod scheduler;
 mod smtp;
 pub mod sweep;
+pub mod verification;

@@ -28,6 +28,8 @@ pub struct TickReport {
     pub flags: usize,
     /// Supervision orders found past their deadline without a report, escalated.
     pub overdue_orders: usize,
+    /// Audit verifications run by this tick (queued ones, and ones a dead process left running).
+    pub verifications: usize,
 }
 
 /// The longest run of days off in the official calendar is 9 (Spring Festival with weekends); a deadline
@@ -87,6 +89,7 @@ pub async fn tick(state: &AppState) -> hcp_store::Result<TickReport> {
     purge(state, now).await?;
     // Refused reads and anonymous refusals of each closed hour: one audit entry per subject and hour.
     crate::app::refusals::write_closed_hours(state).await?;
+    report.verifications = crate::app::jobs::verification::run_pending(state).await?;
     crate::app::jobs::checkpoint::write_if_moved(state, now).await?;
     if report.overdue + report.reminders > 0 {
         state.wake_delivery();
