@@ -29,6 +29,7 @@ pub mod stats;
 pub mod supervision;
 pub mod testing;
 pub mod tickets;
+pub mod tokens;
 pub mod upward;
 pub mod users;
 pub mod users_second_factor;

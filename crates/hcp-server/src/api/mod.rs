@@ -25,6 +25,7 @@ pub mod session;
 pub mod stats;
 pub mod supervision;
 pub mod tickets;
+pub mod tokens;
 pub mod track;
 pub mod upward;
 
@@ -55,6 +56,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(tokens::router())
         .merge(admin_changes::router())
         .merge(integrity::router())
         .merge(stats::router())

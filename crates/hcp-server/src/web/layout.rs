@@ -168,6 +168,7 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin/users", "用户与角色"),
             ("/admin/calendar", "工作日历"),
             ("/admin/policy", "参数设置"),
+            ("/admin/integrations", "系统对接"),
         ],
         // Their pages come with their parts of issue 16; an integration account never signs in.
         Role::SecurityAdmin | Role::Auditor | Role::Integration => &[("/", "工作台")],

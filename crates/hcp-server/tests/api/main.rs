@@ -20,4 +20,5 @@ mod passwords;
 mod second_factor;
 mod session_security;
 mod stats;
+mod tokens;
 mod upward;
