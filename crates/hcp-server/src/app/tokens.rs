@@ -188,7 +188,8 @@ pub async fn issue_in(
     let Some(account) = account.filter(|_| fields.is_empty()) else {
         return Err(AppError::invalid(fields));
     };
-    let expires_at = now + Duration::days(days);
+    // Stored in milliseconds: the answer says exactly what is stored.
+    let expires_at = from_ms(hcp_store::ms(now + Duration::days(days)))?;
     let (token, hash) = new_token();
     let id = tokens::create(conn, &hash, account.id, name, actor, now, expires_at).await?;
     audit::append(
