@@ -15,10 +15,11 @@ use hcp_server::app::import::parse::FileFormat;
 use hcp_server::app::intake::Submitter;
 use hcp_server::app::state::Mode;
 use hcp_server::app::tickets::lifecycle::{self, Rules};
+use hcp_server::app::tokens::{self, IssueRequest};
 use hcp_server::config::Database;
 use hcp_server::{AppState, Config};
-use hcp_store::crypto::{DataKey, new_token};
-use hcp_store::{Store, audit, audit_key, calendar, org, users};
+use hcp_store::crypto::DataKey;
+use hcp_store::{Store, audit, audit_key, calendar, org};
 
 use crate::DbArgs;
 
@@ -352,26 +353,22 @@ pub async fn user_add(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn user_token(db: DbArgs, username: String, name: String) -> CmdResult {
+/// Issues a token for an integration account (same rules as the system administrator's page) and prints it.
+pub async fn user_token(db: DbArgs, username: String, name: String, days: Option<i64>) -> CmdResult {
     let config = config(&db)?;
     let (store, _) = open(&config).await?;
-    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
-    let user = users::by_username(&mut tx, username.trim()).await.map_err(|e| e.to_string())?.ok_or("用户不存在")?;
-    let (token, hash) = new_token();
+    let request = IssueRequest { username, name, days };
     let now = Utc::now();
-    let id = users::create_token(&mut tx, &hash, user.id, name.trim(), now).await.map_err(|e| e.to_string())?;
-    audit::append(
-        &mut tx,
-        now,
-        &cli_actor(),
-        "token.create",
-        &format!("user:{}", user.id),
-        &serde_json::json!({"token": id, "name": name}),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let issued = tokens::issue_in(&mut tx, &config.security.tokens, &request, &cli_actor(), now, now)
+        .await
+        .map_err(|e| e.summary())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     store.close().await;
-    println!("{token}");
+    eprintln!(
+        "已为 {} 签发访问令牌“{}”（#{}），有效期至 {}；令牌仅显示这一次：",
+        issued.username, issued.name, issued.id, issued.expires_at
+    );
+    println!("{}", issued.token);
     Ok(ExitCode::SUCCESS)
 }

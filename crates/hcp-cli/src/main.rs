@@ -171,13 +171,17 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Create an API token for a user (for integrations) and print it.
+    /// Issue an API token for an integration account and print it (people do not keep tokens).
     Token {
+        /// The integration account (role `integration`).
         #[arg(long)]
         username: String,
         /// What the token is for.
         #[arg(long)]
         name: String,
+        /// Days the token lasts (default `[security.tokens] default_days`, at most `max_days`).
+        #[arg(long)]
+        days: Option<i64>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -221,8 +225,8 @@ fn main() -> ExitCode {
             Command::User {
                 what: UserCommand::Add { username, role, org, department, window, staff_no, name, email, db },
             } => commands::user_add(db, username, role, org, department, window, staff_no, name, email).await,
-            Command::User { what: UserCommand::Token { username, name, db } } => {
-                commands::user_token(db, username, name).await
+            Command::User { what: UserCommand::Token { username, name, days, db } } => {
+                commands::user_token(db, username, name, days).await
             }
             Command::Openapi => {
                 println!("{}", hcp_server::api::openapi::document_json());

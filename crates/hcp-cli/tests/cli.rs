@@ -180,9 +180,16 @@ fn demo_users_need_the_demo_flag_and_user_add_prints_a_password() {
     assert!(!out.status.success());
     let out = hcp(&dir, &["user", "add", "--username", "x1", "--role", "staff"]);
     assert!(!out.status.success(), "staff need a staff number and usernames need three characters");
+    // Tokens are for integration accounts only (issue 16), within `[security.tokens] max_days`.
     let out = hcp(&dir, &["user", "token", "--username", "zhang.wei", "--name", "热线对接"]);
-    assert!(out.status.success());
-    assert_eq!(stdout(&out).trim().len(), 64);
+    assert!(!out.status.success(), "a person keeps no token");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不是系统对接账号"), "{out:?}");
+    assert!(hcp(&dir, &["user", "add", "--username", "hotline.sys", "--role", "integration"]).status.success());
+    let out = hcp(&dir, &["user", "token", "--username", "hotline.sys", "--name", "热线对接", "--days", "400"]);
+    assert!(!out.status.success(), "more than the maximum");
+    let out = hcp(&dir, &["user", "token", "--username", "hotline.sys", "--name", "热线对接", "--days", "90"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stdout(&out).trim().len(), 64, "only the token on stdout");
     assert!(hcp(&dir, &["audit", "verify"]).status.success());
 }
 

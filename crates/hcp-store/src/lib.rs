@@ -31,6 +31,7 @@ pub mod stats;
 pub mod supervision;
 pub mod testing;
 pub mod tickets;
+pub mod tokens;
 pub mod upward;
 pub mod users;
 pub mod users_lifecycle;

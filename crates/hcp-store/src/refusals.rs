@@ -95,14 +95,3 @@ pub async fn purge_audited(conn: &mut AnyConnection, before: i64) -> crate::Resu
         .await?
         .rows_affected())
 }
-
-/// The user a bearer token (by its hash) was issued to, whether or not it is still valid: a revoked or
-/// expired token still names who is knocking.
-pub async fn token_owner(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<(i64, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT u.id, u.username FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await?)
-}

@@ -1,4 +1,4 @@
-//! Users (one role each, a scope in the org tree), login sessions and API tokens. Secrets are stored only as
+//! Users (one role each, a scope in the org tree), login sessions (API tokens: `tokens`). Secrets are stored only as
 //! hashes: argon2id for passwords, SHA-256 for random bearer tokens.
 
 use chrono::{DateTime, Utc};
@@ -158,35 +158,6 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> crate
 
 pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: DateTime<Utc>) -> crate::Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(conn).await?.rows_affected())
-}
-
-pub async fn create_token(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-    user_id: i64,
-    name: &str,
-    now: DateTime<Utc>,
-) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(name)
-    .bind(ms(now))
-    .fetch_one(conn)
-    .await?)
-}
-
-pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<User>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
-        user_columns()
-    )))
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await?)
 }
 
 /// A user to notify, with the e-mail address if they gave one.

@@ -13,7 +13,9 @@ use hcp_core::tags::TagList;
 use hcp_core::ticket::{TicketKind, TicketState};
 use hcp_store::evaluations::{self, InsertEvaluation};
 use hcp_store::org::{self, NewCase};
-use hcp_store::{Backend, Store, StoreError, audit, audit_key, calendar, idempotency, outbox, testing, tickets, users};
+use hcp_store::{
+    Backend, Store, StoreError, audit, audit_key, calendar, idempotency, outbox, testing, tickets, tokens, users,
+};
 
 hcp_store::on_both_backends!(
     migrations_are_idempotent_and_seed_the_calendar,
@@ -259,16 +261,18 @@ async fn sessions_expire_and_tokens_resolve(backend: Backend) {
     .await
     .unwrap();
     users::create_session(&mut tx, "h1", id, now(), now() + chrono::Duration::hours(8)).await.unwrap();
-    users::create_token(&mut tx, "t1", id, "integration", now()).await.unwrap();
+    tokens::create(&mut tx, "t1", id, "integration", "admin", now(), now() + chrono::Duration::days(365))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut conn = store.reader().await.unwrap();
     assert_eq!(users::session_user(&mut conn, "h1", now()).await.unwrap().unwrap().id, id);
     assert!(users::session_user(&mut conn, "h1", now() + chrono::Duration::hours(9)).await.unwrap().is_none());
-    let user = users::token_user(&mut conn, "t1").await.unwrap().unwrap();
+    let user = tokens::by_hash(&mut conn, "t1").await.unwrap().unwrap().user;
     assert!(
         matches!(users::scope(&mut conn, &user).await.unwrap(), Some(Scope::Window { id, .. }) if id == f.window_a.id)
     );
-    assert!(users::token_user(&mut conn, "nope").await.unwrap().is_none());
+    assert!(tokens::by_hash(&mut conn, "nope").await.unwrap().is_none());
 }
 
 /// The findings of a verification with the test key and `checkpoints`.

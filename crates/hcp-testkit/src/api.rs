@@ -64,6 +64,28 @@ impl TestApp {
         cookie.split(';').next().unwrap().to_owned()
     }
 
+    /// A new API token of the seeded integration account `integration`, issued by `admin` through
+    /// `POST /api/v1/admin/tokens` for `name`; returns the token (for `Authorization: Bearer`).
+    pub async fn integration_token(&self, name: &str) -> String {
+        let admin = self.login("admin").await;
+        let (status, body) =
+            self.post("/api/v1/admin/tokens", Some(&admin), &json!({"username": "integration", "name": name})).await;
+        assert_eq!(status, StatusCode::CREATED, "issue token: {body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Any request with `Authorization: Bearer token` and an optional JSON body.
+    pub async fn send_bearer(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let bearer = format!("Bearer {token}");
+        self.send(method, path, None, &[("authorization", &bearer)], body).await
+    }
+
     /// A citizen's evaluation (`POST /api/v1/evaluations`, no session).
     pub async fn evaluate(&self, body: Value) -> (StatusCode, Value) {
         self.post("/api/v1/evaluations", None, &body).await

@@ -26,6 +26,7 @@ pub mod session;
 pub mod stats;
 pub mod supervision;
 pub mod tickets;
+pub mod tokens;
 pub mod track;
 pub mod upward;
 pub mod users;
@@ -57,6 +58,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(account::router())
         .merge(admin::router())
+        .merge(tokens::router())
         .merge(admin_changes::router())
         .merge(users::router())
         .merge(integrity::router())

@@ -77,7 +77,6 @@ use crate::app::state::AppState;
         api::session::login,
         api::session::logout,
         api::session::me,
-        api::session::create_token,
         api::account::change_password,
         api::account::list_sessions,
         api::account::end_session,
@@ -110,6 +109,9 @@ use crate::app::state::AppState;
         api::users::patch_user,
         api::users::deactivate_user,
         api::users::user_history,
+        api::tokens::list_tokens,
+        api::tokens::issue_token,
+        api::tokens::revoke_token,
         api::admin::calendar_years,
         api::admin::import_calendar,
         api::admin::list_local_days,
@@ -239,7 +241,7 @@ const NAMING_FILTERS: &[&str] = &["org", "window", "staff_no"];
 
 /// Signed-in operations open to every role (the rest refuse some roles with 403).
 fn any_role(operation_id: &str) -> bool {
-    matches!(operation_id, "get_me" | "list_inbox" | "mark_inbox_read" | "mark_inbox_all_read" | "create_token")
+    matches!(operation_id, "get_me" | "list_inbox" | "mark_inbox_read" | "mark_inbox_all_read")
 }
 
 /// Declares on every operation who may call it and every error status the shared edge can answer, with the

@@ -1,4 +1,4 @@
-//! `/session`, `/me`, `/tokens`: signing in and out, who am I, and API tokens for integrations.
+//! `/session`, `/me`: signing in and out, and who am I (integration tokens: `tokens`).
 
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
@@ -12,7 +12,7 @@ use super::extract::ApiJson;
 use crate::app::auth::CurrentUser;
 use crate::app::client::Client;
 use crate::app::error::{AppError, AppResult};
-use crate::app::session::{self, LoginRequest, MeView, SignIn, TokenRequest, TokenResponse};
+use crate::app::session::{self, LoginRequest, MeView, SignIn};
 use crate::app::state::AppState;
 use crate::edge::caller::{CLEAR_SESSION_COOKIE, session_cookie, session_set_cookie};
 
@@ -20,7 +20,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/session", post(login).delete(logout))
         .route("/me", get(me))
-        .route("/tokens", post(create_token))
         .merge(super::second_factor::router())
 }
 
@@ -66,16 +65,4 @@ pub async fn logout(State(state): State<AppState>, client: Client, headers: Head
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<MeView>> {
     session::me(&state, &user).await.map(Json)
-}
-
-/// Create an API token acting as the signed-in user (for integrations such as the hotline system).
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
-pub async fn create_token(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ApiJson(request): ApiJson<TokenRequest>,
-) -> AppResult<(StatusCode, Json<TokenResponse>)> {
-    Ok((StatusCode::CREATED, Json(session::create_token(&state, &user, &request).await?)))
 }

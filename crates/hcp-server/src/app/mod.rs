@@ -42,6 +42,7 @@ pub mod state;
 pub mod stats;
 pub mod supervision;
 pub mod tickets;
+pub mod tokens;
 pub mod track;
 pub mod upward;
 pub mod views;

@@ -51,13 +51,12 @@ pub async fn identify(
 ) -> AppResult<(Option<Known>, Option<Known>)> {
     let mut conn = state.store().reader().await?;
     if let Some(token) = bearer {
-        let hash = token_hash(token);
-        let user = users::token_user(&mut conn, &hash).await?.map(|u| Known { id: u.id, username: u.username });
-        let owner = match &user {
-            Some(user) => Some(user.clone()),
-            None => refusals::token_owner(&mut conn, &hash).await?.map(|(id, username)| Known { id, username }),
+        let Some(presented) = hcp_store::tokens::by_hash(&mut conn, &token_hash(token)).await? else {
+            return Ok((None, None));
         };
-        return Ok((user, owner));
+        let owner = Known { id: presented.user.id, username: presented.user.username.clone() };
+        let usable = presented.usable(hcp_store::ms(state.system_now()));
+        return Ok((usable.then(|| owner.clone()), Some(owner)));
     }
     if let Some(token) = session {
         let user = users::session_user(&mut conn, &token_hash(token), state.system_now()).await?;

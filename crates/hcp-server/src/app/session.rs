@@ -1,4 +1,4 @@
-//! Signing in and out, who the caller is, and API tokens for integrations.
+//! Signing in and out and who the caller is (API tokens of integration accounts: `tokens`).
 
 use chrono::Duration;
 use hcp_core::role::{Role, Scope};
@@ -155,8 +155,12 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 pub async fn close(state: &AppState, token: Option<String>, client: &Client) -> AppResult<()> {
     if let Some(token) = token {
         let mut tx = state.store().begin().await?;
-        if let Some(user) = users::session_user(&mut tx, &token_hash(&token), state.system_now()).await? {
-            users::delete_session(&mut tx, &token_hash(&token)).await?;
+        let hash = token_hash(&token);
+        let user = users::session_user(&mut tx, &hash, state.system_now()).await?;
+        // The row goes whatever state the session is in (expired, its account deactivated): no sign-out leaves
+        // a session token behind. Only a live session's end is audited.
+        users::delete_session(&mut tx, &hash).await?;
+        if let Some(user) = user {
             audit::append(
                 &mut tx,
                 state.now(),
@@ -170,42 +174,4 @@ pub async fn close(state: &AppState, token: Option<String>, client: &Client) -> 
         tx.commit().await?;
     }
     Ok(())
-}
-
-#[derive(Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    /// What the token is for, e.g. "12345热线系统对接".
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TokenResponse {
-    pub id: i64,
-    pub name: String,
-    /// Shown once; send as `Authorization: Bearer <token>`.
-    pub token: String,
-}
-
-/// Creates an API token acting as the signed-in user (for integrations such as the hotline system).
-pub async fn create_token(state: &AppState, user: &CurrentUser, request: &TokenRequest) -> AppResult<TokenResponse> {
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid_field("name", "请填写1至100字的令牌用途"));
-    }
-    let (token, hash) = new_token();
-    let now = state.now();
-    let mut tx = state.store().begin().await?;
-    let id = users::create_token(&mut tx, &hash, user.user.id, name, now).await?;
-    audit::append(
-        &mut tx,
-        now,
-        &user.actor(),
-        "token.create",
-        &format!("user:{}", user.user.id),
-        &serde_json::json!({"token": id, "name": name}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(TokenResponse { id, name: name.to_owned(), token })
 }

@@ -43,8 +43,9 @@ fn allowed_before_password_change(parts: &Parts) -> bool {
     matches!(path, "/api/v1/me" | "/api/v1/me/password")
 }
 
-/// The caller if authenticated. A bearer token that does not resolve is an error (an integration must learn
-/// its token is wrong); a stale cookie just means anonymous.
+/// The caller if authenticated. A bearer token that does not resolve, has expired, was revoked or belongs to a
+/// deactivated account is an error saying which (an integration must learn its token is wrong); a stale cookie
+/// just means anonymous.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
 impl FromRequestParts<AppState> for MaybeUser {
@@ -58,7 +59,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         let user = if let Some(token) = bearer {
             match auth::by_token(state, &token).await? {
                 Some(user) => Some(user),
-                None => return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌无效或已被吊销")),
+                None => return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌无效")),
             }
         } else if let Some(session) = session_cookie(&parts.headers) {
             auth::by_session(state, &session).await?

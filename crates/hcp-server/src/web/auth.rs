@@ -85,6 +85,9 @@ pub async fn home(
 ) -> Response {
     // A stale or foreign bearer header on a page is just "not signed in".
     let current = user.ok().and_then(|u| u.0);
+    if let Some(refused) = current.as_ref().and_then(super::signed_in::refused_on_pages) {
+        return refused;
+    }
     // A temporary or expired password is changed before the workbench (issue 15).
     if current.as_ref().is_some_and(|u| u.password_change_due) {
         return with_page_headers(Redirect::to(super::signed_in::PASSWORD_PAGE).into_response());

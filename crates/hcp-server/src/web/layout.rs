@@ -167,6 +167,7 @@ pub fn menu(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin/replacements", "责令更换"),
             ("/admin/calendar", "工作日历"),
             ("/admin/policy", "参数设置"),
+            ("/admin/integrations", "系统对接"),
         ],
         // Their pages come with their parts of issue 16; an integration account never signs in.
         Role::SecurityAdmin => &[("/", "工作台"), ("/admin/users", "用户与账号")],

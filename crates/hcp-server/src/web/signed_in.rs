@@ -44,6 +44,9 @@ impl FromRequestParts<AppState> for SignedIn {
                 format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             return Err(super::with_page_headers(Redirect::to(&target).into_response()));
         };
+        if let Some(refused) = refused_on_pages(&user) {
+            return Err(refused);
+        }
         // A temporary or expired password: every page but the account's sends the user to change it first.
         if user.password_change_due && !(path == "/account" || path.starts_with("/account/")) {
             return Err(super::with_page_headers(Redirect::to(PASSWORD_PAGE).into_response()));
@@ -58,6 +61,14 @@ impl FromRequestParts<AppState> for SignedIn {
             unread,
         })
     }
+}
+
+/// An integration account's token pushes data through the API; it opens no page (the account never signs in):
+/// the 403 page.
+pub fn refused_on_pages(user: &CurrentUser) -> Option<Response> {
+    (!user.role.may_sign_in()).then(|| {
+        PageError::forbidden(format!("“{}”只能通过接口对接，不能使用工作页面。", user.role.label())).into_response()
+    })
 }
 
 impl SignedIn {

@@ -446,10 +446,11 @@ async fn sessions_tokens_and_logout(backend: Backend) {
     assert_eq!(me["staff_no"], json!("S001"));
     assert_eq!(me["scope"]["kind"], json!("window"));
     assert_eq!(me["scope"]["code"], json!("W-SC-01"));
-    let (status, token) = app.post("/api/v1/tokens", Some(&cookie), &json!({"name": "窗口叫号系统"})).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let bearer = token["token"].as_str().unwrap();
-    let response = app.client.get(app.url("/api/v1/me")).bearer_auth(bearer).send().await.unwrap();
+    // People do not create tokens; an integration account's token is issued by the system administrator.
+    let (status, _) = app.post("/api/v1/tokens", Some(&cookie), &json!({"name": "窗口叫号系统"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let bearer = app.integration_token("窗口叫号系统").await;
+    let response = app.client.get(app.url("/api/v1/me")).bearer_auth(&bearer).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let response = app.client.get(app.url("/api/v1/me")).bearer_auth("not-a-token").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

@@ -57,10 +57,12 @@ async fn control_characters_are_refused_per_field_and_nothing_is_stored(backend:
     let (status, body) = app.post("/api/v1/misconduct-reports", None, &report).await;
     assert_eq!((status, body["error"]["fields"]["content"].is_string()), (StatusCode::UNPROCESSABLE_ENTITY, true));
 
-    let (status, body) = app.post("/api/v1/tokens", Some(&supervisor), &json!({"name": "叫号\u{0}系统"})).await;
+    let admin = app.login("admin").await;
+    let (status, body) = app
+        .post("/api/v1/admin/tokens", Some(&admin), &json!({"username": "integration", "name": "叫号\u{0}系统"}))
+        .await;
     assert_eq!((status, body["error"]["fields"]["name"].is_string()), (StatusCode::UNPROCESSABLE_ENTITY, true));
 
-    let admin = app.login("admin").await;
     let day = json!({"is_off_day": true, "name": "停电\u{0}"});
     let (status, body) =
         app.send(Method::PUT, "/api/v1/admin/calendar/local-days/2026-10-15", Some(&admin), &[], Some(&day)).await;
@@ -123,15 +125,15 @@ async fn page_numbers_are_bounded_on_the_api_and_the_pages(backend: Backend) {
 
 async fn cross_site_posts_with_a_cookie_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let supervisor = app.login("supervisor").await;
-    let token_body = json!({"name": "跨站"});
+    let admin = app.login("admin").await;
+    let token_body = json!({"username": "integration", "name": "跨站"});
     for headers in [
         &[("sec-fetch-site", "cross-site")][..],
         &[("sec-fetch-site", "same-site")][..],
         &[("origin", "http://evil.example")][..],
     ] {
         let (status, body) =
-            app.send(Method::POST, "/api/v1/tokens", Some(&supervisor), headers, Some(&token_body)).await;
+            app.send(Method::POST, "/api/v1/admin/tokens", Some(&admin), headers, Some(&token_body)).await;
         assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{headers:?}: {body}");
     }
     // The cross-site import as a text/plain form post never reaches the importer.
@@ -151,25 +153,27 @@ async fn cross_site_posts_with_a_cookie_are_refused(backend: Backend) {
     let (status, _) = app
         .send(
             Method::POST,
-            "/api/v1/tokens",
-            Some(&supervisor),
+            "/api/v1/admin/tokens",
+            Some(&admin),
             &[("sec-fetch-site", "same-origin")],
             Some(&token_body),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    let supervisor = app.login("supervisor").await;
     let (status, _) =
         app.send(Method::GET, "/api/v1/tickets", Some(&supervisor), &[("sec-fetch-site", "cross-site")], None).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, token) = app.post("/api/v1/tokens", Some(&supervisor), &json!({"name": "对接"})).await;
-    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let token = app.integration_token("对接").await;
+    let bearer = format!("Bearer {token}");
+    let call = json!({"channel": "phone", "window_code": "W-SC-01", "level": 5});
     let (status, body) = app
         .send(
             Method::POST,
-            "/api/v1/tokens",
+            "/api/v1/evaluations",
             None,
             &[("authorization", &bearer), ("sec-fetch-site", "cross-site")],
-            Some(&token_body),
+            Some(&call),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "a token is no ambient credential: {body}");

@@ -14,6 +14,7 @@ mod web_demo;
 mod web_entry;
 mod web_hostile;
 mod web_inbox;
+mod web_integrations;
 mod web_printouts;
 mod web_second_factor;
 mod web_supervise;

@@ -346,6 +346,7 @@ const WORK_PAGES: &[&str] = &[
     "/admin/users",
     "/admin/calendar",
     "/admin/policy",
+    "/admin/integrations",
 ];
 
 async fn every_role_has_in_its_menu_exactly_the_work_pages_it_can_open(backend: Backend) {

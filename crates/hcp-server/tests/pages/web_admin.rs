@@ -22,7 +22,7 @@ hcp_store::on_both_backends!(
     a_locked_account_shows_until_when_and_the_administrator_unlocks_it,
 );
 
-const ADMIN_PAGES: [&str; 13] = [
+const ADMIN_PAGES: [&str; 14] = [
     "/admin/org",
     "/admin/windows",
     "/admin/windows/W-SC-01",
@@ -36,6 +36,7 @@ const ADMIN_PAGES: [&str; 13] = [
     "/admin/org/units/JK",
     "/admin/org/departments/SCJG",
     "/admin/replacements",
+    "/admin/integrations",
 ];
 
 /// Gets `page`, then posts `fields` to the form at `action` with its token.

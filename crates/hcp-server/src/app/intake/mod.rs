@@ -55,7 +55,8 @@ pub struct Submitter {
 }
 
 impl Submitter {
-    /// A hotline operator or registrar entering a citizen's record from `ip`.
+    /// A hotline operator, registrar or the 12345 system's integration account entering a citizen's record from
+    /// `ip`.
     pub fn operator(state: &AppState, user: &CurrentUser, ip: IpAddr) -> Submitter {
         Submitter {
             user_id: Some(user.user.id),
@@ -96,6 +97,16 @@ impl Submission {
         match self {
             Submission::Evaluation(e) => e.channel.is_registered(),
             Submission::Complaint(c) | Submission::Misconduct(_, c) => c.channel.is_registered(),
+        }
+    }
+
+    /// Taken by the 12345 hotline (电话).
+    pub fn hotline(&self) -> bool {
+        match self {
+            Submission::Evaluation(e) => e.channel == hcp_core::channel::Channel::Phone,
+            Submission::Complaint(c) | Submission::Misconduct(_, c) => {
+                c.channel == hcp_core::complaint::ComplaintChannel::Phone
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use hcp_core::FieldErrors;
 use hcp_core::complaint::{ComplaintInput, ContactInput, NewComplaint, ReportKind};
 use hcp_core::evaluation::{EvaluationInput, NewEvaluation};
+use hcp_core::role::Role;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -144,7 +145,7 @@ impl Submittable for ReportInput {
 pub async fn submit<S: Submittable>(state: &AppState, origin: &Origin<'_>, input: &S) -> AppResult<Submitted> {
     let now = state.now();
     let submission = input.submission(now).map_err(AppError::invalid)?;
-    let submitter = submitter(state, origin, submission.registered(), S::per_minute(&state.config().rate_limit))?;
+    let submitter = submitter(state, origin, &submission, S::per_minute(&state.config().rate_limit))?;
     let idempotency = match &origin.idempotency_key {
         Some(key) => Some(scoped_key(key, origin.user, input)?),
         None => None,
@@ -167,12 +168,22 @@ pub async fn submit<S: Submittable>(state: &AppState, origin: &Origin<'_>, input
     Ok(Submitted { receipt, replayed, feedback_by })
 }
 
-/// Who is submitting: registered channels (hotline, box, paper) only from operators and registrars; anonymous
-/// online submissions within the per-client rate.
-fn submitter(state: &AppState, origin: &Origin<'_>, registered: bool, per_minute: u32) -> AppResult<Submitter> {
+/// Who is submitting: registered channels (hotline, box, paper) only from operators and registrars, and the
+/// 12345 hotline's records also from an integration account (the 12345 system pushing what its operators took:
+/// recorded as entered by that account); anonymous online submissions within the per-client rate. An integration
+/// account submits nothing else.
+fn submitter(state: &AppState, origin: &Origin<'_>, submission: &Submission, per_minute: u32) -> AppResult<Submitter> {
     let ip = origin.ip;
+    let registered = submission.registered();
     match origin.user {
         Some(user) if user.role.may_register_offline() => Ok(Submitter::operator(state, user, ip)),
+        Some(user) if user.role == Role::Integration => {
+            if submission.hotline() {
+                Ok(Submitter::operator(state, user, ip))
+            } else {
+                Err(AppError::new(ErrorCode::Forbidden, "系统对接账号只能登记12345热线渠道的评价、投诉和举报"))
+            }
+        }
         Some(_) if registered => Err(AppError::forbidden()),
         None if registered => Err(AppError::unauthenticated()),
         _ => {

@@ -5,6 +5,7 @@
 //! Administrators configure; they never see evaluations or tickets (DESIGN §7).
 
 mod calendar;
+mod integrations;
 mod items;
 mod org;
 mod policy;
@@ -53,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/calendar/local-days", post(calendar::set_local_day))
         .route("/admin/calendar/local-days/remove", post(calendar::remove_local_day))
         .route("/admin/policy", get(policy::page).post(policy::save))
+        .route("/admin/integrations", get(integrations::page))
+        .route("/admin/integrations/tokens", post(integrations::issue))
+        .route("/admin/integrations/tokens/{id}/revoke", post(integrations::revoke))
         .merge(
             // A holiday-cn file is a few KB; the handler reads at most `calendar::UPLOAD_LIMIT` itself.
             Router::new().route("/admin/calendar/import", post(calendar::import)).layer(DefaultBodyLimit::disable()),
