@@ -160,6 +160,9 @@ pub fn key_label(key: &str) -> &str {
     match key {
         "address" => "地址",
         "user_agent" => "浏览器",
+        "session" => "会话编号",
+        "sessions_ended" => "结束的会话",
+        "first_at" => "首次时间",
         "method" => "请求方法",
         "path" => "路径",
         "status" => "状态",
