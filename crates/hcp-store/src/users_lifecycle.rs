@@ -114,3 +114,19 @@ pub async fn active_with_role(conn: &mut AnyConnection, role: Role) -> crate::Re
         .fetch_one(conn)
         .await?)
 }
+
+/// The active accounts of a staff member (their own and, for a window head, the head's), by user name.
+pub async fn active_accounts_of_staff(conn: &mut AnyConnection, staff_id: i64) -> crate::Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT username FROM users WHERE staff_id = $1 AND disabled = 0 ORDER BY username")
+        .bind(staff_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Everyone of `role` who is active, to be told something (with their e-mail if they gave one).
+pub async fn active_recipients(conn: &mut AnyConnection, role: Role) -> crate::Result<Vec<crate::users::Recipient>> {
+    Ok(sqlx::query_as("SELECT id, email FROM users WHERE role = $1 AND disabled = 0 ORDER BY id")
+        .bind(role.code())
+        .fetch_all(conn)
+        .await?)
+}

@@ -13,6 +13,7 @@ hcp_store::on_both_backends!(
     a_password_reset_gives_a_temporary_password_once,
     administrator_roles_stay_at_the_command_line_and_nobody_changes_their_own_account,
     integration_accounts_have_no_password_anyone_knows,
+    taking_a_staff_member_off_duty_tells_the_security_administrators_whose_account_still_works,
 );
 
 async fn user_id(app: &TestApp, username: &str) -> i64 {
@@ -288,5 +289,32 @@ async fn integration_accounts_have_no_password_anyone_knows(backend: Backend) {
     let path = "/api/v1/admin/users/hotline-sys";
     let (status, _) = app.send(Method::PUT, path, Some(&keeper), &[], Some(&person)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.stop().await;
+}
+
+/// The system administrator deactivates staff records, the security administrator keeps accounts: taking 李强
+/// (S002, account `staff`) off duty leaves his sign-in alone and tells every security administrator; a staff member
+/// without an account tells nobody.
+async fn taking_a_staff_member_off_duty_tells_the_security_administrators_whose_account_still_works(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.login("admin").await;
+    let staff = app.login("staff").await;
+    let (status, body) = app.send(Method::DELETE, "/api/v1/admin/staff/S101", Some(&admin), &[], None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.send(Method::DELETE, "/api/v1/admin/staff/S002", Some(&admin), &[], None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.run_jobs().await;
+
+    let security = app.login("security_admin").await;
+    let (status, inbox) = app.get("/api/v1/inbox", Some(&security)).await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one notice, none for S101 who has no account: {inbox}");
+    assert_eq!(items[0]["subject"], json!("工作人员李强（S002）已停用，其账号仍可登录"));
+    assert!(items[0]["body"].as_str().unwrap().contains("其账号 staff 仍可登录"), "{}", items[0]);
+    // The account is the security administrator's to end: it still works until they do.
+    assert_eq!(app.get("/api/v1/me", Some(&staff)).await.0, StatusCode::OK);
+    let (_, theirs) = app.get("/api/v1/inbox", Some(&admin)).await;
+    assert_eq!(theirs["total"], json!(0), "{theirs}");
     app.stop().await;
 }

@@ -419,12 +419,42 @@ pub async fn set_active(
         }
         if record == Record::Staff {
             org_changes::clear_head(&mut tx, id).await?;
+            tell_security_administrators(state, &mut tx, id, code, now).await?;
         }
         org_changes::set_deactivated(&mut tx, record, id, Some(hcp_store::ms(now))).await?;
     }
     let action = format!("{}.{}", slug(record), if active { "reactivate" } else { "deactivate" });
     audited(&mut tx, user, now, &action, target(record, id), details).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Accounts are the security administrator's (三员分立): the system administrator who takes a staff member off
+/// duty does not end their sign-in, but the security administrators are told which accounts still work.
+async fn tell_security_administrators(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    staff_id: i64,
+    staff_no: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let accounts = hcp_store::users_lifecycle::active_accounts_of_staff(conn, staff_id).await?;
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let name = org::staff_by_id(&mut *conn, staff_id).await?.map(|s| s.name).unwrap_or_default();
+    let recipients = hcp_store::users_lifecycle::active_recipients(conn, Role::SecurityAdmin).await?;
+    let notice = crate::app::jobs::notify::Notice {
+        subject: format!("工作人员{name}（{staff_no}）已停用，其账号仍可登录"),
+        body: format!(
+            "系统管理员已停用工作人员{name}（{staff_no}）。其账号 {} 仍可登录，请在“用户与账号”中核实，需要时停用该账号（/admin/users/{}）。",
+            accounts.join("、"),
+            accounts[0]
+        ),
+        ticket_id: None,
+        order_id: None,
+    };
+    crate::app::jobs::notify::users(conn, &state.rules().notify, &recipients, &notice, hcp_store::ms(now)).await?;
     Ok(())
 }
 
