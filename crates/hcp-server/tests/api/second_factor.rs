@@ -146,6 +146,10 @@ async fn enrolment_turns_on_a_second_step_at_sign_in_and_a_code_is_taken_once(ba
     app.clock.advance(Duration::minutes(6));
     let (status, body, _) = second_step(&app, &late, &code_now(&app, &secret, 0)).await;
     assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{body}");
+    // The scheduler sweeps the expired pending sign-ins away.
+    assert!(app.count("SELECT COUNT(*) FROM pending_sign_ins").await > 0);
+    app.run_jobs().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_sign_ins").await, 0);
 
     // Audited: the enrolment and each wrong code.
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'second_factor.enrol'").await, 1);

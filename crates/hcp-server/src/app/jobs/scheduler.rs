@@ -201,6 +201,11 @@ async fn purge(state: &AppState, now: DateTime<Utc>) -> hcp_store::Result<()> {
     hcp_store::sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(ms(real_now)).execute(&mut *tx).await?;
     let lockout_window = Duration::minutes(state.config().security.lockout.window_minutes.into());
     hcp_store::lockouts::forget_stale(&mut tx, real_now, lockout_window).await?;
+    // A password step never completed by its second factor leaves nothing behind once it expired.
+    hcp_store::sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at < $1")
+        .bind(ms(real_now))
+        .execute(&mut *tx)
+        .await?;
     hcp_store::sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
         .bind(ms(now - Duration::days(7)))
         .execute(&mut *tx)
