@@ -65,14 +65,6 @@ pub struct Presented {
     pub revoked_at: Option<i64>,
 }
 
-impl Presented {
-    /// Whether the token still works at `now_ms`: not revoked, not expired (a token without an expiry never
-    /// works), and its account active.
-    pub fn usable(&self, now_ms: i64) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_some_and(|at| at > now_ms) && self.user.disabled == 0
-    }
-}
-
 pub async fn by_hash(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<Presented>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {}, t.id AS token_id, t.expires_at, t.last_used_at, t.revoked_at \

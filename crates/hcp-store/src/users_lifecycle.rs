@@ -98,7 +98,7 @@ pub async fn facts(conn: &mut AnyConnection, user_id: i64, now: DateTime<Utc>) -
         "SELECT u.email, u.created_at, u.deactivated_at, \
            (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $2) AS sessions, \
            (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL \
-              AND (t.expires_at IS NULL OR t.expires_at > $2)) AS tokens \
+              AND t.expires_at > $2) AS tokens \
          FROM users u WHERE u.id = $1",
     )
     .bind(user_id)

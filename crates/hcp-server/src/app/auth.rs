@@ -9,6 +9,7 @@ use hcp_store::{AnyConnection, ms, org, tokens};
 
 use super::error::{AppError, AppResult, ErrorCode};
 use super::state::AppState;
+use super::tokens::TokenStatus;
 
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
@@ -78,11 +79,10 @@ pub async fn by_token(state: &AppState, token: &str) -> AppResult<Option<Current
         return Ok(None);
     };
     let now = state.system_now();
-    if presented.revoked_at.is_some() {
-        return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌已被吊销"));
-    }
-    if presented.expires_at.is_none_or(|at| at <= ms(now)) {
-        return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌已过期"));
+    match TokenStatus::at(presented.revoked_at, presented.expires_at, now) {
+        TokenStatus::Revoked => return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌已被吊销")),
+        TokenStatus::Expired => return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌已过期")),
+        TokenStatus::Active => {}
     }
     if presented.user.disabled != 0 {
         return Err(AppError::new(ErrorCode::InvalidToken, "访问令牌所属账号已停用"));

@@ -9,6 +9,8 @@ use hcp_store::crypto::token_hash;
 use hcp_store::refusals::{self, KIND_ANONYMOUS, KIND_READ, RefusedCount};
 use hcp_store::{audit, from_ms, ms, users};
 
+use super::tokens::TokenStatus;
+
 use super::client::Client;
 use super::error::AppResult;
 use super::state::AppState;
@@ -55,7 +57,8 @@ pub async fn identify(
             return Ok((None, None));
         };
         let owner = Known { id: presented.user.id, username: presented.user.username.clone() };
-        let usable = presented.usable(hcp_store::ms(state.system_now()));
+        let status = TokenStatus::at(presented.revoked_at, presented.expires_at, state.system_now());
+        let usable = status == TokenStatus::Active && presented.user.disabled == 0;
         return Ok((usable.then(|| owner.clone()), Some(owner)));
     }
     if let Some(token) = session {

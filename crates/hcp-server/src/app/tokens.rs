@@ -63,9 +63,14 @@ impl TokenStatus {
     }
 
     fn of(row: &TokenRow, now: DateTime<Utc>) -> TokenStatus {
-        if row.revoked_at.is_some() {
+        TokenStatus::at(row.revoked_at, row.expires_at, now)
+    }
+
+    /// The one rule of a token's state, for the lists and for every request that presents one.
+    pub fn at(revoked_at: Option<i64>, expires_at: Option<i64>, now: DateTime<Utc>) -> TokenStatus {
+        if revoked_at.is_some() {
             TokenStatus::Revoked
-        } else if row.expires_at.is_none_or(|at| at <= hcp_store::ms(now)) {
+        } else if expires_at.is_none_or(|at| at <= hcp_store::ms(now)) {
             // A token without an expiry predates the column's backfill: it is not trusted.
             TokenStatus::Expired
         } else {

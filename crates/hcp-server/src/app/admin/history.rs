@@ -152,15 +152,11 @@ pub(crate) async fn entries(
     name: impl Fn(&str) -> Option<(String, &'static str)>,
 ) -> AppResult<Vec<HistoryEntry>> {
     let rows = audit::for_target(conn, target).await?;
-    let mut labels: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let rows: Vec<_> = rows.into_iter().filter_map(|row| Some((name(&row.action)?, row))).collect();
+    let actors: Vec<&str> = rows.iter().map(|(_, row)| row.actor.as_str()).collect();
+    let labels = crate::app::audit_trail::actor_labels(conn, &actors).await?;
     let mut out = Vec::new();
-    for row in rows {
-        let Some((action, action_label)) = name(&row.action) else { continue };
-        if !labels.contains_key(&row.actor) {
-            let user = hcp_store::users::by_username(conn, &row.actor).await?;
-            let label = user.map_or_else(|| row.actor.clone(), |u| u.role.person_label(&u.display_name));
-            labels.insert(row.actor.clone(), label);
-        }
+    for ((action, action_label), row) in rows {
         let details: serde_json::Value = serde_json::from_str(&row.details).unwrap_or_default();
         out.push(HistoryEntry {
             at: local_time(row.at).map_err(AppError::from)?,

@@ -164,16 +164,22 @@ fn filter_of(q: FilterText<'_>) -> AppResult<Filter> {
     Ok(Filter { actor, action, target, from: from.map(start_of), to: to.map(end_of), through: None })
 }
 
-/// Actor labels of the rows: user accounts as "王芳（窗口负责人）", the rest as 群众 / 系统.
-async fn actor_labels(conn: &mut hcp_store::AnyConnection, rows: &[AuditRow]) -> AppResult<BTreeMap<String, String>> {
+/// How people read an actor of the log: a user account as "王芳（窗口负责人）", the rest as 群众 / 系统 / 命令行.
+pub(crate) async fn actor_label(conn: &mut hcp_store::AnyConnection, actor: &str) -> AppResult<String> {
+    let user = hcp_store::users::by_username(conn, actor).await?;
+    Ok(user.map_or_else(|| labels::actor_fallback(actor), |u| u.role.person_label(&u.display_name)))
+}
+
+/// The labels of `actors`, each looked up once.
+pub(crate) async fn actor_labels(
+    conn: &mut hcp_store::AnyConnection,
+    actors: &[&str],
+) -> AppResult<BTreeMap<String, String>> {
     let mut labels = BTreeMap::new();
-    for row in rows {
-        if labels.contains_key(&row.actor) {
-            continue;
+    for &actor in actors {
+        if !labels.contains_key(actor) {
+            labels.insert(actor.to_owned(), actor_label(conn, actor).await?);
         }
-        let user = hcp_store::users::by_username(conn, &row.actor).await?;
-        let label = user.map_or_else(|| labels::actor_fallback(&row.actor), |u| u.role.person_label(&u.display_name));
-        labels.insert(row.actor.clone(), label);
     }
     Ok(labels)
 }
@@ -199,7 +205,8 @@ pub async fn entries(state: &AppState, user: &CurrentUser, q: &EntriesQuery) -> 
     let page = Page::new(q.page, q.per_page).limit_offset()?;
     let mut conn = state.store().reader().await?;
     let (rows, total) = audit_query::list(&mut conn, &filter, page.0, page.1).await?;
-    let labels = actor_labels(&mut conn, &rows).await?;
+    let actors: Vec<&str> = rows.iter().map(|r| r.actor.as_str()).collect();
+    let labels = actor_labels(&mut conn, &actors).await?;
     let items = rows.into_iter().map(|row| view(row, &labels)).collect::<AppResult<_>>()?;
     Ok(Paged::of(items, total, page))
 }
@@ -250,7 +257,7 @@ pub async fn export(state: &AppState, user: &CurrentUser, q: &ExportQuery) -> Ap
             let batch = {
                 let mut conn = store.reader().await?;
                 let batch = audit_query::batch_before(&mut conn, &filter, before, EXPORT_BATCH).await?;
-                let labels = actor_labels(&mut conn, &batch)
+                let labels = actor_labels(&mut conn, &batch.iter().map(|r| r.actor.as_str()).collect::<Vec<_>>())
                     .await
                     .map_err(|e| hcp_store::StoreError::Corrupt(format!("无法读取操作人：{}", e.message)))?;
                 (batch, labels)
@@ -329,13 +336,12 @@ pub fn status_label(status: &str, clean: Option<bool>) -> &'static str {
 
 async fn verification_view(conn: &mut hcp_store::AnyConnection, v: Verification) -> AppResult<VerificationView> {
     let clean = v.clean.map(|c| c != 0);
-    let user = hcp_store::users::by_username(conn, &v.requested_by).await?;
+    let requested_by_label = actor_label(conn, &v.requested_by).await?;
     Ok(VerificationView {
         id: v.id,
         status_label: status_label(&v.status, clean),
         status: v.status,
-        requested_by_label: user
-            .map_or_else(|| labels::actor_fallback(&v.requested_by), |u| u.role.person_label(&u.display_name)),
+        requested_by_label,
         requested_by: v.requested_by,
         requested_at: local_time(v.requested_at)?,
         started_at: v.started_at.map(local_time).transpose()?,
